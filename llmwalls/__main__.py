@@ -1,0 +1,3 @@
+from llmwalls.cli import main
+
+main()

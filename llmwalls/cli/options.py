@@ -1,0 +1,75 @@
+"""One vocabulary of options, shared by every command (issue 2, item 9). Declare a parameter with these
+types and it has the same flag, help and completion everywhere. Only typer is imported here: --help and
+TAB completion must stay fast.
+
+Values that take suffixes (sizes, token counts) arrive as text and are parsed with llmwalls.units inside
+the command, so every bad value gets the same one-line error.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+
+def _complete(kind: str):  # noqa: ANN202
+    def complete(incomplete: str) -> list[str]:
+        from llmwalls.catalogue import entries
+
+        names = []
+        for entry in entries(kind):
+            names.append(entry.name)
+            names.extend(entry.aliases)
+        return [n for n in sorted(set(names)) if n.startswith(incomplete.lower())]
+
+    return complete
+
+
+Model = Annotated[
+    str, typer.Option("--model", "-m", help="Model profile: name, alias (70b, 405b) or path to a TOML file.",
+                      autocompletion=_complete("model"))
+]
+Gpu = Annotated[
+    str, typer.Option("--gpu", "-g", help="GPU profile: name, alias (h100, h200, mi300x) or TOML path.",
+                      autocompletion=_complete("gpu"))
+]
+OptGpu = Annotated[
+    str | None, typer.Option("--gpu", "-g", help="GPU profile (default: the cluster's GPU).",
+                             autocompletion=_complete("gpu"))
+]
+Cluster = Annotated[
+    str, typer.Option("--cluster", "-c", help="Cluster profile: name, alias or TOML path.",
+                      autocompletion=_complete("cluster"))
+]
+OptCluster = Annotated[
+    str | None, typer.Option("--cluster", "-c", help="Cluster profile: name, alias or TOML path.",
+                             autocompletion=_complete("cluster"))
+]
+Gpus = Annotated[str | None, typer.Option("--gpus", help="Total number of GPUs (1k = 1000).")]
+
+Tp = Annotated[int, typer.Option("--tp", min=1, max=1_000_000, help="Tensor-parallel degree.")]
+Pp = Annotated[int, typer.Option("--pp", min=1, max=1_000_000, help="Pipeline-parallel degree.")]
+Dp = Annotated[int, typer.Option("--dp", min=1, max=10_000_000, help="Data-parallel degree.")]
+Ep = Annotated[int, typer.Option("--ep", min=1, max=1_000_000, help="Expert-parallel degree (MoE).")]
+Cp = Annotated[int, typer.Option("--cp", min=1, max=1_000_000, help="Context-parallel degree.")]
+
+Batch = Annotated[
+    list[str] | None,
+    typer.Option("--batch", "-b", help="Concurrent sequences (serving) or micro-batch; repeat for a sweep."),
+]
+Context = Annotated[
+    list[str] | None,
+    typer.Option("--context", help="Tokens per sequence (4k = 4096, 128k = 131072); repeat for a sweep."),
+]
+Prompt = Annotated[str | None, typer.Option("--prompt", help="Prompt (prefill) tokens per sequence (2k = 2048).")]
+OutputTokens = Annotated[str | None, typer.Option("--output-tokens", help="Generated tokens per sequence.")]
+
+Weights = Annotated[
+    str, typer.Option("--weights", help="Weight precision: fp32, bf16, fp16, fp8, int8, int4.")
+]
+KvDtype = Annotated[str, typer.Option("--kv-dtype", help="KV-cache precision: bf16, fp16, fp8, int8.")]
+
+Json = Annotated[bool, typer.Option("--json", help="Print JSON (SI base units, versioned schema) on stdout.")]
+Check = Annotated[bool, typer.Option("--check", help="Exit 1 when a checked wall is hit (for CI scripts).")]
+Force = Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")]
