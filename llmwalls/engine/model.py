@@ -153,3 +153,27 @@ def dense_flops_per_token(spec: ModelSpec) -> float:
     lookup = spec.vocab_size * spec.hidden_size if not spec.tied_embeddings else 0
     positions = spec.max_context_tokens * spec.hidden_size if spec.position_embedding == "learned" else 0
     return 2.0 * (counts.active - lookup - positions)
+
+
+# int4 weight-only quantisation (GPTQ/AWQ) stores one fp16 scale per group of 128 weights, plus a packed 4-bit
+# zero point in AWQ: 0.5 + (2 + 0.5) / 128 bytes per parameter (AWQ, Lin et al. 2023, sec 4; group size 128).
+INT4_GROUP_SIZE = 128
+INT4_BYTES_PER_PARAM = 0.5 + (2.0 + 0.5) / INT4_GROUP_SIZE
+WEIGHT_DTYPES = ("fp32", "bf16", "fp16", "fp8", "int8", "int4", "fp4")
+
+
+def weight_bytes_per_param(dtype: str) -> float:
+    """Bytes per stored weight at a precision; int4 includes its group-scale overhead."""
+    key = dtype.lower()
+    if key not in WEIGHT_DTYPES:
+        raise InputError(f"unknown weight precision {dtype!r}; use one of {', '.join(WEIGHT_DTYPES)}")
+    if key == "int4":
+        return INT4_BYTES_PER_PARAM
+    return DTYPE_BYTES[key]
+
+
+def compute_dtype_for_weights(dtype: str) -> str:
+    """The tensor-core precision a weight format computes in: weight-only int8/int4 kernels dequantise to
+    bf16 (gpt-fast, AWQ); fp8 and fp4 weights run on fp8/fp4 tensor cores where the GPU has them."""
+    key = dtype.lower()
+    return {"int4": "bf16", "int8": "bf16", "fp32": "fp32"}.get(key, key)
