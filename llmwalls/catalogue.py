@@ -201,6 +201,25 @@ def load(kind: str, text: str, *, announce: bool = True) -> Profile:
     return _load_cached(resolve(kind, text, announce=announce).path, kind)
 
 
+def load_any(text: str, kind: str | None = None) -> Profile:
+    """A profile of any kind (or the given one): a path, or a name tried kind by kind, exact names first."""
+    if kind is not None:
+        return load(kind, text)
+    if _looks_like_path(text):
+        return load_path(Path(text).expanduser())
+    key = text.strip().lower()
+    for k in KIND_DIRS:  # an exact name or alias wins over a fragment of another kind's name
+        if key in index()[k] or any(key in e.aliases for e in index()[k].values()):
+            return load(k, text)
+    suggestions: list[str] = []
+    for k in KIND_DIRS:
+        try:
+            return load(k, text)
+        except ProfileNotFoundError as exc:
+            suggestions.extend(exc.suggestions)
+    raise ProfileNotFoundError("profile", text, suggestions[:4])
+
+
 def load_model(text: str) -> ModelSpec:
     return load("model", text)  # type: ignore[return-value]
 

@@ -21,7 +21,8 @@ class ProfileNotFoundError(LlmwallsError, LookupError):
     def __init__(self, kind: str, name: str, suggestions: list[str]):
         self.kind, self.name, self.suggestions = kind, name, suggestions
         hint = f"; did you mean {', '.join(suggestions)}?" if suggestions else ""
-        super().__init__(f"unknown {kind} {name!r}{hint} (see `llmwalls profiles list --kind {kind}`)")
+        listing = "llmwalls profiles list" + (f" --kind {kind}" if kind != "profile" else "")
+        super().__init__(f"unknown {kind} {name!r}{hint} (see `{listing}`)")
 
 
 class ProfileError(LlmwallsError, ValueError):

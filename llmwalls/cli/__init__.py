@@ -7,11 +7,13 @@ Exit codes, everywhere: 0 fine; 1 a wall checked with --check is hit; 2 bad inpu
 
 from __future__ import annotations
 
+import os
 import sys
 
 import typer
 
 from llmwalls import __version__
+from llmwalls.cli import completion as _completion
 from llmwalls.cli import profiles as _profiles
 
 app = typer.Typer(
@@ -40,6 +42,7 @@ def _root(
 
 
 app.add_typer(_profiles.app, name="profiles")
+app.command()(_completion.completion)
 
 # --- commands (one module each) ---
 # --- end commands ---
@@ -50,6 +53,10 @@ def main(argv: list[str] | None = None) -> int:
     from llmwalls.errors import LlmwallsError
 
     args = sys.argv[1:] if argv is None else argv
+    if "_LLMWALLS_COMPLETE" in os.environ:  # a TAB press: register Typer's shell completion classes
+        from typer.completion import completion_init
+
+        completion_init()
     command = typer.main.get_command(app)
     try:
         code = command.main(args=args, prog_name="llmwalls", standalone_mode=False)

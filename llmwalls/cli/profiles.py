@@ -44,9 +44,16 @@ def list_(kind: Kind = None, json_: Json = False) -> None:
     render.print_tables([render.Table(f"{len(rows)} profiles", cols, rows)])
 
 
+def _complete_any(incomplete: str) -> list[str]:
+    from llmwalls.catalogue import entries
+
+    names = {n for e in entries() for n in (e.name, *e.aliases)}
+    return sorted(n for n in names if n.startswith(incomplete.lower()))
+
+
 @app.command()
 def show(
-    name: Annotated[str, typer.Argument(help="Profile name, alias or TOML path.")],
+    name: Annotated[str, typer.Argument(help="Profile name, alias or TOML path.", autocompletion=_complete_any)],
     kind: Kind = None,
     json_: Json = False,
 ) -> None:
@@ -54,22 +61,8 @@ def show(
     import tomli_w
 
     from llmwalls import catalogue, render
-    from llmwalls.errors import ProfileNotFoundError
 
-    kinds = [kind] if kind else list(catalogue.KIND_DIRS)
-    profile = None
-    for k in kinds:
-        try:
-            profile = catalogue.load(k, name)
-            break
-        except ProfileNotFoundError:
-            if len(kinds) == 1 or k == kinds[-1]:
-                raise
-        except catalogue.ProfileError as exc:
-            if "a model profile is needed" in str(exc) or "profile is needed here" in str(exc):
-                continue
-            raise
-    assert profile is not None
+    profile = catalogue.load_any(name, kind)
     derived = {}
     if profile.kind == "model":
         from llmwalls.engine.model import kv_bytes_per_token, param_counts

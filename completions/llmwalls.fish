@@ -1,0 +1,1 @@
+complete --command llmwalls --no-files --arguments "(env _LLMWALLS_COMPLETE=complete_fish _TYPER_COMPLETE_FISH_ACTION=get-args _TYPER_COMPLETE_ARGS=(commandline -cp) llmwalls)" --condition "env _LLMWALLS_COMPLETE=complete_fish _TYPER_COMPLETE_FISH_ACTION=is-args _TYPER_COMPLETE_ARGS=(commandline -cp) llmwalls"

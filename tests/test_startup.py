@@ -1,0 +1,44 @@
+"""Start-up stays light (issue 2, item 10): --help and TAB completion must not import numpy, pydantic, Rich
+or the engine. Timing lives in benchmarks/bench_startup.py; this test checks the cause, not the clock."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+HEAVY = ("numpy", "pydantic", "rich", "matplotlib", "tomli_w")
+
+PROBE = """
+import json, sys
+from llmwalls.cli import main
+try:
+    main({argv!r})
+except SystemExit:
+    pass
+print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in {heavy!r} or m.startswith('llmwalls.engine'))))
+"""
+
+
+def _heavy_imports(argv: list[str]) -> list[str]:
+    code = PROBE.format(argv=argv, heavy=list(HEAVY))
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _commands() -> list[str]:
+    import typer
+
+    from llmwalls.cli import app
+
+    group = typer.main.get_command(app)
+    return sorted(group.commands)  # type: ignore[attr-defined]
+
+
+def test_root_help_imports_nothing_heavy():
+    assert _heavy_imports(["--help"]) == []
+
+
+@pytest.mark.parametrize("command", _commands())
+def test_command_help_imports_nothing_heavy(command):
+    assert _heavy_imports([command, "--help"]) == []
