@@ -1,0 +1,432 @@
+"""Prefill and decode against a GPU's roofline (Williams, Waterman & Patterson 2009, "Roofline: an insightful
+visual performance model", CACM 52(4)): FLOPs and HBM bytes per operator class, arithmetic intensity, the
+attainable FLOP/s under the two roofs, time per phase, tokens/s, MFU, bandwidth utilisation and the batch at
+which decode turns compute-bound.
+
+Pure and vectorised: ``batch``, ``prompt_tokens``, ``context_tokens`` and ``tp`` are numpy-broadcastable; every
+result is an array of their broadcast shape. Nothing here prints, parses or reads files.
+
+Model of one forward step (per GPU of a tensor-parallel group, SI units):
+- Operator classes: ``qkv`` (Q/K/V projections, MLA down/up projections, pre-attention norm), ``attention``
+  (scores QK^T and context AV, KV-cache read and write), ``attn_out`` (output projection), ``mlp`` (dense MLPs,
+  MoE shared experts and routers, pre-MLP norm), ``experts`` (routed MoE experts), ``lm_head`` (final norm and
+  vocabulary projection).
+- FLOPs: 2 per multiply-accumulate of every weight per token (Kaplan et al. 2020, sec 2.1); attention as in
+  ``engine.model.attention_flops_per_token``.
+- Bytes: every weight an operator uses is read once per step (weights stay in HBM; at batch > 1 all sequences
+  share the read), activations are read once and written once at the operator's boundaries (fused
+  element-wise ops, FlashAttention-style attention that never writes the score matrix: Dao et al. 2022), the
+  KV cache is read by decode attention (only the cached tokens: sliding windows cap it) and written once for
+  every new token.
+- Time of a phase = SUM over operators of max(FLOPs / attainable compute, bytes / attainable bandwidth), plus
+  the tensor-parallel all-reduces. Summing per-operator maxima is more honest than taking the phase's
+  max(total FLOPs / compute, total bytes / bandwidth): a memory-bound attention cannot hide behind a
+  compute-bound MLP because they run one after the other. Communication is not overlapped with compute.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from llmwalls.engine import model as mdl
+from llmwalls.errors import InputError
+from llmwalls.specs import GpuSpec, ModelSpec
+
+OPERATORS = ("qkv", "attention", "attn_out", "mlp", "experts", "lm_head")
+PHASES = ("prefill", "decode")
+
+# Largest batch searched for the critical decode batch (above it we report "never compute-bound").
+CRITICAL_BATCH_SEARCH_MAX = 2**16
+
+
+@dataclass(frozen=True)
+class RooflineAssumptions:
+    """The judgement calls of the roofline model. Each is named, sourced and overridable from the CLI.
+
+    bandwidth_efficiency (--bandwidth-efficiency): fraction of the datasheet HBM bandwidth that a real decode
+        step reaches end to end (weight-streaming GEMVs, attention, sampling, kernel launch gaps).
+        Default 0.65, calibrated on four published decode measurements (docs/calibration-roofline.md:
+        gpt-fast Llama-2-7B bf16, Llama-2-70B int8 and Llama-2-70B TP8 on A100-80GB, TensorRT-LLM
+        Llama-3.1-8B FP8 offline throughput on H100): predicted/published 0.95-1.10 with it. For scale,
+        gpt-fast itself reports 1,397 and 1,323 GB/s achieved (0.685 and 0.649 of the 2,039 GB/s datasheet)
+        and an empirical copy peak of ~1,700 GB/s (0.83; the GPUs were power-limited to 330 W). Where the GPU profile gives a measured
+        copy bandwidth (``measured_hbm_bandwidth_bytes_per_s``) the fraction is capped at measured/peak:
+        no kernel streams faster than a device-to-device copy.
+        None = that default; a number overrides it for every GPU.
+    flops_efficiency (--flops-efficiency): fraction of the dense datasheet peak a large GEMM reaches.
+        Default: the GPU profile's measured maximum achievable matmul FLOP/s (MAMF, Stas Bekman's
+        ml-engineering mamf-finder: H100 SXM bf16 794.5 / 989.4 = 0.803, A100 SXM bf16 271.2 / 312 = 0.869)
+        for the compute precision when present, else ``default_flops_efficiency``.
+    default_flops_efficiency: 0.75, below every MAMF measurement in cases.toml for NVIDIA parts (0.80-0.87)
+        and above AMD MI300X's (668.4 / 1307 = 0.51); a GPU without a measurement should get one.
+    activation_bytes: 2.0 -- activations and logits are kept in bf16/fp16, also with fp8/int4 weights
+        (vLLM, TensorRT-LLM and gpt-fast keep bf16 activations between quantised GEMMs).
+    allreduce_latency_s: 10e-6 -- fixed cost of one small tensor-parallel all-reduce inside an NVLink node
+        (NCCL's low-latency protocols; nccl-tests all-reduce of a few KiB on 8 GPUs takes on the order of
+        10 µs; an order-of-magnitude assumption, not a measurement in cases.toml). Added once per all-reduce,
+        two per layer per step (Shoeybi et al. 2019, Megatron-LM, sec 3: one after attention, one after the
+        MLP), on top of the ring bandwidth term over the GPU's scale-up link.
+    """
+
+    bandwidth_efficiency: float | None = None
+    flops_efficiency: float | None = None
+    default_bandwidth_efficiency: float = 0.65
+    default_flops_efficiency: float = 0.75
+    activation_bytes: float = 2.0
+    allreduce_latency_s: float = 10e-6
+
+
+def compute_dtype(gpu: GpuSpec, weights: str) -> str:
+    """The tensor-core precision used for a weight format; InputError when the GPU has no such peak."""
+    mdl.weight_bytes_per_param(weights)  # validates the name
+    dtype = mdl.compute_dtype_for_weights(weights)
+    if gpu.peak_flops_per_s.for_dtype(dtype) is None:
+        raise InputError(
+            f"{gpu.name} has no {dtype} tensor-core peak for --weights {weights}; "
+            "use bf16/fp16 weights or int8/int4 weight-only (computed in bf16)"
+        )
+    return dtype
+
+
+def efficiencies(gpu: GpuSpec, weights: str, assumptions: RooflineAssumptions) -> tuple[float, float, str]:
+    """(bandwidth_efficiency, flops_efficiency, where each came from) for this GPU and weight format."""
+    dtype = compute_dtype(gpu, weights)
+    peak = gpu.peak_flops_per_s.for_dtype(dtype)
+    if assumptions.bandwidth_efficiency is not None:
+        bw_eff, bw_src = assumptions.bandwidth_efficiency, "--bandwidth-efficiency"
+    else:
+        bw_eff, bw_src = assumptions.default_bandwidth_efficiency, "calibrated default (gpt-fast decode)"
+        if gpu.measured_hbm_bandwidth_bytes_per_s:
+            cap = gpu.measured_hbm_bandwidth_bytes_per_s / gpu.hbm_bandwidth_bytes_per_s
+            if cap < bw_eff:
+                bw_eff, bw_src = cap, "measured copy bandwidth / datasheet"
+    if assumptions.flops_efficiency is not None:
+        fl_eff, fl_src = assumptions.flops_efficiency, "--flops-efficiency"
+    elif dtype in gpu.measured_matmul_flops_per_s:
+        fl_eff, fl_src = min(1.0, gpu.measured_matmul_flops_per_s[dtype] / peak), "measured matmul (MAMF) / peak"
+    else:
+        fl_eff, fl_src = assumptions.default_flops_efficiency, "default (no measurement in the GPU profile)"
+    return bw_eff, fl_eff, f"bandwidth: {bw_src}; FLOP/s: {fl_src}"
+
+
+def expected_experts_touched(experts: int, experts_per_token: int, tokens):  # noqa: ANN001
+    """Expected number of distinct experts hit when ``tokens`` tokens each pick ``experts_per_token`` of
+    ``experts`` experts, ASSUMING UNIFORM, INDEPENDENT ROUTING: each expert is missed by one token with
+    probability (1 - k/E), so the standard occupancy expectation is E (1 - (1 - k/E)^T). Real routers are
+    skewed, which touches fewer experts (optimistic for bandwidth at small batch is then pessimistic)."""
+    tokens = np.asarray(tokens, dtype=float)
+    return experts * (1.0 - (1.0 - experts_per_token / experts) ** tokens)
+
+
+def _causal_attended(spec: ModelSpec, prompt):  # noqa: ANN001
+    """Sum over positions i = 1..P of the tokens position i attends to (causal mask, sliding window W):
+    P(P+1)/2 without a window; W(W+1)/2 + (P - W) W when P > W. Causal kernels (FlashAttention) skip the
+    masked half, so we count it as they run."""
+    p = np.asarray(prompt, dtype=float)
+    if spec.sliding_window_tokens is None:
+        return p * (p + 1) / 2
+    w = float(spec.sliding_window_tokens)
+    return np.where(p <= w, p * (p + 1) / 2, w * (w + 1) / 2 + (p - w) * w)
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """Per-model constants the operators need (all whole-model, not per GPU)."""
+
+    qkv_params: float
+    qkv_out_dim: float  # activation width leaving the QKV projections, per token per layer
+    attn_ctx_dim: float  # width of the attention context (input of the output projection)
+    out_params: float
+    mlp_params: float  # dense MLPs + shared experts + routers, all layers
+    mlp_layers: int
+    one_expert_params: float
+    moe_layers: int
+    norm_params_per_layer: float
+    final_norm_params: float
+    lm_head_params: float  # the vocabulary projection, tied or not (it is read either way)
+    attn_flops_coeff: float  # attention FLOPs per token per attended token (prefill form)
+    decode_attn_flops_coeff: float  # same for decode (MLA: absorbed form on the latent)
+    kv_bytes_per_token: float
+    kv_shard_max: int  # TP ranks the KV cache can be split over (kv heads; 1 for MLA's shared latent)
+
+
+def _layout(spec: ModelSpec, kv_dtype: str) -> _Layout:
+    counts = mdl.param_counts(spec)
+    h, heads, L = spec.hidden_size, spec.attention_heads, spec.layers
+    norm = 2 * h if spec.norm == "layernorm" else h
+    if spec.mla is not None:
+        m = spec.mla
+        ctx_dim = heads * m.v_head_dim
+        # What leaves the projections per token: queries for every head plus the compressed latent and the
+        # shared RoPE key (DeepSeek-V2 sec 2.1.2, eq. 9-14).
+        qkv_out = heads * (m.qk_nope_head_dim + m.qk_rope_head_dim) + m.kv_lora_rank + m.qk_rope_head_dim
+        # Decode with the up-projections absorbed into the query and output (DeepSeek-V2 sec 2.1.3): every
+        # head scores against the (kv_lora_rank + rope) latent and takes a kv_lora_rank-wide context:
+        # 2 FLOPs x (kv_lora + rope) + 2 x kv_lora per head per cached token per layer.
+        decode_coeff = 2.0 * L * heads * (2 * m.kv_lora_rank + m.qk_rope_head_dim)
+        kv_shard_max = 1  # the latent is shared by all heads: TP ranks each keep a full copy
+    else:
+        d = spec.head_dim_resolved
+        ctx_dim = heads * d
+        qkv_out = (heads + 2 * spec.kv_heads) * d
+        decode_coeff = 2.0 * L * heads * 2 * d  # = attention_flops_per_token(spec, 1): Kaplan et al. Table 1
+        kv_shard_max = spec.kv_heads
+    out_params = ctx_dim * h + (h if spec.linear_bias else 0)
+    qkv_params = mdl.attention_params_per_layer(spec) - out_params
+    moe = spec.moe
+    if moe is None:
+        one_expert, moe_layers = 0.0, 0
+    else:
+        one_expert = counts.expert / ((L - moe.dense_layers) * moe.experts) if counts.expert else 0.0
+        moe_layers = L - moe.dense_layers
+    # attention_flops_per_token(spec, 1) = FLOPs per token per attended token (linear in the attended length)
+    coeff = 2.0 * L * heads * (
+        (spec.mla.qk_nope_head_dim + spec.mla.qk_rope_head_dim + spec.mla.v_head_dim)
+        if spec.mla is not None else 2 * spec.head_dim_resolved
+    )
+    return _Layout(
+        qkv_params=float(qkv_params), qkv_out_dim=float(qkv_out), attn_ctx_dim=float(ctx_dim),
+        out_params=float(out_params), mlp_params=float(counts.dense_mlp), mlp_layers=L,
+        one_expert_params=float(one_expert), moe_layers=moe_layers, norm_params_per_layer=float(norm),
+        final_norm_params=float(norm), lm_head_params=float(spec.vocab_size * h),
+        attn_flops_coeff=coeff, decode_attn_flops_coeff=decode_coeff,
+        kv_bytes_per_token=float(mdl.kv_bytes_per_token(spec, kv_dtype)), kv_shard_max=kv_shard_max,
+    )
+
+
+def _operators(spec: ModelSpec, lay: _Layout, *, tokens, seqs, attn_flops, kv_read_tokens, tp, wb: float,
+               ab: float, experts_touched) -> dict[str, dict[str, np.ndarray]]:  # noqa: ANN001
+    """FLOPs and bytes per operator for one forward step over ``tokens`` new tokens (``seqs`` sequences),
+    per GPU of a TP group of ``tp``. Column/row-parallel weights split over tp (Megatron-LM sec 3); the
+    full-width hidden activation enters every rank; norms are replicated."""
+    h, L, V = spec.hidden_size, spec.layers, spec.vocab_size
+    kv_shard = np.minimum(tp, lay.kv_shard_max)
+    kv_write = tokens * lay.kv_bytes_per_token / kv_shard
+    ops: dict[str, dict[str, np.ndarray]] = {}
+    ops["qkv"] = {
+        "flops": 2.0 * tokens * lay.qkv_params * L / tp,
+        "bytes": L * (lay.qkv_params * wb / tp + lay.norm_params_per_layer * wb)
+        + L * tokens * ab * (h + lay.qkv_out_dim / tp),
+    }
+    ops["attention"] = {
+        "flops": attn_flops / tp,
+        "bytes": kv_read_tokens * lay.kv_bytes_per_token / kv_shard + kv_write
+        + L * tokens * ab * (lay.qkv_out_dim + lay.attn_ctx_dim) / tp,
+    }
+    ops["attn_out"] = {
+        "flops": 2.0 * tokens * lay.out_params * L / tp,
+        "bytes": L * lay.out_params * wb / tp + L * tokens * ab * (lay.attn_ctx_dim / tp + h),
+    }
+    ops["mlp"] = {
+        "flops": 2.0 * tokens * lay.mlp_params / tp,
+        "bytes": (lay.mlp_params / tp + L * lay.norm_params_per_layer) * wb + L * tokens * ab * 2 * h,
+    }
+    if spec.moe is not None:
+        k = spec.moe.experts_per_token
+        ops["experts"] = {
+            "flops": 2.0 * tokens * k * lay.one_expert_params * lay.moe_layers / tp,
+            "bytes": lay.moe_layers * (experts_touched * lay.one_expert_params * wb / tp + tokens * k * ab * 2 * h),
+        }
+    else:
+        zero = np.zeros_like(np.asarray(tokens, dtype=float))
+        ops["experts"] = {"flops": zero, "bytes": zero}
+    # Logits only for the last position of each sequence (vLLM/TensorRT-LLM compute no prompt logits);
+    # vocabulary-parallel over tp.
+    ops["lm_head"] = {
+        "flops": 2.0 * seqs * lay.lm_head_params / tp,
+        "bytes": (lay.lm_head_params / tp + lay.final_norm_params) * wb + seqs * ab * (h + V / tp),
+    }
+    return ops
+
+
+def allreduce_time_s(message_bytes, ranks, link_bytes_per_s: float, latency_s: float):  # noqa: ANN001
+    """One all-reduce of ``message_bytes`` over ``ranks`` GPUs: a fixed latency plus the ring bandwidth term
+    2(n-1)/n x S / B (nccl-tests doc/PERFORMANCE.md: busbw = algbw x 2(n-1)/n). Zero for one rank.
+    The bandwidth term comes from llmwalls.engine.collectives.allreduce_time_s when that module is present."""
+    n = np.asarray(ranks, dtype=float)
+    size = np.asarray(message_bytes, dtype=float)
+    try:
+        from llmwalls.engine.collectives import allreduce_time_s as _collective
+    except ImportError:  # TODO: llmwalls.engine.collectives is the owner of this model
+        wire = 2.0 * (n - 1.0) / n * size / link_bytes_per_s
+    else:
+        wire = _collective(size, n, link_bytes_per_s, 0.0)
+    return np.where(n > 1, latency_s + wire, 0.0)
+
+
+def _tp_comm_s(spec: ModelSpec, gpu: GpuSpec, tokens, tp, ab: float, a: RooflineAssumptions):  # noqa: ANN001
+    """Two all-reduces per layer per step of tokens x hidden activations (Megatron-LM sec 3)."""
+    tp_arr = np.asarray(tp)
+    if np.any(tp_arr > 1) and gpu.scale_up_bandwidth_bytes_per_s is None:
+        raise InputError(f"{gpu.name} has no scale-up link in its profile; tensor parallelism needs one (use --tp 1)")
+    link = gpu.scale_up_bandwidth_bytes_per_s or 1.0
+    per = allreduce_time_s(tokens * spec.hidden_size * ab, tp_arr, link, a.allreduce_latency_s)
+    return 2.0 * spec.layers * per
+
+
+def _phase(ops: dict, *, peak: float, bw: float, fl_eff: float, bw_eff: float, comm_s) -> dict:  # noqa: ANN001
+    """Roof per operator: attainable = min(peak x fl_eff, intensity x bw x bw_eff); time = max of the two."""
+    comp = peak * fl_eff
+    mem = bw * bw_eff
+    out_ops = {}
+    total_f = total_b = total_t = 0.0
+    for name, op in ops.items():
+        f = np.asarray(op["flops"], dtype=float)
+        b = np.asarray(op["bytes"], dtype=float)
+        t_c, t_m = f / comp, b / mem
+        t = np.maximum(t_c, t_m)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            intensity = np.where(b > 0, f / np.where(b > 0, b, 1.0), 0.0)
+        attainable = np.minimum(comp, intensity * mem)
+        out_ops[name] = {
+            "flops": f, "bytes": b, "intensity_flops_per_byte": intensity,
+            "attainable_flops_per_s": attainable, "time_s": t,
+            "compute_bound": t_c > t_m,
+        }
+        total_f, total_b, total_t = total_f + f, total_b + b, total_t + t
+    total_t = total_t + comm_s
+    intensity = total_f / total_b
+    return {
+        "operators": out_ops,
+        "flops": total_f, "bytes": total_b, "intensity_flops_per_byte": intensity,
+        "attainable_flops_per_s": np.minimum(comp, intensity * mem),
+        # Time spent in compute-bound and in memory-bound operators, and in all-reduces.
+        "compute_bound_time_s": sum(np.where(o["compute_bound"], o["time_s"], 0.0) for o in out_ops.values()),
+        "memory_bound_time_s": sum(np.where(o["compute_bound"], 0.0, o["time_s"]) for o in out_ops.values()),
+        "comm_time_s": np.broadcast_to(comm_s, np.shape(total_t)).astype(float),
+        "time_s": total_t,
+        "achieved_flops_per_s": total_f / total_t,
+        "achieved_bytes_per_s": total_b / total_t,
+        "mfu": total_f / total_t / peak,
+        "bandwidth_utilization": total_b / total_t / bw,
+        "compute_bound": total_f / comp > total_b / mem,
+    }
+
+
+def critical_batch_dense(spec: ModelSpec, gpu: GpuSpec, *, weights: str = "bf16", kv_dtype: str = "bf16",
+                         context_tokens=0, ridge_flops_per_byte: float | None = None):  # noqa: ANN001
+    """Analytic critical decode batch, ignoring activation traffic: with N weight parameters of ``wb`` bytes
+    (W = N wb bytes streamed per step), A(C) attention FLOPs and K(C) KV bytes per sequence at context C,
+    a step of B sequences does B (2N + A) FLOPs over W + B K bytes. It is compute-bound when that ratio
+    reaches the ridge R (Williams et al. 2009):  B* = R W / (2N + A - R K);  infinite when 2N + A <= R K
+    (the KV read then keeps decode memory-bound at any batch). At C = 0: B* = R wb / 2 (bf16: B* = R)."""
+    lay = _layout(spec, kv_dtype)
+    counts = mdl.param_counts(spec)
+    if ridge_flops_per_byte is None:
+        ridge_flops_per_byte = gpu.peak_flops_per_s.for_dtype(compute_dtype(gpu, weights)) / gpu.hbm_bandwidth_bytes_per_s
+    n = counts.active - counts.embedding  # the embedding is a gather, not a streamed matmul
+    wb = mdl.weight_bytes_per_param(weights)
+    c = np.asarray(mdl.cached_tokens(spec, np.asarray(context_tokens, dtype=float)), dtype=float)
+    per_seq_flops = 2.0 * n + lay.decode_attn_flops_coeff * c
+    per_seq_bytes = lay.kv_bytes_per_token * c
+    denom = per_seq_flops - ridge_flops_per_byte * per_seq_bytes
+    with np.errstate(divide="ignore"):
+        return np.where(denom > 0, ridge_flops_per_byte * n * wb / np.where(denom > 0, denom, 1.0), np.inf)
+
+
+def roofline(
+    spec: ModelSpec,
+    gpu: GpuSpec,
+    *,
+    batch,  # noqa: ANN001
+    prompt_tokens,  # noqa: ANN001
+    context_tokens,  # noqa: ANN001
+    tp=1,  # noqa: ANN001
+    weights: str = "bf16",
+    kv_dtype: str = "bf16",
+    assumptions: RooflineAssumptions = RooflineAssumptions(),
+    memory_context_tokens=None,  # noqa: ANN001
+) -> dict:
+    """Both phases for every broadcast point. ``context_tokens`` is where decode is evaluated;
+    ``memory_context_tokens`` (default: the same) is the longest context the KV cache must hold."""
+    b = np.asarray(batch, dtype=float)
+    p = np.asarray(prompt_tokens, dtype=float)
+    c = np.asarray(context_tokens, dtype=float)
+    tp_arr = np.asarray(tp, dtype=float)
+    mem_c = c if memory_context_tokens is None else np.asarray(memory_context_tokens, dtype=float)
+    for name, arr in (("batch", b), ("prompt", p), ("context", c), ("tp", tp_arr)):
+        if not np.all(np.isfinite(arr)) or np.any(arr <= 0):
+            raise InputError(f"{name} must be a positive whole number")
+    dtype = compute_dtype(gpu, weights)
+    peak = float(gpu.peak_flops_per_s.for_dtype(dtype))
+    bw = gpu.hbm_bandwidth_bytes_per_s
+    bw_eff, fl_eff, eff_source = efficiencies(gpu, weights, assumptions)
+    wb = mdl.weight_bytes_per_param(weights)
+    ab = assumptions.activation_bytes
+    lay = _layout(spec, kv_dtype)
+    moe = spec.moe
+    b, p, c, tp_arr, mem_c = np.broadcast_arrays(b, p, c, tp_arr, mem_c)
+
+    def touched(tokens):  # noqa: ANN001, ANN202
+        if moe is None:
+            return np.zeros_like(tokens)
+        return expected_experts_touched(moe.experts, moe.experts_per_token, tokens)
+
+    # Prefill: B prompts of P tokens in one step (the KV cache of the prompt is written, not re-read).
+    pre_tokens = b * p
+    pre_attn_flops = b * lay.attn_flops_coeff * _causal_attended(spec, p)
+    pre = _operators(spec, lay, tokens=pre_tokens, seqs=b, attn_flops=pre_attn_flops,
+                     kv_read_tokens=np.zeros_like(b), tp=tp_arr, wb=wb, ab=ab, experts_touched=touched(pre_tokens))
+    # Decode: one new token for each of B sequences at context C, reading C cached tokens (window-capped).
+    cached = np.asarray(mdl.cached_tokens(spec, c), dtype=float)
+    dec_attn_flops = b * lay.decode_attn_flops_coeff * cached
+    dec = _operators(spec, lay, tokens=b, seqs=b, attn_flops=dec_attn_flops, kv_read_tokens=b * cached,
+                     tp=tp_arr, wb=wb, ab=ab, experts_touched=touched(b))
+    kw = {"peak": peak, "bw": bw, "fl_eff": fl_eff, "bw_eff": bw_eff}
+    prefill = _phase(pre, comm_s=_tp_comm_s(spec, gpu, pre_tokens, tp_arr, ab, assumptions), **kw)
+    decode = _phase(dec, comm_s=_tp_comm_s(spec, gpu, b, tp_arr, ab, assumptions), **kw)
+
+    ridge = peak / bw
+    attainable_ridge = peak * fl_eff / (bw * bw_eff)
+    decode_tps_replica = b / decode["time_s"]
+
+    # Memory verdict: weights per GPU + KV for B sequences at the longest context (simple check; the memory
+    # command adds activations, runtime and fragmentation).
+    counts = mdl.param_counts(spec)
+    weights_per_gpu = counts.total * wb / tp_arr
+    kv_shard = np.minimum(tp_arr, lay.kv_shard_max)
+    kv_per_gpu = b * np.asarray(mdl.cached_tokens(spec, mem_c), dtype=float) * lay.kv_bytes_per_token / kv_shard
+    needed = weights_per_gpu + kv_per_gpu
+
+    return {
+        "compute_dtype": dtype,
+        "peak_flops_per_s": peak,
+        "hbm_bandwidth_bytes_per_s": bw,
+        "bandwidth_efficiency": bw_eff,
+        "flops_efficiency": fl_eff,
+        "efficiency_source": eff_source,
+        "attainable_peak_flops_per_s": peak * fl_eff,
+        "attainable_bandwidth_bytes_per_s": bw * bw_eff,
+        "machine_balance_flops_per_byte": ridge,
+        "attainable_ridge_flops_per_byte": attainable_ridge,
+        "batch": b, "prompt_tokens": p, "context_tokens": c, "tp": tp_arr,
+        "prefill": prefill,
+        "decode": decode,
+        "ttft_s": prefill["time_s"],
+        "time_per_output_token_s": decode["time_s"],
+        "decode_tokens_per_s_per_sequence": 1.0 / decode["time_s"],
+        "decode_tokens_per_s_per_replica": decode_tps_replica,
+        "decode_tokens_per_s_per_gpu": decode_tps_replica / tp_arr,
+        "prefill_tokens_per_s_per_replica": b * p / prefill["time_s"],
+        "weights_bytes_per_gpu": weights_per_gpu,
+        "kv_bytes_per_gpu": kv_per_gpu,
+        "memory_needed_bytes_per_gpu": needed,
+        "hbm_bytes": gpu.hbm_bytes,
+        "fits": needed <= gpu.hbm_bytes,
+    }
+
+
+def critical_batch(spec: ModelSpec, gpu: GpuSpec, *, context_tokens: float, tp: int = 1, weights: str = "bf16",
+                   kv_dtype: str = "bf16", assumptions: RooflineAssumptions = RooflineAssumptions()) -> float:
+    """Smallest decode batch whose step is compute-bound (phase FLOPs / attainable compute >= bytes /
+    attainable bandwidth), found on the full model (activations, MoE expert occupancy, KV reads included) by
+    evaluating every batch 1..2^16 at once. inf when none is: at long context KV reads can keep decode
+    memory-bound at any batch (see critical_batch_dense for the closed form)."""
+    batches = np.arange(1, CRITICAL_BATCH_SEARCH_MAX + 1, dtype=float)
+    r = roofline(spec, gpu, batch=batches, prompt_tokens=1, context_tokens=context_tokens, tp=tp,
+                 weights=weights, kv_dtype=kv_dtype, assumptions=assumptions)
+    bound = r["decode"]["compute_bound"]
+    return float(batches[np.argmax(bound)]) if bool(np.any(bound)) else math.inf
