@@ -45,6 +45,8 @@ app.add_typer(_profiles.app, name="profiles")
 app.command()(_completion.completion)
 
 # --- commands (one module each) ---
+from llmwalls.cli import power as _power  # noqa: E402
+app.command()(_power.power)
 # --- end commands ---
 
 
