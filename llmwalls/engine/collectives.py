@@ -1,0 +1,237 @@
+"""Collective communication cost: the alpha-beta model (time = latency terms + bytes / bandwidth), with the
+conventions of nccl-tests so the numbers compare with a user's own `all_reduce_perf` run.
+
+Conventions (NVIDIA/nccl-tests doc/PERFORMANCE.md; cases.toml `nccl_busbw_allreduce`):
+    size S  = the buffer size nccl-tests reports (all-reduce: the buffer; all-gather: the gathered OUTPUT;
+              reduce-scatter: the INPUT; all-to-all: the per-rank send buffer)
+    algbw   = S / t
+    busbw   = algbw x 2(n-1)/n   (all-reduce)
+            = algbw x (n-1)/n    (all-gather, reduce-scatter, all-to-all)
+            = algbw              (point-to-point, broadcast)
+busbw is what each link actually carries, so for ring algorithms it is bounded by the per-GPU link bandwidth and
+compares across n. This model inverts that: t = latency + S x factor / (link bandwidth x efficiency).
+
+Algorithms:
+    ring: (n-1) (all-gather / reduce-scatter / all-to-all) or 2(n-1) (all-reduce) latency steps.
+    tree: NCCL's double binary tree: 2 log2(n) latency steps for an all-reduce, the same bandwidth term
+          (Sanders et al. 2009; NCCL 2.4 release notes): wins for small messages and large n.
+    nvls: NVLink SHARP (H100/H200/B200 NVSwitch): the switch does the reduction, so each GPU sends its buffer
+          once and receives the result once; the busbw formula (which assumes 2(n-1)/n traffic per GPU) then
+          reports MORE than the wire bandwidth: ml-engineering measured 482.26 GB/s busbw on 8x H200 where the
+          wire is 450 GB/s (cases.toml mleng_h200_node_allreduce_nvls, algbw 275.58 GB/s).
+
+Everything is numpy-vectorised: bytes, group size, bandwidth and latency broadcast against one another.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+# ------------------------------------------------------------------------------------------ assumptions
+
+
+@dataclass(frozen=True)
+class LinkEfficiency:
+    """Achievable fraction of the per-GPU, one-direction link bandwidth that a large (>= 1 GiB) ring collective
+    reaches as nccl-tests busbw. Overridable from the command line (--nvlink-efficiency, --network-efficiency)."""
+
+    # NVLink / NVSwitch, ring. Calibrated on measured busbw (cases.toml, category 'collective'):
+    #   8x A100 (NVLink 3, 300 GB/s): 234.89 GB/s  -> 0.783   (mleng_a100_node_allreduce)
+    #   8x H200 (NVLink 4, 450 GB/s): 367.61 GB/s  -> 0.817   (mleng_h200_node_allreduce_ring)
+    # default = their mean, 0.80: both measurements within 2.2% of it.
+    nvlink: float = 0.80
+    # NVLink SHARP in-switch all-reduce: algbw / wire = 275.58 / 450 = 0.612 (mleng_h200_node_allreduce_nvls).
+    nvls_algbw: float = 0.612
+    # xGMI (MI300X): AMD's RCCL all-reduce busbw on 8x MI300X is ~ 0.7-0.8 of the 448 GB/s per-GPU peak reported
+    # by independent tests (SemiAnalysis, 2024); take the low end, no measured case in the project yet.
+    xgmi: float = 0.70
+    # PCIe Gen5 x16 (64 GB/s): NCCL through host bridges reaches ~ 0.7 (ml-engineering network/README: PCIe
+    # collectives run well below NVLink; no project case, judgement).
+    pcie: float = 0.70
+    # InfiniBand NDR 400 Gb/s per GPU (rail-optimised): nccl-tests multi-node all-reduce busbw typically reaches
+    # ~ 40-45 GB/s of the 50 GB/s wire (NVIDIA DGX SuperPOD reference numbers; ml-engineering network chapter):
+    # 0.85 is a judgement inside that range, no project case yet.
+    infiniband: float = 0.85
+    # RoCE / Ethernet: congestion control and ECMP collisions cost more than on IB (Llama 3 paper sec 3.3.1
+    # reports tuning for this); 0.75 judgement.
+    roce: float = 0.75
+    ethernet: float = 0.60
+
+    def for_fabric(self, fabric: str) -> float:
+        key = {"nvswitch": "nvlink"}.get(fabric, fabric)
+        return float(getattr(self, key))
+
+
+DEFAULT_LINK_EFFICIENCY = LinkEfficiency()
+
+# ----------------------------------------------------------------------------------- bus-bandwidth factors
+
+
+def busbw_factor(op: str, n):  # noqa: ANN001, ANN201 - int or array
+    """nccl-tests busbw / algbw for an operation on n ranks (PERFORMANCE.md)."""
+    n = np.asarray(n, dtype=float)
+    if op == "allreduce":
+        return 2.0 * (n - 1.0) / n
+    if op in ("allgather", "reducescatter", "alltoall"):
+        return (n - 1.0) / n
+    if op in ("p2p", "broadcast", "reduce"):
+        return np.ones_like(n)
+    raise ValueError(f"unknown collective {op!r}")
+
+
+def algbw_bytes_per_s(size_bytes, time_s):  # noqa: ANN001, ANN201
+    """nccl-tests algorithm bandwidth: S / t."""
+    return np.asarray(size_bytes, dtype=float) / np.asarray(time_s, dtype=float)
+
+
+def busbw_bytes_per_s(op: str, size_bytes, time_s, n):  # noqa: ANN001, ANN201
+    """nccl-tests bus bandwidth: algbw x the operation's factor."""
+    return algbw_bytes_per_s(size_bytes, time_s) * busbw_factor(op, n)
+
+
+# ------------------------------------------------------------------------------------------- flat times
+
+
+def _steps(op: str, n, algorithm: str):  # noqa: ANN001, ANN202
+    n = np.asarray(n, dtype=float)
+    if algorithm == "tree":
+        # double binary tree: up and down the tree, log2(n) hops each (all-reduce); one way for the others.
+        depth = np.ceil(np.log2(np.maximum(n, 1.0)))
+        return (2.0 if op == "allreduce" else 1.0) * depth
+    if algorithm == "nvls":
+        return np.where(n > 1, 2.0, 0.0)  # push to switch, pull result
+    return (2.0 if op == "allreduce" else 1.0) * (n - 1.0)  # ring
+
+
+def collective_time_s(op: str, size_bytes, n, bandwidth_bytes_per_s, latency_s=0.0, *,
+                      efficiency=1.0, algorithm: str = "ring"):  # noqa: ANN001, ANN201
+    """Time of one collective on n ranks that each have `bandwidth_bytes_per_s` (one direction) of link.
+
+    t = steps(n) x latency + S x busbw_factor(n) / (bandwidth x efficiency)         (ring, tree)
+    t = 2 x latency + S / (bandwidth x efficiency)                                  (nvls all-reduce)
+    A group of one rank costs nothing. Point-to-point ignores n (one transfer of S bytes).
+    """
+    size = np.asarray(size_bytes, dtype=float)
+    n = np.asarray(n, dtype=float)
+    bw = np.asarray(bandwidth_bytes_per_s, dtype=float) * np.asarray(efficiency, dtype=float)
+    lat = np.asarray(latency_s, dtype=float)
+    if op == "p2p":
+        return lat + size / bw
+    if algorithm == "nvls" and op == "allreduce":
+        t = _steps(op, n, algorithm) * lat + size / bw
+    else:
+        t = _steps(op, n, algorithm) * lat + size * busbw_factor(op, n) / bw
+    return np.where(n > 1, t, 0.0)
+
+
+def allreduce_time_s(size_bytes, n, bandwidth_bytes_per_s, latency_s=0.0, *, efficiency=1.0,
+                     algorithm: str = "ring"):  # noqa: ANN001, ANN201
+    """All-reduce of S bytes over n ranks: ring t = 2(n-1) alpha + 2(n-1)/n S / (B eff)."""
+    return collective_time_s("allreduce", size_bytes, n, bandwidth_bytes_per_s, latency_s,
+                             efficiency=efficiency, algorithm=algorithm)
+
+
+def allgather_time_s(size_bytes, n, bandwidth_bytes_per_s, latency_s=0.0, *, efficiency=1.0,
+                     algorithm: str = "ring"):  # noqa: ANN001, ANN201
+    """All-gather producing S bytes on every rank: t = (n-1) alpha + (n-1)/n S / (B eff)."""
+    return collective_time_s("allgather", size_bytes, n, bandwidth_bytes_per_s, latency_s,
+                             efficiency=efficiency, algorithm=algorithm)
+
+
+def reducescatter_time_s(size_bytes, n, bandwidth_bytes_per_s, latency_s=0.0, *, efficiency=1.0,
+                         algorithm: str = "ring"):  # noqa: ANN001, ANN201
+    """Reduce-scatter of an S-byte input per rank: t = (n-1) alpha + (n-1)/n S / (B eff)."""
+    return collective_time_s("reducescatter", size_bytes, n, bandwidth_bytes_per_s, latency_s,
+                             efficiency=efficiency, algorithm=algorithm)
+
+
+def alltoall_time_s(size_bytes, n, bandwidth_bytes_per_s, latency_s=0.0, *, efficiency=1.0):  # noqa: ANN001, ANN201
+    """All-to-all of an S-byte send buffer per rank ((n-1)/n of it leaves the rank): t = (n-1) alpha +
+    (n-1)/n S / (B eff) (pairwise exchange; nccl-tests alltoall factor)."""
+    return collective_time_s("alltoall", size_bytes, n, bandwidth_bytes_per_s, latency_s, efficiency=efficiency)
+
+
+def p2p_time_s(size_bytes, bandwidth_bytes_per_s, latency_s=0.0, *, efficiency=1.0):  # noqa: ANN001, ANN201
+    """One point-to-point send of S bytes: t = alpha + S / (B eff)."""
+    return collective_time_s("p2p", size_bytes, 2, bandwidth_bytes_per_s, latency_s, efficiency=efficiency)
+
+
+# --------------------------------------------------------------------------------------- tiers, placement
+
+
+@dataclass(frozen=True)
+class Tiers:
+    """The two tiers of a cluster, per GPU and one direction, with achievable efficiencies applied later."""
+
+    domain_gpus: int  # GPUs sharing the scale-up fabric (8 on HGX, 72 on NVL72)
+    up_bandwidth_bytes_per_s: float
+    up_latency_s: float
+    up_efficiency: float
+    out_bandwidth_bytes_per_s: float
+    out_latency_s: float
+    out_efficiency: float
+    nvls: bool = False  # all-reduce inside the domain with NVLink SHARP
+    notes: tuple[str, ...] = field(default=())
+
+    @classmethod
+    def from_cluster(cls, cluster, eff: LinkEfficiency = DEFAULT_LINK_EFFICIENCY, *, nvls: bool = False) -> Tiers:  # noqa: ANN001
+        return cls(
+            domain_gpus=int(cluster.scale_up_domain_gpus),
+            up_bandwidth_bytes_per_s=float(cluster.intra_node_bandwidth_bytes_per_s),
+            up_latency_s=float(cluster.intra_node_latency_s),
+            up_efficiency=eff.for_fabric(cluster.scale_up_fabric),
+            out_bandwidth_bytes_per_s=float(cluster.inter_node_bandwidth_bytes_per_s),
+            out_latency_s=float(cluster.inter_node_latency_s),
+            out_efficiency=eff.for_fabric(cluster.scale_out_fabric),
+            nvls=nvls,
+        )
+
+
+def members_in_domain(n, stride, domain_gpus):  # noqa: ANN001, ANN201
+    """How many of a group's n ranks share one scale-up domain when consecutive members are `stride` ranks apart
+    (Megatron rank order: TP innermost, then CP, EP/DP, PP outermost). 1 = every member in a different domain."""
+    n = np.asarray(n, dtype=float)
+    stride = np.asarray(stride, dtype=float)
+    k = np.maximum(1.0, np.floor(domain_gpus / stride))
+    return np.minimum(n, k)
+
+
+def hierarchical_time_s(op: str, size_bytes, n, stride, tiers: Tiers):  # noqa: ANN001, ANN201
+    """A collective over a group laid out across the two tiers.
+
+    k = members per domain, g = n / k domains.  k == n: all on the scale-up fabric.  k == 1: flat on the
+    scale-out network (each GPU on its own NIC: rail-optimised fabric).  Otherwise the two-level algorithm NCCL
+    uses for all-reduce (reduce-scatter inside, all-reduce of S/k across, all-gather inside); all-gather /
+    reduce-scatter / all-to-all: the inside part on S, the outside part on S/k per rank (each GPU drives its NIC).
+    """
+    size = np.asarray(size_bytes, dtype=float)
+    n = np.asarray(n, dtype=float)
+    k = members_in_domain(n, stride, tiers.domain_gpus)
+    g = np.maximum(1.0, np.round(n / k))
+
+    def up(o: str, s, m, algorithm: str = "ring"):  # noqa: ANN001, ANN202
+        return collective_time_s(o, s, m, tiers.up_bandwidth_bytes_per_s, tiers.up_latency_s,
+                                 efficiency=tiers.up_efficiency, algorithm=algorithm)
+
+    def out(o: str, s, m):  # noqa: ANN001, ANN202
+        return collective_time_s(o, s, m, tiers.out_bandwidth_bytes_per_s, tiers.out_latency_s,
+                                 efficiency=tiers.out_efficiency)
+
+    if op == "allreduce":
+        if tiers.nvls:
+            inside_all = collective_time_s("allreduce", size, k, tiers.up_bandwidth_bytes_per_s,
+                                           tiers.up_latency_s, efficiency=DEFAULT_LINK_EFFICIENCY.nvls_algbw,
+                                           algorithm="nvls")
+            inside_all = np.minimum(inside_all, up("allreduce", size, k))
+        else:
+            inside_all = up("allreduce", size, k)
+        inside_split = up("reducescatter", size, k) + up("allgather", size, k)
+        across = out("allreduce", size / k, g)
+        return np.where(g > 1, inside_split + across, inside_all)
+    if op == "p2p":
+        return np.where(k >= 2, up("p2p", size, 2), out("p2p", size, 2))
+    inside = up(op, size, k)
+    across = out(op, size / k, g)
+    return np.where(g > 1, inside + across, inside)

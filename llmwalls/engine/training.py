@@ -1,0 +1,308 @@
+"""Training step time for arrays of parallel layouts: compute, pipeline bubble and the exposed communication of
+every parallel dimension, then MFU, TFLOP/s per GPU, tokens/s and time to train.
+
+One call evaluates any number of layouts at once (every layout field is a numpy array, broadcast together):
+the layout search feeds it a million candidates. Nothing here prints, reads files or raises for an infeasible
+layout: the caller gets masks.
+
+FLOPs (per token, forward; x3 for forward + backward, PaLM appendix B / Kaplan et al. 2020 sec 2.1):
+    dense     = 2 x active parameters touched by matmuls (incl. the LM head; the embedding lookup is a gather)
+    attention = 4 x layers x heads x head_dim x seq   (QK^T and AV, the full s x s square as Megatron-LM Eq. 3
+                and PaLM appendix B count it: 12 L H Q T per token for fwd+bwd)
+    model FLOPs    = 3 (dense + attention)                              (PaLM appendix B: MFU counts these)
+    hardware FLOPs = model + recomputation:
+        selective: + attention forward again          (Korthikanti et al. 2022 Eq. 8: 1 + s/3h vs 1 + s/6h)
+        full:      + the whole forward except the LM head (Megatron-LM Eq. 3: 96 B s l h^2 (1 + s/6h + V/16lh),
+                   the four-pass count whose logit term stays at 3 passes)
+Time:
+    matmul      = hardware FLOPs / (peak x achievable matmul fraction)       (MAMF-measured, see assumptions)
+    elementwise = bytes moved by norms, activations, dropout, residuals, softmax / achievable HBM bandwidth
+                  (per token per layer the 34 h bytes Korthikanti Table 2 stores, 5 a s more without
+                  FlashAttention: the kernels that write those activations also read them back)
+    optimizer   = bytes the Adam update touches / achievable HBM bandwidth
+    TP  = 2 all-reduces (or all-gather + reduce-scatter with sequence parallelism) per layer forward, 2 backward,
+          2 more with full recomputation (Megatron-LM sec 2.3, Korthikanti sec 4.2.2)
+    PP  = bubble (p-1)/(m v) x the ideal step (Narayanan et al. 2021 sec 2.2.1-2.2.2) + p2p activation sends
+    DP  = gradient all-reduce (ZeRO 1/2: reduce-scatter + all-gather, the same bytes; ZeRO 3 / FSDP: 1.5x,
+          Rajbhandari et al. 2020 sec 7), overlapped with the backward of the last micro-batch
+    CP  = ring attention: KV chunks passed cp-1 times forward, twice that backward, hidden behind attention
+          compute when it is long enough (Liu et al. 2023, Ring Attention; Llama 3 sec 3.3.2)
+    EP  = all-to-all dispatch + combine per MoE layer, forward and backward (GShard; DeepSeek-V3 sec 3.2)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from llmwalls.engine.collectives import Tiers, hierarchical_time_s, members_in_domain
+from llmwalls.engine.model import attention_flops_per_token, dense_flops_per_token, param_counts
+
+RECOMPUTE = ("none", "selective", "full")
+
+
+@dataclass(frozen=True)
+class TrainingAssumptions:
+    """Judgement calls of the step model, each overridable from the command line. Values were chosen ONCE against
+    the published runs in docs/calibration-cluster.md, not per case."""
+
+    # Fraction of the GPU's MEASURED maximum achievable matmul FLOP/s (MAMF: Bekman's mamf-finder, the GPU
+    # profile's measured_matmul_flops_per_s) that a transformer layer's GEMMs reach end to end inside a training
+    # step: per-GPU GEMM shapes after TP split are smaller than MAMF's best shape, kernels launch back to back
+    # with gaps, fused attention runs below GEMM peak. 0.70 reproduces Megatron-LM (A100) and Llama 3 (H100)
+    # within 15% (docs/calibration-cluster.md) with no per-case fitting.  --matmul-efficiency
+    matmul_fraction_of_mamf: float = 0.70
+    # Used when a GPU profile has no MAMF figure: MAMF / peak of the measured GPUs (H100 SXM 794.5 / 989.4 =
+    # 0.80; A100 SXM ~ 0.87) -> 0.80.
+    mamf_fraction_of_peak: float = 0.80
+    # Bytes elementwise kernels move per token per layer per pass, per unit of hidden size: twice (write + read)
+    # the 34 bytes/h Korthikanti et al. 2022 Table 2 store per layer.  --elementwise-bytes
+    elementwise_bytes_per_hidden: float = 68.0
+    # Fraction of datasheet HBM bandwidth reached by streaming kernels when the profile has no measured figure
+    # (ml-engineering / STREAM-like copies on H100 and A100 reach ~ 0.90).
+    hbm_fraction: float = 0.90
+    # Bytes the optimizer step reads and writes per parameter: mixed-precision Adam reads fp32 master, m, v and
+    # the gradient and writes master, m, v and the bf16 copy (~ 4x3+4 + 4x3+2).
+    optimizer_bytes_per_param: float = 30.0
+    gradient_bytes: float = 2.0  # bf16 gradients reduced (Megatron-LM and FSDP defaults in bf16 runs)
+    # Share of TP collectives on the critical path. Megatron-LM's TP all-reduces sit between dependent GEMMs;
+    # Transformer Engine's userbuffer overlap hides part of them on H100. 1.0 = no overlap (conservative).
+    # --tp-exposed
+    tp_exposed_fraction: float = 1.0
+    # With DP overlap on, at least this share of the gradient reduction stays exposed (bucket tail, optimizer
+    # waits for the last bucket). PyTorch DDP / Megatron overlap_grad_reduce.  --dp-exposed
+    dp_min_exposed_fraction: float = 0.10
+    dp_overlap: bool = True
+    ep_exposed_fraction: float = 1.0  # MoE all-to-all on the critical path unless DualPipe-style overlap
+    # Interleaved 1F1B: model chunks per GPU (v). 1 = plain 1F1B, 0 = auto (one layer per chunk where the
+    # micro-batch count allows it: auto_virtual_stages). Narayanan et al. 2021 sec 2.2.2.  --interleave
+    virtual_stages: int = 0
+    activation_bytes: float = 2.0  # bf16 activations on the wire and in HBM
+    flash_attention: bool = True  # no s x s score matrix written to HBM (Dao et al. 2022)
+    nvls: bool = False  # NVLink SHARP all-reduce inside the scale-up domain
+
+
+DEFAULT_ASSUMPTIONS = TrainingAssumptions()
+
+
+def _arr(x, dtype=float):  # noqa: ANN001, ANN202
+    return np.asarray(x, dtype=dtype)
+
+
+def flops_per_token(spec, seq_len):  # noqa: ANN001, ANN201
+    """Forward FLOPs per token: (dense, attention, lm_head) for a training sequence length (arrays ok)."""
+    dense = float(dense_flops_per_token(spec))
+    attention = attention_flops_per_token(spec, _arr(seq_len))
+    lm_head = 2.0 * spec.vocab_size * spec.hidden_size
+    return dense, attention, lm_head
+
+
+def model_flops_per_token(spec, seq_len):  # noqa: ANN001, ANN201
+    """Model FLOPs per trained token (PaLM appendix B): 3 x (dense + attention) forward FLOPs = 6N + 12 L H Q T."""
+    dense, attention, _ = flops_per_token(spec, seq_len)
+    return 3.0 * (dense + attention)
+
+
+def hardware_flops_per_token(spec, seq_len, recompute):  # noqa: ANN001, ANN201
+    """FLOPs actually executed per token including recomputation (recompute: 0 none, 1 selective, 2 full)."""
+    dense, attention, lm_head = flops_per_token(spec, seq_len)
+    rc = _arr(recompute, int)
+    extra = np.where(rc == 2, dense - lm_head + attention, np.where(rc == 1, attention, 0.0))
+    return 3.0 * (dense + attention) + extra
+
+
+def bubble_fraction(pp, microbatches, virtual_stages=1):  # noqa: ANN001, ANN201
+    """Pipeline bubble relative to the ideal step: (p-1)/m for 1F1B, (p-1)/(m v) interleaved (Narayanan et al.
+    2021 sec 2.2.1 and 2.2.2)."""
+    return (_arr(pp) - 1.0) / (_arr(microbatches) * _arr(virtual_stages))
+
+
+def step_model(spec, gpu, tiers: Tiers, *, tp, pp, dp, cp=1, ep=1, micro_batch=1, global_batch, seq_len,
+               recompute=1, sequence_parallel=True, zero_stage=1, virtual_stages=None, assumptions: TrainingAssumptions = DEFAULT_ASSUMPTIONS,
+               dtype: str = "bf16"):  # noqa: ANN001, ANN201
+    """Step time and its parts for arrays of layouts. Returns a dict of arrays (seconds, FLOPs, fractions).
+
+    global_batch: sequences per optimizer step; micro_batch: sequences per micro-batch per DP replica;
+    recompute: 0 none, 1 selective, 2 full.  Layout validity (divisibility) is the caller's business:
+    `layout_valid` gives the mask.
+    """
+    a = assumptions
+    tp, pp, dp, cp, ep = (_arr(x) for x in (tp, pp, dp, cp, ep))
+    mb, gb, seq = _arr(micro_batch), _arr(global_batch), _arr(seq_len)
+    rc = _arr(recompute, int)
+    sp = _arr(sequence_parallel, bool)
+    zero = _arr(zero_stage, int)
+    n_gpus = tp * pp * dp * cp
+
+    L, h = spec.layers, spec.hidden_size
+    heads, kv_heads, d = spec.attention_heads, spec.kv_heads, spec.head_dim_resolved
+    counts = param_counts(spec)
+
+    # ---- FLOPs
+    tokens = gb * seq
+    model_fpt = model_flops_per_token(spec, seq)
+    hw_fpt = hardware_flops_per_token(spec, seq, rc)
+    model_flops = model_fpt * tokens
+    hw_flops = hw_fpt * tokens
+
+    peak = float(gpu.peak_flops_per_s.for_dtype(dtype) or gpu.peak_flops_per_s.bf16)
+    mamf = gpu.measured_matmul_flops_per_s.get(dtype) if gpu.measured_matmul_flops_per_s else None
+    mamf = float(mamf) if mamf else peak * a.mamf_fraction_of_peak
+    matmul_rate = mamf * a.matmul_fraction_of_mamf
+    hbm = float(gpu.measured_hbm_bandwidth_bytes_per_s or gpu.hbm_bandwidth_bytes_per_s * a.hbm_fraction)
+
+    t_matmul = hw_flops / n_gpus / matmul_rate
+
+    # ---- elementwise HBM traffic (Korthikanti Table 2: 34 h/t with SP; 10 h + 24 h/t without)
+    per_hidden = np.where(sp, a.elementwise_bytes_per_hidden / tp,
+                          a.elementwise_bytes_per_hidden * (10.0 + 24.0 / tp) / 34.0)
+    bytes_tok_layer = per_hidden * h * a.activation_bytes / 2.0
+    if not a.flash_attention:
+        bytes_tok_layer = bytes_tok_layer + 2.0 * 5.0 * heads * seq / tp  # scores, softmax, dropout (5as/h x h)
+    passes = np.where(rc == 2, 4.0, 3.0)
+    tokens_per_gpu = tokens / (dp * cp)
+    t_elem = tokens_per_gpu * (L / pp) * bytes_tok_layer * passes / hbm
+
+    # ---- parameters held per GPU (embedding/LM head counted with the layers: a small error for PP)
+    expert = float(counts.expert)
+    non_expert = float(counts.total) - expert
+    params_gpu = non_expert / (tp * pp) + expert / (tp * pp * ep)
+    opt_shard = np.where(zero >= 1, dp, 1.0)
+    t_opt = params_gpu / opt_shard * a.optimizer_bytes_per_param / hbm
+
+    compute = t_matmul + t_elem + t_opt
+
+    # ---- micro-batches
+    m = gb / (dp * mb)
+    v = _arr(a.virtual_stages if virtual_stages is None else virtual_stages)
+    v = np.where(v <= 0, auto_virtual_stages(spec.layers, pp, m), v)  # 0 = auto
+
+    # ---- TP: activation tensor of one micro-batch on one CP rank
+    act_bytes = mb * (seq / cp) * h * a.activation_bytes
+    n_coll = np.where(rc == 2, 6.0, 4.0)  # 2 fwd + 2 bwd (+2 recomputed forward)
+    # with SP an all-gather + reduce-scatter pair replaces each all-reduce: same bytes, two launches
+    tp_sp = n_coll * (hierarchical_time_s("allgather", act_bytes, tp, 1.0, tiers)
+                      + hierarchical_time_s("reducescatter", act_bytes, tp, 1.0, tiers))
+    tp_ar = n_coll * hierarchical_time_s("allreduce", act_bytes, tp, 1.0, tiers)
+    tp_one_layer = np.where(sp, tp_sp, tp_ar)
+    t_tp = np.where(tp > 1, m * (L / pp) * tp_one_layer * a.tp_exposed_fraction, 0.0)
+    tp_beyond_domain = tp > tiers.domain_gpus
+
+    # ---- CP: ring attention, KV chunk of one micro-batch (kv heads split by TP)
+    kv_chunk = mb * (seq / cp) * 2.0 * np.maximum(kv_heads / tp, 1.0) * d * a.activation_bytes
+    ring_fwd = (cp - 1.0) * hierarchical_time_s("p2p", kv_chunk, 2.0, tp, tiers)
+    ring_total = ring_fwd * (1.0 + 2.0 + np.where(rc >= 1, 1.0, 0.0))
+    _, attn_fpt, _ = flops_per_token(spec, seq)
+    attn_time_layer = (mb * seq / cp) * attn_fpt / L / tp / matmul_rate * (3.0 + np.where(rc >= 1, 1.0, 0.0))
+    t_cp = np.where(cp > 1, m * (L / pp) * np.maximum(ring_total - attn_time_layer, 0.0), 0.0)
+
+    # ---- EP: all-to-all dispatch + combine, forward and backward, every MoE layer
+    if spec.moe is not None:
+        moe_layers = L - spec.moe.dense_layers
+        a2a_bytes = mb * (seq / cp) * spec.moe.experts_per_token * h * a.activation_bytes / np.where(sp, tp, 1.0)
+        n_a2a = np.where(rc == 2, 6.0, 4.0)
+        a2a = n_a2a * hierarchical_time_s("alltoall", a2a_bytes, ep, tp * cp, tiers)
+        t_ep = np.where(ep > 1, m * (moe_layers / pp) * a2a * a.ep_exposed_fraction, 0.0)
+    else:
+        t_ep = np.zeros(np.broadcast(tp, pp, dp, cp).shape)
+
+    # ---- PP: point-to-point activation sends between stages; each TP rank sends 1/t of the tensor (the
+    # scatter/gather optimisation, Narayanan et al. 2021 sec 4.1; with SP the tensor is already split)
+    p2p_bytes = act_bytes / tp
+    stage_stride = tp * cp * dp
+    p2p_one = hierarchical_time_s("p2p", p2p_bytes, 2.0, stage_stride, tiers)
+    t_p2p = np.where(pp > 1, 2.0 * m * v * p2p_one, 0.0)
+
+    ideal = compute + t_tp + t_cp + t_ep
+    bubble_frac = np.where(pp > 1, bubble_fraction(pp, m, v), 0.0)
+    t_bubble = bubble_frac * (ideal - t_opt)
+
+    # ---- DP: gradient reduction (experts reduce over dp too: each expert shard has dp replicas here)
+    grad_bytes = params_gpu * a.gradient_bytes
+    dp_stride = tp * cp
+    dp_full = hierarchical_time_s("allreduce", grad_bytes, dp, dp_stride, tiers) * np.where(zero >= 3, 1.5, 1.0)
+    bwd_share = np.where(rc == 2, 2.0 / 4.0, 2.0 / 3.0)
+    window = (t_matmul + t_elem) * bwd_share / np.maximum(m, 1.0)
+    if a.dp_overlap:
+        exposed_dp = np.maximum(dp_full * a.dp_min_exposed_fraction, dp_full - window)
+    else:
+        exposed_dp = dp_full
+    t_dp = np.where(dp > 1, exposed_dp, 0.0)
+
+    step = compute + t_tp + t_cp + t_ep + t_p2p + t_bubble + t_dp
+    comm_exposed = t_tp + t_cp + t_ep + t_p2p + t_dp
+
+    return {
+        "step_time_s": step,
+        "compute_time_s": compute,
+        "matmul_time_s": t_matmul,
+        "elementwise_time_s": t_elem,
+        "optimizer_time_s": t_opt,
+        "bubble_time_s": t_bubble,
+        "bubble_fraction": bubble_frac,
+        "tp_comm_time_s": t_tp,
+        "cp_comm_time_s": t_cp,
+        "ep_comm_time_s": t_ep,
+        "pp_comm_time_s": t_p2p,
+        "dp_comm_time_s": t_dp,
+        "dp_comm_total_time_s": np.where(dp > 1, dp_full, 0.0),
+        "exposed_comm_time_s": comm_exposed,
+        "microbatches": m,
+        "virtual_stages": v * np.ones_like(step),
+        "tokens_per_step": tokens * np.ones_like(step),
+        "model_flops_per_step": model_flops * np.ones_like(step),
+        "hardware_flops_per_step": hw_flops * np.ones_like(step),
+        "tokens_per_s": tokens / step,
+        "model_flops_per_s_per_gpu": model_flops / step / n_gpus,
+        "hardware_flops_per_s_per_gpu": hw_flops / step / n_gpus,
+        "mfu": model_flops / step / n_gpus / peak,
+        "hfu": hw_flops / step / n_gpus / peak,
+        "gpus": n_gpus,
+        "tp_beyond_scale_up": tp_beyond_domain,
+        "params_per_gpu": params_gpu,
+        "peak_flops_per_s": peak,
+        "matmul_flops_per_s": matmul_rate,
+    }
+
+
+def auto_virtual_stages(layers, pp, microbatches):  # noqa: ANN001, ANN201
+    """Default interleaving: one layer per model chunk (v = layers per stage), as far as Megatron-LM allows it
+    (interleaving needs the micro-batch count divisible by p; Narayanan et al. 2021 sec 2.2.2). More chunks
+    shrink the bubble and multiply the p2p sends, which the step model charges."""
+    pp, m = _arr(pp), _arr(microbatches)
+    v = np.maximum(np.floor(layers / pp), 1.0)
+    return np.where((pp > 1) & (np.mod(m, pp) == 0), v, 1.0)
+
+
+def time_to_train(result: dict, train_tokens):  # noqa: ANN001, ANN201
+    """Wall-clock seconds and GPU-hours to train on `train_tokens` at the modelled step rate."""
+    seconds = _arr(train_tokens) / result["tokens_per_s"]
+    return seconds, seconds * result["gpus"] / 3600.0
+
+
+def dominant_term(result: dict):  # noqa: ANN201
+    """Name of the largest non-compute part of each step (why a layout is slow or fast), as an array of str."""
+    names = np.array(["compute", "pipeline bubble", "TP comm", "DP comm", "PP comm", "CP comm", "EP comm"])
+    stack = np.stack(np.broadcast_arrays(
+        result["compute_time_s"], result["bubble_time_s"], result["tp_comm_time_s"], result["dp_comm_time_s"],
+        result["pp_comm_time_s"], result["cp_comm_time_s"], result["ep_comm_time_s"]))
+    overhead = stack[1:]
+    return names[1:][np.argmax(overhead, axis=0)], overhead.max(axis=0) / stack.sum(axis=0)
+
+
+def layout_valid(spec, *, tp, pp, dp, cp=1, ep=1, micro_batch=1, global_batch, seq_len, gpus=None):  # noqa: ANN001, ANN201
+    """Mask of layouts a real framework accepts: TP divides heads (and KV heads, or KV heads divide TP so they
+    replicate), PP divides layers, DP x micro-batch divides the global batch, CP divides the sequence into 2cp
+    load-balanced chunks, EP divides the experts and DP (Megatron-LM: EP inside DP), product == gpus."""
+    tp, pp, dp, cp, ep, mb = (np.asarray(x, dtype=np.int64) for x in (tp, pp, dp, cp, ep, micro_batch))
+    gb, seq = np.asarray(global_batch, dtype=np.int64), np.asarray(seq_len, dtype=np.int64)
+    ok = (spec.attention_heads % tp == 0) & ((spec.kv_heads % tp == 0) | (tp % spec.kv_heads == 0))
+    ok &= spec.layers % pp == 0
+    ok &= gb % (dp * mb) == 0
+    ok &= ((seq % (2 * cp)) == 0) | (cp == 1)
+    experts = spec.moe.experts if spec.moe is not None else 1
+    ok &= (experts % ep == 0) & (dp % ep == 0)
+    if gpus is not None:
+        ok &= tp * pp * dp * cp == np.asarray(gpus, dtype=np.int64)
+    return ok
