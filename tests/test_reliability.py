@@ -1,4 +1,5 @@
-"""Failures and checkpoints (issue 5): checkpoint size and write time, job MTBF, Young/Daly intervals, goodput.
+"""Failures and checkpoints (issue 5): checkpoint size and write time, job MTBF, Young/Daly intervals,
+goodput.
 
 Expected values are worked by hand from the cited formulas (arithmetic in the comments) or are published
 numbers: Llama 3 (Dubey et al. 2024, arXiv:2407.21783) sec 3.3.1 and 3.3.4; Daly 2006 (FGCS 22(3):303-312)
@@ -33,6 +34,7 @@ LLAMA_405B_PARAMS = 405_853_388_800  # cases.toml derived_params / tests/test_pa
 
 # --- checkpoint size and write time -------------------------------------------------------------------------
 
+
 def test_bytes_per_param_bf16_adam():
     # Megatron-LM distributed optimizer checkpoint: bf16 weights (2) + fp32_param (4) + exp_avg (4) +
     # exp_avg_sq (4) = 14 bytes per parameter.
@@ -64,10 +66,11 @@ def test_405b_checkpoint_per_gpu_within_llama3_range():
 
 # --- MTBF ---------------------------------------------------------------------------------------------------
 
+
 def test_llama3_rate_and_job_mtbf():
     # Llama 3 sec 3.3.4: 419 unexpected interruptions in a 54-day snapshot on 16,384 H100s.
     # rate = 419 / (16,384 x 54 x 24 h) = 419 / 21,233,664 = 1.97328e-5 per GPU-hour
-    assert LLAMA3_FAILURES_PER_GPU_HOUR == pytest.approx(1.97328e-5, rel=1e-5)
+    assert pytest.approx(1.97328e-5, rel=1e-5) == LLAMA3_FAILURES_PER_GPU_HOUR
     # job MTBF on 16,384 GPUs = 54 x 24 / 419 h = 3.0931 h = 11,135.08 s. (The paper gives the counts only;
     # "one failure every three hours" is the press's rounding of this same division.)
     assert job_mtbf_s(16384) == pytest.approx(1296 / 419 * 3600, rel=1e-12)
@@ -83,6 +86,7 @@ def test_job_mtbf_from_gpu_mtbf_and_vectorised():
 
 
 # --- checkpoint intervals -----------------------------------------------------------------------------------
+
 
 def test_young_interval_by_hand():
     # Young 1974: tau = sqrt(2 C M); C = 60 s, M = 3 h = 10,800 s: sqrt(1,296,000) = 1,138.42 s = 18.97 min
@@ -106,6 +110,7 @@ def test_daly_interval_when_checkpoint_is_long():
 
 
 # --- goodput ------------------------------------------------------------------------------------------------
+
 
 def test_goodput_by_hand():
     # tau = 1000 s, C = 10 s, R = 600 s, M = 10,000 s:
@@ -143,9 +148,19 @@ def test_llama3_scale_consistent_with_reported_effective_training_time():
 def test_reliability_dict_broadcasts_over_gpus_and_train_time():
     gpus = np.array([1024, 8192, 16384])
     r = reliability(LLAMA_405B_PARAMS, gpus, train_time_s=50 * 86400.0)
-    for key in ("checkpoint_bytes", "checkpoint_write_s", "job_mtbf_s", "young_interval_s", "daly_interval_s",
-                "interval_s", "goodput", "goodput_exact", "wall_time_s", "expected_failures",
-                "first_order_valid"):
+    for key in (
+        "checkpoint_bytes",
+        "checkpoint_write_s",
+        "job_mtbf_s",
+        "young_interval_s",
+        "daly_interval_s",
+        "interval_s",
+        "goodput",
+        "goodput_exact",
+        "wall_time_s",
+        "expected_failures",
+        "first_order_valid",
+    ):
         assert np.shape(r[key]) == (3,), key
     # wall time = work / goodput_exact; failures = wall / MTBF
     np.testing.assert_allclose(r["wall_time_s"], 50 * 86400.0 / r["goodput_exact"])
@@ -156,6 +171,7 @@ def test_reliability_dict_broadcasts_over_gpus_and_train_time():
 
 
 # --- properties ---------------------------------------------------------------------------------------------
+
 
 @settings(max_examples=60, deadline=None)
 @given(
@@ -201,6 +217,7 @@ def test_vectorised_equals_scalar(params, gpus):
 
 
 # --- bad input ----------------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("bad", [0, -8, math.nan, math.inf])
 def test_bad_gpu_count(bad):

@@ -1,5 +1,5 @@
-"""Compute-optimal sizing (issue 5): Chinchilla parametric loss and frontier, the 20-tokens-per-parameter rule,
-the Llama 3 token fit, and GPU budget -> FLOPs.
+"""Compute-optimal sizing (issue 5): Chinchilla parametric loss and frontier, the 20-tokens-per-parameter
+rule, the Llama 3 token fit, and GPU budget -> FLOPs.
 
 Calibration cases are copied from ../shared/calibration/cases.toml with their sources:
 - chin_fit_*, chin_t2_*, chin_t3_*, chin_model: Hoffmann et al. 2022 (Chinchilla), arXiv:2203.15556, Table 2,
@@ -8,8 +8,8 @@ Calibration cases are copied from ../shared/calibration/cases.toml with their so
   sec 3.2.1.
 
 Which method reproduces which (stated honestly):
-- Table 3 (approach 1) is reproduced by the tokens-per-param rule (r = 20) from its FLOPs column: tokens within
-  8%, parameters within 5% (Table 3's own ratio is 20.0-22.4 tokens per parameter).
+- Table 3 (approach 1) is reproduced by the tokens-per-param rule (r = 20) from its FLOPs column: tokens
+  within 8%, parameters within 5% (Table 3's own ratio is 20.0-22.4 tokens per parameter).
 - The approach-3 closed form with the published rounded constants does NOT reproduce Table 3: at Gopher's
   budget (5.76e23) it gives 32.2B parameters on 2.98T tokens (93 tokens/param) against Table 3's 67B / 1.5T.
 - The Llama 3 fit with its printed constants (0.53, 0.29) gives 10.46T tokens at 3.8e25 FLOPs, not the paper's
@@ -164,10 +164,11 @@ def test_compute_optimal_methods_and_loss_column():
     assert set(out) == set(METHODS)
     for m, res in out.items():
         assert set(res) == {"compute_flops", "params", "tokens", "tokens_per_param", "loss"}, m
-        np.testing.assert_allclose(training_flops(res["params"], res["tokens"]), res["compute_flops"], rtol=1e-12)
+        spent = training_flops(res["params"], res["tokens"])
+        np.testing.assert_allclose(spent, res["compute_flops"], rtol=1e-12)
         np.testing.assert_allclose(res["loss"], chinchilla_loss(res["params"], res["tokens"]))
     np.testing.assert_allclose(out["tokens-per-param"]["tokens_per_param"], 20.0)
-    # The parametric optimum has the lowest Chinchilla loss of the three at equal compute (it is its minimiser).
+    # The parametric optimum has the lowest Chinchilla loss of the three at equal compute (its minimiser).
     for i in range(2):
         best = out["chinchilla-parametric"]["loss"][i]
         assert best <= out["tokens-per-param"]["loss"][i]
@@ -175,6 +176,7 @@ def test_compute_optimal_methods_and_loss_column():
 
 
 # --- properties ---------------------------------------------------------------------------------------------
+
 
 @settings(max_examples=80, deadline=None)
 @given(n=st.floats(1e6, 1e13), d=st.floats(1e8, 1e15), k=st.floats(1.01, 100.0))
@@ -206,6 +208,7 @@ def test_vectorised_equals_scalar(cs, method):
 
 
 # --- bad input ----------------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("bad", [0.0, -1e24, math.nan, math.inf])
 def test_bad_compute(bad):

@@ -2,8 +2,8 @@
 interrupted, how often to checkpoint, and the fraction of wall time left for useful work (goodput).
 
 Pure, vectorised numpy: every numeric argument may be a scalar or an array and results broadcast (e.g. a
-column of GPU counts for a scaling table). SI units inside: bytes, seconds, bytes/s, failures per GPU-second
-are never used -- failure rates are per GPU-hour because that is how the sources quote them.
+column of GPU counts for a scaling table). SI units inside (bytes, seconds, bytes/s), except failure rates,
+which are per GPU-hour as the sources quote them.
 
 Model (the standard one for synchronous training, where one failed GPU stops the whole job):
 - failures are independent and exponential, so a job of N GPUs has MTBF_job = MTBF_gpu / N;
@@ -11,9 +11,9 @@ Model (the standard one for synchronous training, where one failed GPU stops the
   average half an interval of work and costs R seconds to restart (reschedule, NCCL init, load checkpoint).
 
 Sources: Young 1974 (CACM 17(9):530-531, "A first order approximation to the optimum checkpoint interval");
-Daly 2006 (Future Generation Computer Systems 22(3):303-312, "A higher order estimate of the optimum checkpoint
-interval for restart dumps", doi:10.1016/j.future.2004.11.016); Llama 3 (Dubey et al. 2024, arXiv:2407.21783,
-sec 3.3.1 'Storage' and 3.3.4 'Reliability and Operational Challenges').
+Daly 2006 (Future Generation Computer Systems 22(3):303-312, "A higher order estimate of the optimum
+checkpoint interval for restart dumps", doi:10.1016/j.future.2004.11.016); Llama 3 (Dubey et al. 2024,
+arXiv:2407.21783, sec 3.3.1 'Storage' and 3.3.4 'Reliability and Operational Challenges').
 """
 
 from __future__ import annotations
@@ -22,13 +22,15 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from llmwalls.errors import InputError
 from llmwalls.units import DTYPE_BYTES, SECONDS_PER_HOUR
 
 # Llama 3 sec 3.3.4: "During a 54-day snapshot period of pre-training, we experienced a total of 466 job
-# interruptions. Of these, 47 were planned [...] The remaining 419 were unexpected interruptions" on the 16,384
-# H100 GPUs of the 405B run (sec 3.3.1). Unexpected ones only (planned maintenance is not a failure rate):
+# interruptions. Of these, 47 were planned [...] The remaining 419 were unexpected interruptions" on the
+# 16,384 H100 GPUs of the 405B run (sec 3.3.1). Unexpected ones only (planned maintenance is not a
+# failure rate):
 LLAMA3_UNEXPECTED_INTERRUPTIONS = 419
 LLAMA3_GPUS = 16384
 LLAMA3_SNAPSHOT_HOURS = 54 * 24.0
@@ -51,9 +53,9 @@ class ReliabilityAssumptions:
 
     restart_s: float = 600.0
     """R, seconds from a failure until training computes again (detect, reschedule, NCCL init, load the
-    checkpoint). Default 10 min, a judgement call: Daly 2006 uses R = 10 min in his worked examples (figs 3-5)
-    and recovery at scale is reported as 'tens of minutes' without fast-restart tooling (MegaScale, Jiang et al.
-    2024, as cited by FFTrainer arXiv:2512.03644); Llama 3 says only that it reduced startup time."""
+    checkpoint). Default 10 min, a judgement call: Daly 2006 uses R = 10 min in his worked examples (figs
+    3-5) and recovery at scale is reported as 'tens of minutes' without fast-restart tooling (MegaScale, Jiang
+    et al. 2024, as cited by FFTrainer arXiv:2512.03644); Llama 3 says only that it reduced startup time."""
 
     storage_bandwidth_bytes_per_s: float = LLAMA3_STORAGE_SUSTAINED_BYTES_PER_S
     """Aggregate write bandwidth the whole job sees when it checkpoints. Default 2 TB/s, the sustained
@@ -67,8 +69,10 @@ class ReliabilityAssumptions:
     mixed-precision training in Megatron-LM and PyTorch AMP/FSDP mixed precision."""
 
     def __post_init__(self) -> None:
-        for name, what in (("gpu_failures_per_hour", "GPU failure rate (per GPU-hour)"),
-                           ("storage_bandwidth_bytes_per_s", "storage bandwidth")):
+        for name, what in (
+            ("gpu_failures_per_hour", "GPU failure rate (per GPU-hour)"),
+            ("storage_bandwidth_bytes_per_s", "storage bandwidth"),
+        ):
             value = getattr(self, name)
             if not (math.isfinite(value) and value > 0):
                 raise InputError(f"{what} must be a finite number greater than zero, got {value!r}")
@@ -84,14 +88,14 @@ DEFAULT_ASSUMPTIONS = ReliabilityAssumptions()
 OPTIMIZER_STATE_BYTES = 4.0
 
 
-def _positive(x, what: str) -> np.ndarray:  # noqa: ANN001 - scalar or array
+def _positive(x: ArrayLike, what: str) -> np.ndarray:
     arr = np.asarray(x, dtype=float)
     if not np.all(np.isfinite(arr)) or np.any(arr <= 0):
         raise InputError(f"{what} must be finite and greater than zero")
     return arr
 
 
-def _non_negative(x, what: str) -> np.ndarray:  # noqa: ANN001
+def _non_negative(x: ArrayLike, what: str) -> np.ndarray:
     arr = np.asarray(x, dtype=float)
     if not np.all(np.isfinite(arr)) or np.any(arr < 0):
         raise InputError(f"{what} must be finite and not negative")
@@ -118,30 +122,38 @@ def checkpoint_bytes_per_param(
     return weight + master + optimizer_moments * OPTIMIZER_STATE_BYTES
 
 
-def checkpoint_bytes(params, weight_dtype: str = "bf16", *, master_weights: bool = True,  # noqa: ANN001
-                     optimizer_moments: int = 2) -> np.ndarray:
+def checkpoint_bytes(
+    params: ArrayLike, weight_dtype: str = "bf16", *, master_weights: bool = True, optimizer_moments: int = 2
+) -> np.ndarray:
     """Total bytes of one full checkpoint (all shards together) for a model of `params` parameters."""
-    per_param = checkpoint_bytes_per_param(weight_dtype, master_weights=master_weights,
-                                           optimizer_moments=optimizer_moments)
+    per_param = checkpoint_bytes_per_param(
+        weight_dtype, master_weights=master_weights, optimizer_moments=optimizer_moments
+    )
     return _positive(params, "parameter count") * per_param
 
 
-def checkpoint_write_time_s(checkpoint_bytes, storage_bandwidth_bytes_per_s):  # noqa: ANN001
+def checkpoint_write_time_s(
+    checkpoint_bytes: ArrayLike, storage_bandwidth_bytes_per_s: ArrayLike
+) -> np.ndarray:
     """Seconds a blocking checkpoint takes: bytes / aggregate storage write bandwidth."""
-    return _positive(checkpoint_bytes, "checkpoint size") / _positive(storage_bandwidth_bytes_per_s,
-                                                                      "storage bandwidth")
+    return _positive(checkpoint_bytes, "checkpoint size") / _positive(
+        storage_bandwidth_bytes_per_s, "storage bandwidth"
+    )
 
 
-def gpu_mtbf_s(gpu_failures_per_hour=LLAMA3_FAILURES_PER_GPU_HOUR):  # noqa: ANN001
+def gpu_mtbf_s(gpu_failures_per_hour: ArrayLike = LLAMA3_FAILURES_PER_GPU_HOUR) -> np.ndarray:
     """Per-GPU mean time between failures, seconds: 1 / rate (exponential failures)."""
     return SECONDS_PER_HOUR / _positive(gpu_failures_per_hour, "GPU failure rate")
 
 
-def job_mtbf_s(gpus, *, gpu_failures_per_hour=None, gpu_mtbf_s=None):  # noqa: ANN001
+def job_mtbf_s(
+    gpus: ArrayLike, *, gpu_failures_per_hour: ArrayLike | None = None, gpu_mtbf_s: ArrayLike | None = None
+) -> np.ndarray:
     """Mean time between job-stopping failures for a synchronous job on `gpus` GPUs.
 
     Independent exponential failures add their rates: MTBF_job = MTBF_gpu / N. Give either a per-GPU failure
-    rate (per GPU-hour) or a per-GPU MTBF (seconds); the default is the Llama 3 rate (LLAMA3_FAILURES_PER_GPU_HOUR).
+    rate (per GPU-hour) or a per-GPU MTBF (seconds); the default is the Llama 3 rate
+    (LLAMA3_FAILURES_PER_GPU_HOUR).
     """
     n = _positive(gpus, "GPU count")
     if gpu_failures_per_hour is not None and gpu_mtbf_s is not None:
@@ -152,12 +164,12 @@ def job_mtbf_s(gpus, *, gpu_failures_per_hour=None, gpu_mtbf_s=None):  # noqa: A
     return _positive(gpu_mtbf_s, "per-GPU MTBF") / n
 
 
-def young_interval_s(checkpoint_s, mtbf_s):  # noqa: ANN001
+def young_interval_s(checkpoint_s: ArrayLike, mtbf_s: ArrayLike) -> np.ndarray:
     """Young 1974: optimum compute time between checkpoints tau = sqrt(2 C M) (first order, C << M)."""
     return np.sqrt(2.0 * _positive(checkpoint_s, "checkpoint time") * _positive(mtbf_s, "MTBF"))
 
 
-def daly_interval_s(checkpoint_s, mtbf_s):  # noqa: ANN001
+def daly_interval_s(checkpoint_s: ArrayLike, mtbf_s: ArrayLike) -> np.ndarray:
     """Daly 2006 higher-order optimum (his perturbation solution of the complete cost function):
     tau = sqrt(2 C M) [1 + (1/3) sqrt(C / 2M) + (1/9) (C / 2M)] - C   for C < 2M,  tau = M otherwise.
 
@@ -172,7 +184,9 @@ def daly_interval_s(checkpoint_s, mtbf_s):  # noqa: ANN001
     return np.where(c < 2.0 * m, tau, m)
 
 
-def waste_fractions(interval_s, checkpoint_s, restart_s, mtbf_s) -> dict[str, np.ndarray]:  # noqa: ANN001
+def waste_fractions(
+    interval_s: ArrayLike, checkpoint_s: ArrayLike, restart_s: ArrayLike, mtbf_s: ArrayLike
+) -> dict[str, np.ndarray]:
     """First-order waste model (Young 1974; Daly 2006's first-order cost function), as fractions of
     wall time: checkpointing C / tau, re-computing lost work (tau / 2) / M, restarting R / M.
     Minimising their sum over tau gives Young's sqrt(2 C M) exactly. Valid while tau and R are << M."""
@@ -191,13 +205,17 @@ def waste_fractions(interval_s, checkpoint_s, restart_s, mtbf_s) -> dict[str, np
     }
 
 
-def goodput(interval_s, checkpoint_s, restart_s, mtbf_s):  # noqa: ANN001
+def goodput(
+    interval_s: ArrayLike, checkpoint_s: ArrayLike, restart_s: ArrayLike, mtbf_s: ArrayLike
+) -> np.ndarray:
     """Fraction of wall time doing useful work, first order: 1 - (C/tau + (tau/2 + R)/M), floored at 0."""
     waste = waste_fractions(interval_s, checkpoint_s, restart_s, mtbf_s)["waste_fraction"]
     return np.maximum(1.0 - waste, 0.0)
 
 
-def goodput_exact(interval_s, checkpoint_s, restart_s, mtbf_s):  # noqa: ANN001
+def goodput_exact(
+    interval_s: ArrayLike, checkpoint_s: ArrayLike, restart_s: ArrayLike, mtbf_s: ArrayLike
+) -> np.ndarray:
     """Useful fraction of wall time under Daly 2006's complete model (exponential failures, failures may also
     strike during checkpoints and restarts): expected wall time per tau of work is
     M e^(R/M) (e^((tau + C)/M) - 1), so goodput = tau / (M e^(R/M) (e^((tau + C)/M) - 1)).
@@ -211,19 +229,26 @@ def goodput_exact(interval_s, checkpoint_s, restart_s, mtbf_s):  # noqa: ANN001
     return tau / wall
 
 
-def reliability(params, gpus, *, weight_dtype: str = "bf16",  # noqa: ANN001
-                assumptions: ReliabilityAssumptions = DEFAULT_ASSUMPTIONS,
-                interval_s=None, train_time_s=None) -> dict[str, np.ndarray]:  # noqa: ANN001
+def reliability(
+    params: ArrayLike,
+    gpus: ArrayLike,
+    *,
+    weight_dtype: str = "bf16",
+    assumptions: ReliabilityAssumptions = DEFAULT_ASSUMPTIONS,
+    interval_s: ArrayLike | None = None,
+    train_time_s: ArrayLike | None = None,
+) -> dict[str, np.ndarray]:
     """Everything the cluster command shows about failures, for one model over (an array of) GPU counts.
 
-    params: parameter count (scalar or array); gpus: GPU count(s); interval_s: checkpoint interval to evaluate
-    (default: Young's optimum for each GPU count); train_time_s: failure-free compute time of the run (e.g. the
-    step model's time to train), to get the expected wall time and number of failures.
+    params: parameter count (scalar or array); gpus: GPU count(s); interval_s: checkpoint interval to
+    evaluate (default: Young's optimum for each GPU count); train_time_s: failure-free compute time of the run
+    (e.g. the step model's time to train), to get the expected wall time and number of failures.
     Returns named arrays broadcast over params x gpus (SI units; fractions in [0, 1]).
     """
     a = assumptions
-    ckpt_bytes = checkpoint_bytes(params, weight_dtype, master_weights=a.master_weights,
-                                  optimizer_moments=a.optimizer_moments)
+    ckpt_bytes = checkpoint_bytes(
+        params, weight_dtype, master_weights=a.master_weights, optimizer_moments=a.optimizer_moments
+    )
     ckpt_s = checkpoint_write_time_s(ckpt_bytes, a.storage_bandwidth_bytes_per_s)
     mtbf = job_mtbf_s(gpus, gpu_failures_per_hour=a.gpu_failures_per_hour)
     young = young_interval_s(ckpt_s, mtbf)
