@@ -30,8 +30,6 @@ def gpt3():
     return catalogue.load_model("gpt-3-175b")
 
 
-
-
 # ------------------------------------------------------------------------------------------ weights / KV
 
 
@@ -188,8 +186,10 @@ def test_korthikanti_table2_gpt3(gpt3):
     kw1 = dict(kw, tp=1)
     assert float(mem.activation_bytes_per_layer(gpt3, recompute="none", **kw1)) == 2_868_903_936
     # FlashAttention drops the score term even without recompute: 34 sbh/t again.
-    assert float(mem.activation_bytes_per_layer(gpt3, recompute="none", **dict(kw, flash_attention=True))) \
+    assert (
+        float(mem.activation_bytes_per_layer(gpt3, recompute="none", **dict(kw, flash_attention=True)))
         == 106_954_752
+    )
 
 
 def test_training_first_stage_activations(gpt3):
@@ -211,8 +211,9 @@ def test_training_vectorised_equals_scalar(m70):
     zs = np.array([0, 1, 2, 3, 1])
     vec = mem.training_memory_per_gpu(m70, tp=tps, pp=pps, dp=8, micro_batch=2, seq_len=4096, zero_stage=zs)
     for i in range(len(tps)):
-        one = mem.training_memory_per_gpu(m70, tp=int(tps[i]), pp=int(pps[i]), dp=8, micro_batch=2,
-                                          seq_len=4096, zero_stage=int(zs[i]))
+        one = mem.training_memory_per_gpu(
+            m70, tp=int(tps[i]), pp=int(pps[i]), dp=8, micro_batch=2, seq_len=4096, zero_stage=int(zs[i])
+        )
         for k in one:
             assert float(vec[k][i]) == pytest.approx(float(one[k]))
 
@@ -220,8 +221,15 @@ def test_training_vectorised_equals_scalar(m70):
 def test_training_million_layouts_shape(m70):
     n = 1_000_000
     rng = np.random.default_rng(0)
-    r = mem.training_memory_per_gpu(m70, tp=2 ** rng.integers(0, 4, n), pp=rng.integers(1, 9, n), dp=8,
-                                    micro_batch=1, seq_len=4096, zero_stage=rng.integers(0, 4, n))
+    r = mem.training_memory_per_gpu(
+        m70,
+        tp=2 ** rng.integers(0, 4, n),
+        pp=rng.integers(1, 9, n),
+        dp=8,
+        micro_batch=1,
+        seq_len=4096,
+        zero_stage=rng.integers(0, 4, n),
+    )
     assert r["total"].shape == (n,)
     assert np.isfinite(r["total"]).all()
 
@@ -267,8 +275,12 @@ def test_max_batch_and_context_consistent(m70):
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.sampled_from(["llama-3.1-70b", "mixtral-8x7b", "deepseek-v3", "gpt-3-175b", "llama-3.1-8b"]),
-       st.integers(0, 6), st.integers(1, 16), st.integers(1, 8))
+@given(
+    st.sampled_from(["llama-3.1-70b", "mixtral-8x7b", "deepseek-v3", "gpt-3-175b", "llama-3.1-8b"]),
+    st.integers(0, 6),
+    st.integers(1, 16),
+    st.integers(1, 8),
+)
 def test_weights_never_grow_with_tp(name, k, pp, ep):
     m = catalogue.load_model(name)
     tps = 2 ** np.arange(0, k + 1)
@@ -281,15 +293,22 @@ def test_weights_never_grow_with_tp(name, k, pp, ep):
 def test_kv_linear_in_batch_and_context(batch, context, factor):
     m = catalogue.load_model("llama-3.1-70b")
     base = float(mem.serving_memory_per_gpu(m, batch=batch, context_tokens=context)["kv_cache"])
-    assert float(mem.serving_memory_per_gpu(m, batch=batch * factor, context_tokens=context)["kv_cache"]) \
-        == pytest.approx(base * factor)
-    assert float(mem.serving_memory_per_gpu(m, batch=batch, context_tokens=context * factor)["kv_cache"]) \
-        == pytest.approx(base * factor)
+    assert float(
+        mem.serving_memory_per_gpu(m, batch=batch * factor, context_tokens=context)["kv_cache"]
+    ) == pytest.approx(base * factor)
+    assert float(
+        mem.serving_memory_per_gpu(m, batch=batch, context_tokens=context * factor)["kv_cache"]
+    ) == pytest.approx(base * factor)
 
 
 @settings(max_examples=25, deadline=None)
-@given(st.lists(st.tuples(st.integers(1, 256), st.integers(1, 131072), st.sampled_from([1, 2, 4, 8])),
-                min_size=1, max_size=8))
+@given(
+    st.lists(
+        st.tuples(st.integers(1, 256), st.integers(1, 131072), st.sampled_from([1, 2, 4, 8])),
+        min_size=1,
+        max_size=8,
+    )
+)
 def test_serving_vectorised_equals_scalar(points):
     m = catalogue.load_model("mistral-7b")
     b, c, t = (np.array(x) for x in zip(*points, strict=True))

@@ -63,11 +63,14 @@ class MemoryAssumptions:
     serving_hidden_buffers: float = 4.0
     # KV budget used for "largest model that fits one GPU": one sequence of this many tokens.
     kv_budget_tokens: int = 4096
-    sources: dict[str, str] = field(default_factory=lambda: {
-        "usable_fraction": f"vLLM --gpu-memory-utilization default 0.9 ({VLLM_GPU_MEMORY_UTILIZATION_DOC})",
-        "runtime_reserve_bytes": "CUDA context ~0.5 GiB + cuBLAS workspaces + NCCL buffers",
-        "serving_activation_tokens": "vLLM max_num_batched_tokens (chunked prefill) default 8192",
-    })
+    sources: dict[str, str] = field(
+        default_factory=lambda: {
+            "usable_fraction": f"vLLM --gpu-memory-utilization default 0.9 "
+            f"({VLLM_GPU_MEMORY_UTILIZATION_DOC})",
+            "runtime_reserve_bytes": "CUDA context ~0.5 GiB + cuBLAS workspaces + NCCL buffers",
+            "serving_activation_tokens": "vLLM max_num_batched_tokens (chunked prefill) default 8192",
+        }
+    )
 
 
 DEFAULT_ASSUMPTIONS = MemoryAssumptions()
@@ -210,8 +213,17 @@ def serving_memory_per_gpu(
 # ----------------------------------------------------------------------------------------------- training
 
 
-def activation_bytes_per_layer(model: ModelSpec, *, seq_len, micro_batch, tp=1, cp=1, recompute="selective",  # noqa: ANN001, ANN201
-                               sequence_parallel=True, flash_attention=True):  # noqa: ANN001
+def activation_bytes_per_layer(
+    model: ModelSpec,
+    *,
+    seq_len,
+    micro_batch,
+    tp=1,
+    cp=1,
+    recompute="selective",  # noqa: ANN001, ANN201
+    sequence_parallel=True,
+    flash_attention=True,
+):  # noqa: ANN001
     """Korthikanti et al. 2022, Table 2 (bytes per transformer layer, 16-bit activations, s = seq/cp):
     no parallelism           s*b*h*(34 + 5*a*s/h)
     TP                       s*b*h*(10 + 24/t + 5*a*s/(h*t))
@@ -294,15 +306,35 @@ def training_memory_per_gpu(
     cross entropy). Left out: MoE router/dispatch buffers, optimizer temporaries, communication buckets
     (part of the reserve), allocator fragmentation (part of the usable fraction).
     """
-    arrays = np.broadcast_arrays(*(np.asarray(x, dtype=float) for x in (
-        tp, pp, dp, ep, cp, micro_batch, seq_len, zero_stage,
-        microbatches_in_flight if microbatches_in_flight is not None else pp)))
+    arrays = np.broadcast_arrays(
+        *(
+            np.asarray(x, dtype=float)
+            for x in (
+                tp,
+                pp,
+                dp,
+                ep,
+                cp,
+                micro_batch,
+                seq_len,
+                zero_stage,
+                microbatches_in_flight if microbatches_in_flight is not None else pp,
+            )
+        )
+    )
     tp, pp, dp, ep, cp, micro_batch, seq_len, zero_stage, in_flight = arrays
     params = weight_params_per_gpu(model, tp=tp, pp=pp, ep=ep)
     weights, grads, opt = model_state_bytes(params, optimizer=optimizer, zero_stage=zero_stage, dp=dp * cp)
-    per_layer = activation_bytes_per_layer(model, seq_len=seq_len, micro_batch=micro_batch, tp=tp, cp=cp,
-                                           recompute=recompute, sequence_parallel=sequence_parallel,
-                                           flash_attention=flash_attention)
+    per_layer = activation_bytes_per_layer(
+        model,
+        seq_len=seq_len,
+        micro_batch=micro_batch,
+        tp=tp,
+        cp=cp,
+        recompute=recompute,
+        sequence_parallel=sequence_parallel,
+        flash_attention=flash_attention,
+    )
     layers_on_stage = np.ceil(model.layers / pp)
     s = seq_len / cp
     sbh_t = s * micro_batch * model.hidden_size / tp
@@ -310,8 +342,14 @@ def training_memory_per_gpu(
     activations = per_layer * layers_on_stage * in_flight + extra
     reserve = assumptions.runtime_reserve_bytes + 0.0 * weights
     total = weights + grads + opt + activations + reserve
-    return {"weights": weights, "gradients": grads, "optimizer": opt, "activations": activations,
-            "reserve": reserve, "total": total}
+    return {
+        "weights": weights,
+        "gradients": grads,
+        "optimizer": opt,
+        "activations": activations,
+        "reserve": reserve,
+        "total": total,
+    }
 
 
 # ------------------------------------------------------------------------------------------ derived answers
@@ -321,22 +359,60 @@ def usable_bytes(hbm_bytes: float, assumptions: MemoryAssumptions = DEFAULT_ASSU
     return hbm_bytes * assumptions.usable_fraction
 
 
-def max_batch(model: ModelSpec, *, usable, context_tokens, tp=1, pp=1, ep=1, weights="bf16",  # noqa: ANN001, ANN201
-              kv_dtype="bf16", assumptions=DEFAULT_ASSUMPTIONS):  # noqa: ANN001
+def max_batch(
+    model: ModelSpec,
+    *,
+    usable,
+    context_tokens,
+    tp=1,
+    pp=1,
+    ep=1,
+    weights="bf16",  # noqa: ANN001, ANN201
+    kv_dtype="bf16",
+    assumptions=DEFAULT_ASSUMPTIONS,
+):  # noqa: ANN001
     """Largest number of concurrent sequences of context_tokens that fits (0 when even the weights don't)."""
-    base = serving_memory_per_gpu(model, batch=1, context_tokens=context_tokens, tp=tp, pp=pp, ep=ep,
-                                  weights=weights, kv_dtype=kv_dtype, assumptions=assumptions)
+    base = serving_memory_per_gpu(
+        model,
+        batch=1,
+        context_tokens=context_tokens,
+        tp=tp,
+        pp=pp,
+        ep=ep,
+        weights=weights,
+        kv_dtype=kv_dtype,
+        assumptions=assumptions,
+    )
     free = usable - base["weights"] - base["reserve"]
     per_seq = base["kv_cache"]
     return np.where(free > 0, np.floor(np.maximum(free, 0) / per_seq), 0.0)
 
 
-def max_context(model: ModelSpec, *, usable, batch, tp=1, pp=1, ep=1, weights="bf16", kv_dtype="bf16",  # noqa: ANN001, ANN201
-                assumptions=DEFAULT_ASSUMPTIONS):  # noqa: ANN001
+def max_context(
+    model: ModelSpec,
+    *,
+    usable,
+    batch,
+    tp=1,
+    pp=1,
+    ep=1,
+    weights="bf16",
+    kv_dtype="bf16",  # noqa: ANN001, ANN201
+    assumptions=DEFAULT_ASSUMPTIONS,
+):  # noqa: ANN001
     """Longest context per sequence at a batch, capped at the model's maximum (sliding window: once the
     window fits, any context up to the maximum fits). 0 when even the weights do not fit."""
-    base = serving_memory_per_gpu(model, batch=batch, context_tokens=1, tp=tp, pp=pp, ep=ep, weights=weights,
-                                  kv_dtype=kv_dtype, assumptions=assumptions)
+    base = serving_memory_per_gpu(
+        model,
+        batch=batch,
+        context_tokens=1,
+        tp=tp,
+        pp=pp,
+        ep=ep,
+        weights=weights,
+        kv_dtype=kv_dtype,
+        assumptions=assumptions,
+    )
     free = usable - base["weights"] - base["reserve"]
     per_token_all = base["kv_bytes_per_token"] * np.asarray(batch, dtype=float)
     tokens = np.floor(np.maximum(free, 0) / per_token_all)
@@ -356,21 +432,49 @@ def tp_candidates(model: ModelSpec, max_tp: int = 8) -> list[int]:
     return out
 
 
-def fewest_gpus(model: ModelSpec, *, usable, batch, context_tokens, ep=1, weights="bf16", kv_dtype="bf16",  # noqa: ANN001, ANN201
-                assumptions=DEFAULT_ASSUMPTIONS, gpus_per_node: int = 8):  # noqa: ANN001
+def fewest_gpus(
+    model: ModelSpec,
+    *,
+    usable,
+    batch,
+    context_tokens,
+    ep=1,
+    weights="bf16",
+    kv_dtype="bf16",  # noqa: ANN001, ANN201
+    assumptions=DEFAULT_ASSUMPTIONS,
+    gpus_per_node: int = 8,
+):  # noqa: ANN001
     """Smallest layout that fits: the smallest TP in 1, 2, 4, 8 (dividing the heads) with pp = 1; beyond one
     node, the largest such TP times the smallest PP. Returns {"tp", "pp", "gpus", "fits"} (fits False when
     no PP up to the layer count is enough)."""
     tps = tp_candidates(model, gpus_per_node)
     for t in tps:
-        m = serving_memory_per_gpu(model, batch=batch, context_tokens=context_tokens, tp=t, pp=1, ep=ep,
-                                   weights=weights, kv_dtype=kv_dtype, assumptions=assumptions)
+        m = serving_memory_per_gpu(
+            model,
+            batch=batch,
+            context_tokens=context_tokens,
+            tp=t,
+            pp=1,
+            ep=ep,
+            weights=weights,
+            kv_dtype=kv_dtype,
+            assumptions=assumptions,
+        )
         if float(np.max(m["total"])) <= usable:
             return {"tp": t, "pp": 1, "gpus": t, "fits": True}
     t = tps[-1]
     pps = np.arange(1, model.layers + 1, dtype=float)
-    m = serving_memory_per_gpu(model, batch=batch, context_tokens=context_tokens, tp=t, pp=pps, ep=ep,
-                               weights=weights, kv_dtype=kv_dtype, assumptions=assumptions)
+    m = serving_memory_per_gpu(
+        model,
+        batch=batch,
+        context_tokens=context_tokens,
+        tp=t,
+        pp=pps,
+        ep=ep,
+        weights=weights,
+        kv_dtype=kv_dtype,
+        assumptions=assumptions,
+    )
     ok = np.nonzero(m["total"] <= usable)[0]
     if ok.size == 0:
         return {"tp": t, "pp": model.layers, "gpus": t * model.layers, "fits": False}
@@ -378,9 +482,14 @@ def fewest_gpus(model: ModelSpec, *, usable, batch, context_tokens, ep=1, weight
     return {"tp": t, "pp": p, "gpus": t * p, "fits": True}
 
 
-def largest_params_one_gpu(*, hbm_bytes: float, weights: str = "bf16", kv_bytes_per_token_value: float = 0.0,
-                           assumptions: MemoryAssumptions = DEFAULT_ASSUMPTIONS,
-                           activation_bytes: float = 0.0) -> dict[str, float]:
+def largest_params_one_gpu(
+    *,
+    hbm_bytes: float,
+    weights: str = "bf16",
+    kv_bytes_per_token_value: float = 0.0,
+    assumptions: MemoryAssumptions = DEFAULT_ASSUMPTIONS,
+    activation_bytes: float = 0.0,
+) -> dict[str, float]:
     """Largest parameter count whose weights fit one GPU.
 
     raw: hbm / bytes per param (the seed table's rule of thumb: 80 GB / 2 B = 40B in FP16);
@@ -389,15 +498,21 @@ def largest_params_one_gpu(*, hbm_bytes: float, weights: str = "bf16", kv_bytes_
     """
     per_param = weight_bytes_per_param(weights)
     raw = hbm_bytes / per_param
-    room = (hbm_bytes * assumptions.usable_fraction - assumptions.runtime_reserve_bytes - activation_bytes
-            - kv_bytes_per_token_value * assumptions.kv_budget_tokens)
+    room = (
+        hbm_bytes * assumptions.usable_fraction
+        - assumptions.runtime_reserve_bytes
+        - activation_bytes
+        - kv_bytes_per_token_value * assumptions.kv_budget_tokens
+    )
     return {"raw_params": raw, "planned_params": max(room, 0.0) / per_param}
 
 
 def check_tp_divides(model: ModelSpec, tp: int) -> None:
     if model.attention_heads % tp:
-        raise InputError(f"--tp {tp} does not divide {model.name}'s {model.attention_heads} attention heads; "
-                         f"use one of {', '.join(str(d) for d in _divisors(model.attention_heads)[:8])}")
+        raise InputError(
+            f"--tp {tp} does not divide {model.name}'s {model.attention_heads} attention heads; "
+            f"use one of {', '.join(str(d) for d in _divisors(model.attention_heads)[:8])}"
+        )
 
 
 def _divisors(n: int) -> list[int]:
@@ -410,9 +525,21 @@ def check_positive(value: float, what: str) -> None:
 
 
 __all__ = [
-    "DEFAULT_ASSUMPTIONS", "MemoryAssumptions", "OPTIMIZERS", "RECOMPUTE", "activation_bytes_per_layer",
-    "dtype_bytes", "fewest_gpus", "kv_fraction_per_gpu", "kv_heads_per_gpu", "largest_params_one_gpu",
-    "max_batch", "max_context", "model_state_bytes", "serving_memory_per_gpu", "training_memory_per_gpu",
+    "DEFAULT_ASSUMPTIONS",
+    "MemoryAssumptions",
+    "OPTIMIZERS",
+    "RECOMPUTE",
+    "activation_bytes_per_layer",
+    "dtype_bytes",
+    "fewest_gpus",
+    "kv_fraction_per_gpu",
+    "kv_heads_per_gpu",
+    "largest_params_one_gpu",
+    "max_batch",
+    "max_context",
+    "model_state_bytes",
+    "serving_memory_per_gpu",
+    "training_memory_per_gpu",
     "usable_bytes",
     "weight_params_per_gpu",
 ]

@@ -1,0 +1,147 @@
+"""`llmwalls memory` end to end (issue 3): the README's main command, --json, --check, sweeps, bad input."""
+
+from __future__ import annotations
+
+import pytest
+
+from llmwalls.units import GiB
+
+
+def test_readme_command_prints_breakdown_and_wall(cli):
+    r = cli("memory", "--model", "70b", "--gpu", "h100")
+    assert r.exit_code == 0
+    for part in (
+        "weights",
+        "KV cache",
+        "runtime reserve",
+        "usable capacity",
+        "largest batch",
+        "longest context",
+    ):
+        assert part in r.stdout
+    # Weights 70,553,706,496 x 2 B = 141.1 GB = 131.4 GiB; usable 0.9 x 80e9 = 72e9 B = 67.1 GiB.
+    assert "131.4" in r.stdout
+    # TP 2 leaves 72 - 70.55 = 1.45 GB for reserve + KV: not enough; TP 4 fits.
+    assert "of 67.1 GiB — does not fit; needs TP >= 4" in r.stdout
+    assert "Traceback" not in r.stderr
+
+
+def test_json_fields(cli):
+    r = cli("memory", "--model", "70b", "--gpu", "h100", "--json")
+    assert r.exit_code == 0
+    data = r.json()
+    assert data["schema"] == "llmwalls.memory"
+    row = data["results"]["rows"][0]
+    assert row["weights_bytes"] == 70_553_706_496 * 2
+    # 327,680 B/token x 4,096 tokens (default context) x 1 = 1,342,177,280 B.
+    assert row["kv_cache_bytes"] == 327_680 * 4096
+    assert row["kv_bytes_per_token"] == 327_680
+    assert row["total_bytes"] == pytest.approx(
+        row["weights_bytes"] + row["kv_cache_bytes"] + row["reserve_bytes"]
+    )
+    assert row["fits"] is False
+    assert data["results"]["usable_bytes"] == 72e9
+    wall = data["walls"][0]
+    assert wall["wall"] == "memory_capacity" and wall["unit"] == "bytes" and wall["hit"] is True
+    assert wall["limit"] == 72e9
+    assert data["results"]["derived"]["fewest_gpus"] == {"tp": 4, "pp": 1, "gpus": 4, "fits": True}
+    assert data["inputs"]["context_above_max"] is False
+
+
+def test_check_exit_codes(cli):
+    assert cli("memory", "--model", "70b", "--gpu", "h100", "--check").exit_code == 1
+    # 8B: 8,030,261,248 x 2 = 16.06 GB of weights, far below 72 GB usable.
+    assert cli("memory", "--model", "8b", "--gpu", "h100", "--check").exit_code == 0
+    assert cli("memory", "--model", "70b", "--gpu", "h100", "--tp", "4", "--check").exit_code == 0
+
+
+def test_sweep_rows(cli):
+    r = cli(
+        "memory",
+        "--model",
+        "70b",
+        "--tp",
+        "8",
+        "--batch",
+        "1",
+        "--batch",
+        "8",
+        "--context",
+        "4k",
+        "--context",
+        "32k",
+        "--json",
+    )
+    rows = r.json()["results"]["rows"]
+    assert [(x["batch"], x["context_tokens"]) for x in rows] == [(1, 4096), (1, 32768), (8, 4096), (8, 32768)]
+    # TP 8: 40,960 B/token per GPU; batch 8 x 32,768 tokens -> 40,960 x 262,144 = 10 GiB.
+    assert rows[3]["kv_cache_bytes"] == 10 * GiB
+    table = cli("memory", "--model", "70b", "--tp", "8", "--batch", "1", "--batch", "8")
+    assert table.exit_code == 0 and "fits" in table.stdout
+
+
+def test_reserve_and_usable_fraction_override(cli):
+    data = cli("memory", "--model", "8b", "--reserve", "2GiB", "--usable-fraction", "0.8", "--json").json()
+    row = data["results"]["rows"][0]
+    assert row["runtime_reserve_bytes"] == 2 * GiB
+    assert data["results"]["usable_bytes"] == 0.8 * 80e9
+
+
+def test_training_json(cli):
+    # ZeRO-3 over 64-way DP, TP 1: 8,030,261,248 x 16 / 64 = 2,007,565,312 B of model state.
+    data = cli("memory", "--model", "8b", "--train", "--dp", "64", "--zero", "3", "--json").json()
+    row = data["results"]["rows"][0]
+    assert row["weights_bytes"] + row["gradients_bytes"] + row["optimizer_bytes"] == pytest.approx(
+        8_030_261_248 * 16 / 64
+    )
+    assert data["inputs"]["mode"] == "training"
+
+
+def test_training_table(cli):
+    r = cli("memory", "--model", "70b", "--train", "--tp", "8", "--pp", "4", "--dp", "4", "--zero", "1")
+    assert r.exit_code == 0
+    assert "optimizer state" in r.stdout and "activations" in r.stdout and "capacity:" in r.stdout
+
+
+def test_context_above_max_warns(cli):
+    # GPT-3's maximum is 2,048 tokens; 4k warns but still computes (exit 0).
+    r = cli("memory", "--model", "gpt-3-175b", "--tp", "8", "--context", "4k", "--json")
+    assert r.exit_code == 0
+    data = r.json()
+    assert data["inputs"]["context_above_max"] is True
+    assert any("maximum" in w for w in data["warnings"])
+    assert "warning" in r.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("--batch", "0"),
+        ("--batch", "-1"),
+        ("--batch", "1.5"),
+        ("--batch", "1e30"),
+        ("--context", "abc"),
+        ("--context", "0"),
+        ("--tp", "3"),  # 64 heads not divisible by 3
+        ("--tp", "0"),
+        ("--pp", "-2"),
+        ("--pp", "81"),  # more than 80 layers
+        ("--weights", "fp7"),
+        ("--kv-dtype", "fp7"),
+        ("--ep", "2"),  # dense model
+        ("--dp", "2"),  # training only
+        ("--usable-fraction", "1.5"),
+        ("--reserve", "1G"),  # ambiguous unit
+        ("--recompute", "sometimes"),
+        ("--train", "--optimizer", "lion9"),
+        ("--model", "no-such-model"),
+        ("--gpu", "no-such-gpu"),
+    ],
+)
+def test_bad_input_exit_2(cli, args):
+    argv = ["memory", "--model", "70b", *args] if "--model" not in args else ["memory", *args]
+    r = cli(*argv)
+    assert r.exit_code == 2, r.stdout
+    err_lines = [ln for ln in r.stderr.strip().splitlines() if "->" not in ln]
+    assert len(err_lines) == 1 and err_lines[0].startswith("llmwalls: error:")
+    assert "Traceback" not in r.stderr
