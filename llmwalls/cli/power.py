@@ -108,7 +108,7 @@ def power(
     u = parse_fraction(utilization, "--utilization", allow_zero=True)
     tdp_w = g.tdp_w
     idle_w = g.idle_power_w if g.idle_power_w is not None else a.idle_fraction * tdp_w
-    idle_source = "profile idle_power_w" if g.idle_power_w is not None else f"{a.idle_fraction:g} x TDP (assumed)"
+    idle_source = "profile idle_power_w" if g.idle_power_w is not None else f"{a.idle_fraction:g} x TDP, assumed"
 
     cap_w = None
     if power_cap_w is not None:
@@ -273,7 +273,7 @@ def power(
         return
 
     def w_(x: float) -> str:
-        return fmt_si(x, "W")
+        return fmt_si(x, "W", 4)
 
     fabric = (f"{int(c['fabric_tiers'])}-tier fat tree, {a.switch_ports}-port switches" if c["switches"]
               else "single node: no scale-out switch")
@@ -307,7 +307,7 @@ def power(
                     {"what": "throughput, compute-bound work", "value": f"{thr_compute:.1%}"},
                     {"what": "throughput, memory-bound work", "value": f"{thr_memory:.1%}"}]
         tables.append(render.Table(f"Power cap {cap_w:g} W of {tdp_w:g} W (static share {a.static_fraction:g})",
-                                   [render.Column("", "what", justify="left"), render.Column("", "value")],
+                                   [render.Column("quantity", "what", justify="left"), render.Column("at the cap", "value")],
                                    cap_rows))
     if energy is not None:
         erows = []

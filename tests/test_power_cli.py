@@ -1,0 +1,178 @@
+"""`llmwalls power` through the real entry point: JSON figures worked by hand, walls and exit codes, bad input.
+Defaults used here (llmwalls.engine.power.PowerAssumptions): idle 0.10 x TDP, 8 GPUs and 4,600 W overhead per
+node (DGX H100: 10.2 kW max - 8 x 700 W), 64-port 1,720 W switches in a fat tree, PUE 1.58 (air), 30 kW racks."""
+
+from __future__ import annotations
+
+import pytest
+
+CLUSTER_TOML = """
+kind = "cluster"
+name = "test-h100-pod"
+source = "test fixture"
+gpu = "h100-sxm"
+gpus_per_node = 8
+nodes = 4
+scale_up_domain_gpus = 8
+scale_up_fabric = "nvswitch"
+intra_node_bandwidth_bytes_per_s = 450e9
+intra_node_latency_s = 3e-6
+scale_out_fabric = "infiniband"
+inter_node_bandwidth_bytes_per_s = 50e9
+inter_node_latency_s = 5e-6
+node_overhead_power_w = 3000.0
+pue = 1.2
+rack_power_limit_w = 20000.0
+"""
+
+
+@pytest.fixture
+def cluster_path(tmp_path):
+    path = tmp_path / "pod.toml"
+    path.write_text(CLUSTER_TOML)
+    return str(path)
+
+
+def test_1024_h100_gpu_and_facility_power(cli):
+    r = cli("power", "--gpu", "h100", "--gpus", "1024", "--json")
+    assert r.exit_code == 0, r.stderr
+    c = r.json()["results"]["cluster"]
+    assert c["gpu_total_w"] == pytest.approx(716_800.0)  # 1,024 x 700 W (seed 000: ~700 kW)
+    # 128 x 10,200 W nodes + 48 x 1,720 W switches = 1,388,160 W IT; x 1.58 = 2,193,292.8 W.
+    assert c["it_w"] == pytest.approx(1_388_160.0)
+    assert c["facility_w"] == pytest.approx(2_193_292.8)
+    assert r.json()["walls"] == []
+
+
+def test_cluster_profile_sets_overhead_pue_and_rack_limit(cluster_path, cli):
+    r = cli("power", "--cluster", cluster_path, "--json")
+    assert r.exit_code == 0, r.stderr
+    c = r.json()["results"]["cluster"]
+    # 4 nodes of 8 x 700 + 3,000 = 8,600 W = 34,400 W; 32 endpoints -> one switch, 1,720 W; IT 36,120 W;
+    # x 1.2 = 43,344 W. Racks: floor(20,000 / 8,600) = 2 nodes per rack (17,200 W), 2 racks.
+    assert c["gpus"] == 32
+    assert c["facility_w"] == pytest.approx(43_344.0)
+    assert c["nodes_per_rack"] == 2 and c["racks"] == 2
+    (rack,) = r.json()["walls"]
+    assert rack["wall"] == "rack_power" and rack["hit"] is False
+
+
+def test_site_cap_wall_and_largest_cluster(cli):
+    # PUE 1.58, 10.2 kW nodes. 58 nodes: 464 endpoints -> 15 + 8 = 23 switches = 39,560 W;
+    # (591,600 + 39,560) x 1.58 = 997,232.8 W <= 1 MW. 59 nodes: 472 -> 15 + 8 = 23 switches;
+    # (601,800 + 39,560) x 1.58 = 1,013,348.8 W > 1 MW. The cap fits 58 x 8 = 464 GPUs.
+    r = cli("power", "--gpu", "h100", "--gpus", "1024", "--site-mw", "1", "--json")
+    assert r.exit_code == 0
+    data = r.json()
+    assert data["results"]["site"]["max_gpus"] == 464
+    (site,) = data["walls"]
+    assert site["wall"] == "site_power" and site["hit"] is True
+    assert site["utilization"] == pytest.approx(2.1932928)
+    assert cli("power", "--gpu", "h100", "--gpus", "1024", "--site-mw", "1", "--check").exit_code == 1
+    assert cli("power", "--gpu", "h100", "--gpus", "1024", "--site-mw", "2.5", "--check").exit_code == 0
+
+
+def test_human_output_has_the_table_and_wall_line(cli):
+    r = cli("power", "--gpu", "h100", "--gpus", "1024", "--site-mw", "1")
+    assert r.exit_code == 0
+    for word in ("GPU", "node", "network", "IT", "facility", "racks", "716.8 kW"):
+        assert word in r.stdout
+    assert "power: 2.19 of 1.00 MW site cap — over by 119%; the cap fits 464 GPUs" in r.stdout
+
+
+def test_rack_limit_check(cli):
+    # One 10.2 kW node is over an 8 kW rack.
+    r = cli("power", "--gpu", "h100", "--gpus", "16", "--rack-kw", "8", "--check")
+    assert r.exit_code == 1
+    assert "over the 8 kW rack limit" in r.stdout
+    # 40 kW racks: floor(40,000 / 10,200) = 3 nodes; 128 nodes -> ceil(128 / 3) = 43 racks.
+    r = cli("power", "--gpu", "h100", "--gpus", "1024", "--rack-kw", "40", "--json", "--check")
+    assert r.exit_code == 0
+    assert r.json()["results"]["cluster"]["racks"] == 43
+
+
+def test_power_cap_and_utilisation(cli):
+    # Cap 240.625 W: (240.625/700 - 0.25) / 0.75 = 0.125 -> clock 0.5; compute-bound 50%, memory-bound 100%.
+    r = cli("power", "--gpu", "h100", "--power-cap-w", "240.625", "--json")
+    g = r.json()["results"]["gpu"]
+    assert g["power_w"] == pytest.approx(240.625)
+    assert g["clock_fraction"] == pytest.approx(0.5)
+    assert g["throughput_fraction_compute_bound"] == pytest.approx(0.5)
+    assert g["throughput_fraction_memory_bound"] == pytest.approx(1.0)
+    # u = 0.5: 70 + 0.5 x 630 = 385 W.
+    r = cli("power", "--gpu", "h100", "--utilization", "50%", "--json")
+    assert r.json()["results"]["gpu"]["power_w"] == pytest.approx(385.0)
+
+
+@pytest.mark.parametrize(
+    "case,gpu_hours,published_t",
+    [("llama31_mc_8b", "1.46M", 420.0), ("llama31_mc_70b", "7.0M", 2040.0), ("llama31_mc_405b", "30.84M", 8930.0),
+     ("llama31_mc_total", "39.3M", 11390.0)],
+)
+def test_llama31_model_card_calibration(cli, case, gpu_hours, published_t):
+    """Llama 3.1 model card (meta-llama/llama-models models/llama3_1/MODEL_CARD.md @1b28708f; cases.toml
+    llama31_mc_*): GPU-hours x 700 W per H100 and location-based tCO2eq. The card counts GPU power only (its
+    700 W is 'peak power capacity per GPU ... adjusted for PUE'), so the comparable figure is llmwalls' GPU-level
+    energy. Grid 423.5 gCO2e/kWh from the Llama 2 paper's Table 2 (arXiv:2307.09288; see test_power.py).
+    Within 10%."""
+    r = cli("power", "--gpu", "h100", "--gpu-hours", gpu_hours, "--grid-g-per-kwh", "423.5", "--json")
+    assert r.exit_code == 0, r.stderr
+    e = r.json()["results"]["energy"]["gpu"]
+    hours = float(gpu_hours[:-1]) * 1e6
+    assert e["energy_kwh"] == pytest.approx(hours * 0.7)  # 1.46M h x 0.7 kW = 1,022,000 kWh
+    assert e["carbon_g"] / 1e6 == pytest.approx(published_t, rel=0.10), case
+    # Facility-level energy adds node, network and cooling: always more.
+    assert r.json()["results"]["energy"]["facility"]["energy_j"] > e["energy_j"]
+
+
+def test_serving_joules_per_token_and_watts_per_user(cli):
+    r = cli("power", "--gpu", "h100", "--gpus", "1024", "--tokens-per-s", "1000", "--batch", "32", "--json")
+    s = r.json()["results"]["serving"]
+    assert s["gpu"]["joules_per_token"] == pytest.approx(0.7)  # 700 W / 1,000 tok/s
+    assert s["facility"]["joules_per_token"] == pytest.approx(2_193_292.8 / 1024 / 1000)
+    assert s["gpu"]["w_per_user"] == pytest.approx(700 / 32)
+
+
+def test_data_movement_decode_is_byte_dominated_prefill_is_not(cli):
+    from llmwalls.catalogue import load_model
+    from llmwalls.engine.model import dense_flops_per_token, param_counts
+
+    r = cli("power", "--gpu", "h100", "--model", "8b", "--json")
+    assert r.exit_code == 0, r.stderr
+    m = r.json()["results"]["data_movement"]
+    spec = load_model("llama-3.1-8b")
+    bytes_ = param_counts(spec).total * 2.0  # bf16 weights read once per step
+    flops = dense_flops_per_token(spec)  # 2 x active params (Kaplan et al. 2020)
+    pj_flop = 630 / 989.4  # (700 - 70) W / 989.4 TFLOP/s
+    decode = m["steps"]["decode (batch 1)"]
+    e_b, e_f = bytes_ * 8 * 3.9e-12, flops * pj_flop * 1e-12
+    assert decode["bytes_share"] == pytest.approx(e_b / (e_b + e_f))
+    assert decode["bytes_share"] > 0.95
+    prefill = m["steps"]["prefill (2,048 tokens)"]
+    assert prefill["bytes_share"] == pytest.approx(e_b / (e_b + 2048 * e_f))
+    assert prefill["bytes_share"] < 0.1
+
+
+@pytest.mark.parametrize(
+    "args,needle",
+    [
+        (("--gpu", "h100-sxm", "--power-cap-w", "-5"), "--power-cap-w"),
+        (("--gpu", "h100-sxm", "--power-cap-w", "0"), "--power-cap-w"),
+        (("--gpu", "h100-sxm", "--power-cap-w", "100"), "static"),
+        (("--gpu", "h100-sxm", "--pue", "0.9"), "--pue"),
+        (("--gpu", "h100-sxm", "--utilization", "1.5"), "--utilization"),
+        (("--gpu", "h100-sxm", "--utilization", "-0.1"), "--utilization"),
+        (("--gpu", "h100-sxm", "--site-mw", "0.01"), "smaller than one"),
+        (("--gpu", "h100-sxm", "--site-mw", "nan"), "--site-mw"),
+        (("--gpu", "h100-sxm", "--gpu-hours", "1M", "--grid", "atlantis"), "atlantis"),
+        (("--gpu", "h100-sxm", "--node-overhead-w", "-1"), "--node-overhead-w"),
+        (("--gpu", "nosuchgpu",), "nosuchgpu"),
+        ((), "--cluster"),
+    ],
+)
+def test_bad_input_is_one_line_exit_2(cli, args, needle):
+    r = cli("power", *args)
+    assert r.exit_code == 2
+    assert r.stderr.startswith("llmwalls: error:") and r.stderr.count("\n") == 1, r.stderr
+    assert needle in r.stderr
+    assert "Traceback" not in r.stderr
