@@ -49,14 +49,10 @@ from llmwalls.cli import power as _power  # noqa: E402
 app.command()(_power.power)
 from llmwalls.cli import memory as _memory  # noqa: E402
 app.command()(_memory.memory)
-from llmwalls.cli import memory as _memory  # noqa: E402
-app.command()(_memory.memory)
 from llmwalls.cli import roofline as _roofline  # noqa: E402
 app.command()(_roofline.roofline)
 from llmwalls.cli import cost as _cost  # noqa: E402
 app.command()(_cost.cost)
-from llmwalls.cli import roofline as _roofline  # noqa: E402
-app.command()(_roofline.roofline)
 # --- end commands ---
 
 
