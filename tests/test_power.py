@@ -32,8 +32,12 @@ def test_dvfs_cube_law_with_leakage():
     # 500 W cap: (500/700 - 0.25) / 0.75 = 0.619048; cube root = 0.85227.
     assert eng.dvfs_clock_fraction(500.0, 700.0, 0.25) == pytest.approx(0.619048 ** (1 / 3), rel=1e-5)
     assert eng.dvfs_clock_fraction(700.0, 700.0, 0.25) == pytest.approx(1.0)
-    assert eng.dvfs_clock_fraction(900.0, 700.0, 0.25) == pytest.approx(1.0)  # above TDP: no boost beyond full
-    assert eng.dvfs_clock_fraction(175.0, 700.0, 0.25) == pytest.approx(0.0)  # at the static floor: cannot run
+    assert eng.dvfs_clock_fraction(900.0, 700.0, 0.25) == pytest.approx(
+        1.0
+    )  # above TDP: no boost beyond full
+    assert eng.dvfs_clock_fraction(175.0, 700.0, 0.25) == pytest.approx(
+        0.0
+    )  # at the static floor: cannot run
 
 
 def test_memory_bound_work_loses_less_under_a_cap():
@@ -112,8 +116,8 @@ def test_rack_scale_system_is_not_split():
 
 def test_largest_cluster_under_a_site_cap_by_hand():
     # 1 MW site, 10.2 kW nodes, PUE 1.3. 70 nodes: 560 endpoints -> ceil(560/32) + ceil(560/64) = 18 + 9 = 27
-    # switches = 46,440 W; (714,000 + 46,440) x 1.3 = 988,572 W <= 1 MW. 71 nodes: 568 endpoints -> 18 + 9 = 27
-    # switches; (724,200 + 46,440) x 1.3 = 1,001,832 W > 1 MW. So 70 nodes.
+    # switches = 46,440 W; (714,000 + 46,440) x 1.3 = 988,572 W <= 1 MW. 71 nodes: 568 endpoints
+    # -> 18 + 9 = 27 switches; (724,200 + 46,440) x 1.3 = 1,001,832 W > 1 MW. So 70 nodes.
     assert eng.max_nodes_under_cap(1e6, node_w=10_200.0, pue=1.3, gpus_per_node=8) == 70
     assert eng.max_nodes_under_cap(10e3, node_w=10_200.0, pue=1.3, gpus_per_node=8) == 0
 
@@ -138,7 +142,7 @@ LLAMA31_CARD = [
 
 
 def test_llama2_grid_intensity_by_hand():
-    assert LLAMA2_GRID_G_PER_KWH == pytest.approx(423.5, abs=0.05)
+    assert pytest.approx(423.5, abs=0.05) == LLAMA2_GRID_G_PER_KWH
 
 
 @pytest.mark.parametrize("case,gpu_hours,published_t", LLAMA31_CARD)

@@ -1,6 +1,7 @@
-"""`llmwalls power` through the real entry point: JSON figures worked by hand, walls and exit codes, bad input.
-Defaults used here (llmwalls.engine.power.PowerAssumptions): idle 0.10 x TDP, 8 GPUs and 4,600 W overhead per
-node (DGX H100: 10.2 kW max - 8 x 700 W), 64-port 1,720 W switches in a fat tree, PUE 1.58 (air), 30 kW racks."""
+"""`llmwalls power` through the real entry point: JSON figures worked by hand, walls and exit codes, bad
+input. Defaults used here (llmwalls.engine.power.PowerAssumptions): idle 0.10 x TDP, 8 GPUs and 4,600 W
+overhead per node (DGX H100: 10.2 kW max - 8 x 700 W), 64-port 1,720 W switches in a fat tree, PUE 1.58 (air),
+30 kW racks."""
 
 from __future__ import annotations
 
@@ -106,15 +107,19 @@ def test_power_cap_and_utilisation(cli):
 
 @pytest.mark.parametrize(
     "case,gpu_hours,published_t",
-    [("llama31_mc_8b", "1.46M", 420.0), ("llama31_mc_70b", "7.0M", 2040.0), ("llama31_mc_405b", "30.84M", 8930.0),
-     ("llama31_mc_total", "39.3M", 11390.0)],
+    [
+        ("llama31_mc_8b", "1.46M", 420.0),
+        ("llama31_mc_70b", "7.0M", 2040.0),
+        ("llama31_mc_405b", "30.84M", 8930.0),
+        ("llama31_mc_total", "39.3M", 11390.0),
+    ],
 )
 def test_llama31_model_card_calibration(cli, case, gpu_hours, published_t):
     """Llama 3.1 model card (meta-llama/llama-models models/llama3_1/MODEL_CARD.md @1b28708f; cases.toml
     llama31_mc_*): GPU-hours x 700 W per H100 and location-based tCO2eq. The card counts GPU power only (its
-    700 W is 'peak power capacity per GPU ... adjusted for PUE'), so the comparable figure is llmwalls' GPU-level
-    energy. Grid 423.5 gCO2e/kWh from the Llama 2 paper's Table 2 (arXiv:2307.09288; see test_power.py).
-    Within 10%."""
+    700 W is 'peak power capacity per GPU ... adjusted for PUE'), so the comparable figure is llmwalls'
+    GPU-level energy. Grid 423.5 gCO2e/kWh from the Llama 2 paper's Table 2 (arXiv:2307.09288; see
+    test_power.py). Within 10%."""
     r = cli("power", "--gpu", "h100", "--gpu-hours", gpu_hours, "--grid-g-per-kwh", "423.5", "--json")
     assert r.exit_code == 0, r.stderr
     e = r.json()["results"]["energy"]["gpu"]
@@ -166,7 +171,13 @@ def test_data_movement_decode_is_byte_dominated_prefill_is_not(cli):
         (("--gpu", "h100-sxm", "--site-mw", "nan"), "--site-mw"),
         (("--gpu", "h100-sxm", "--gpu-hours", "1M", "--grid", "atlantis"), "atlantis"),
         (("--gpu", "h100-sxm", "--node-overhead-w", "-1"), "--node-overhead-w"),
-        (("--gpu", "nosuchgpu",), "nosuchgpu"),
+        (
+            (
+                "--gpu",
+                "nosuchgpu",
+            ),
+            "nosuchgpu",
+        ),
         ((), "--cluster"),
     ],
 )
@@ -176,3 +187,15 @@ def test_bad_input_is_one_line_exit_2(cli, args, needle):
     assert r.stderr.startswith("llmwalls: error:") and r.stderr.count("\n") == 1, r.stderr
     assert needle in r.stderr
     assert "Traceback" not in r.stderr
+
+
+def test_serving_throughput_from_the_roofline_when_not_given(cli):
+    # Llama-3.1-70B bf16 (141 GB) needs TP 2 on 80 GB H100s; J/token x tokens/s = W per GPU (700 W).
+    r = cli("power", "--gpu", "h100-sxm", "--model", "llama-3.1-70b", "--batch", "16", "--json")
+    assert r.exit_code == 0, r.stderr
+    data = r.json()
+    assert "TP 2" in data["inputs"]["tokens_per_s_source"]
+    tps = data["inputs"]["tokens_per_s_per_gpu"]
+    s = data["results"]["serving"]["gpu"]
+    assert s["joules_per_token"] * tps == pytest.approx(700.0)
+    assert s["w_per_user"] == pytest.approx(700.0 / 8)  # 16 sequences over 2 GPUs

@@ -18,41 +18,88 @@ def power(
     cluster: OptCluster = None,
     gpu: OptGpu = None,
     gpus: Gpus = None,
-    utilization: Annotated[str, typer.Option("--utilization", "-u", help="GPU utilisation in [0, 1] (or 85%); "
-                                             "power = idle + u x (TDP - idle).")] = "1",
-    power_cap_w: Annotated[_OptStr, typer.Option("--power-cap-w", help="Per-GPU power cap in W (DVFS: the "
-                                                 "clock falls as the cube root of dynamic power).")] = None,
-    pue: Annotated[_OptStr, typer.Option("--pue", help="Power usage effectiveness (>= 1); default: the "
-                                         "cluster's, else by cooling type.")] = None,
-    site_mw: Annotated[_OptStr, typer.Option("--site-mw", help="Site power cap in MW (facility level).")] = None,
-    rack_kw: Annotated[_OptStr, typer.Option("--rack-kw", help="Rack power limit in kW (default: the cluster's, "
-                                             "else 30 air / 120 liquid).")] = None,
-    gpu_hours: Annotated[_OptStr, typer.Option("--gpu-hours", help="Energy of a run of this many GPU-hours "
-                                               "(1.46M = 1,460,000).")] = None,
+    utilization: Annotated[
+        str,
+        typer.Option(
+            "--utilization", "-u", help="GPU utilisation in [0, 1] (or 85%); power = idle + u x (TDP - idle)."
+        ),
+    ] = "1",
+    power_cap_w: Annotated[
+        _OptStr,
+        typer.Option(
+            "--power-cap-w",
+            help="Per-GPU power cap in W (DVFS: the clock falls as the cube root of dynamic power).",
+        ),
+    ] = None,
+    pue: Annotated[
+        _OptStr,
+        typer.Option(
+            "--pue", help="Power usage effectiveness (>= 1); default: the cluster's, else by cooling type."
+        ),
+    ] = None,
+    site_mw: Annotated[
+        _OptStr, typer.Option("--site-mw", help="Site power cap in MW (facility level).")
+    ] = None,
+    rack_kw: Annotated[
+        _OptStr,
+        typer.Option(
+            "--rack-kw", help="Rack power limit in kW (default: the cluster's, else 30 air / 120 liquid)."
+        ),
+    ] = None,
+    gpu_hours: Annotated[
+        _OptStr,
+        typer.Option("--gpu-hours", help="Energy of a run of this many GPU-hours (1.46M = 1,460,000)."),
+    ] = None,
     grid: Annotated[_OptStr, typer.Option("--grid", help="Grid profile (gCO2e/kWh) for carbon.")] = None,
-    grid_g_per_kwh: Annotated[_OptStr, typer.Option("--grid-g-per-kwh", help="Grid carbon intensity in "
-                                                    "gCO2e/kWh (instead of --grid).")] = None,
-    tokens_per_s: Annotated[_OptStr, typer.Option("--tokens-per-s", help="Serving throughput in tokens/s per "
-                                                  "GPU, for joules per token.")] = None,
+    grid_g_per_kwh: Annotated[
+        _OptStr,
+        typer.Option("--grid-g-per-kwh", help="Grid carbon intensity in gCO2e/kWh (instead of --grid)."),
+    ] = None,
+    tokens_per_s: Annotated[
+        _OptStr,
+        typer.Option("--tokens-per-s", help="Serving throughput in tokens/s per GPU, for joules per token."),
+    ] = None,
     batch: Batch = None,
-    model: Annotated[_OptStr, typer.Option("--model", "-m", help="Model: show the energy of a decode and a "
-                                           "prefill step split into HBM traffic and FLOPs.")] = None,
+    model: Annotated[
+        _OptStr,
+        typer.Option(
+            "--model",
+            "-m",
+            help="Model: show the energy of a decode and a prefill step split into HBM traffic and FLOPs.",
+        ),
+    ] = None,
     weights: Annotated[str, typer.Option("--weights", help="Weight precision for --model.")] = "bf16",
     prompt: Prompt = None,
-    idle_fraction: Annotated[_OptStr, typer.Option("--idle-fraction", help="Idle power / TDP when the GPU "
-                                                   "profile has no idle_power_w (default 0.10).")] = None,
-    static_fraction: Annotated[_OptStr, typer.Option("--static-fraction", help="Leakage share of power at "
-                                                     "full clock (default 0.25).")] = None,
-    node_overhead_w: Annotated[_OptStr, typer.Option("--node-overhead-w", help="Per-node W besides GPUs (CPUs, "
-                                                     "DRAM, NICs, fans, PSU losses).")] = None,
-    switch_w: Annotated[_OptStr, typer.Option("--switch-w", help="Power of one fabric switch in W "
-                                              "(default 1720, NVIDIA QM9700).")] = None,
-    switch_ports: Annotated[_OptStr, typer.Option("--switch-ports", help="Ports per fabric switch "
-                                                  "(default 64).")] = None,
-    hbm_pj_per_bit: Annotated[_OptStr, typer.Option("--hbm-pj-per-bit", help="HBM energy per bit read "
-                                                    "(default 3.9 pJ).")] = None,
-    pj_per_flop: Annotated[_OptStr, typer.Option("--pj-per-flop", help="Energy per FLOP (default: (TDP - "
-                                                 "idle) / dense peak).")] = None,
+    idle_fraction: Annotated[
+        _OptStr,
+        typer.Option(
+            "--idle-fraction",
+            help="Idle power / TDP when the GPU profile has no idle_power_w (default 0.10).",
+        ),
+    ] = None,
+    static_fraction: Annotated[
+        _OptStr,
+        typer.Option("--static-fraction", help="Leakage share of power at full clock (default 0.25)."),
+    ] = None,
+    node_overhead_w: Annotated[
+        _OptStr,
+        typer.Option(
+            "--node-overhead-w", help="Per-node W besides GPUs (CPUs, DRAM, NICs, fans, PSU losses)."
+        ),
+    ] = None,
+    switch_w: Annotated[
+        _OptStr,
+        typer.Option("--switch-w", help="Power of one fabric switch in W (default 1720, NVIDIA QM9700)."),
+    ] = None,
+    switch_ports: Annotated[
+        _OptStr, typer.Option("--switch-ports", help="Ports per fabric switch (default 64).")
+    ] = None,
+    hbm_pj_per_bit: Annotated[
+        _OptStr, typer.Option("--hbm-pj-per-bit", help="HBM energy per bit read (default 3.9 pJ).")
+    ] = None,
+    pj_per_flop: Annotated[
+        _OptStr, typer.Option("--pj-per-flop", help="Energy per FLOP (default: (TDP - idle) / dense peak).")
+    ] = None,
     json_: Json = False,
     check: Check = False,
 ) -> None:
@@ -66,8 +113,8 @@ def power(
     from llmwalls.errors import InputError
     from llmwalls.units import (
         JOULES_PER_KWH,
-        MEGA,
         KILO,
+        MEGA,
         fmt_si,
         parse_count,
         parse_fraction,
@@ -91,7 +138,9 @@ def power(
             raise InputError("--static-fraction must be below 1 (some power must scale with the clock)")
         overrides["static_fraction"] = s
     if node_overhead_w is not None:
-        overrides["node_overhead_w"] = parse_positive_float(node_overhead_w, "--node-overhead-w", allow_zero=True)
+        overrides["node_overhead_w"] = parse_positive_float(
+            node_overhead_w, "--node-overhead-w", allow_zero=True
+        )
     if switch_w is not None:
         overrides["switch_power_w"] = parse_positive_float(switch_w, "--switch-w", allow_zero=True)
     if switch_ports is not None:
@@ -108,7 +157,9 @@ def power(
     u = parse_fraction(utilization, "--utilization", allow_zero=True)
     tdp_w = g.tdp_w
     idle_w = g.idle_power_w if g.idle_power_w is not None else a.idle_fraction * tdp_w
-    idle_source = "profile idle_power_w" if g.idle_power_w is not None else f"{a.idle_fraction:g} x TDP, assumed"
+    idle_source = (
+        "profile idle_power_w" if g.idle_power_w is not None else f"{a.idle_fraction:g} x TDP, assumed"
+    )
 
     cap_w = None
     if power_cap_w is not None:
@@ -123,7 +174,9 @@ def power(
             render.warn(f"--power-cap-w {cap_w:g} W is at or above the TDP ({tdp_w:g} W): it changes nothing")
 
     gpus_per_node = cl.gpus_per_node if cl is not None else a.gpus_per_node
-    overhead_w = a.node_overhead_w if (cl is None or node_overhead_w is not None) else cl.node_overhead_power_w
+    overhead_w = (
+        a.node_overhead_w if (cl is None or node_overhead_w is not None) else cl.node_overhead_power_w
+    )
     if gpus is not None:
         n_gpus = parse_int_count(gpus, "--gpus")
     elif cl is not None:
@@ -132,7 +185,9 @@ def power(
         n_gpus = gpus_per_node
     if n_gpus % gpus_per_node:
         whole = math.ceil(n_gpus / gpus_per_node) * gpus_per_node
-        render.warn(f"--gpus {n_gpus} is not a whole number of {gpus_per_node}-GPU nodes; sizing {whole} GPUs")
+        render.warn(
+            f"--gpus {n_gpus} is not a whole number of {gpus_per_node}-GPU nodes; sizing {whole} GPUs"
+        )
 
     cooling = cl.cooling if cl is not None else "air"
     if pue is not None:
@@ -176,56 +231,112 @@ def power(
     gpu_w = float(eng.gpu_power_w(tdp_w, idle_w, u, cap_w))
     clock = float(eng.dvfs_clock_fraction(cap_w, tdp_w, a.static_fraction)) if cap_w is not None else 1.0
     thr_compute = float(eng.capped_throughput_fraction(clock, False))
-    thr_memory = float(eng.capped_throughput_fraction(
-        clock, True, memory_saturation_clock_fraction=a.memory_saturation_clock_fraction))
-    p = eng.cluster_power(gpu_w=gpu_w, gpus=n_gpus, gpus_per_node=gpus_per_node, node_overhead_w=overhead_w,
-                          pue=pue_v, rack_limit_w=rack_limit_w, gpus_per_rack=gpus_per_rack,
-                          switch_w=a.switch_power_w, switch_ports=a.switch_ports,
-                          fixed_rack=cl is not None and cl.scale_up_domain_gpus > cl.gpus_per_node)
+    thr_memory = float(
+        eng.capped_throughput_fraction(
+            clock, True, memory_saturation_clock_fraction=a.memory_saturation_clock_fraction
+        )
+    )
+    p = eng.cluster_power(
+        gpu_w=gpu_w,
+        gpus=n_gpus,
+        gpus_per_node=gpus_per_node,
+        node_overhead_w=overhead_w,
+        pue=pue_v,
+        rack_limit_w=rack_limit_w,
+        gpus_per_rack=gpus_per_rack,
+        switch_w=a.switch_power_w,
+        switch_ports=a.switch_ports,
+        fixed_rack=cl is not None and cl.scale_up_domain_gpus > cl.gpus_per_node,
+    )
     c = {k: (v.item() if hasattr(v, "item") else v) for k, v in p.items()}
     n_total = int(c["gpus"])
 
     walls = []
     site = None
     if site_w is not None:
-        fit_nodes = eng.max_nodes_under_cap(site_w, node_w=c["node_w"], pue=pue_v, gpus_per_node=gpus_per_node,
-                                            switch_w=a.switch_power_w, switch_ports=a.switch_ports)
+        fit_nodes = eng.max_nodes_under_cap(
+            site_w,
+            node_w=c["node_w"],
+            pue=pue_v,
+            gpus_per_node=gpus_per_node,
+            switch_w=a.switch_power_w,
+            switch_ports=a.switch_ports,
+        )
         one_node_w = c["node_w"] * pue_v
         if fit_nodes == 0:
             raise InputError(
                 f"--site-mw {site_mw} is smaller than one {gpus_per_node}-GPU node "
                 f"({fmt_si(one_node_w, 'W')} at the facility with PUE {pue_v:g})"
             )
-        site = {"site_w": site_w, "facility_w": c["facility_w"], "max_nodes": fit_nodes,
-                "max_gpus": fit_nodes * gpus_per_node}
+        site = {
+            "site_w": site_w,
+            "facility_w": c["facility_w"],
+            "max_nodes": fit_nodes,
+            "max_gpus": fit_nodes * gpus_per_node,
+        }
         walls.append(render.wall("site_power", c["facility_w"], site_w, "W", max_gpus=site["max_gpus"]))
     rack_wall = None
     if rack_checked:
         demand = c["rack_w"]
-        rack_wall = render.wall("rack_power", demand, rack_limit_w, "W", racks=c["racks"],
-                                nodes_per_rack=c["nodes_per_rack"])
+        rack_wall = render.wall(
+            "rack_power", demand, rack_limit_w, "W", racks=c["racks"], nodes_per_rack=c["nodes_per_rack"]
+        )
         walls.append(rack_wall)
 
     gpu_share_w = gpu_w
     it_share_w = c["it_w"] / n_total
     fac_share_w = c["facility_w"] / n_total
-    levels = [("GPU", gpu_share_w), ("IT (GPU + node + network)", it_share_w), ("facility (x PUE)", fac_share_w)]
+    levels = [
+        ("GPU", gpu_share_w),
+        ("IT (GPU + node + network)", it_share_w),
+        ("facility (x PUE)", fac_share_w),
+    ]
     energy = None
     if hours is not None:
         energy = {}
-        for key, (label, w) in zip(("gpu", "it", "facility"), levels):
+        for key, (_label, w) in zip(("gpu", "it", "facility"), levels, strict=True):
             e_j = float(eng.run_energy_j(hours, w))
-            energy[key] = {"per_gpu_w": w, "energy_j": e_j, "energy_kwh": e_j / JOULES_PER_KWH,
-                           "carbon_g": float(eng.carbon_g(e_j, grid_g)) if grid_g is not None else None}
+            energy[key] = {
+                "per_gpu_w": w,
+                "energy_j": e_j,
+                "energy_kwh": e_j / JOULES_PER_KWH,
+                "carbon_g": float(eng.carbon_g(e_j, grid_g)) if grid_g is not None else None,
+            }
     elif grid_g is not None:
-        render.warn("--grid/--grid-g-per-kwh gives carbon only with --gpu-hours; showing carbon per hour of the "
-                    "whole cluster")
+        render.warn(
+            "--grid/--grid-g-per-kwh gives carbon only with --gpu-hours; showing carbon per hour of the "
+            "whole cluster"
+        )
+    tps_source = "--tokens-per-s" if tps is not None else None
+    users_per_gpu = float(users) if users else None
+    if tps is None and model is not None:
+        # Serving throughput from the roofline engine: decode at --batch (default 1) sequences of --prompt
+        # (default 2k) tokens, on the fewest GPUs (TP 1, 2, 4, 8) whose HBM holds the weights and KV cache.
+        from llmwalls.engine.roofline import roofline
+
+        spec_r = load_model(model)
+        b_r = users or 1
+        p_r = parse_tokens(prompt, "--prompt") if prompt is not None else 2048
+        for tp_r in (1, 2, 4, 8):
+            rr = roofline(
+                spec_r, g, batch=b_r, prompt_tokens=p_r, context_tokens=p_r, tp=tp_r, weights=weights
+            )
+            if bool(rr["fits"]):
+                tps = float(rr["decode_tokens_per_s_per_gpu"])
+                tps_source = f"roofline decode: batch {b_r}, context {p_r:,}, TP {tp_r}"
+                users_per_gpu = b_r / tp_r if users else None
+                break
+        else:
+            render.warn(f"{spec_r.name} does not fit on 8 x {g.name} at batch {b_r}: no serving energy")
     serving = None
     if tps is not None:
         serving = {}
-        for key, (label, w) in zip(("gpu", "it", "facility"), levels):
-            serving[key] = {"per_gpu_w": w, "joules_per_token": float(eng.joules_per_token(w, tps)),
-                            "w_per_user": w / users if users else None}
+        for key, (_label, w) in zip(("gpu", "it", "facility"), levels, strict=True):
+            serving[key] = {
+                "per_gpu_w": w,
+                "joules_per_token": float(eng.joules_per_token(w, tps)),
+                "w_per_user": w / users_per_gpu if users_per_gpu else None,
+            }
 
     movement = None
     if model is not None:
@@ -241,30 +352,67 @@ def power(
         flops_per_token = dense_flops_per_token(spec)
         dtype = compute_dtype_for_weights(weights)
         peak = g.peak_flops_per_s.for_dtype(dtype) or g.peak_flops_per_s.bf16
-        pj_flop = a.pj_per_flop if a.pj_per_flop is not None else float(eng.derived_pj_per_flop(tdp_w, idle_w, peak))
+        pj_flop = (
+            a.pj_per_flop
+            if a.pj_per_flop is not None
+            else float(eng.derived_pj_per_flop(tdp_w, idle_w, peak))
+        )
         decode_batch = users or 1
         prompt_tokens = parse_tokens(prompt, "--prompt") if prompt is not None else 2048
         steps = {
             f"decode (batch {decode_batch})": (weight_bytes, flops_per_token * decode_batch),
             f"prefill ({prompt_tokens:,} tokens)": (weight_bytes, flops_per_token * prompt_tokens),
         }
-        movement = {"model": spec.name, "weights": weights, "pj_per_flop": pj_flop,
-                    "hbm_pj_per_bit": a.hbm_pj_per_bit, "steps": {}}
+        movement = {
+            "model": spec.name,
+            "weights": weights,
+            "pj_per_flop": pj_flop,
+            "hbm_pj_per_bit": a.hbm_pj_per_bit,
+            "steps": {},
+        }
         for name, (b, f) in steps.items():
             r = eng.data_movement_energy(b, f, hbm_pj_per_bit=a.hbm_pj_per_bit, pj_per_flop=pj_flop)
             movement["steps"][name] = {k: float(v) for k, v in r.items()}
 
     # ------------------------------------------------------------------ output
-    inputs = {"cluster": cl.name if cl else None, "gpu": g.name, "gpus": n_total, "utilization": u,
-              "power_cap_w": cap_w, "pue": pue_v, "pue_source": pue_source, "site_w": site_w,
-              "rack_limit_w": rack_limit_w, "rack_limit_source": rack_source, "gpu_hours": hours,
-              "grid_g_per_kwh": grid_g, "grid_source": grid_source, "tokens_per_s_per_gpu": tps,
-              "users_per_gpu": users, "model": model, "weights": weights}
-    gpu_block = {"tdp_w": tdp_w, "idle_w": idle_w, "idle_source": idle_source, "power_w": gpu_w,
-                 "clock_fraction": clock, "throughput_fraction_compute_bound": thr_compute,
-                 "throughput_fraction_memory_bound": thr_memory}
-    results = {"gpu": gpu_block, "cluster": c, "site": site, "energy": energy, "serving": serving,
-               "data_movement": movement, "assumptions": a}
+    inputs = {
+        "cluster": cl.name if cl else None,
+        "gpu": g.name,
+        "gpus": n_total,
+        "utilization": u,
+        "power_cap_w": cap_w,
+        "pue": pue_v,
+        "pue_source": pue_source,
+        "site_w": site_w,
+        "rack_limit_w": rack_limit_w,
+        "rack_limit_source": rack_source,
+        "gpu_hours": hours,
+        "grid_g_per_kwh": grid_g,
+        "grid_source": grid_source,
+        "tokens_per_s_per_gpu": tps,
+        "tokens_per_s_source": tps_source,
+        "users_per_gpu": users_per_gpu,
+        "model": model,
+        "weights": weights,
+    }
+    gpu_block = {
+        "tdp_w": tdp_w,
+        "idle_w": idle_w,
+        "idle_source": idle_source,
+        "power_w": gpu_w,
+        "clock_fraction": clock,
+        "throughput_fraction_compute_bound": thr_compute,
+        "throughput_fraction_memory_bound": thr_memory,
+    }
+    results = {
+        "gpu": gpu_block,
+        "cluster": c,
+        "site": site,
+        "energy": energy,
+        "serving": serving,
+        "data_movement": movement,
+        "assumptions": a,
+    }
     hit = any(w["hit"] for w in walls)
     if json_:
         render.emit_json("power", inputs, results, walls)
@@ -275,88 +423,188 @@ def power(
     def w_(x: float) -> str:
         return fmt_si(x, "W", 4)
 
-    fabric = (f"{int(c['fabric_tiers'])}-tier fat tree, {a.switch_ports}-port switches" if c["switches"]
-              else "single node: no scale-out switch")
+    fabric = (
+        f"{int(c['fabric_tiers'])}-tier fat tree, {a.switch_ports}-port switches"
+        if c["switches"]
+        else "single node: no scale-out switch"
+    )
     rows = [
-        {"level": "GPU", "each": w_(gpu_w), "count": f"{n_total:,}", "total": w_(c["gpu_total_w"]),
-         "note": f"TDP {tdp_w:g} W, idle {idle_w:g} W ({idle_source}), u = {u:g}"
-                 + (f", cap {cap_w:g} W" if cap_w is not None else "")},
-        {"level": "node overhead", "each": w_(overhead_w), "count": f"{int(c['nodes']):,}",
-         "total": w_(c["node_overhead_total_w"]), "note": "CPUs, DRAM, NICs, fans, PSU losses"},
-        {"level": "node", "each": w_(c["node_w"]), "count": f"{int(c['nodes']):,}", "total": w_(c["node_total_w"]),
-         "note": f"{gpus_per_node} GPUs + overhead"},
-        {"level": "network", "each": w_(a.switch_power_w), "count": f"{int(c['switches']):,}",
-         "total": w_(c["network_w"]), "note": fabric},
+        {
+            "level": "GPU",
+            "each": w_(gpu_w),
+            "count": f"{n_total:,}",
+            "total": w_(c["gpu_total_w"]),
+            "note": f"TDP {tdp_w:g} W, idle {idle_w:g} W ({idle_source}), u = {u:g}"
+            + (f", cap {cap_w:g} W" if cap_w is not None else ""),
+        },
+        {
+            "level": "node overhead",
+            "each": w_(overhead_w),
+            "count": f"{int(c['nodes']):,}",
+            "total": w_(c["node_overhead_total_w"]),
+            "note": "CPUs, DRAM, NICs, fans, PSU losses",
+        },
+        {
+            "level": "node",
+            "each": w_(c["node_w"]),
+            "count": f"{int(c['nodes']):,}",
+            "total": w_(c["node_total_w"]),
+            "note": f"{gpus_per_node} GPUs + overhead",
+        },
+        {
+            "level": "network",
+            "each": w_(a.switch_power_w),
+            "count": f"{int(c['switches']):,}",
+            "total": w_(c["network_w"]),
+            "note": fabric,
+        },
         {"level": "IT", "each": "", "count": "", "total": w_(c["it_w"]), "note": "nodes + network"},
-        {"level": "cooling & losses", "each": "", "count": "", "total": w_(c["cooling_and_losses_w"]),
-         "note": f"PUE {pue_v:g} ({pue_source})"},
-        {"level": "facility", "each": "", "count": "", "total": w_(c["facility_w"]), "note": "IT x PUE",
-         "_style": "bold"},
-        {"level": "racks", "each": w_(c["rack_w"]), "count": f"{int(c['racks']):,}", "total": "",
-         "note": f"{int(c['nodes_per_rack'])} nodes per rack, limit {w_(rack_limit_w)} ({rack_source})"
-                 + ("" if c["rack_fits"] else ": OVER")},
+        {
+            "level": "cooling & losses",
+            "each": "",
+            "count": "",
+            "total": w_(c["cooling_and_losses_w"]),
+            "note": f"PUE {pue_v:g} ({pue_source})",
+        },
+        {
+            "level": "facility",
+            "each": "",
+            "count": "",
+            "total": w_(c["facility_w"]),
+            "note": "IT x PUE",
+            "_style": "bold",
+        },
+        {
+            "level": "racks",
+            "each": w_(c["rack_w"]),
+            "count": f"{int(c['racks']):,}",
+            "total": "",
+            "note": f"{int(c['nodes_per_rack'])} nodes per rack, limit {w_(rack_limit_w)} ({rack_source})"
+            + ("" if c["rack_fits"] else ": OVER"),
+        },
     ]
-    cols = [render.Column("level", "level", justify="left"), render.Column("each", "each"),
-            render.Column("count", "count"), render.Column("total", "total"),
-            render.Column("note", "note", justify="left")]
+    cols = [
+        render.Column("level", "level", justify="left"),
+        render.Column("each", "each"),
+        render.Column("count", "count"),
+        render.Column("total", "total"),
+        render.Column("note", "note", justify="left"),
+    ]
     title = f"Power: {n_total:,} x {g.name}" + (f" ({cl.name})" if cl else "")
     tables = [render.Table(title, cols, rows)]
 
     if cap_w is not None:
-        cap_rows = [{"what": "clock (DVFS, P = s TDP + (1 - s) TDP f^3)", "value": f"{clock:.1%}"},
-                    {"what": "throughput, compute-bound work", "value": f"{thr_compute:.1%}"},
-                    {"what": "throughput, memory-bound work", "value": f"{thr_memory:.1%}"}]
-        tables.append(render.Table(f"Power cap {cap_w:g} W of {tdp_w:g} W (static share {a.static_fraction:g})",
-                                   [render.Column("quantity", "what", justify="left"), render.Column("at the cap", "value")],
-                                   cap_rows))
+        cap_rows = [
+            {"what": "clock (DVFS, P = s TDP + (1 - s) TDP f^3)", "value": f"{clock:.1%}"},
+            {"what": "throughput, compute-bound work", "value": f"{thr_compute:.1%}"},
+            {"what": "throughput, memory-bound work", "value": f"{thr_memory:.1%}"},
+        ]
+        tables.append(
+            render.Table(
+                f"Power cap {cap_w:g} W of {tdp_w:g} W (static share {a.static_fraction:g})",
+                [render.Column("quantity", "what", justify="left"), render.Column("at the cap", "value")],
+                cap_rows,
+            )
+        )
     if energy is not None:
         erows = []
-        for key, (label, _) in zip(("gpu", "it", "facility"), levels):
+        for key, (label, _) in zip(("gpu", "it", "facility"), levels, strict=True):
             e = energy[key]
-            erows.append({"level": label, "w": w_(e["per_gpu_w"]), "mwh": f"{e['energy_kwh'] / 1e3:,.1f}",
-                          "co2": f"{e['carbon_g'] / 1e6:,.1f}" if e["carbon_g"] is not None else ""})
-        ecols = [render.Column("level", "level", justify="left"), render.Column("W per GPU", "w"),
-                 render.Column("MWh", "mwh"), render.Column("tCO2e", "co2")]
+            erows.append(
+                {
+                    "level": label,
+                    "w": w_(e["per_gpu_w"]),
+                    "mwh": f"{e['energy_kwh'] / 1e3:,.1f}",
+                    "co2": f"{e['carbon_g'] / 1e6:,.1f}" if e["carbon_g"] is not None else "",
+                }
+            )
+        ecols = [
+            render.Column("level", "level", justify="left"),
+            render.Column("W per GPU", "w"),
+            render.Column("MWh", "mwh"),
+            render.Column("tCO2e", "co2"),
+        ]
         caption = f"grid: {grid_g:g} gCO2e/kWh ({grid_source})" if grid_g is not None else "no grid given"
         tables.append(render.Table(f"Energy of {hours:,.0f} GPU-hours", ecols, erows, caption=caption))
     if serving is not None:
-        srows = [{"level": label, "jpt": f"{serving[k]['joules_per_token']:.3g}",
-                  "wpu": f"{serving[k]['w_per_user']:.3g}" if serving[k]["w_per_user"] is not None else ""}
-                 for k, (label, _) in zip(("gpu", "it", "facility"), levels)]
-        scols = [render.Column("level", "level", justify="left"), render.Column("J/token", "jpt"),
-                 render.Column("W per user", "wpu")]
-        tables.append(render.Table(f"Serving at {tps:g} tokens/s per GPU"
-                                   + (f", {users} users per GPU" if users else ""), scols, srows))
+        srows = [
+            {
+                "level": label,
+                "jpt": f"{serving[k]['joules_per_token']:.3g}",
+                "wpu": f"{serving[k]['w_per_user']:.3g}" if serving[k]["w_per_user"] is not None else "",
+            }
+            for k, (label, _) in zip(("gpu", "it", "facility"), levels, strict=True)
+        ]
+        scols = [
+            render.Column("level", "level", justify="left"),
+            render.Column("J/token", "jpt"),
+            render.Column("W per user", "wpu"),
+        ]
+        tables.append(
+            render.Table(
+                f"Serving at {tps:,.4g} tokens/s per GPU"
+                + (f", {users_per_gpu:g} users per GPU" if users_per_gpu else ""),
+                scols,
+                srows,
+                caption=f"tokens/s: {tps_source}",
+            )
+        )
     if movement is not None:
-        mrows = [{"step": name, "bytes": fmt_si(m["bytes"], "B"), "flops": fmt_si(m["flops"], "FLOP"),
-                  "eb": f"{m['bytes_energy_j']:.3g}", "ef": f"{m['flops_energy_j']:.3g}",
-                  "share": f"{m['bytes_share']:.0%}"} for name, m in movement["steps"].items()]
-        mcols = [render.Column("step", "step", justify="left"), render.Column("HBM bytes", "bytes"),
-                 render.Column("FLOPs", "flops"), render.Column("bytes J", "eb"), render.Column("FLOPs J", "ef"),
-                 render.Column("bytes share", "share")]
-        tables.append(render.Table(
-            f"Data movement vs arithmetic: {movement['model']} ({weights})", mcols, mrows,
-            caption=f"HBM {a.hbm_pj_per_bit:g} pJ/bit, {movement['pj_per_flop']:.3g} pJ/FLOP"))
+        mrows = [
+            {
+                "step": name,
+                "bytes": fmt_si(m["bytes"], "B"),
+                "flops": fmt_si(m["flops"], "FLOP"),
+                "eb": f"{m['bytes_energy_j']:.3g}",
+                "ef": f"{m['flops_energy_j']:.3g}",
+                "share": f"{m['bytes_share']:.0%}",
+            }
+            for name, m in movement["steps"].items()
+        ]
+        mcols = [
+            render.Column("step", "step", justify="left"),
+            render.Column("HBM bytes", "bytes"),
+            render.Column("FLOPs", "flops"),
+            render.Column("bytes J", "eb"),
+            render.Column("FLOPs J", "ef"),
+            render.Column("bytes share", "share"),
+        ]
+        tables.append(
+            render.Table(
+                f"Data movement vs arithmetic: {movement['model']} ({weights})",
+                mcols,
+                mrows,
+                caption=f"HBM {a.hbm_pj_per_bit:g} pJ/bit, {movement['pj_per_flop']:.3g} pJ/FLOP",
+            )
+        )
 
     lines, styles = [], []
     if site is not None:
         ratio = c["facility_w"] / site_w
-        verdict = (f"over by {ratio - 1:.0%}" if ratio > 1 else f"{ratio:.0%} of the cap")
-        lines.append(f"power: {c['facility_w'] / MEGA:.2f} of {site_w / MEGA:.2f} MW site cap — {verdict}; "
-                     f"the cap fits {site['max_gpus']:,} GPUs")
+        verdict = f"over by {ratio - 1:.0%}" if ratio > 1 else f"{ratio:.0%} of the cap"
+        lines.append(
+            f"power: {c['facility_w'] / MEGA:.2f} of {site_w / MEGA:.2f} MW site cap — {verdict}; "
+            f"the cap fits {site['max_gpus']:,} GPUs"
+        )
         styles.append("bold red" if ratio > 1 else "bold green")
     else:
-        lines.append(f"power: {c['facility_w'] / MEGA:.3g} MW at the facility ({c['it_w'] / MEGA:.3g} MW IT, "
-                     f"{c['gpu_total_w'] / MEGA:.3g} MW GPUs); give --site-mw to check a site cap")
+        lines.append(
+            f"power: {w_(c['facility_w'])} at the facility ({w_(c['it_w'])} IT, "
+            f"{w_(c['gpu_total_w'])} GPUs); give --site-mw to check a site cap"
+        )
         styles.append("bold")
     if rack_wall is not None:
         if c["rack_fits"]:
-            lines.append(f"racks: {int(c['racks']):,} at {w_(c['rack_w'])} of a {w_(rack_limit_w)} limit "
-                         f"({int(c['nodes_per_rack'])} nodes per rack)")
+            lines.append(
+                f"racks: {int(c['racks']):,} at {w_(c['rack_w'])} of a {w_(rack_limit_w)} limit "
+                f"({int(c['nodes_per_rack'])} nodes per rack)"
+            )
             styles.append("bold")
         else:
-            lines.append(f"rack: {w_(c['rack_w'])} per rack ({int(c['nodes_per_rack'])} node(s)) is over the "
-                         f"{w_(rack_limit_w)} rack limit by {c['rack_w'] / rack_limit_w - 1:.0%}")
+            lines.append(
+                f"rack: {w_(c['rack_w'])} per rack ({int(c['nodes_per_rack'])} node(s)) is over the "
+                f"{w_(rack_limit_w)} rack limit by {c['rack_w'] / rack_limit_w - 1:.0%}"
+            )
             styles.append("bold red")
     render.print_tables(tables, lines, styles)
     if check and hit:

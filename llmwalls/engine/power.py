@@ -28,14 +28,15 @@ class PowerAssumptions:
     idle_fraction: float = 0.10
 
     # Share of the power at full clock that is static (leakage) and does not fall with the clock.
-    # Hennessy & Patterson, Computer Architecture (5th ed.), sec. 1.5: static power is "25% of total power
-    # consumption" as a design goal, often exceeded in high-performance parts; seed 002's P = QfCV^2 + V I_leak.
+    # Hennessy & Patterson, Computer Architecture (5th ed.), sec. 1.5: static power is "25% of total
+    # power consumption" as a design goal, often exceeded in high-performance parts (seed 002:
+    # P = QfCV^2 + V I_leak).
     static_fraction: float = 0.25
 
-    # Clock fraction a memory-bound kernel needs to keep HBM saturated: below it a memory-bound kernel slows in
-    # proportion to the clock, above it not at all (HBM has its own clock, which SM DVFS does not lower).
-    # 0.5 is an assumption; gpt-fast measured ~1.7 TB/s of the 2.04 TB/s datasheet HBM bandwidth on an A100 80GB
-    # power-limited to 330 W of 400 W (pytorch-labs/gpt-fast README, calibration case gptfast_peak_bw).
+    # Clock fraction a memory-bound kernel needs to keep HBM saturated: below it a memory-bound kernel slows
+    # in proportion to the clock, above it not at all (HBM has its own clock, which SM DVFS does not lower).
+    # 0.5 is an assumption; gpt-fast measured ~1.7 TB/s of the 2.04 TB/s datasheet HBM bandwidth on an A100
+    # 80GB power-limited to 330 W of 400 W (pytorch-labs/gpt-fast README, calibration case gptfast_peak_bw).
     memory_saturation_clock_fraction: float = 0.5
 
     # Per-node overhead when no cluster profile gives node_overhead_power_w: DGX H100 system power 10.2 kW max
@@ -44,19 +45,19 @@ class PowerAssumptions:
     node_overhead_w: float = 4600.0
     gpus_per_node: int = 8
 
-    # Scale-out fabric: one NIC per GPU (rail-optimised, as DGX H100's 8 ConnectX-7 compute ports), non-blocking
-    # fat tree of k-port switches. A T-tier fat tree serves up to 2 (k/2)^T endpoints with (2T - 1) N / k
-    # switches (Al-Fares et al., SIGCOMM 2008, sec. 3; leaves and middle tiers use k/2 ports down, the top
-    # tier k). NVIDIA Quantum-2 QM9700: 64 NDR ports (32 twin-port OSFP cages, up to 17 W optics each, QM97xx
+    # Scale-out fabric: one NIC per GPU (rail-optimised, as DGX H100's 8 ConnectX-7 compute ports),
+    # non-blocking fat tree of k-port switches. A T-tier fat tree serves up to 2 (k/2)^T endpoints with
+    # (2T - 1) N / k switches (Al-Fares et al., SIGCOMM 2008, sec. 3; leaves and middle tiers use k/2
+    # ports down, the top tier k). NVIDIA Quantum-2 QM9700: 64 NDR ports (32 twin-port OSFP cages, up to 17 W optics each, QM97xx
     # user manual); 1,720 W maximum with active optics as quoted for its datasheet (not re-read by llmwalls:
     # override with --switch-w). Optics on the NIC side are inside node_overhead_w.
     switch_ports: int = 64
     switch_power_w: float = 1720.0
 
     # PUE when neither the cluster profile nor --pue gives one, by cooling type. Air: 1.58, the 2023 industry
-    # average (Uptime Institute Global Data Center Survey 2023). Liquid: 1.15, an assumption for direct-to-chip
-    # liquid cooling, which removes most chiller and air-handler fan load; hyperscale fleets report ~1.10
-    # (Google 2023 environmental report, fleet trailing-twelve-month PUE).
+    # average (Uptime Institute Global Data Center Survey 2023). Liquid: 1.15, an assumption for
+    # direct-to-chip liquid cooling, which removes most chiller and air-handler fan load; hyperscale
+    # fleets report ~1.10 (Google 2023 environmental report, fleet trailing-twelve-month PUE).
     pue_air: float = 1.58
     pue_liquid: float = 1.15
 
@@ -67,8 +68,8 @@ class PowerAssumptions:
     rack_limit_liquid_w: float = 120e3
 
     # Energy per bit read from HBM. 3.9 pJ/bit: HBM2 (O'Connor et al., "Fine-Grained DRAM", MICRO 2017, which
-    # reports ~3.9 pJ/bit for HBM2 and halves it with FGDRAM); seed 002 quotes 6-10 pJ/bit including the on-chip
-    # path to the SMs, so this is a lower bound on the energy of moving a byte.
+    # reports ~3.9 pJ/bit for HBM2 and halves it with FGDRAM); seed 002 quotes 6-10 pJ/bit including the
+    # on-chip path to the SMs, so this is a lower bound on the energy of moving a byte.
     hbm_pj_per_bit: float = 3.9
 
     # Energy per FLOP. None: derived per GPU as the dynamic power at full load over the dense peak,
@@ -99,8 +100,8 @@ def dvfs_clock_fraction(cap_w, tdp_w, static_fraction=DEFAULT.static_fraction): 
     """Clock (relative to the full-power clock) a GPU sustains under a power cap, for work that draws TDP at
     full clock.
 
-    Seed 002: P = Q f C V^2 + V I_leak. In the DVFS range the voltage scales with the frequency (V ~ f; Hennessy
-    & Patterson, sec. 1.5), so the dynamic term goes as f^3; the leakage term is held constant:
+    Seed 002: P = Q f C V^2 + V I_leak. In the DVFS range the voltage scales with the frequency (V ~ f;
+    Hennessy & Patterson, sec. 1.5), so the dynamic term goes as f^3; the leakage term is held constant:
         P(f) = s TDP + (1 - s) TDP f^3   =>   f = ((cap / TDP - s) / (1 - s))^(1/3), clipped to [0, 1].
     A cap below the static floor (cap < s TDP) gives 0: the GPU cannot run there (flag it).
     """
@@ -110,12 +111,16 @@ def dvfs_clock_fraction(cap_w, tdp_w, static_fraction=DEFAULT.static_fraction): 
     return np.cbrt(np.clip(dynamic, 0.0, 1.0))
 
 
-def capped_throughput_fraction(clock_fraction, memory_bound, *,  # noqa: ANN001, ANN201
-                               memory_saturation_clock_fraction=DEFAULT.memory_saturation_clock_fraction):
+def capped_throughput_fraction(
+    clock_fraction,
+    memory_bound,
+    *,  # noqa: ANN001, ANN201
+    memory_saturation_clock_fraction=DEFAULT.memory_saturation_clock_fraction,
+):
     """Throughput kept at a clock fraction: compute-bound work scales with the clock; memory-bound work keeps
     full throughput while the clock stays above the fraction needed to saturate HBM, and slows in proportion
-    below it (an assumption, see PowerAssumptions.memory_saturation_clock_fraction). memory_bound may be a bool
-    array. Never above 1; monotone non-decreasing in the clock."""
+    below it (an assumption, see PowerAssumptions.memory_saturation_clock_fraction). memory_bound may be a
+    bool array. Never above 1; monotone non-decreasing in the clock."""
     f = np.asarray(clock_fraction, float)
     memory = np.minimum(1.0, f / memory_saturation_clock_fraction)
     return np.where(np.asarray(memory_bound, bool), memory, f)
@@ -159,9 +164,9 @@ def cluster_power(
     node = gpus_per_node x gpu_w + node_overhead_w; network = fat-tree switches over one NIC per GPU (none
     within a single node: its GPUs talk over NVLink); IT = nodes + network; facility = IT x PUE (The Green
     Grid, PUE = total facility power / IT power). Racks hold whole nodes up to the rack power limit (and up to
-    gpus_per_rack where the profile gives it); with fixed_rack (a rack-scale system such as GB200 NVL72) a rack
-    always holds gpus_per_rack GPUs and rack_fits says whether that is within the limit. A node above the limit
-    gets a rack of its own and rack_fits is False. Switches are not counted in racks.
+    gpus_per_rack where the profile gives it); with fixed_rack (a rack-scale system such as GB200 NVL72) a
+    rack always holds gpus_per_rack GPUs and rack_fits says whether that is within the limit. A node above the
+    limit gets a rack of its own and rack_fits is False. Switches are not counted in racks.
     """
     gpus = np.asarray(gpus, float)
     nodes = np.ceil(gpus / gpus_per_node)
@@ -209,9 +214,16 @@ def cluster_power(
     }
 
 
-def max_nodes_under_cap(site_w: float, *, node_w: float, pue: float, gpus_per_node: int,
-                        switch_w: float = DEFAULT.switch_power_w, switch_ports: int = DEFAULT.switch_ports,
-                        limit_nodes: int = 10_000_000) -> int:
+def max_nodes_under_cap(
+    site_w: float,
+    *,
+    node_w: float,
+    pue: float,
+    gpus_per_node: int,
+    switch_w: float = DEFAULT.switch_power_w,
+    switch_ports: int = DEFAULT.switch_ports,
+    limit_nodes: int = 10_000_000,
+) -> int:
     """The most whole nodes whose facility power (nodes, their fat tree, x PUE) fits under site_w; 0 when not
     even one node fits. Facility power is monotone in the node count, so one vectorised pass over every
     candidate count up to site_w / (node_w PUE) (network ignored: an upper bound) finds it."""
