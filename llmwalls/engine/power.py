@@ -48,9 +48,11 @@ class PowerAssumptions:
     # Scale-out fabric: one NIC per GPU (rail-optimised, as DGX H100's 8 ConnectX-7 compute ports),
     # non-blocking fat tree of k-port switches. A T-tier fat tree serves up to 2 (k/2)^T endpoints with
     # (2T - 1) N / k switches (Al-Fares et al., SIGCOMM 2008, sec. 3; leaves and middle tiers use k/2
-    # ports down, the top tier k). NVIDIA Quantum-2 QM9700: 64 NDR ports (32 twin-port OSFP cages, up to 17 W optics each, QM97xx
-    # user manual); 1,720 W maximum with active optics as quoted for its datasheet (not re-read by llmwalls:
-    # override with --switch-w). Optics on the NIC side are inside node_overhead_w.
+    # ports down, the top tier k). NVIDIA Quantum-2 QM9700: 64 NDR 400 Gb/s ports in 32 twin-port OSFP
+    # cages taking up to 17 W optics each (QM97xx user manual, Interfaces), i.e. 544 W of optics alone;
+    # 1,720 W is the maximum quoted for the switch with active optics. That figure was NOT re-read in the
+    # datasheet by llmwalls: treat it as an assumption and override with --switch-w. NIC-side optics are
+    # inside node_overhead_w.
     switch_ports: int = 64
     switch_power_w: float = 1720.0
 
