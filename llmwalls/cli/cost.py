@@ -156,6 +156,9 @@ def cost(
     if a.cost_of_capital > 1:
         raise InputError(f"--cost-of-capital is a yearly fraction (0.08 = 8%), got {cost_of_capital!r}")
 
+    if n_users is not None and tps_given is None and model is None:
+        raise InputError("--users needs --tokens-per-s (tokens/s per GPU) or --model (to estimate it)")
+
     # ------------------------------------------------------------------ profiles
     cl = catalogue.load_cluster(cluster) if cluster else None
     if gpu is None and cl is None:
@@ -246,8 +249,6 @@ def cost(
             serving = {"source": "llmwalls.engine.roofline", "feasible": False}
             render.warn(f"{spec.name} on {g.name}: no tensor-parallel size up to {int(tps[-1])} holds even one "
                         f"user's {context_tokens}-token KV cache at {per_user:g} tokens/s; no serving figures")
-    if n_users is not None and tps_gpu is None and not serving:
-        raise InputError("--users needs --tokens-per-s (tokens/s per GPU) or --model (to estimate it)")
 
     fleet_serving = None
     if n_users is not None and tps_gpu is not None:
@@ -425,9 +426,11 @@ def cost(
         lines.append(
             f"seed 000 says 100-200 users per H100 for a 70B model (1M users -> 5,000-10,000 GPUs); llmwalls: "
             f"{upg:,.1f} users/GPU -> {f(fleet_serving['gpus']):,.0f} GPUs. "
-            + (f"Each user holds a {context_tokens:,}-token {kv_dtype} KV cache and must get {per_user:g} tokens/s; "
-               "the seed's figure assumes short contexts and slower streams (fp8 weights and KV, or a lower "
-               "--tokens-per-s-per-user, raise it)." if serving.get("tp") else
+            + (f"Why: each user holds a {context_tokens:,}-token {kv_dtype} KV cache "
+               f"({serving['kv_bytes_per_user'] / 2**30:.2f} GiB) and must get {per_user:g} tokens/s; "
+               f"{serving['max_batch_that_fits_per_replica']:,.0f} users fit beside {weights} weights in a TP={serving['tp']} "
+               "replica. Shorter contexts, fp8 weights and KV, or slower streams raise users per GPU."
+               if serving.get("tp") else
                "users per GPU = --tokens-per-s / --tokens-per-s-per-user (memory not checked: give --model).")
         )
         styles.append("")

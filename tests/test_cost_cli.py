@@ -1,0 +1,129 @@
+"""`llmwalls cost` end to end: published cases through the CLI, the budget wall and --check, bad input."""
+
+import math
+
+import pytest
+
+
+def test_deepseek_v3_run_cost_json(cli):
+    # cases.toml dsv3_cost_total: DeepSeek-V3 Technical Report (arXiv:2412.19437), Table 1:
+    # 2.788M H800 GPU-hours x $2/GPU-hour = $5.576M. Exact.
+    r = cli("cost", "--gpu", "h800", "--gpu-hours", "2.788M", "--price-per-gpu-hour", "2", "--json")
+    assert r.exit_code == 0, r.stderr
+    d = r.json()
+    assert d["schema"] == "llmwalls.cost"
+    assert d["results"]["run"]["gpu_hours"] == 2_788_000.0
+    assert d["results"]["run"]["rent_usd"] == pytest.approx(5_576_000.0, rel=1e-12)
+    assert d["walls"] == []
+
+
+def test_deepseek_v3_run_over_budget_checks(cli):
+    # $5.576M against a $5M budget: over by 11.5%; --check exits 1 and the wall line says so.
+    r = cli("cost", "--gpu", "h800", "--gpu-hours", "2.788M", "--price-per-gpu-hour", "$2", "--budget", "5M",
+            "--check")
+    assert r.exit_code == 1
+    assert "cost (training run, rent): $5.576M of $5M budget — over by 12%" in r.stdout
+    ok = cli("cost", "--gpu", "h800", "--gpu-hours", "2.788M", "--price-per-gpu-hour", "2", "--budget", "6M",
+             "--check", "--json")
+    assert ok.exit_code == 0
+    w = ok.json()["walls"][0]
+    assert w["wall"] == "budget" and not w["hit"]
+    assert w["utilization"] == pytest.approx(5.576 / 6.0)
+
+
+def test_seed_000_cluster_capex(cli):
+    # Seed 000: 1,024 H100 at $40,000 (the h100-sxm profile's unit_price_usd) = $40.96M of GPUs. With the server
+    # share, network and storage set to the defaults ($6,250 + $5,000 + $1,000 per GPU) and infrastructure read
+    # as 30% of the total: total per GPU = (40,000 + 6,250) / 0.7 = 66,071.43; x 1,024 = $67,657,142.86.
+    r = cli("cost", "--gpu", "h100", "--gpus", "1024", "--infra-share", "30%", "--json")
+    assert r.exit_code == 0, r.stderr
+    res = r.json()["results"]
+    assert res["capex_per_gpu"]["gpu_usd"] * 1024 == 40_960_000.0
+    assert res["fleet"]["capex_usd"] == pytest.approx(46_250 / 0.7 * 1024, rel=1e-12)
+    assert res["capex_per_gpu"]["infrastructure_share_of_total"] == pytest.approx(0.30)
+
+
+def test_usd_per_million_tokens_cli(cli):
+    # 1,000 tokens/s per GPU at $2.50/GPU-hour, always busy: $2.50 / 3.6 = $0.6944 per 1M tokens.
+    r = cli("cost", "--gpu", "h100", "--tokens-per-s", "1000", "--price-per-gpu-hour", "2.50",
+            "--utilization", "1", "--json")
+    assert r.exit_code == 0, r.stderr
+    assert r.json()["results"]["tokens"]["rent_usd_per_million_tokens"] == pytest.approx(2.5 / 3.6, rel=1e-12)
+
+
+def test_users_with_given_throughput(cli):
+    # 3,000 tokens/s per GPU / 20 tokens/s per user = 150 users/GPU -> 1M users need ceil(6,666.7) = 6,667 GPUs,
+    # inside seed 000's 5,000-10,000.
+    r = cli("cost", "--gpu", "h100", "--users", "1M", "--tokens-per-s", "3000", "--json")
+    assert r.exit_code == 0, r.stderr
+    res = r.json()["results"]
+    assert res["serving_fleet"]["users_per_gpu"] == 150.0
+    assert res["fleet_gpus"] == 6667
+
+
+def test_done_when_70b_million_users(cli):
+    r = cli("cost", "--model", "70b", "--gpu", "h100", "--users", "1000000")
+    assert r.exit_code == 0, r.stderr
+    for text in ("Capex", "Running cost", "Rent or buy", "Serving 1,000,000 concurrent users", "seed 000 says",
+                 "buy vs rent", "no budget wall"):
+        assert text in r.stdout
+    d = cli("cost", "--model", "70b", "--gpu", "h100", "--users", "1000000", "--json").json()
+    s, sf = d["results"]["serving"], d["results"]["serving_fleet"]
+    # GPUs = whole replicas of TP GPUs, each serving batch_per_replica users.
+    assert sf["gpus"] == math.ceil(1e6 / s["batch_per_replica"]) * s["tp"]
+    assert s["tokens_per_s_per_user_at_batch"] >= 20.0
+    # Llama-3.1-70B KV cache: 2 x 80 layers x 8 KV heads x 128 x 2 bytes = 327,680 B/token; x 4,096 = 1.25 GiB.
+    assert s["kv_bytes_per_user"] == 327_680 * 4096
+    assert d["results"]["fleet_gpus"] == sf["gpus"]
+    # every assumption travels with its source and date
+    assert all(v["source"] and v["date"] for v in d["results"]["assumptions"].values())
+
+
+def test_budget_per_month_and_plans(cli):
+    base = ("cost", "--gpu", "h100", "--gpus", "1024", "--json")
+    buy = cli(*base, "--budget", "40M").json()
+    # total capex alone is above $40M for 1,024 GPUs at $40,000 each plus infrastructure
+    assert buy["walls"][0]["hit"] and buy["walls"][0]["plan"] == "buy"
+    assert buy["walls"][0]["demand"] == pytest.approx(buy["results"]["fleet"]["tco_buy_usd"])
+    rent = cli(*base, "--budget", "2M", "--budget-per-month", "--plan", "rent", "--check")
+    assert rent.exit_code == 1
+    w = rent.json()["walls"][0]
+    assert w["demand"] == pytest.approx(rent.json()["results"]["fleet"]["rent_usd_per_month"])
+
+
+def test_cost_of_capital_raises_owned_cost(cli):
+    flat = cli("cost", "--gpu", "h100", "--gpus", "8", "--json").json()["results"]["fleet"]
+    r = cli("cost", "--gpu", "h100", "--gpus", "8", "--cost-of-capital", "0.08", "--json").json()["results"]["fleet"]
+    assert r["capital_recovery_factor"] == pytest.approx(0.250456455, rel=1e-8)
+    assert r["owned_usd_per_gpu_hour"] > flat["owned_usd_per_gpu_hour"]
+
+
+@pytest.mark.parametrize("args, needle", [
+    (("--price-per-gpu-hour", "-2"), "--price-per-gpu-hour"),
+    (("--gpu-price", "-40000"), "--gpu-price"),
+    (("--years", "-3"), "--years"),
+    (("--years", "0"), "--years"),
+    (("--utilization", "0"), "--utilization"),
+    (("--utilization", "1.5"), "--utilization"),
+    (("--utilization", "nan"), "--utilization"),
+    (("--budget", "0"), "--budget"),
+    (("--budget", "-5M"), "--budget"),
+    (("--usd-per-kwh", "abc"), "--usd-per-kwh"),
+    (("--gpu-hours", "nan"), "--gpu-hours"),
+    (("--infra-share", "1"), "--infra-share"),
+    (("--users", "1M"), "--users"),
+    (("--plan", "lease"), "--plan"),
+    (("--budget-per-month",), "--budget"),
+])
+def test_bad_input_one_line_exit_2(cli, args, needle):
+    r = cli("cost", "--gpu", "h100", *args)
+    assert r.exit_code == 2, r.stdout
+    assert r.stderr.count("\n") == 1 and r.stderr.startswith("llmwalls: error:") and needle in r.stderr
+    assert "Traceback" not in r.stderr
+
+
+def test_unknown_gpu_and_missing_gpu(cli):
+    r = cli("cost", "--gpu", "h1000x", "--gpu-hours", "10")
+    assert r.exit_code == 2 and r.stderr.count("\n") == 1 and "unknown gpu" in r.stderr
+    r = cli("cost", "--gpu-hours", "10")
+    assert r.exit_code == 2 and "--gpu" in r.stderr
