@@ -338,6 +338,16 @@ def test_every_price_and_unit_price_is_dated():
             assert spec.price_date and "unit_price_usd" in spec.sources, e.name
 
 
+def test_launch_dates_are_year_month_and_sourced():
+    import re
+
+    for e in _builtin("gpu"):
+        spec = _gpu(e.name)
+        if spec.launch_date is not None:
+            assert re.fullmatch(r"20\d\d-(0[1-9]|1[0-2])", spec.launch_date), e.name
+            assert "launch_date" in spec.sources, e.name
+
+
 # ------------------------------------------------------------------------------------ CLI
 
 
