@@ -199,3 +199,55 @@ def test_serving_throughput_from_the_roofline_when_not_given(cli):
     s = data["results"]["serving"]["gpu"]
     assert s["joules_per_token"] * tps == pytest.approx(700.0)
     assert s["w_per_user"] == pytest.approx(700.0 / 8)  # 16 sequences over 2 GPUs
+
+
+GRID_TOML = """
+kind = "grid"
+name = "test-grid"
+source = "test fixture"
+grams_co2e_per_kwh = 400.0
+"""
+
+NVL_TOML = """
+kind = "cluster"
+name = "test-nvl"
+source = "test fixture"
+gpu = "h100-sxm"
+gpus_per_node = 4
+nodes = 36
+scale_up_domain_gpus = 72
+scale_up_fabric = "nvswitch"
+intra_node_bandwidth_bytes_per_s = 900e9
+intra_node_latency_s = 3e-6
+scale_out_fabric = "infiniband"
+inter_node_bandwidth_bytes_per_s = 50e9
+inter_node_latency_s = 9e-6
+node_overhead_power_w = 1000.0
+pue = 1.2
+cooling = "liquid"
+gpus_per_rack = 72
+"""
+
+
+def test_grid_profile_by_path(cli, tmp_path):
+    path = tmp_path / "grid.toml"
+    path.write_text(GRID_TOML)
+    r = cli("power", "--gpu", "h100-sxm", "--gpu-hours", "1000", "--grid", str(path), "--json")
+    assert r.exit_code == 0, r.stderr
+    # 1,000 h x 0.7 kW = 700 kWh x 400 g = 280,000 g.
+    assert r.json()["results"]["energy"]["gpu"]["carbon_g"] == pytest.approx(280_000.0)
+
+
+def test_rack_scale_cluster_racks_are_not_split(cli, tmp_path):
+    path = tmp_path / "nvl.toml"
+    path.write_text(NVL_TOML)
+    # 18 nodes of 4 x 700 + 1,000 = 3,800 W per 72-GPU rack = 68,400 W; 144 GPUs -> 2 racks. Liquid default
+    # limit 120 kW: fits. A 60 kW limit: over, and the rack is not split.
+    r = cli("power", "--cluster", str(path), "--json", "--check")
+    assert r.exit_code == 0
+    c = r.json()["results"]["cluster"]
+    assert c["rack_w"] == pytest.approx(68_400.0) and c["racks"] == 2 and c["nodes_per_rack"] == 18
+    assert r.json()["walls"] == []  # no rack limit given: the 120 kW liquid default is informative only
+    r = cli("power", "--cluster", str(path), "--rack-kw", "60", "--check")
+    assert r.exit_code == 1
+    assert "over the 60 kW rack limit" in r.stdout
