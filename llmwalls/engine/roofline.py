@@ -39,7 +39,7 @@ OPERATORS = ("qkv", "attention", "attn_out", "mlp", "experts", "lm_head")
 PHASES = ("prefill", "decode")
 
 # Largest batch searched for the critical decode batch (above it we report "never compute-bound").
-CRITICAL_BATCH_SEARCH_MAX = 2**16
+CRITICAL_BATCH_SEARCH_MAX = 2**20
 
 
 @dataclass(frozen=True)
@@ -422,11 +422,22 @@ def roofline(
 def critical_batch(spec: ModelSpec, gpu: GpuSpec, *, context_tokens: float, tp: int = 1, weights: str = "bf16",
                    kv_dtype: str = "bf16", assumptions: RooflineAssumptions = RooflineAssumptions()) -> float:
     """Smallest decode batch whose step is compute-bound (phase FLOPs / attainable compute >= bytes /
-    attainable bandwidth), found on the full model (activations, MoE expert occupancy, KV reads included) by
-    evaluating every batch 1..2^16 at once. inf when none is: at long context KV reads can keep decode
-    memory-bound at any batch (see critical_batch_dense for the closed form)."""
-    batches = np.arange(1, CRITICAL_BATCH_SEARCH_MAX + 1, dtype=float)
-    r = roofline(spec, gpu, batch=batches, prompt_tokens=1, context_tokens=context_tokens, tp=tp,
-                 weights=weights, kv_dtype=kv_dtype, assumptions=assumptions)
-    bound = r["decode"]["compute_bound"]
-    return float(batches[np.argmax(bound)]) if bool(np.any(bound)) else math.inf
+    attainable bandwidth), on the full model (activations, MoE expert occupancy, KV reads included).
+    Decode intensity grows with the batch (the weights are shared), so a geometric scan of 1..2^20 finds the
+    bracket and an exact scan of the integers inside it the answer. inf when no batch is compute-bound: at
+    long context the KV reads can keep decode memory-bound at any batch (closed form: critical_batch_dense)."""
+
+    def bound(batches: np.ndarray) -> np.ndarray:
+        r = roofline(spec, gpu, batch=batches, prompt_tokens=1, context_tokens=context_tokens, tp=tp,
+                     weights=weights, kv_dtype=kv_dtype, assumptions=assumptions)
+        return np.asarray(r["decode"]["compute_bound"])
+
+    coarse = np.unique(np.round(np.geomspace(1, CRITICAL_BATCH_SEARCH_MAX, 400)))
+    hit = bound(coarse)
+    if not hit.any():
+        return math.inf
+    k = int(np.argmax(hit))
+    if k == 0:
+        return 1.0
+    fine = np.arange(coarse[k - 1] + 1, coarse[k] + 1)
+    return float(fine[np.argmax(bound(fine))])
