@@ -236,6 +236,9 @@ def power(
             clock, True, memory_saturation_clock_fraction=a.memory_saturation_clock_fraction
         )
     )
+    fixed_rack = (
+        cl is not None and cl.gpus_per_rack is not None and cl.scale_up_domain_gpus > cl.gpus_per_node
+    )
     p = eng.cluster_power(
         gpu_w=gpu_w,
         gpus=n_gpus,
@@ -246,7 +249,7 @@ def power(
         gpus_per_rack=gpus_per_rack,
         switch_w=a.switch_power_w,
         switch_ports=a.switch_ports,
-        fixed_rack=cl is not None and cl.scale_up_domain_gpus > cl.gpus_per_node,
+        fixed_rack=fixed_rack,
     )
     c = {k: (v.item() if hasattr(v, "item") else v) for k, v in p.items()}
     n_total = int(c["gpus"])
@@ -262,11 +265,15 @@ def power(
             switch_w=a.switch_power_w,
             switch_ports=a.switch_ports,
         )
-        one_node_w = c["node_w"] * pue_v
+        # A rack-scale system (NVL72) grows by whole racks: its scale-up domain cannot be split.
+        unit_nodes = int(c["nodes_per_rack"]) if fixed_rack else 1
+        fit_nodes = fit_nodes // unit_nodes * unit_nodes
         if fit_nodes == 0:
+            unit = f"{unit_nodes * gpus_per_node}-GPU rack" if fixed_rack else f"{gpus_per_node}-GPU node"
+            one_unit_w = c["node_w"] * unit_nodes * pue_v
             raise InputError(
-                f"--site-mw {site_mw} is smaller than one {gpus_per_node}-GPU node "
-                f"({fmt_si(one_node_w, 'W')} at the facility with PUE {pue_v:g})"
+                f"--site-mw {site_mw} is smaller than one {unit} "
+                f"({fmt_si(one_unit_w, 'W')} at the facility with PUE {pue_v:g})"
             )
         site = {
             "site_w": site_w,
@@ -292,6 +299,11 @@ def power(
         ("facility (x PUE)", fac_share_w),
     ]
     energy = None
+    energy_title = f"Energy of {hours:,.0f} GPU-hours" if hours is not None else ""
+    if hours is None and grid_g is not None:
+        # A grid without --gpu-hours: show one hour of the whole cluster (n GPUs x 1 h).
+        hours = float(n_total)
+        energy_title = f"Energy of one hour of the whole cluster ({n_total:,} GPU-hours)"
     if hours is not None:
         energy = {}
         for key, (_label, w) in zip(("gpu", "it", "facility"), levels, strict=True):
@@ -302,11 +314,6 @@ def power(
                 "energy_kwh": e_j / JOULES_PER_KWH,
                 "carbon_g": float(eng.carbon_g(e_j, grid_g)) if grid_g is not None else None,
             }
-    elif grid_g is not None:
-        render.warn(
-            "--grid/--grid-g-per-kwh gives carbon only with --gpu-hours; showing carbon per hour of the "
-            "whole cluster"
-        )
     tps_source = "--tokens-per-s" if tps is not None else None
     users_per_gpu = float(users) if users else None
     if tps is None and model is not None:
@@ -420,6 +427,9 @@ def power(
             raise typer.Exit(1)
         return
 
+    def _num(x: float) -> str:
+        return f"{x:,.1f}" if abs(x) >= 100 else f"{x:.4g}"
+
     def w_(x: float) -> str:
         return fmt_si(x, "W", 4)
 
@@ -514,8 +524,8 @@ def power(
                 {
                     "level": label,
                     "w": w_(e["per_gpu_w"]),
-                    "mwh": f"{e['energy_kwh'] / 1e3:,.1f}",
-                    "co2": f"{e['carbon_g'] / 1e6:,.1f}" if e["carbon_g"] is not None else "",
+                    "mwh": _num(e["energy_kwh"] / 1e3),
+                    "co2": _num(e["carbon_g"] / 1e6) if e["carbon_g"] is not None else "",
                 }
             )
         ecols = [
@@ -525,7 +535,7 @@ def power(
             render.Column("tCO2e", "co2"),
         ]
         caption = f"grid: {grid_g:g} gCO2e/kWh ({grid_source})" if grid_g is not None else "no grid given"
-        tables.append(render.Table(f"Energy of {hours:,.0f} GPU-hours", ecols, erows, caption=caption))
+        tables.append(render.Table(energy_title, ecols, erows, caption=caption))
     if serving is not None:
         srows = [
             {
