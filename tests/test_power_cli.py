@@ -257,8 +257,8 @@ def test_rack_scale_cluster_grows_by_whole_racks_under_a_site_cap(cli, tmp_path)
     path = tmp_path / "nvl.toml"
     path.write_text(NVL_TOML)
     # 3,800 W nodes, PUE 1.2, 0.1 MW. 19 nodes: 76 endpoints -> ceil(76/32) + ceil(76/64) = 3 + 2 = 5 switches
-    # = 8,600 W; (72,200 + 8,600) x 1.2 = 96,960 W fits; 20 nodes: (76,000 + 8,600) x 1.2 = 101,520 W does not.
-    # 19 nodes round down to one whole 18-node (72-GPU) rack.
+    # = 8,600 W; (72,200 + 8,600) x 1.2 = 96,960 W fits; 20 nodes: (76,000 + 8,600) x 1.2 = 101,520 W
+    # does not. 19 nodes round down to one whole 18-node (72-GPU) rack.
     r = cli("power", "--cluster", str(path), "--site-mw", "0.1", "--json")
     assert r.exit_code == 0, r.stderr
     assert r.json()["results"]["site"]["max_gpus"] == 72
