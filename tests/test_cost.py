@@ -129,12 +129,6 @@ def test_maintenance_staff_and_cost_of_capital():
     assert float(f["amortised_capex_usd_per_year"]) == pytest.approx(1_252_282.27, rel=1e-8)
 
 
-def test_facility_power_fallback_by_hand():
-    # PUE x (idle + (TDP - idle) x u + node overhead) = 1.5 x (70 + 630 x 0.5 + 575) = 1.5 x 960 = 1,440 W.
-    a = dataclasses.replace(c.CostAssumptions(), pue=1.5, utilization=0.5, idle_power_fraction=0.1)
-    assert float(c.facility_power_w_per_gpu(a, 700.0)) == pytest.approx(1440.0)
-
-
 # ------------------------------------------------------------------------------------------ serving
 
 def test_serving_fleet_seed_000_arithmetic():

@@ -178,7 +178,10 @@ def cost(
     if g.idle_power_w is not None:
         changes["idle_power_fraction"] = g.idle_power_w / g.tdp_w
     if a.pue is None and "pue" not in changes:
-        changes["pue"] = 1.15 if (liquid_cooling or changes.get("liquid_cooled")) else 1.58
+        from llmwalls.engine.power import DEFAULT as power_defaults
+
+        liquid = liquid_cooling or changes.get("liquid_cooled")
+        changes["pue"] = power_defaults.pue_liquid if liquid else power_defaults.pue_air
     if gpu_price_override is not None:
         changes["gpu_unit_price_usd"] = gpu_price_override
         gpu_price_source = "--gpu-price"
@@ -267,24 +270,27 @@ def cost(
     g_count = fleet_gpus or 1
 
     capex = eng.capex_per_gpu(a)
-    power_source = "llmwalls.engine.power (GPU linear in utilisation, node overhead, fat-tree switches, PUE)"
-    try:
-        from llmwalls.engine import power as pw
+    # Facility watts per GPU from the power engine: GPU board power linear in utilisation (Fan et al. 2007),
+    # node overhead, fat-tree switches, x PUE.
+    from llmwalls.engine import power as pw
 
-        idle_w = g.idle_power_w if g.idle_power_w is not None else g.tdp_w * a.idle_power_fraction
-        gpn = cl.gpus_per_node if cl is not None else 8
-        board_w = pw.gpu_power_w(g.tdp_w, idle_w, a.utilization)
-        cp = pw.cluster_power(gpu_w=board_w, gpus=g_count, gpus_per_node=gpn,
-                              node_overhead_w=a.node_overhead_w_per_gpu * gpn, pue=a.pue,
-                              rack_limit_w=cl.rack_power_limit_w if cl is not None and cl.rack_power_limit_w else
-                              (120e3 if a.liquid_cooled else 30e3),
-                              gpus_per_rack=cl.gpus_per_rack if cl is not None else None)
-        facility_w = float(cp["facility_w"]) / float(cp["gpus"])
-    except ImportError:  # pragma: no cover - until the power engine lands
-        facility_w = float(eng.facility_power_w_per_gpu(a, g.tdp_w, g.idle_power_w))
-        power_source = "llmwalls.engine.cost fallback: PUE x (idle + (TDP - idle) x utilisation + node overhead)"
+    power_source = "llmwalls.engine.power (GPU linear in utilisation, node overhead, fat-tree switches, PUE)"
+    idle_w = g.idle_power_w if g.idle_power_w is not None else g.tdp_w * a.idle_power_fraction
+    gpn = cl.gpus_per_node if cl is not None else 8
+    rack_limit_w = (cl.rack_power_limit_w if cl is not None and cl.rack_power_limit_w else
+                    (pw.DEFAULT.rack_limit_liquid_w if a.liquid_cooled else pw.DEFAULT.rack_limit_air_w))
+    cp = pw.cluster_power(gpu_w=pw.gpu_power_w(g.tdp_w, idle_w, a.utilization), gpus=g_count, gpus_per_node=gpn,
+                          node_overhead_w=a.node_overhead_w_per_gpu * gpn, pue=a.pue, rack_limit_w=rack_limit_w,
+                          gpus_per_rack=cl.gpus_per_rack if cl is not None else None)
+    facility_w = float(cp["facility_w"]) / float(cp["gpus"])
     fleet = eng.fleet_costs(a, g_count, capex["total_usd"], facility_w, rent, horizon_months)
     owned_rate = float(fleet["owned_usd_per_gpu_hour"])
+    if rent_options:  # every published rental price at once (vectorised over prices)
+        per_price = eng.fleet_costs(a, g_count, capex["total_usd"], facility_w,
+                                    np.array([o["usd_per_gpu_hour"] for o in rent_options]), horizon_months)
+        for i, o in enumerate(rent_options):
+            o["break_even_month"] = float(per_price["break_even_month"][i])
+            o["tco_rent_usd"] = float(per_price["tco_rent_usd"][i])
 
     run = None
     if run_gpu_hours is not None:
@@ -382,7 +388,7 @@ def cost(
         {"item": "owned, all in", "month": f(fleet["owned_usd_per_month"]), "year": f(fleet["owned_usd_per_year"]),
          "note": f"{_usd(owned_rate)}/GPU-hour (every hour, busy or idle)", "_style": "bold"},
         {"item": "rent instead", "month": f(fleet["rent_usd_per_month"]), "year": f(fleet["rent_usd_per_month"]) * 12,
-         "note": f"${rent:g}/GPU-hour around the clock ({rent_source})"},
+         "note": f"${rent:.2f}/GPU-hour around the clock ({rent_source})"},
     ]
     t_opex = render.Table(f"Running cost, {n_label}", [
         col_item, render.Column("per month", "month", _usd), render.Column("per year", "year", _usd), col_note],
@@ -407,6 +413,17 @@ def cost(
         if math.isfinite(be) else
         "buy vs rent: buying never pays back: running owned GPUs costs more per month than renting them")
     tables = [t_capex, t_opex, t_cost]
+    if rent_options:
+        tables.append(render.Table(f"Published rental prices for {g.name}", [
+            render.Column("price profile", "name", justify="left"),
+            render.Column("provider", "provider", justify="left"),
+            render.Column("terms", "commitment", justify="left"),
+            render.Column("date", "price_date", justify="left"),
+            render.Column("$/GPU-hour", "usd_per_gpu_hour", lambda x: f"${x:.2f}"),
+            render.Column(f"rent, {horizon_months:g} months", "tco_rent_usd", _usd),
+            render.Column("buying pays back", "break_even_month",
+                          lambda m: f"month {m:.1f}" if math.isfinite(m) else "never"),
+        ], rent_options))
     lines: list[str] = [break_even_line]
     styles: list[str] = [""]
     if fleet_serving is not None:

@@ -160,21 +160,6 @@ def capex_per_gpu(a: CostAssumptions, gpu_unit_price_usd: Any | None = None) -> 
     }
 
 
-# ------------------------------------------------------------------------------------------------ power
-
-
-def facility_power_w_per_gpu(a: CostAssumptions, tdp_w: Any, idle_w: Any | None = None) -> np.ndarray:
-    """Average facility watts per GPU, used only when llmwalls.engine.power is not available.
-    P = PUE x (idle + (TDP - idle) x utilisation + node overhead per GPU): GPU draw linear between idle and TDP in
-    the busy fraction (a first-order model; TDP is the board's maximum), node overhead at its maximum (the
-    DGX H100 datasheet's 10.2 kW less 8 x 700 W), PUE from The Green Grid's definition (facility / IT power).
-    TODO: replace by llmwalls.engine.power's facility power once that module exists."""
-    tdp = _a(tdp_w)
-    idle = tdp * a.idle_power_fraction if idle_w is None else _a(idle_w)
-    pue = 1.58 if a.pue is None else a.pue  # llmwalls.engine.power's air-cooled default
-    return pue * (idle + (tdp - idle) * a.utilization + a.node_overhead_w_per_gpu)
-
-
 # ------------------------------------------------------------------------------------------------ fleet
 
 
