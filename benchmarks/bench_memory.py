@@ -69,7 +69,9 @@ def main() -> None:
     t_cmd = bench_command(runs)
     t_sweep, t_train = bench_sweeps(runs)
     print(f"llmwalls {' '.join(ARGS)}: median {t_cmd * 1e3:.0f} ms over {runs} runs (target < 300 ms)")
-    print(f"serving sweep, 100,000 (batch, context, TP) points: median {t_sweep * 1e3:.1f} ms (target < 100 ms)")
+    print(
+        f"serving sweep, 100,000 (batch, context, TP) points: median {t_sweep * 1e3:.1f} ms (target < 100 ms)"
+    )
     print(f"training, 1,000,000 (TP, PP, ZeRO) layouts: median {t_train * 1e3:.0f} ms")
     ok = t_cmd < 0.3 and t_sweep < 0.1
     print("targets met" if ok else "TARGET MISSED")

@@ -317,3 +317,19 @@ def test_serving_vectorised_equals_scalar(points):
         one = mem.serving_memory_per_gpu(m, batch=bi, context_tokens=ci, tp=ti)
         for k in ("weights", "kv_cache", "reserve", "total"):
             assert float(vec[k][i]) == pytest.approx(float(one[k]))
+
+
+def test_moe_expert_layout_serving_vs_training(dsv3):
+    c = param_counts(dsv3)
+    # Serving, TP 8 with EP 8 (vLLM --enable-expert-parallel): the experts are spread over the same 8 GPUs,
+    # so experts / 8, not / 64; attention and dense parts / 8 by TP; norms replicated.
+    serve = mem.weight_params_per_gpu(dsv3, tp=8, ep=8, serving=True)
+    expected = (c.attention + c.dense_mlp) / 8 + c.norms + c.expert / 8 + (c.embedding + c.lm_head) / 8
+    assert float(serve) == pytest.approx(expected)
+    # In fp8 that is ~671e9 / 8 = 84 GB per GPU: more than an 80 GB H100 holds (why DeepSeek-V3 FP8 is served
+    # on 8 x H200 or 16 x H100).
+    assert float(serve) / GB == pytest.approx(671.0 / 8, rel=0.01)
+    # Training, TP 2 x EP 4 (Megatron-core: EP drawn from DP ranks, experts keep TP): experts / 8.
+    train = mem.weight_params_per_gpu(dsv3, tp=2, ep=4)
+    expected = (c.attention + c.dense_mlp) / 2 + c.norms + c.expert / 8 + (c.embedding + c.lm_head) / 2
+    assert float(train) == pytest.approx(expected)

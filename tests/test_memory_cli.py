@@ -44,7 +44,7 @@ def test_json_fields(cli):
     wall = data["walls"][0]
     assert wall["wall"] == "memory_capacity" and wall["unit"] == "bytes" and wall["hit"] is True
     assert wall["limit"] == 72e9
-    assert data["results"]["derived"]["fewest_gpus"] == {"tp": 4, "pp": 1, "gpus": 4, "fits": True}
+    assert data["results"]["derived"]["fewest_gpus"] == {"tp": 4, "pp": 1, "ep": 1, "gpus": 4, "fits": True}
     assert data["inputs"]["context_above_max"] is False
 
 
@@ -145,3 +145,8 @@ def test_bad_input_exit_2(cli, args):
     err_lines = [ln for ln in r.stderr.strip().splitlines() if "->" not in ln]
     assert len(err_lines) == 1 and err_lines[0].startswith("llmwalls: error:")
     assert "Traceback" not in r.stderr
+
+
+def test_ep_must_divide_dp_when_training(cli):
+    r = cli("memory", "--model", "mixtral-8x7b", "--train", "--dp", "6", "--ep", "4")
+    assert r.exit_code == 2 and "--ep 4 must divide --dp 6" in r.stderr

@@ -123,6 +123,11 @@ def _run(**o) -> int:  # noqa: ANN003, C901, PLR0912, PLR0915
             raise InputError(f"--ep {ep}: {spec.name} is not a mixture-of-experts model")
         if spec.moe.experts % ep:
             raise InputError(f"--ep {ep} does not divide {spec.name}'s {spec.moe.experts} experts")
+    if train and ep > 1 and dp % ep:
+        raise InputError(
+            f"--ep {ep} must divide --dp {dp} when training (expert-parallel groups are drawn from "
+            "data-parallel ranks, Megatron-core)"
+        )
     if not train and (dp > 1 or cp > 1 or o["zero"]):
         raise InputError("--dp, --cp and --zero apply to training; add --train")
     recompute = o["recompute"].lower()
@@ -528,6 +533,7 @@ def _derived_lines(derived: dict, spec, gpu, weights: str, train: bool) -> list[
     few = derived["fewest_gpus"]
     if few["fits"]:
         layout = f"TP {few['tp']}" + (f" x PP {few['pp']}" if few["pp"] > 1 else "")
+        layout += f", EP {few['ep']}" if few.get("ep", 1) > 1 else ""
         lines.append(f"fewest GPUs: {few['gpus']} x {gpu.name} ({layout})")
     lp = derived["largest_params_one_gpu"]
     fam = derived["largest_family_model_one_gpu"]

@@ -102,7 +102,7 @@ def optimizer_bytes_per_param(optimizer: str) -> tuple[float, float, float]:
 # ---------------------------------------------------------------------------------------------- weights
 
 
-def _layer_split(model: ModelSpec, tp, pp, ep):  # noqa: ANN001, ANN202
+def _layer_split(model: ModelSpec, tp, pp, ep, serving=False):  # noqa: ANN001, ANN202
     """Parameters on the worst GPU, split into (layers part, embedding part), as float arrays."""
     c = param_counts(model)
     L = model.layers
@@ -117,21 +117,26 @@ def _layer_split(model: ModelSpec, tp, pp, ep):  # noqa: ANN001, ANN202
     expert = 0.0
     if c.expert:
         moe_layers = L - model.moe.dense_layers  # type: ignore[union-attr]
-        # Routed experts: / tp and / ep (GShard sec 2.2); a stage holds at most all MoE layers.
-        expert = c.expert / moe_layers * np.minimum(layers_on_stage, moe_layers) / (tp * ep)
+        # Routed experts are sharded over expert parallelism (GShard sec 2.2). Training (Megatron-core): EP
+        # groups are carved out of the data-parallel ranks and each expert keeps TP = tp, so
+        # experts / (tp x ep) on tp x pp x dp GPUs (ep divides dp). Serving (vLLM --enable-expert-parallel,
+        # SGLang --ep-size): EP takes the place of TP for the experts on the same GPUs, so
+        # experts / max(tp, ep) on pp x max(tp, ep) GPUs. A stage holds at most all MoE layers.
+        shards = np.maximum(tp, ep) if serving else tp * ep
+        expert = c.expert / moe_layers * np.minimum(layers_on_stage, moe_layers) / shards
     layers_part = norms + dense + expert
     emb, head = float(c.embedding), float(c.lm_head)
-    if model.tied_embeddings:
-        # pp == 1: one shared matrix; pp > 1: a copy on the last stage (Megatron shared embedding).
-        end_part = np.where(pp > 1, emb, emb)
-    else:
-        end_part = np.where(pp > 1, max(emb, head), emb + head)
+    # Tied: pp == 1 one shared matrix; pp > 1 the first stage holds it and the last a copy (Megatron shared
+    # embedding): V x h on the worst stage either way. Untied: both on one GPU at pp == 1, else the larger.
+    untied = np.where(pp > 1, max(emb, head), emb + head)
+    end_part = emb + 0.0 * pp if model.tied_embeddings else untied
     return layers_part, end_part / tp
 
 
-def weight_params_per_gpu(model: ModelSpec, *, tp=1, pp=1, ep=1):  # noqa: ANN001, ANN201
-    """Parameters held by the most loaded GPU (see the module notes for the layout assumptions)."""
-    layers_part, end_part = _layer_split(model, tp, pp, ep)
+def weight_params_per_gpu(model: ModelSpec, *, tp=1, pp=1, ep=1, serving: bool = False):  # noqa: ANN001, ANN201
+    """Parameters held by the most loaded GPU (see the module notes and _layer_split for the layout
+    assumptions; serving=True uses the inference engines' expert-parallel layout)."""
+    layers_part, end_part = _layer_split(model, tp, pp, ep, serving)
     return layers_part + end_part
 
 
@@ -192,7 +197,7 @@ def serving_memory_per_gpu(
         *(np.asarray(x, dtype=float) for x in (batch, context_tokens, tp, pp, ep))
     )
     per_param = weight_bytes_per_param(weights)
-    w = weight_params_per_gpu(model, tp=tp, pp=pp, ep=ep) * per_param
+    w = weight_params_per_gpu(model, tp=tp, pp=pp, ep=ep, serving=True) * per_param
     kv_per_token = kv_bytes_per_token(model, kv_dtype)
     kv_per_token_gpu = kv_per_token * kv_fraction_per_gpu(model, tp, pp)
     kv = kv_per_token_gpu * np.asarray(cached_tokens(model, context_tokens), dtype=float) * batch
@@ -461,7 +466,7 @@ def fewest_gpus(
             assumptions=assumptions,
         )
         if float(np.max(m["total"])) <= usable:
-            return {"tp": t, "pp": 1, "gpus": t, "fits": True}
+            return {"tp": t, "pp": 1, "ep": ep, "gpus": max(t, ep), "fits": True}
     t = tps[-1]
     pps = np.arange(1, model.layers + 1, dtype=float)
     m = serving_memory_per_gpu(
@@ -477,9 +482,9 @@ def fewest_gpus(
     )
     ok = np.nonzero(m["total"] <= usable)[0]
     if ok.size == 0:
-        return {"tp": t, "pp": model.layers, "gpus": t * model.layers, "fits": False}
+        return {"tp": t, "pp": model.layers, "ep": ep, "gpus": max(t, ep) * model.layers, "fits": False}
     p = int(pps[ok[0]])
-    return {"tp": t, "pp": p, "gpus": t * p, "fits": True}
+    return {"tp": t, "pp": p, "ep": ep, "gpus": max(t, ep) * p, "fits": True}
 
 
 def largest_params_one_gpu(
