@@ -53,6 +53,8 @@ from llmwalls.cli import roofline as _roofline  # noqa: E402
 app.command()(_roofline.roofline)
 from llmwalls.cli import cost as _cost  # noqa: E402
 app.command()(_cost.cost)
+from llmwalls.cli import cluster as _cluster  # noqa: E402
+app.command()(_cluster.cluster)
 # --- end commands ---
 
 

@@ -152,7 +152,10 @@ def step_model(spec, gpu, tiers: Tiers, *, tp, pp, dp, cp=1, ep=1, micro_batch=1
     matmul_rate = mamf * a.matmul_fraction_of_mamf
     hbm = float(gpu.measured_hbm_bandwidth_bytes_per_s or gpu.hbm_bandwidth_bytes_per_s * a.hbm_fraction)
 
-    t_matmul = hw_flops / n_gpus / matmul_rate
+    # uneven pipelines: the slowest stage holds ceil(L/pp) layers and sets the pace (Llama 3 sec 3.3.2 runs
+    # 126 layers on 16 stages this way)
+    imbalance = np.ceil(L / pp) / (L / pp)
+    t_matmul = hw_flops / n_gpus / matmul_rate * imbalance
 
     # ---- elementwise HBM traffic (Korthikanti Table 2: 34 h/t with SP; 10 h + 24 h/t without)
     per_hidden = np.where(sp, a.elementwise_bytes_per_hidden / tp,
@@ -162,7 +165,7 @@ def step_model(spec, gpu, tiers: Tiers, *, tp, pp, dp, cp=1, ep=1, micro_batch=1
         bytes_tok_layer = bytes_tok_layer + 2.0 * 5.0 * heads * seq / tp  # scores, softmax, dropout (5as/h x h)
     passes = np.where(rc == 2, 4.0, 3.0)
     tokens_per_gpu = tokens / (dp * cp)
-    t_elem = tokens_per_gpu * (L / pp) * bytes_tok_layer * passes / hbm
+    t_elem = tokens_per_gpu * np.ceil(L / pp) * bytes_tok_layer * passes / hbm
 
     # ---- parameters held per GPU (embedding/LM head counted with the layers: a small error for PP)
     expert = float(counts.expert)
@@ -186,16 +189,20 @@ def step_model(spec, gpu, tiers: Tiers, *, tp, pp, dp, cp=1, ep=1, micro_batch=1
                       + hierarchical_time_s("reducescatter", act_bytes, tp, 1.0, tiers))
     tp_ar = n_coll * hierarchical_time_s("allreduce", act_bytes, tp, 1.0, tiers)
     tp_one_layer = np.where(sp, tp_sp, tp_ar)
-    t_tp = np.where(tp > 1, m * (L / pp) * tp_one_layer * a.tp_exposed_fraction, 0.0)
+    t_tp = np.where(tp > 1, m * np.ceil(L / pp) * tp_one_layer * a.tp_exposed_fraction, 0.0)
     tp_beyond_domain = tp > tiers.domain_gpus
 
     # ---- CP: ring attention, KV chunk of one micro-batch (kv heads split by TP)
     kv_chunk = mb * (seq / cp) * 2.0 * np.maximum(kv_heads / tp, 1.0) * d * a.activation_bytes
-    ring_fwd = (cp - 1.0) * hierarchical_time_s("p2p", kv_chunk, 2.0, tp, tiers)
+    # the ring's slowest hop sets the pace: scale-out as soon as the CP group leaves the scale-up domain
+    cp_inside = members_in_domain(cp, tp, tiers.domain_gpus) >= cp
+    ring_hop = np.where(cp_inside, hierarchical_time_s("p2p", kv_chunk, 2.0, 1.0, tiers),
+                        hierarchical_time_s("p2p", kv_chunk, 2.0, float(tiers.domain_gpus), tiers))
+    ring_fwd = (cp - 1.0) * ring_hop
     ring_total = ring_fwd * (1.0 + 2.0 + np.where(rc >= 1, 1.0, 0.0))
     _, attn_fpt, _ = flops_per_token(spec, seq)
     attn_time_layer = (mb * seq / cp) * attn_fpt / L / tp / matmul_rate * (3.0 + np.where(rc >= 1, 1.0, 0.0))
-    t_cp = np.where(cp > 1, m * (L / pp) * np.maximum(ring_total - attn_time_layer, 0.0), 0.0)
+    t_cp = np.where(cp > 1, m * np.ceil(L / pp) * np.maximum(ring_total - attn_time_layer, 0.0), 0.0)
 
     # ---- EP: all-to-all dispatch + combine, forward and backward, every MoE layer
     if spec.moe is not None:
@@ -218,17 +225,17 @@ def step_model(spec, gpu, tiers: Tiers, *, tp, pp, dp, cp=1, ep=1, micro_batch=1
     bubble_frac = np.where(pp > 1, bubble_fraction(pp, m, v), 0.0)
     t_bubble = bubble_frac * (ideal - t_opt)
 
-    # ---- DP: gradient reduction (experts reduce over dp too: each expert shard has dp replicas here)
+    # ---- DP: gradient reduction over the dp x cp ranks that hold the same weights (Megatron-LM reduces
+    # gradients over the combined data+context group), stride tp in Megatron's rank order
     grad_bytes = params_gpu * a.gradient_bytes
-    dp_stride = tp * cp
-    dp_full = hierarchical_time_s("allreduce", grad_bytes, dp, dp_stride, tiers) * np.where(zero >= 3, 1.5, 1.0)
+    dp_full = hierarchical_time_s("allreduce", grad_bytes, dp * cp, tp, tiers) * np.where(zero >= 3, 1.5, 1.0)
     bwd_share = np.where(rc == 2, 2.0 / 4.0, 2.0 / 3.0)
     window = (t_matmul + t_elem) * bwd_share / np.maximum(m, 1.0)
     if a.dp_overlap:
         exposed_dp = np.maximum(dp_full * a.dp_min_exposed_fraction, dp_full - window)
     else:
         exposed_dp = dp_full
-    t_dp = np.where(dp > 1, exposed_dp, 0.0)
+    t_dp = np.where(dp * cp > 1, exposed_dp, 0.0)
 
     step = compute + t_tp + t_cp + t_ep + t_p2p + t_bubble + t_dp
     comm_exposed = t_tp + t_cp + t_ep + t_p2p + t_dp
@@ -246,7 +253,8 @@ def step_model(spec, gpu, tiers: Tiers, *, tp, pp, dp, cp=1, ep=1, micro_batch=1
         "ep_comm_time_s": t_ep,
         "pp_comm_time_s": t_p2p,
         "dp_comm_time_s": t_dp,
-        "dp_comm_total_time_s": np.where(dp > 1, dp_full, 0.0),
+        "dp_comm_total_time_s": np.where(dp * cp > 1, dp_full, 0.0),
+        "uneven_pipeline": (L % pp) != 0,
         "exposed_comm_time_s": comm_exposed,
         "microbatches": m,
         "virtual_stages": v * np.ones_like(step),
@@ -306,3 +314,104 @@ def layout_valid(spec, *, tp, pp, dp, cp=1, ep=1, micro_batch=1, global_batch, s
     if gpus is not None:
         ok &= tp * pp * dp * cp == np.asarray(gpus, dtype=np.int64)
     return ok
+
+
+# ------------------------------------------------------------------------------------------ layout search
+
+LAYOUT_FIELDS = ("tp", "pp", "dp", "cp", "ep", "micro_batch", "zero_stage", "recompute", "sequence_parallel")
+
+
+def _divisors(n: int) -> list[int]:
+    return [d for d in range(1, n + 1) if n % d == 0]
+
+
+def candidate_values(spec, gpus: int, *, seq_len: int, fixed: dict | None = None,
+                     micro_batches=(1, 2, 4, 8, 16), min_tokens_per_cp_rank: int = 4096) -> dict[str, list[int]]:  # noqa: ANN001
+    """The values each layout dimension may take for a model on `gpus` GPUs (before the joint checks).
+
+    TP: divisors of the attention heads that also divide, or are multiples of, the KV heads (KV heads then
+    replicate); PP: 1..layers dividing the GPU count (uneven stages allowed, the slowest stage is charged);
+    CP: powers of two up to 32 with 2 cp load-balanced chunks of the sequence and at least
+    `min_tokens_per_cp_rank` tokens per rank (context parallelism is for long sequences: Llama 3 uses CP only
+    at 128k context, 8k tokens per rank; below ~4k tokens per rank the attention blocks are too small to hide
+    the KV ring and the step model does not charge that kernel inefficiency, so the search does not offer it); EP: divisors of the experts (MoE).
+    `fixed` pins any dimension (the user's --tp etc.)."""
+    fixed = {k: v for k, v in (fixed or {}).items() if v is not None}
+    heads, kvh = spec.attention_heads, spec.kv_heads
+    values = {
+        "tp": [t for t in _divisors(heads) if t <= gpus and (kvh % t == 0 or t % kvh == 0) and gpus % t == 0],
+        "pp": [p for p in _divisors(gpus) if p <= spec.layers],
+        "cp": [c for c in (1, 2, 4, 8, 16, 32) if c == 1 or (gpus % c == 0 and seq_len % (2 * c) == 0
+                                                              and seq_len // c >= min_tokens_per_cp_rank)],
+        "ep": ([e for e in _divisors(spec.moe.experts) if e <= gpus] if spec.moe is not None else [1]),
+        "micro_batch": list(micro_batches),
+        "zero_stage": [0, 1, 2, 3],
+        "recompute": [0, 1, 2],
+        "sequence_parallel": [0, 1],
+    }
+    for key, value in fixed.items():
+        values[key] = [int(value)]
+    return values
+
+
+def enumerate_layouts(spec, gpus: int, *, global_batch: int, seq_len: int, fixed: dict | None = None,
+                      micro_batches=(1, 2, 4, 8, 16)) -> dict[str, np.ndarray]:  # noqa: ANN001
+    """Every valid layout as parallel int arrays (one entry per candidate): the Cartesian product of
+    candidate_values, dp = gpus / (tp pp cp), filtered by layout_valid. SP only where TP > 1."""
+    values = candidate_values(spec, gpus, seq_len=seq_len, fixed=fixed, micro_batches=micro_batches)
+    if fixed and fixed.get("dp") is not None:
+        values.pop("dp", None)
+    names = ["tp", "pp", "cp", "ep", "micro_batch", "zero_stage", "recompute", "sequence_parallel"]
+    grids = np.meshgrid(*(np.asarray(values[k], dtype=np.int64) for k in names), indexing="ij")
+    out = {k: g.ravel() for k, g in zip(names, grids)}
+    denom = out["tp"] * out["pp"] * out["cp"]
+    out["dp"] = gpus // denom
+    keep = (gpus % denom == 0) & (out["dp"] >= 1)
+    if fixed and fixed.get("dp") is not None:
+        keep &= out["dp"] == int(fixed["dp"])
+    keep &= (out["sequence_parallel"] == 0) | (out["tp"] > 1)
+    keep &= ~((out["sequence_parallel"] == 0) & (out["tp"] > 1))  # SP is free with TP: never worse, keep one
+    out = {k: v[keep] for k, v in out.items()}
+    keep = layout_valid(spec, tp=out["tp"], pp=np.ones_like(out["pp"]), dp=out["dp"], cp=out["cp"], ep=out["ep"],
+                        micro_batch=out["micro_batch"], global_batch=global_batch, seq_len=seq_len)
+    return {k: v[keep] for k, v in out.items()}
+
+
+def evaluate_layouts(spec, gpu, tiers: Tiers, layouts: dict, *, global_batch, seq_len,
+                     assumptions: TrainingAssumptions = DEFAULT_ASSUMPTIONS, usable_bytes=None, dtype: str = "bf16",
+                     chunk: int = 1 << 16, progress=None) -> dict:  # noqa: ANN001
+    """Step model + memory for every layout, in chunks (progress(done, total) after each, if given).
+    usable_bytes: per-GPU memory budget; adds 'memory_bytes' and the 'fits' mask."""
+    from llmwalls.engine.memory import training_memory_per_gpu
+
+    n = len(layouts["tp"])
+    out: dict[str, np.ndarray] = {}
+    for start in range(0, max(n, 1), chunk):
+        sl = {k: v[start:start + chunk] for k, v in layouts.items()}
+        sp = sl["sequence_parallel"].astype(bool)
+        r = step_model(spec, gpu, tiers, tp=sl["tp"], pp=sl["pp"], dp=sl["dp"], cp=sl["cp"], ep=sl["ep"],
+                       micro_batch=sl["micro_batch"], global_batch=global_batch, seq_len=seq_len,
+                       recompute=sl["recompute"], sequence_parallel=sp,
+                       zero_stage=sl["zero_stage"], assumptions=assumptions, dtype=dtype)
+        mem = training_memory_per_gpu(spec, tp=sl["tp"], pp=sl["pp"], dp=sl["dp"], ep=sl["ep"], cp=sl["cp"],
+                                      micro_batch=sl["micro_batch"], seq_len=seq_len, zero_stage=sl["zero_stage"],
+                                      recompute=sl["recompute"], sequence_parallel=sp,
+                                      flash_attention=assumptions.flash_attention)
+        r["memory_bytes"] = mem["total"]
+        r["fits"] = mem["total"] <= (np.inf if usable_bytes is None else usable_bytes)
+        end = start + len(sl["tp"])
+        for k, v in r.items():
+            v = np.asarray(v)
+            if k not in out:
+                out[k] = np.empty(n, dtype=v.dtype)
+            out[k][start:end] = v  # broadcasts scalars; one write, no concatenation
+        if progress is not None:
+            progress(end, n)
+    return out
+
+
+def rank_layouts(result: dict, top: int = 5) -> np.ndarray:
+    """Indices of the fastest layouts that fit, best first (ties: fewer GPUs of TP, then less memory)."""
+    ok = np.flatnonzero(result["fits"])
+    order = np.lexsort((result["memory_bytes"][ok], -result["tokens_per_s"][ok]))
+    return ok[order[:top]]
