@@ -208,3 +208,17 @@ def test_vectorised_equals_scalar():
         one = _h100_cluster(int(n))
         for key in ("facility_w", "it_w", "switches", "racks"):
             assert vec[key][i] == pytest.approx(float(one[key]))
+
+
+@settings(max_examples=40, deadline=None)
+@given(site_mw=st.floats(0.02, 30.0), node_w=st.floats(2_000, 20_000), pue=st.floats(1.0, 2.0))
+def test_max_nodes_under_cap_is_the_largest_that_fits(site_mw, node_w, pue):
+    site_w = site_mw * 1e6
+    n = eng.max_nodes_under_cap(site_w, node_w=node_w, pue=pue, gpus_per_node=8)
+
+    def facility(nodes):
+        return float(_h100_cluster(8 * nodes, gpu_w=0.0, node_overhead_w=node_w, pue=pue)["facility_w"])
+
+    if n > 0:
+        assert facility(n) <= site_w * (1 + 1e-12)
+    assert facility(n + 1) > site_w

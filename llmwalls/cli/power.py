@@ -21,7 +21,7 @@ def power(
     utilization: Annotated[
         str,
         typer.Option(
-            "--utilization", "-u", help="GPU utilisation in [0, 1] (or 85%); power = idle + u x (TDP - idle)."
+            "--utilization", help="GPU utilisation in [0, 1] (or 85%); power = idle + u x (TDP - idle)."
         ),
     ] = "1",
     power_cap_w: Annotated[
