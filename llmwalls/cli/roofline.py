@@ -86,6 +86,9 @@ def _run(*, model, gpu, tp, batch, prompt, context, output_tokens, weights, kv_d
         flops_efficiency=parse_fraction(flops_efficiency, "--flops-efficiency")
         if flops_efficiency is not None else None,
     )
+    if tp > 1 and g.scale_up_bandwidth_bytes_per_s is None:
+        render.warn(f"{g.name} has no NVLink-class link in its profile: the --tp {tp} all-reduces go over PCIe "
+                    f"({assumptions.pcie_link_bytes_per_s / 1e9:.1f} GB/s per direction assumed)")
     target = parse_count(min_tokens_per_s, "--min-tokens-per-s") if min_tokens_per_s is not None else None
     if plot is not None and not plot.lower().endswith((".png", ".svg")):
         raise InputError(f"--plot {plot!r}: the file name must end in .png or .svg")
@@ -268,11 +271,11 @@ def _print_human(spec, g, tp, weights, first, rows, crit_weights_only, target, n
         "summary" + (f" (replica = {tp} GPUs)" if tp > 1 else ""),
         [
             render.Column("batch", "batch", lambda v: f"{v:,.0f}"),
-            render.Column("context", "context", lambda v: f"{v:,.0f}"),
+            render.Column("ctx", "context", lambda v: f"{v:,.0f}"),
             render.Column("TTFT", "ttft", fmt_duration),
             render.Column("per token", "tpot", fmt_duration),
             render.Column("tok/s", "tps_rep", lambda v: f"{v:,.1f}"),
-            render.Column("tok/s/GPU", "tps_gpu", lambda v: f"{v:,.1f}"),
+            render.Column("/GPU", "tps_gpu", lambda v: f"{v:,.1f}"),
             render.Column("MFU pre", "mfu_p", pct),
             render.Column("MFU dec", "mfu_d", pct),
             render.Column("BW dec", "bwu", pct),
@@ -290,7 +293,7 @@ def _print_human(spec, g, tp, weights, first, rows, crit_weights_only, target, n
         f"machine balance {first['machine_balance_flops_per_byte']:,.0f} FLOP/byte (datasheet), "
         f"{first['attainable_ridge_flops_per_byte']:,.0f} attainable; critical decode batch (compute-bound from): "
         f"{crit_text(crit_weights_only)} with weights only, 'never' = KV-cache reads keep decode memory-bound",
-        "tok/s = decode tokens/s per replica; BW dec = decode bytes/s / datasheet HBM bandwidth; "
+        "tok/s = decode tokens/s per replica (/GPU: per GPU); BW dec = decode bytes/s / datasheet HBM bandwidth; "
         "MFU = FLOP/s / datasheet peak",
     ])
 

@@ -69,6 +69,9 @@ class RooflineAssumptions:
         10 µs; an order-of-magnitude assumption, not a measurement in cases.toml). Added once per all-reduce,
         two per layer per step (Shoeybi et al. 2019, Megatron-LM, sec 3: one after attention, one after the
         MLP), on top of the ring bandwidth term over the GPU's scale-up link.
+    pcie_link_bytes_per_s: 32e9 -- the link tensor parallelism uses on a GPU whose profile has no scale-up
+        link (H100 PCIe, L40S): PCIe 4.0 x16, 16 GT/s x 16 lanes x 128/130 = 31.5 GB/s per direction (PCI-SIG
+        PCIe 4.0 base specification); a PCIe 5.0 card reaches twice that when every hop is Gen5.
     """
 
     bandwidth_efficiency: float | None = None
@@ -77,6 +80,7 @@ class RooflineAssumptions:
     default_flops_efficiency: float = 0.75
     activation_bytes: float = 2.0
     allreduce_latency_s: float = 10e-6
+    pcie_link_bytes_per_s: float = 32e9
 
 
 def compute_dtype(gpu: GpuSpec, weights: str) -> str:
@@ -260,9 +264,7 @@ def allreduce_time_s(message_bytes, ranks, link_bytes_per_s: float, latency_s: f
 def _tp_comm_s(spec: ModelSpec, gpu: GpuSpec, tokens, tp, ab: float, a: RooflineAssumptions):  # noqa: ANN001
     """Two all-reduces per layer per step of tokens x hidden activations (Megatron-LM sec 3)."""
     tp_arr = np.asarray(tp)
-    if np.any(tp_arr > 1) and gpu.scale_up_bandwidth_bytes_per_s is None:
-        raise InputError(f"{gpu.name} has no scale-up link in its profile; tensor parallelism needs one (use --tp 1)")
-    link = gpu.scale_up_bandwidth_bytes_per_s or 1.0
+    link = gpu.scale_up_bandwidth_bytes_per_s or a.pcie_link_bytes_per_s
     per = allreduce_time_s(tokens * spec.hidden_size * ab, tp_arr, link, a.allreduce_latency_s)
     return 2.0 * spec.layers * per
 
