@@ -1,4 +1,4 @@
-"""llmwalls.engine.cost: every expected value worked out by hand from the cited formula or published figure."""
+"""llmwalls.engine.cost: expected values worked out by hand from the cited formula or published figure."""
 
 import dataclasses
 import math
@@ -11,11 +11,18 @@ from hypothesis import strategies as st
 from llmwalls.engine import cost as c
 
 # Bare assumptions: only what a test sets costs anything.
-BARE = c.CostAssumptions(server_usd_per_gpu=0.0, network_usd_per_gpu=0.0, storage_usd_per_gpu=0.0,
-                         maintenance_fraction_per_year=0.0, staff_usd_per_year=0.0, infra_share=0.0)
+BARE = c.CostAssumptions(
+    server_usd_per_gpu=0.0,
+    network_usd_per_gpu=0.0,
+    storage_usd_per_gpu=0.0,
+    maintenance_fraction_per_year=0.0,
+    staff_usd_per_year=0.0,
+    infra_share=0.0,
+)
 
 
 # --------------------------------------------------------------------------------- calibration cases
+
 
 def test_deepseek_v3_training_cost():
     # cases.toml dsv3_cost_total / dsv3_gpuh_*: DeepSeek-AI, "DeepSeek-V3 Technical Report", arXiv:2412.19437,
@@ -28,14 +35,17 @@ def test_deepseek_v3_training_cost():
     assert parts.sum() == pytest.approx(5_576_000.0, rel=1e-12)
 
 
-@pytest.mark.parametrize("share, total_usd, infra_usd", [
-    # Seed 000: "An H100 GPU costs approximately $40,000" and infrastructure "eats up 30-40% of the total budget".
-    # 1,024 x $40,000 = $40,960,000 of GPUs. Read as a share s of the total: total = 40.96M / (1 - s).
-    (0.30, 40_960_000 / 0.7, 40_960_000 / 0.7 - 40_960_000),   # 58,514,285.71; infra 17,554,285.71
-    (0.40, 40_960_000 / 0.6, 40_960_000 / 0.6 - 40_960_000),   # 68,266,666.67; infra 27,306,666.67
-    # The seed's other sentence, "for every dollar ... another 40 cents" = a markup of 0.40 = share 0.4/1.4:
-    (0.4 / 1.4, 40_960_000 * 1.4, 16_384_000.0),               # 57,344,000; infra 0.4 x 40.96M
-])
+@pytest.mark.parametrize(
+    "share, total_usd, infra_usd",
+    [
+        # Seed 000: "An H100 GPU costs approximately $40,000"; infrastructure "eats up 30-40% of the total
+        # budget". 1,024 x $40,000 = $40,960,000 of GPUs. As a share s of the total: total = 40.96M / (1 - s).
+        (0.30, 40_960_000 / 0.7, 40_960_000 / 0.7 - 40_960_000),  # 58,514,285.71; infra 17,554,285.71
+        (0.40, 40_960_000 / 0.6, 40_960_000 / 0.6 - 40_960_000),  # 68,266,666.67; infra 27,306,666.67
+        # The seed's other sentence, "for every dollar ... another 40 cents": markup 0.40 = share 0.4/1.4.
+        (0.4 / 1.4, 40_960_000 * 1.4, 16_384_000.0),  # 57,344,000; infra 0.4 x 40.96M
+    ],
+)
 def test_seed_000_cluster_capex(share, total_usd, infra_usd):
     a = dataclasses.replace(BARE, infra_share=share)
     per_gpu = c.capex_per_gpu(a, 40_000.0)
@@ -54,6 +64,7 @@ def test_usd_per_million_tokens_70b_on_h100():
 
 
 # ------------------------------------------------------------------------------------- amortisation
+
 
 def test_capital_recovery_factor_by_hand():
     # CRF = r / (1 - (1 + r)^-n). r = 8%, n = 5: 1.08^5 = 1.469328077, 1.08^-5 = 0.680583197,
@@ -92,14 +103,17 @@ def test_liquid_cooling_per_cabinet_and_itemised_floor():
 
 # ------------------------------------------------------------------------------------ opex, buy/rent
 
+
 def test_break_even_month_by_hand():
     a = dataclasses.replace(BARE, usd_per_kwh=0.10, years=5.0)
-    f = c.fleet_costs(a, gpus=1, capex_usd_per_gpu=30_000.0, facility_w_per_gpu=1000.0,
-                      rent_usd_per_gpu_hour=2.0, months=36)
+    f = c.fleet_costs(
+        a, gpus=1, capex_usd_per_gpu=30_000.0, facility_w_per_gpu=1000.0, rent_usd_per_gpu_hour=2.0, months=36
+    )
     # electricity: 1 kW x 8,766 h x $0.10 = $876.60/year = $73.05/month.
     assert float(f["electricity_usd_per_year"]) == pytest.approx(876.6, rel=1e-12)
     assert float(f["opex_usd_per_month"]) == pytest.approx(73.05, rel=1e-12)
-    # rent: $2 x 730.5 h = $1,461/month; saving $1,387.95/month; break-even 30,000 / 1,387.95 = 21.6146 months.
+    # rent: $2 x 730.5 h = $1,461/month; saving $1,387.95/month; break-even 30,000 / 1,387.95 = 21.6146
+    # months.
     assert float(f["rent_usd_per_month"]) == pytest.approx(1461.0, rel=1e-12)
     assert float(f["break_even_month"]) == pytest.approx(30_000 / 1387.95, rel=1e-12)
     assert bool(f["pays_back_within_life"])
@@ -119,8 +133,14 @@ def test_never_breaks_even_when_rent_is_below_running_cost():
 
 
 def test_maintenance_staff_and_cost_of_capital():
-    a = dataclasses.replace(BARE, maintenance_fraction_per_year=0.05, staff_usd_per_year=120_000.0,
-                            cost_of_capital=0.08, years=5.0, usd_per_kwh=0.0)
+    a = dataclasses.replace(
+        BARE,
+        maintenance_fraction_per_year=0.05,
+        staff_usd_per_year=120_000.0,
+        cost_of_capital=0.08,
+        years=5.0,
+        usd_per_kwh=0.0,
+    )
     f = c.fleet_costs(a, 100, 50_000.0, 1000.0, 2.0, 12)
     # capex 100 x 50,000 = 5M; maintenance 5% = 250,000/year; staff 120,000/year;
     # amortised 5M x 0.250456455 = 1,252,282.27/year.
@@ -130,6 +150,7 @@ def test_maintenance_staff_and_cost_of_capital():
 
 
 # ------------------------------------------------------------------------------------------ serving
+
 
 def test_serving_fleet_seed_000_arithmetic():
     # Seed 000: 100-200 users per H100 -> 1M users need 5,000-10,000 GPUs. At 20 tokens/s per user that is
@@ -171,16 +192,23 @@ def test_run_cost_monotone_in_price_and_gpu_hours(p1, p2, h1, h2):
     assert c.run_cost_usd(lo_h, lo_p) <= c.run_cost_usd(hi_h, lo_p) <= c.run_cost_usd(hi_h, hi_p)
 
 
-@given(st.floats(min_value=1e3, max_value=1e6), st.floats(min_value=1e3, max_value=1e6),
-       st.floats(min_value=0.0, max_value=0.9))
+@given(
+    st.floats(min_value=1e3, max_value=1e6),
+    st.floats(min_value=1e3, max_value=1e6),
+    st.floats(min_value=0.0, max_value=0.9),
+)
 def test_capex_monotone_in_gpu_price(g1, g2, share):
     a = dataclasses.replace(c.CostAssumptions(), infra_share=share)
     lo, hi = sorted((g1, g2))
     assert float(c.capex_per_gpu(a, lo)["total_usd"]) <= float(c.capex_per_gpu(a, hi)["total_usd"])
 
 
-@given(st.floats(min_value=1e3, max_value=2e5), st.floats(min_value=0.5, max_value=10.0),
-       st.floats(min_value=100.0, max_value=3000.0), st.floats(min_value=0.0, max_value=0.5))
+@given(
+    st.floats(min_value=1e3, max_value=2e5),
+    st.floats(min_value=0.5, max_value=10.0),
+    st.floats(min_value=100.0, max_value=3000.0),
+    st.floats(min_value=0.0, max_value=0.5),
+)
 def test_break_even_consistent(capex, rent, watts, kwh):
     a = dataclasses.replace(BARE, usd_per_kwh=kwh)
     f = c.fleet_costs(a, 8, capex, watts, rent, 1)

@@ -19,12 +19,33 @@ def test_deepseek_v3_run_cost_json(cli):
 
 def test_deepseek_v3_run_over_budget_checks(cli):
     # $5.576M against a $5M budget: over by 11.5%; --check exits 1 and the wall line says so.
-    r = cli("cost", "--gpu", "h800", "--gpu-hours", "2.788M", "--price-per-gpu-hour", "$2", "--budget", "5M",
-            "--check")
+    r = cli(
+        "cost",
+        "--gpu",
+        "h800",
+        "--gpu-hours",
+        "2.788M",
+        "--price-per-gpu-hour",
+        "$2",
+        "--budget",
+        "5M",
+        "--check",
+    )
     assert r.exit_code == 1
     assert "cost (training run, rent): $5.576M of $5M budget — over by 12%" in r.stdout
-    ok = cli("cost", "--gpu", "h800", "--gpu-hours", "2.788M", "--price-per-gpu-hour", "2", "--budget", "6M",
-             "--check", "--json")
+    ok = cli(
+        "cost",
+        "--gpu",
+        "h800",
+        "--gpu-hours",
+        "2.788M",
+        "--price-per-gpu-hour",
+        "2",
+        "--budget",
+        "6M",
+        "--check",
+        "--json",
+    )
     assert ok.exit_code == 0
     w = ok.json()["walls"][0]
     assert w["wall"] == "budget" and not w["hit"]
@@ -32,9 +53,10 @@ def test_deepseek_v3_run_over_budget_checks(cli):
 
 
 def test_seed_000_cluster_capex(cli):
-    # Seed 000: 1,024 H100 at $40,000 (the h100-sxm profile's unit_price_usd) = $40.96M of GPUs. With the server
-    # share, network and storage set to the defaults ($6,250 + $5,000 + $1,000 per GPU) and infrastructure read
-    # as 30% of the total: total per GPU = (40,000 + 6,250) / 0.7 = 66,071.43; x 1,024 = $67,657,142.86.
+    # Seed 000: 1,024 H100 at $40,000 (the h100-sxm profile's unit_price_usd) = $40.96M of GPUs. With the
+    # server share, network and storage at their defaults ($6,250 + $5,000 + $1,000 per GPU) and
+    # infrastructure read as 30% of the total: total per GPU = (40,000 + 6,250) / 0.7 = 66,071.43;
+    # x 1,024 = $67,657,142.86.
     r = cli("cost", "--gpu", "h100", "--gpus", "1024", "--infra-share", "30%", "--json")
     assert r.exit_code == 0, r.stderr
     res = r.json()["results"]
@@ -45,15 +67,25 @@ def test_seed_000_cluster_capex(cli):
 
 def test_usd_per_million_tokens_cli(cli):
     # 1,000 tokens/s per GPU at $2.50/GPU-hour, always busy: $2.50 / 3.6 = $0.6944 per 1M tokens.
-    r = cli("cost", "--gpu", "h100", "--tokens-per-s", "1000", "--price-per-gpu-hour", "2.50",
-            "--utilization", "1", "--json")
+    r = cli(
+        "cost",
+        "--gpu",
+        "h100",
+        "--tokens-per-s",
+        "1000",
+        "--price-per-gpu-hour",
+        "2.50",
+        "--utilization",
+        "1",
+        "--json",
+    )
     assert r.exit_code == 0, r.stderr
     assert r.json()["results"]["tokens"]["rent_usd_per_million_tokens"] == pytest.approx(2.5 / 3.6, rel=1e-12)
 
 
 def test_users_with_given_throughput(cli):
-    # 3,000 tokens/s per GPU / 20 tokens/s per user = 150 users/GPU -> 1M users need ceil(6,666.7) = 6,667 GPUs,
-    # inside seed 000's 5,000-10,000.
+    # 3,000 tokens/s per GPU / 20 tokens/s per user = 150 users/GPU -> 1M users need ceil(6,666.7) = 6,667
+    # GPUs, inside seed 000's 5,000-10,000.
     r = cli("cost", "--gpu", "h100", "--users", "1M", "--tokens-per-s", "3000", "--json")
     assert r.exit_code == 0, r.stderr
     res = r.json()["results"]
@@ -64,15 +96,23 @@ def test_users_with_given_throughput(cli):
 def test_done_when_70b_million_users(cli):
     r = cli("cost", "--model", "70b", "--gpu", "h100", "--users", "1000000")
     assert r.exit_code == 0, r.stderr
-    for text in ("Capex", "Running cost", "Rent or buy", "Serving 1,000,000 concurrent users", "seed 000 says",
-                 "buy vs rent", "no budget wall"):
+    for text in (
+        "Capex",
+        "Running cost",
+        "Rent or buy",
+        "Serving 1,000,000 concurrent users",
+        "seed 000 says",
+        "buy vs rent",
+        "no budget wall",
+    ):
         assert text in r.stdout
     d = cli("cost", "--model", "70b", "--gpu", "h100", "--users", "1000000", "--json").json()
     s, sf = d["results"]["serving"], d["results"]["serving_fleet"]
     # GPUs = whole replicas of TP GPUs, each serving batch_per_replica users.
     assert sf["gpus"] == math.ceil(1e6 / s["batch_per_replica"]) * s["tp"]
     assert s["tokens_per_s_per_user_at_batch"] >= 20.0
-    # Llama-3.1-70B KV cache: 2 x 80 layers x 8 KV heads x 128 x 2 bytes = 327,680 B/token; x 4,096 = 1.25 GiB.
+    # Llama-3.1-70B KV cache: 2 x 80 layers x 8 KV heads x 128 x 2 bytes = 327,680 B/token;
+    # x 4,096 tokens = 1.25 GiB.
     assert s["kv_bytes_per_user"] == 327_680 * 4096
     assert d["results"]["fleet_gpus"] == sf["gpus"]
     # every assumption travels with its source and date
@@ -93,28 +133,33 @@ def test_budget_per_month_and_plans(cli):
 
 def test_cost_of_capital_raises_owned_cost(cli):
     flat = cli("cost", "--gpu", "h100", "--gpus", "8", "--json").json()["results"]["fleet"]
-    r = cli("cost", "--gpu", "h100", "--gpus", "8", "--cost-of-capital", "0.08", "--json").json()["results"]["fleet"]
+    r = cli("cost", "--gpu", "h100", "--gpus", "8", "--cost-of-capital", "0.08", "--json").json()["results"][
+        "fleet"
+    ]
     assert r["capital_recovery_factor"] == pytest.approx(0.250456455, rel=1e-8)
     assert r["owned_usd_per_gpu_hour"] > flat["owned_usd_per_gpu_hour"]
 
 
-@pytest.mark.parametrize("args, needle", [
-    (("--price-per-gpu-hour", "-2"), "--price-per-gpu-hour"),
-    (("--gpu-price", "-40000"), "--gpu-price"),
-    (("--years", "-3"), "--years"),
-    (("--years", "0"), "--years"),
-    (("--utilization", "0"), "--utilization"),
-    (("--utilization", "1.5"), "--utilization"),
-    (("--utilization", "nan"), "--utilization"),
-    (("--budget", "0"), "--budget"),
-    (("--budget", "-5M"), "--budget"),
-    (("--usd-per-kwh", "abc"), "--usd-per-kwh"),
-    (("--gpu-hours", "nan"), "--gpu-hours"),
-    (("--infra-share", "1"), "--infra-share"),
-    (("--users", "1M"), "--users"),
-    (("--plan", "lease"), "--plan"),
-    (("--budget-per-month",), "--budget"),
-])
+@pytest.mark.parametrize(
+    "args, needle",
+    [
+        (("--price-per-gpu-hour", "-2"), "--price-per-gpu-hour"),
+        (("--gpu-price", "-40000"), "--gpu-price"),
+        (("--years", "-3"), "--years"),
+        (("--years", "0"), "--years"),
+        (("--utilization", "0"), "--utilization"),
+        (("--utilization", "1.5"), "--utilization"),
+        (("--utilization", "nan"), "--utilization"),
+        (("--budget", "0"), "--budget"),
+        (("--budget", "-5M"), "--budget"),
+        (("--usd-per-kwh", "abc"), "--usd-per-kwh"),
+        (("--gpu-hours", "nan"), "--gpu-hours"),
+        (("--infra-share", "1"), "--infra-share"),
+        (("--users", "1M"), "--users"),
+        (("--plan", "lease"), "--plan"),
+        (("--budget-per-month",), "--budget"),
+    ],
+)
 def test_bad_input_one_line_exit_2(cli, args, needle):
     r = cli("cost", "--gpu", "h100", *args)
     assert r.exit_code == 2, r.stdout
@@ -127,3 +172,27 @@ def test_unknown_gpu_and_missing_gpu(cli):
     assert r.exit_code == 2 and r.stderr.count("\n") == 1 and "unknown gpu" in r.stderr
     r = cli("cost", "--gpu-hours", "10")
     assert r.exit_code == 2 and "--gpu" in r.stderr
+
+
+def test_deepseek_v3_from_price_profile(cli):
+    # Without --price-per-gpu-hour the h800 price profile (DeepSeek-V3's assumed $2/GPU-hour) is used:
+    # 2,788,000 x $2 = $5,576,000.
+    d = cli("cost", "--gpu", "h800", "--gpu-hours", "2788000", "--json").json()
+    assert d["results"]["rent_source"].startswith("price profile")
+    assert d["results"]["run"]["rent_usd"] == pytest.approx(5_576_000.0, rel=1e-12)
+
+
+def test_every_rental_profile_gets_its_break_even(cli):
+    d = cli("cost", "--gpu", "h100", "--gpus", "8", "--json").json()
+    res = d["results"]
+    opts = res["rent_options"]
+    assert opts, "h100 has published rental prices"
+    fleet = res["fleet"]
+    for o in opts:
+        # break-even = capex / (rent/month - opex/month), rent/month = $/GPU-hour x 8 GPUs x 730.5 h
+        saving = o["usd_per_gpu_hour"] * 8 * 730.5 - fleet["opex_usd_per_month"]
+        expected = fleet["capex_usd"] / saving if saving > 0 else None
+        assert o["break_even_month"] == pytest.approx(expected)
+    # the chosen price is the cheapest on-demand one
+    on_demand = [o["usd_per_gpu_hour"] for o in opts if o["commitment"] == "on-demand"]
+    assert res["fleet"]["rent_usd_per_month"] == pytest.approx(min(on_demand) * 8 * 730.5)

@@ -1,6 +1,6 @@
-"""`llmwalls cost`: capex and opex of a GPU fleet, a training run's cost, $ per million tokens, the GPUs N users
-need, buy against rent, and the budget wall. Thin: parse, resolve profiles, call llmwalls.engine.cost (with the
-power and roofline engines), render."""
+"""`llmwalls cost`: capex and opex of a GPU fleet, a training run's cost, $ per million tokens, the GPUs N
+users need, buy against rent, and the budget wall. Thin: parse, resolve profiles, call llmwalls.engine.cost
+(with the power and roofline engines), render."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ import typer
 from llmwalls.cli.options import Check, Context, Gpus, Json, KvDtype, OptCluster, OptGpu, Weights
 
 OptModel = Annotated[
-    str | None, typer.Option("--model", "-m", help="Model profile, for serving capacity (users per GPU, $/token).")
+    str | None,
+    typer.Option("--model", "-m", help="Model profile, for serving capacity (users per GPU, $/token)."),
 ]
 Money = Annotated[str | None, typer.Option(metavar="USD")]
 
@@ -66,44 +67,98 @@ def cost(
     gpu: OptGpu = None,
     cluster: OptCluster = None,
     gpus: Gpus = None,
-    gpu_hours: Annotated[str | None, typer.Option("--gpu-hours", help="GPU-hours of a training run (2.788M).")] = None,
-    price_per_gpu_hour: Annotated[str | None, typer.Option(
-        "--price-per-gpu-hour", help="Rental $/GPU-hour (default: the GPU's price profiles, else $2.50).")] = None,
-    gpu_price: Annotated[str | None, typer.Option(
-        "--gpu-price", help="Purchase price of one GPU in $ (default: the GPU profile's unit_price_usd).")] = None,
-    years: Annotated[str | None, typer.Option("--years", help="Years to amortise the hardware over (5).")] = None,
-    cost_of_capital: Annotated[str | None, typer.Option(
-        "--cost-of-capital", help="Annual cost of capital, e.g. 0.08 (default 0: straight line).")] = None,
-    usd_per_kwh: Annotated[str | None, typer.Option("--usd-per-kwh", help="Electricity price ($0.08/kWh).")] = None,
-    users: Annotated[str | None, typer.Option("--users", help="Concurrent users to serve (1M = 1,000,000).")] = None,
-    tokens_per_s_per_user: Annotated[str, typer.Option(
-        "--tokens-per-s-per-user", help="Decode speed each user must get (20 tokens/s).")] = "20",
-    tokens_per_s: Annotated[str | None, typer.Option(
-        "--tokens-per-s", help="Aggregate decode tokens/s per GPU (default: the roofline engine, with --model).")] = None,
+    gpu_hours: Annotated[
+        str | None, typer.Option("--gpu-hours", help="GPU-hours of a training run (2.788M).")
+    ] = None,
+    price_per_gpu_hour: Annotated[
+        str | None,
+        typer.Option(
+            "--price-per-gpu-hour", help="Rental $/GPU-hour (default: the GPU's price profiles, else $2.50)."
+        ),
+    ] = None,
+    gpu_price: Annotated[
+        str | None,
+        typer.Option(
+            "--gpu-price", help="Purchase price of one GPU in $ (default: the GPU profile's unit_price_usd)."
+        ),
+    ] = None,
+    years: Annotated[
+        str | None, typer.Option("--years", help="Years to amortise the hardware over (5).")
+    ] = None,
+    cost_of_capital: Annotated[
+        str | None,
+        typer.Option(
+            "--cost-of-capital", help="Annual cost of capital, e.g. 0.08 (default 0: straight line)."
+        ),
+    ] = None,
+    usd_per_kwh: Annotated[
+        str | None, typer.Option("--usd-per-kwh", help="Electricity price ($0.08/kWh).")
+    ] = None,
+    users: Annotated[
+        str | None, typer.Option("--users", help="Concurrent users to serve (1M = 1,000,000).")
+    ] = None,
+    tokens_per_s_per_user: Annotated[
+        str, typer.Option("--tokens-per-s-per-user", help="Decode speed each user must get (20 tokens/s).")
+    ] = "20",
+    tokens_per_s: Annotated[
+        str | None,
+        typer.Option(
+            "--tokens-per-s",
+            help="Aggregate decode tokens/s per GPU (default: the roofline engine, with --model).",
+        ),
+    ] = None,
     context: Context = None,
     weights: Weights = "bf16",
     kv_dtype: KvDtype = "bf16",
-    months: Annotated[str, typer.Option("--months", help="Horizon of the total cost of ownership (36).")] = "36",
-    budget: Annotated[str | None, typer.Option("--budget", help="Budget in $ (40M); total unless --budget-per-month.")] = None,
-    budget_per_month: Annotated[bool, typer.Option(
-        "--budget-per-month", help="--budget is per month (compared with the monthly cost).")] = False,
-    plan: Annotated[str | None, typer.Option(
-        "--plan", help="buy or rent: the plan the budget is checked against (buy with a fleet, else rent).")] = None,
-    utilization: Annotated[str | None, typer.Option(
-        "--utilization", help="Average busy fraction in (0, 1] (0.6): sets $/token and power drawn.")] = None,
-    infra_share: Annotated[str | None, typer.Option(
-        "--infra-share", help="Infrastructure share of total capex (0.35; seed 000: 30-40%).")] = None,
-    maintenance: Annotated[str | None, typer.Option(
-        "--maintenance", help="Maintenance and support per year as a fraction of capex (0.05).")] = None,
-    staff_usd_per_year: Annotated[str | None, typer.Option(
-        "--staff-usd-per-year", help="Operations staff for the fleet, $ per year (0).")] = None,
-    pue: Annotated[str | None, typer.Option("--pue", help="Power usage effectiveness (default: cluster profile).")] = None,
-    liquid_cooling: Annotated[bool, typer.Option(
-        "--liquid-cooling", help="Count liquid cooling per cabinet (default: the cluster profile's cooling).")] = False,
+    months: Annotated[
+        str, typer.Option("--months", help="Horizon of the total cost of ownership (36).")
+    ] = "36",
+    budget: Annotated[
+        str | None, typer.Option("--budget", help="Budget in $ (40M); total unless --budget-per-month.")
+    ] = None,
+    budget_per_month: Annotated[
+        bool,
+        typer.Option("--budget-per-month", help="--budget is per month (compared with the monthly cost)."),
+    ] = False,
+    plan: Annotated[
+        str | None,
+        typer.Option(
+            "--plan",
+            help="buy or rent: the plan the budget is checked against (buy with a fleet, else rent).",
+        ),
+    ] = None,
+    utilization: Annotated[
+        str | None,
+        typer.Option(
+            "--utilization", help="Average busy fraction in (0, 1] (0.6): sets $/token and power drawn."
+        ),
+    ] = None,
+    infra_share: Annotated[
+        str | None,
+        typer.Option("--infra-share", help="Infrastructure share of total capex (0.35; seed 000: 30-40%)."),
+    ] = None,
+    maintenance: Annotated[
+        str | None,
+        typer.Option("--maintenance", help="Maintenance and support per year as a fraction of capex (0.05)."),
+    ] = None,
+    staff_usd_per_year: Annotated[
+        str | None,
+        typer.Option("--staff-usd-per-year", help="Operations staff for the fleet, $ per year (0)."),
+    ] = None,
+    pue: Annotated[
+        str | None, typer.Option("--pue", help="Power usage effectiveness (default: cluster profile).")
+    ] = None,
+    liquid_cooling: Annotated[
+        bool,
+        typer.Option(
+            "--liquid-cooling",
+            help="Count liquid cooling per cabinet (default: the cluster profile's cooling).",
+        ),
+    ] = False,
     json_: Json = False,
     check: Check = False,
 ) -> None:
-    """Cost wall: capex, opex, $ per training run and per million tokens, GPUs for N users, buy vs rent, budget."""
+    """Cost wall: capex, opex, $ per run and per 1M tokens, GPUs for N users, buy vs rent, budget."""
     import math
 
     import numpy as np
@@ -144,8 +199,11 @@ def cost(
         raise InputError(f"--pue must be between 1 and 5, got {pue!r}")
     a = eng.CostAssumptions().replace(
         years=_num(years, "--years"),
-        cost_of_capital=(_money(cost_of_capital, "--cost-of-capital", allow_zero=True)
-                         if cost_of_capital is not None else None),
+        cost_of_capital=(
+            _money(cost_of_capital, "--cost-of-capital", allow_zero=True)
+            if cost_of_capital is not None
+            else None
+        ),
         usd_per_kwh=_money(usd_per_kwh, "--usd-per-kwh", allow_zero=True),
         utilization=u,
         infra_share=share,
@@ -190,8 +248,10 @@ def cost(
         gpu_price_source = f"{g.name} profile ({g.price_date})"
     else:
         gpu_price_source = "seed 000 H100 price (no unit_price_usd in the profile)"
-        render.warn(f"{g.name} has no unit_price_usd in its profile; using the $40,000 H100 price of seed 000 "
-                    "(pass --gpu-price)")
+        render.warn(
+            f"{g.name} has no unit_price_usd in its profile; using the $40,000 H100 price of seed 000 "
+            "(pass --gpu-price)"
+        )
     a = a.replace(**changes)
 
     # Rental prices: --price-per-gpu-hour, else every price profile for this GPU (cheapest on-demand first).
@@ -203,9 +263,16 @@ def cost(
         except catalogue.ProfileNotFoundError:
             continue
         if target == g.name:
-            rent_options.append({"name": p.name, "provider": p.provider, "commitment": p.commitment,  # type: ignore[attr-defined]
-                                 "usd_per_gpu_hour": p.usd_per_gpu_hour, "price_date": p.price_date,  # type: ignore[attr-defined]
-                                 "source": p.source})
+            rent_options.append(
+                {
+                    "name": p.name,
+                    "provider": p.provider,
+                    "commitment": p.commitment,  # type: ignore[attr-defined]
+                    "usd_per_gpu_hour": p.usd_per_gpu_hour,
+                    "price_date": p.price_date,  # type: ignore[attr-defined]
+                    "source": p.source,
+                }
+            )
     rent_options.sort(key=lambda r: (r["commitment"] != "on-demand", r["usd_per_gpu_hour"]))
     if rent_override is not None:
         rent, rent_source = rent_override, "--price-per-gpu-hour"
@@ -213,7 +280,9 @@ def cost(
         rent, rent_source = rent_options[0]["usd_per_gpu_hour"], f"price profile {rent_options[0]['name']}"
     else:
         rent, rent_source = a.rent_usd_per_gpu_hour, "llmwalls fallback (no price profile for this GPU)"
-        render.warn(f"no price profile for {g.name}; renting at ${rent:.2f}/GPU-hour (pass --price-per-gpu-hour)")
+        render.warn(
+            f"no price profile for {g.name}; renting at ${rent:.2f}/GPU-hour (pass --price-per-gpu-hour)"
+        )
     a = a.replace(rent_usd_per_gpu_hour=rent)
 
     # ------------------------------------------------------------------ serving capacity
@@ -227,8 +296,16 @@ def cost(
         domain = cl.scale_up_domain_gpus if cl is not None else (8 if g.scale_up_bandwidth_bytes_per_s else 1)
         tps = np.array([t for t in (1, 2, 4, 8, 16, 32, 64, 72) if t <= max(domain, 1)], dtype=float)
         batch = np.arange(1, 4097, dtype=float)[:, None]
-        r = rl.roofline(spec, g, batch=batch, prompt_tokens=1, context_tokens=context_tokens, tp=tps[None, :],
-                        weights=weights, kv_dtype=kv_dtype)
+        r = rl.roofline(
+            spec,
+            g,
+            batch=batch,
+            prompt_tokens=1,
+            context_tokens=context_tokens,
+            tp=tps[None, :],
+            weights=weights,
+            kv_dtype=kv_dtype,
+        )
         speed = np.asarray(r["decode_tokens_per_s_per_sequence"])
         fits = np.asarray(r["fits"])
         per_rep = eng.users_per_replica(fits, speed, per_user, batch, axis=0)
@@ -241,17 +318,21 @@ def cost(
             tps_gpu = float(b_star * speed[b_star - 1, best] / tps[best])
             serving = {
                 "source": "llmwalls.engine.roofline (decode, memory-bound roofline with its efficiencies)",
-                "tp": replica_gpus, "batch_per_replica": b_star,
+                "tp": replica_gpus,
+                "batch_per_replica": b_star,
                 "tokens_per_s_per_user_at_batch": float(speed[b_star - 1, best]),
                 "max_batch_that_fits_per_replica": float(fit_max[best]),
-                "kv_bytes_per_user": float(mdl.kv_bytes_per_token(spec, kv_dtype)
-                                           * mdl.cached_tokens(spec, context_tokens)),
+                "kv_bytes_per_user": float(
+                    mdl.kv_bytes_per_token(spec, kv_dtype) * mdl.cached_tokens(spec, context_tokens)
+                ),
                 "weights_bytes_per_gpu": float(np.asarray(r["weights_bytes_per_gpu"])[0, best]),
             }
         else:
             serving = {"source": "llmwalls.engine.roofline", "feasible": False}
-            render.warn(f"{spec.name} on {g.name}: no tensor-parallel size up to {int(tps[-1])} holds even one "
-                        f"user's {context_tokens}-token KV cache at {per_user:g} tokens/s; no serving figures")
+            render.warn(
+                f"{spec.name} on {g.name}: no tensor-parallel size up to {int(tps[-1])} holds even one "
+                f"user's {context_tokens}-token KV cache at {per_user:g} tokens/s; no serving figures"
+            )
 
     fleet_serving = None
     if n_users is not None and tps_gpu is not None:
@@ -277,31 +358,53 @@ def cost(
     power_source = "llmwalls.engine.power (GPU linear in utilisation, node overhead, fat-tree switches, PUE)"
     idle_w = g.idle_power_w if g.idle_power_w is not None else g.tdp_w * a.idle_power_fraction
     gpn = cl.gpus_per_node if cl is not None else 8
-    rack_limit_w = (cl.rack_power_limit_w if cl is not None and cl.rack_power_limit_w else
-                    (pw.DEFAULT.rack_limit_liquid_w if a.liquid_cooled else pw.DEFAULT.rack_limit_air_w))
-    cp = pw.cluster_power(gpu_w=pw.gpu_power_w(g.tdp_w, idle_w, a.utilization), gpus=g_count, gpus_per_node=gpn,
-                          node_overhead_w=a.node_overhead_w_per_gpu * gpn, pue=a.pue, rack_limit_w=rack_limit_w,
-                          gpus_per_rack=cl.gpus_per_rack if cl is not None else None)
+    rack_limit_w = (
+        cl.rack_power_limit_w
+        if cl is not None and cl.rack_power_limit_w
+        else (pw.DEFAULT.rack_limit_liquid_w if a.liquid_cooled else pw.DEFAULT.rack_limit_air_w)
+    )
+    cp = pw.cluster_power(
+        gpu_w=pw.gpu_power_w(g.tdp_w, idle_w, a.utilization),
+        gpus=g_count,
+        gpus_per_node=gpn,
+        node_overhead_w=a.node_overhead_w_per_gpu * gpn,
+        pue=a.pue,
+        rack_limit_w=rack_limit_w,
+        gpus_per_rack=cl.gpus_per_rack if cl is not None else None,
+    )
     facility_w = float(cp["facility_w"]) / float(cp["gpus"])
     fleet = eng.fleet_costs(a, g_count, capex["total_usd"], facility_w, rent, horizon_months)
     owned_rate = float(fleet["owned_usd_per_gpu_hour"])
     if rent_options:  # every published rental price at once (vectorised over prices)
-        per_price = eng.fleet_costs(a, g_count, capex["total_usd"], facility_w,
-                                    np.array([o["usd_per_gpu_hour"] for o in rent_options]), horizon_months)
+        per_price = eng.fleet_costs(
+            a,
+            g_count,
+            capex["total_usd"],
+            facility_w,
+            np.array([o["usd_per_gpu_hour"] for o in rent_options]),
+            horizon_months,
+        )
         for i, o in enumerate(rent_options):
             o["break_even_month"] = float(per_price["break_even_month"][i])
             o["tco_rent_usd"] = float(per_price["tco_rent_usd"][i])
 
     run = None
     if run_gpu_hours is not None:
-        run = {"gpu_hours": run_gpu_hours, "rent_usd": float(eng.run_cost_usd(run_gpu_hours, rent)),
-               "owned_usd": float(eng.run_cost_usd(run_gpu_hours, owned_rate))}
+        run = {
+            "gpu_hours": run_gpu_hours,
+            "rent_usd": float(eng.run_cost_usd(run_gpu_hours, rent)),
+            "owned_usd": float(eng.run_cost_usd(run_gpu_hours, owned_rate)),
+        }
     tokens = None
     if tps_gpu is not None:
-        tokens = {"tokens_per_s_per_gpu": tps_gpu, "utilization": a.utilization,
-                  "rent_usd_per_million_tokens": float(eng.usd_per_million_tokens(rent, tps_gpu, a.utilization)),
-                  "owned_usd_per_million_tokens": float(eng.usd_per_million_tokens(owned_rate, tps_gpu,
-                                                                                   a.utilization))}
+        tokens = {
+            "tokens_per_s_per_gpu": tps_gpu,
+            "utilization": a.utilization,
+            "rent_usd_per_million_tokens": float(eng.usd_per_million_tokens(rent, tps_gpu, a.utilization)),
+            "owned_usd_per_million_tokens": float(
+                eng.usd_per_million_tokens(owned_rate, tps_gpu, a.utilization)
+            ),
+        }
 
     # ------------------------------------------------------------------ budget wall
     chosen_plan = plan or ("buy" if fleet_gpus is not None else "rent")
@@ -311,7 +414,9 @@ def cost(
         if budget_per_month:
             if fleet_gpus is None:
                 raise InputError("--budget-per-month needs a fleet: give --gpus, --cluster or --users")
-            demand = float(fleet["owned_usd_per_month"] if chosen_plan == "buy" else fleet["rent_usd_per_month"])
+            demand = float(
+                fleet["owned_usd_per_month"] if chosen_plan == "buy" else fleet["rent_usd_per_month"]
+            )
             what = f"{chosen_plan} {fleet_gpus:,} GPUs, per month"
         elif fleet_gpus is not None:
             demand = float(fleet["tco_buy_usd"] if chosen_plan == "buy" else fleet["tco_rent_usd"])
@@ -328,21 +433,47 @@ def cost(
         return float(np.asarray(x))
 
     results = {
-        "gpu": g.name, "cluster": cl.name if cl else None, "model": spec.name if spec else None,
-        "gpu_unit_price_source": gpu_price_source, "rent_source": rent_source, "power_source": power_source,
-        "fleet_gpus": fleet_gpus, "fleet_from": fleet_from,
+        "gpu": g.name,
+        "cluster": cl.name if cl else None,
+        "model": spec.name if spec else None,
+        "gpu_unit_price_source": gpu_price_source,
+        "rent_source": rent_source,
+        "power_source": power_source,
+        "fleet_gpus": fleet_gpus,
+        "fleet_from": fleet_from,
         "capex_per_gpu": {k: v for k, v in capex.items()},
         "facility_w_per_gpu": facility_w,
-        "fleet": fleet, "run": run, "tokens": tokens, "serving": serving or None,
-        "serving_fleet": fleet_serving, "rent_options": rent_options,
+        "fleet": fleet,
+        "run": run,
+        "tokens": tokens,
+        "serving": serving or None,
+        "serving_fleet": fleet_serving,
+        "rent_options": rent_options,
         "assumptions": a.sources(),
     }
-    inputs = {"model": model, "gpu": gpu, "cluster": cluster, "gpus": n_gpus, "gpu_hours": run_gpu_hours,
-              "price_per_gpu_hour": rent_override, "gpu_price": gpu_price_override, "years": a.years,
-              "cost_of_capital": a.cost_of_capital, "usd_per_kwh": a.usd_per_kwh, "users": n_users,
-              "tokens_per_s_per_user": per_user, "tokens_per_s": tps_given, "context": context_tokens,
-              "weights": weights, "kv_dtype": kv_dtype, "months": horizon_months, "budget": budget_usd,
-              "budget_per_month": budget_per_month, "plan": chosen_plan, "utilization": a.utilization}
+    inputs = {
+        "model": model,
+        "gpu": gpu,
+        "cluster": cluster,
+        "gpus": n_gpus,
+        "gpu_hours": run_gpu_hours,
+        "price_per_gpu_hour": rent_override,
+        "gpu_price": gpu_price_override,
+        "years": a.years,
+        "cost_of_capital": a.cost_of_capital,
+        "usd_per_kwh": a.usd_per_kwh,
+        "users": n_users,
+        "tokens_per_s_per_user": per_user,
+        "tokens_per_s": tps_given,
+        "context": context_tokens,
+        "weights": weights,
+        "kv_dtype": kv_dtype,
+        "months": horizon_months,
+        "budget": budget_usd,
+        "budget_per_month": budget_per_month,
+        "plan": chosen_plan,
+        "utilization": a.utilization,
+    }
     hit = any(w["hit"] for w in walls)
     if json_:
         render.emit_json("cost", inputs, results, walls)
@@ -362,93 +493,180 @@ def cost(
         ("server_usd", "server share (CPUs, DRAM, chassis)", "≈$50k per 8-GPU server"),
         ("network_usd", "scale-out network", "NIC + fat-tree switches and optics"),
         ("storage_usd", "storage", "≈1 PB per 1,000 GPUs"),
-        ("liquid_cooling_usd", "liquid cooling", f"$50k per cabinet of {a.gpus_per_cabinet:g} GPUs"
-         if a.liquid_cooled else "air-cooled: none"),
-        ("facility_usd", "facility (building, power, cooling plant)", f"rest of the infrastructure ({share_pct})"),
-        ("total_usd", "total capex", f"infrastructure {f(capex['infrastructure_share_of_total']):.0%} of total"),
+        (
+            "liquid_cooling_usd",
+            "liquid cooling",
+            f"$50k per cabinet of {a.gpus_per_cabinet:g} GPUs" if a.liquid_cooled else "air-cooled: none",
+        ),
+        (
+            "facility_usd",
+            "facility (building, power, cooling plant)",
+            f"rest of the infrastructure ({share_pct})",
+        ),
+        (
+            "total_usd",
+            "total capex",
+            f"infrastructure {f(capex['infrastructure_share_of_total']):.0%} of total",
+        ),
     ):
         rows.append({"item": label, "per_gpu": f(capex[key]), "fleet": f(capex[key]) * g_count, "note": note})
     rows[-1]["_style"] = "bold"
-    capex_cols = [col_item, col_gpu, col_fleet, col_note] if fleet_gpus is not None else [col_item, col_gpu, col_note]
+    capex_cols = (
+        [col_item, col_gpu, col_fleet, col_note] if fleet_gpus is not None else [col_item, col_gpu, col_note]
+    )
     t_capex = render.Table("Capex", capex_cols, rows)
 
     crf = f(fleet["capital_recovery_factor"])
-    amort_note = (f"straight line over {a.years:g} years" if a.cost_of_capital == 0 else
-                  f"{a.years:g} years at {a.cost_of_capital:.1%} (CRF {crf:.4f})")
+    amort_note = (
+        f"straight line over {a.years:g} years"
+        if a.cost_of_capital == 0
+        else f"{a.years:g} years at {a.cost_of_capital:.1%} (CRF {crf:.4f})"
+    )
     opex_rows = [
-        {"item": "capex, amortised", "month": f(fleet["amortised_capex_usd_per_year"]) / 12,
-         "year": f(fleet["amortised_capex_usd_per_year"]), "note": amort_note},
-        {"item": "electricity", "month": f(fleet["electricity_usd_per_year"]) / 12,
-         "year": f(fleet["electricity_usd_per_year"]),
-         "note": f"{facility_w:,.0f} W/GPU at the wall (PUE {a.pue:g}, {a.utilization:.0%} busy), "
-                 f"${a.usd_per_kwh:g}/kWh"},
-        {"item": "maintenance and support", "month": f(fleet["maintenance_usd_per_year"]) / 12,
-         "year": f(fleet["maintenance_usd_per_year"]), "note": f"{a.maintenance_fraction_per_year:.0%} of capex/year"},
+        {
+            "item": "capex, amortised",
+            "month": f(fleet["amortised_capex_usd_per_year"]) / 12,
+            "year": f(fleet["amortised_capex_usd_per_year"]),
+            "note": amort_note,
+        },
+        {
+            "item": "electricity",
+            "month": f(fleet["electricity_usd_per_year"]) / 12,
+            "year": f(fleet["electricity_usd_per_year"]),
+            "note": f"{facility_w:,.0f} W/GPU at the wall (PUE {a.pue:g}, {a.utilization:.0%} busy), "
+            f"${a.usd_per_kwh:g}/kWh",
+        },
+        {
+            "item": "maintenance and support",
+            "month": f(fleet["maintenance_usd_per_year"]) / 12,
+            "year": f(fleet["maintenance_usd_per_year"]),
+            "note": f"{a.maintenance_fraction_per_year:.0%} of capex/year",
+        },
         {"item": "staff", "month": a.staff_usd_per_year / 12, "year": a.staff_usd_per_year, "note": ""},
-        {"item": "owned, all in", "month": f(fleet["owned_usd_per_month"]), "year": f(fleet["owned_usd_per_year"]),
-         "note": f"{_usd(owned_rate)}/GPU-hour (every hour, busy or idle)", "_style": "bold"},
-        {"item": "rent instead", "month": f(fleet["rent_usd_per_month"]), "year": f(fleet["rent_usd_per_month"]) * 12,
-         "note": f"${rent:.2f}/GPU-hour around the clock ({rent_source})"},
+        {
+            "item": "owned, all in",
+            "month": f(fleet["owned_usd_per_month"]),
+            "year": f(fleet["owned_usd_per_year"]),
+            "note": f"{_usd(owned_rate)}/GPU-hour (every hour, busy or idle)",
+            "_style": "bold",
+        },
+        {
+            "item": "rent instead",
+            "month": f(fleet["rent_usd_per_month"]),
+            "year": f(fleet["rent_usd_per_month"]) * 12,
+            "note": f"${rent:.2f}/GPU-hour around the clock ({rent_source})",
+        },
     ]
-    t_opex = render.Table(f"Running cost, {n_label}", [
-        col_item, render.Column("per month", "month", _usd), render.Column("per year", "year", _usd), col_note],
-        opex_rows)
+    t_opex = render.Table(
+        f"Running cost, {n_label}",
+        [
+            col_item,
+            render.Column("per month", "month", _usd),
+            render.Column("per year", "year", _usd),
+            col_note,
+        ],
+        opex_rows,
+    )
 
     cost_rows = []
     if run is not None:
-        cost_rows.append({"item": f"training run, {run_gpu_hours:,.0f} GPU-hours", "rent": run["rent_usd"],
-                          "own": run["owned_usd"]})
+        cost_rows.append(
+            {
+                "item": f"training run, {run_gpu_hours:,.0f} GPU-hours",
+                "rent": run["rent_usd"],
+                "own": run["owned_usd"],
+            }
+        )
     if tokens is not None:
-        cost_rows.append({"item": f"1M tokens at {tps_gpu:,.0f} tokens/s/GPU, {a.utilization:.0%} busy",
-                          "rent": tokens["rent_usd_per_million_tokens"],
-                          "own": tokens["owned_usd_per_million_tokens"]})
-    cost_rows.append({"item": f"total cost of ownership, {horizon_months:g} months", "rent": f(fleet["tco_rent_usd"]),
-                      "own": f(fleet["tco_buy_usd"])})
+        cost_rows.append(
+            {
+                "item": f"1M tokens at {tps_gpu:,.0f} tokens/s/GPU, {a.utilization:.0%} busy",
+                "rent": tokens["rent_usd_per_million_tokens"],
+                "own": tokens["owned_usd_per_million_tokens"],
+            }
+        )
+    cost_rows.append(
+        {
+            "item": f"total cost of ownership, {horizon_months:g} months",
+            "rent": f(fleet["tco_rent_usd"]),
+            "own": f(fleet["tco_buy_usd"]),
+        }
+    )
     be = f(fleet["break_even_month"])
-    t_cost = render.Table("Rent or buy", [col_item, render.Column("rent", "rent", _usd),
-                                          render.Column("buy", "own", _usd)], cost_rows)
+    t_cost = render.Table(
+        "Rent or buy",
+        [col_item, render.Column("rent", "rent", _usd), render.Column("buy", "own", _usd)],
+        cost_rows,
+    )
     break_even_line = (
         f"buy vs rent: buying pays back after {be:.1f} months "
         f"({'within' if be <= a.years * 12 else 'beyond'} the {a.years:g}-year life; undiscounted cash)"
-        if math.isfinite(be) else
-        "buy vs rent: buying never pays back: running owned GPUs costs more per month than renting them")
+        if math.isfinite(be)
+        else "buy vs rent: buying never pays back: running owned GPUs costs more per month than renting them"
+    )
     tables = [t_capex, t_opex, t_cost]
     if rent_options:
-        tables.append(render.Table(f"Published rental prices for {g.name}", [
-            render.Column("price profile", "name", justify="left"),
-            render.Column("provider", "provider", justify="left"),
-            render.Column("terms", "commitment", justify="left"),
-            render.Column("date", "price_date", justify="left"),
-            render.Column("$/GPU-hour", "usd_per_gpu_hour", lambda x: f"${x:.2f}"),
-            render.Column(f"rent, {horizon_months:g} months", "tco_rent_usd", _usd),
-            render.Column("buying pays back", "break_even_month",
-                          lambda m: f"month {m:.1f}" if math.isfinite(m) else "never"),
-        ], rent_options))
+        tables.append(
+            render.Table(
+                f"Published rental prices for {g.name}",
+                [
+                    render.Column("price profile", "name", justify="left"),
+                    render.Column("provider", "provider", justify="left"),
+                    render.Column("terms", "commitment", justify="left"),
+                    render.Column("date", "price_date", justify="left"),
+                    render.Column("$/GPU-hour", "usd_per_gpu_hour", lambda x: f"${x:.2f}"),
+                    render.Column(f"rent, {horizon_months:g} months", "tco_rent_usd", _usd),
+                    render.Column(
+                        "buying pays back",
+                        "break_even_month",
+                        lambda m: f"month {m:.1f}" if math.isfinite(m) else "never",
+                    ),
+                ],
+                rent_options,
+            )
+        )
     lines: list[str] = [break_even_line]
     styles: list[str] = [""]
     if fleet_serving is not None:
         upg = f(fleet_serving["users_per_gpu"])
-        srows = [{"item": "users per GPU", "value": f"{upg:,.1f}"},
-                 {"item": "GPUs", "value": f"{f(fleet_serving['gpus']):,.0f}"},
-                 {"item": "capex", "value": _usd(f(fleet_serving["gpus"]) * f(capex["total_usd"]))},
-                 {"item": "rent per month", "value": _usd(f(fleet_serving["gpus"]) * rent * eng.HOURS_PER_MONTH)}]
+        srows = [
+            {"item": "users per GPU", "value": f"{upg:,.1f}"},
+            {"item": "GPUs", "value": f"{f(fleet_serving['gpus']):,.0f}"},
+            {"item": "capex", "value": _usd(f(fleet_serving["gpus"]) * f(capex["total_usd"]))},
+            {"item": "rent per month", "value": _usd(f(fleet_serving["gpus"]) * rent * eng.HOURS_PER_MONTH)},
+        ]
         if serving.get("tp"):
             srows[0:0] = [
-                {"item": "replica", "value": f"TP={serving['tp']}: {serving['batch_per_replica']} users at "
-                 f"{serving['tokens_per_s_per_user_at_batch']:.1f} tokens/s each"},
-                {"item": "users whose KV cache fits per replica", "value": f"{serving['max_batch_that_fits_per_replica']:,.0f}"},
+                {
+                    "item": "replica",
+                    "value": f"TP={serving['tp']}: {serving['batch_per_replica']} users at "
+                    f"{serving['tokens_per_s_per_user_at_batch']:.1f} tokens/s each",
+                },
+                {
+                    "item": "users whose KV cache fits per replica",
+                    "value": f"{serving['max_batch_that_fits_per_replica']:,.0f}",
+                },
             ]
-        tables.append(render.Table(f"Serving {n_users:,.0f} concurrent users at {per_user:g} tokens/s each",
-                                   [col_item, render.Column("", "value")], srows))
+        tables.append(
+            render.Table(
+                f"Serving {n_users:,.0f} concurrent users at {per_user:g} tokens/s each",
+                [col_item, render.Column("", "value")],
+                srows,
+            )
+        )
+        if serving.get("tp"):
+            why = (
+                f"Why: each user holds a {context_tokens:,}-token {kv_dtype} KV cache "
+                f"({serving['kv_bytes_per_user'] / 2**30:.2f} GiB) and must get {per_user:g} tokens/s; "
+                f"{serving['max_batch_that_fits_per_replica']:,.0f} users fit beside {weights} weights in a "
+                f"TP={serving['tp']} replica. Shorter contexts, fp8 weights and KV, or slower streams raise "
+                "users per GPU."
+            )
+        else:
+            why = "users per GPU = --tokens-per-s / --tokens-per-s-per-user (memory unchecked: give --model)."
         lines.append(
-            f"seed 000 says 100-200 users per H100 for a 70B model (1M users -> 5,000-10,000 GPUs); llmwalls: "
-            f"{upg:,.1f} users/GPU -> {f(fleet_serving['gpus']):,.0f} GPUs. "
-            + (f"Why: each user holds a {context_tokens:,}-token {kv_dtype} KV cache "
-               f"({serving['kv_bytes_per_user'] / 2**30:.2f} GiB) and must get {per_user:g} tokens/s; "
-               f"{serving['max_batch_that_fits_per_replica']:,.0f} users fit beside {weights} weights in a TP={serving['tp']} "
-               "replica. Shorter contexts, fp8 weights and KV, or slower streams raise users per GPU."
-               if serving.get("tp") else
-               "users per GPU = --tokens-per-s / --tokens-per-s-per-user (memory not checked: give --model).")
+            "seed 000 says 100-200 users per H100 for a 70B model (1M users -> 5,000-10,000 GPUs); "
+            f"llmwalls: {upg:,.1f} users/GPU -> {f(fleet_serving['gpus']):,.0f} GPUs. {why}"
         )
         styles.append("")
     for w in walls:

@@ -1,29 +1,32 @@
-"""The cost wall: what a GPU fleet costs to buy and run, what a training run and a million tokens cost, how many
-GPUs N concurrent users need, buy against rent, and whether a budget holds.
+"""The cost wall: what a GPU fleet costs to buy and run, what a training run and a million tokens cost, how
+many GPUs N concurrent users need, buy against rent, and whether a budget holds.
 
-Pure and vectorised: every function takes floats or numpy arrays (broadcast together) and returns a dict of named
-arrays in US dollars, hours, months or watts. Nothing here reads files, prints or raises for an infeasible point:
-a plan that never breaks even has ``break_even_month = inf``.
+Pure and vectorised: every function takes floats or numpy arrays (broadcast together) and returns a dict of
+named arrays in US dollars, hours, months or watts. Nothing here reads files, prints or raises for an
+infeasible point: a plan that never breaks even has ``break_even_month = inf``.
 
 How capex is counted (seed 000: "Infrastructure-power, cooling, networking, and facility construction-eats up
-30-40% of the total budget. This means for every dollar you spend on actual compute, you spend another 40 cents"):
+30-40% of the total budget. This means for every dollar you spend on actual compute, you spend another
+40 cents"):
 
 - *compute* per GPU = the GPU's unit price + its share of the rest of the server (CPUs, DRAM, NVSwitch
   baseboard, chassis, power supplies).
 - *infrastructure* per GPU is read as a SHARE OF THE TOTAL (the seed's first sentence): with share s,
-  total = compute / (1 - s) and infrastructure = compute * s / (1 - s). s = 0.30 -> 43 cents per compute dollar,
-  s = 0.40 -> 67 cents. The seed's "another 40 cents" is the markup reading (0.40 / 1.40 = 28.6% of the total),
-  which matches the low end of "30-40%" only; the two sentences do not agree, and we follow the one that names
-  the budget. A markup m is the share m / (1 + m): ``--infra-share 0.2857`` reproduces "40 cents".
+  total = compute / (1 - s) and infrastructure = compute * s / (1 - s). s = 0.30 -> 43 cents per compute
+  dollar, s = 0.40 -> 67 cents. The seed's "another 40 cents" is the markup reading (0.40 / 1.40 = 28.6% of
+  the total), which matches the low end of "30-40%" only; the two sentences do not agree, and we follow the
+  one that names the budget. A markup m is the share m / (1 + m): ``--infra-share 0.2857`` reproduces
+  "40 cents".
 - The infrastructure is then itemised: scale-out network, storage, liquid cooling per cabinet (liquid-cooled
-  clusters only) are counted from their own prices; what is left of the top-down share is *facility* (building,
-  power distribution, cooling plant). If the itemised parts exceed the share, infrastructure is their sum
-  (facility 0) and ``infra_itemised_exceeds_share`` is set: infrastructure = max(top-down share, itemised sum).
+  clusters only) are counted from their own prices; what is left of the top-down share is *facility*
+  (building, power distribution, cooling plant). If the itemised parts exceed the share, infrastructure is
+  their sum (facility 0) and ``infra_itemised_exceeds_share`` is set: infrastructure = max(top-down share,
+  itemised sum).
 
-Amortisation: straight line (capex / years) when the cost of capital is 0, otherwise the capital recovery factor
-CRF = r / (1 - (1 + r)^-n) (the level annual payment that repays a loan of 1 over n years at rate r; e.g.
-Newnan, Eschenbach & Lavelle, *Engineering Economic Analysis*, the (A/P, i, n) factor; NREL, "Simple Levelized
-Cost of Energy (LCOE) Calculator Documentation", which uses the same CRF).
+Amortisation: straight line (capex / years) when the cost of capital is 0, otherwise the capital recovery
+factor CRF = r / (1 - (1 + r)^-n) (the level annual payment that repays a loan of 1 over n years at rate r;
+e.g. Newnan, Eschenbach & Lavelle, *Engineering Economic Analysis*, the (A/P, i, n) factor; NREL, "Simple
+Levelized Cost of Energy (LCOE) Calculator Documentation", which uses the same CRF).
 """
 
 from __future__ import annotations
@@ -50,60 +53,151 @@ class CostAssumptions:
     with ``sources()``). The CLI overrides each from an option; GPU prices come from the GPU profile's
     ``unit_price_usd`` and rental prices from ``profiles/prices`` where published."""
 
-    gpu_unit_price_usd: float = field(default=40_000.0, metadata=_src(
-        "seed 000 ('An H100 GPU costs approximately $40,000'); used only when the GPU profile has no "
-        "unit_price_usd and --gpu-price is not given", "2025"))
-    server_usd_per_gpu: float = field(default=6_250.0, metadata=_src(
-        "llmwalls estimate: the rest of an 8-GPU server (2 CPUs, ~2 TB DDR5, NVSwitch baseboard, chassis, PSUs) "
-        "~$50,000 per server / 8. SemiAnalysis 'AI Server Cost Analysis' (2023, via Epoch AI "
-        "training-cost-trends): DGX H100 sale price ~$270,000, non-GPU parts BOM ~$32,000; less 8 GPUs at "
-        "~$27,500 street price leaves ~$50,000", "2023-05"))
-    network_usd_per_gpu: float = field(default=5_000.0, metadata=_src(
-        "llmwalls estimate: 400 Gb/s NIC + share of a 2-tier InfiniBand NDR fat tree; the tech-talk-cto 'H100 "
-        "Freakonomics' spreadsheet prices 1,024 H100 at $1.73M of 64-port switches + $2.62M of cables and "
-        "optics = $4,250 per GPU (NICs inside the node price)", "2024-08"))
-    storage_usd_per_gpu: float = field(default=1_000.0, metadata=_src(
-        "llmwalls estimate: ~1 PB of parallel file system per 1,000 GPUs at ~$1M per PB", "2025"))
-    liquid_cooling_usd_per_cabinet: float = field(default=50_000.0, metadata=_src(
-        "seed 000 ('Liquid cooling systems can cost over $50,000 per cabinet'); counted for liquid-cooled "
-        "clusters only", "2025"))
-    gpus_per_cabinet: float = field(default=32.0, metadata=_src(
-        "llmwalls assumption: 4 HGX nodes of 8 GPUs per rack (~41 kW at 10.2 kW per DGX H100); a cluster "
-        "profile's gpus_per_rack replaces it (72 for GB200 NVL72)", "2025"))
-    liquid_cooled: bool = field(default=False, metadata=_src(
-        "cluster profile's cooling field; --liquid-cooling", "-"))
-    infra_share: float = field(default=0.35, metadata=_src(
-        "seed 000: infrastructure (power, cooling, networking, facility) is 30-40% of the total budget; "
-        "midpoint, read as a share of the total (see the module docstring)", "2025"))
-    years: float = field(default=5.0, metadata=_src(
-        "llmwalls assumption: straight-line life of the hardware. Hyperscalers book servers over 5-6 years "
-        "(Microsoft 6 from FY2023, Meta 5.5 from 2025); GPU generations turn over every ~2 years", "2025"))
-    cost_of_capital: float = field(default=0.0, metadata=_src(
-        "llmwalls default 0 (straight line); e.g. 0.08 for an 8%/year cost of capital (capital recovery "
-        "factor)", "-"))
-    usd_per_kwh: float = field(default=0.08, metadata=_src(
-        "US EIA, Electric Power Monthly, Table 5.3: average retail price to the industrial sector, "
-        "~8 cents/kWh", "2024"))
-    pue: float | None = field(default=None, metadata=_src(
-        "None: the cluster profile's pue, else llmwalls.engine.power's default by cooling (1.58 air, Uptime "
-        "Institute 2023 average; 1.15 direct liquid); --pue overrides", "2023"))
-    node_overhead_w_per_gpu: float = field(default=575.0, metadata=_src(
-        "NVIDIA DGX H100 datasheet: ~10.2 kW max per 8-GPU system -> (10,200 - 8 x 700) / 8 = 575 W per GPU "
-        "of CPUs, DRAM, NICs, fans and PSU losses (as llmwalls.engine.power); a cluster profile's "
-        "node_overhead_power_w replaces it", "2023"))
-    idle_power_fraction: float = field(default=0.10, metadata=_src(
-        "as llmwalls.engine.power: an idle H100 SXM draws ~70 W of its 700 W TDP; the GPU profile's "
-        "idle_power_w replaces it", "2024"))
-    maintenance_fraction_per_year: float = field(default=0.05, metadata=_src(
-        "llmwalls assumption: hardware support contracts and spares, 3-10% of capex per year", "2025"))
-    staff_usd_per_year: float = field(default=0.0, metadata=_src(
-        "optional (--staff-usd-per-year): operations staff for the whole fleet", "-"))
-    rent_usd_per_gpu_hour: float = field(default=2.50, metadata=_src(
-        "llmwalls fallback when no price profile matches the GPU: H100 rental in 2025 ranged ~$2-3.50/GPU-hour; "
-        "DeepSeek-V3 (arXiv:2412.19437, Table 1) assumed $2/H800-hour", "2025"))
-    utilization: float = field(default=0.6, metadata=_src(
-        "llmwalls assumption: average share of the hours a serving fleet does useful work (sized for peak, "
-        "idle off-peak); sets $/token and the electricity a fleet draws", "2025"))
+    gpu_unit_price_usd: float = field(
+        default=40_000.0,
+        metadata=_src(
+            "seed 000 ('An H100 GPU costs approximately $40,000'); used only when the GPU profile has no "
+            "unit_price_usd and --gpu-price is not given",
+            "2025",
+        ),
+    )
+    server_usd_per_gpu: float = field(
+        default=6_250.0,
+        metadata=_src(
+            "llmwalls estimate: the rest of an 8-GPU server (2 CPUs, ~2 TB DDR5, NVSwitch baseboard, "
+            "chassis, PSUs) "
+            "~$50,000 per server / 8. SemiAnalysis 'AI Server Cost Analysis' (2023, via Epoch AI "
+            "training-cost-trends): DGX H100 sale price ~$270,000, non-GPU parts BOM ~$32,000; less 8 GPUs "
+            "at "
+            "~$27,500 street price leaves ~$50,000",
+            "2023-05",
+        ),
+    )
+    network_usd_per_gpu: float = field(
+        default=5_000.0,
+        metadata=_src(
+            "llmwalls estimate: 400 Gb/s NIC + share of a 2-tier InfiniBand NDR fat tree; the tech-talk-cto "
+            "'H100 "
+            "Freakonomics' spreadsheet prices 1,024 H100 at $1.73M of 64-port switches + $2.62M of cables "
+            "and "
+            "optics = $4,250 per GPU (NICs inside the node price)",
+            "2024-08",
+        ),
+    )
+    storage_usd_per_gpu: float = field(
+        default=1_000.0,
+        metadata=_src(
+            "llmwalls estimate: ~1 PB of parallel file system per 1,000 GPUs at ~$1M per PB", "2025"
+        ),
+    )
+    liquid_cooling_usd_per_cabinet: float = field(
+        default=50_000.0,
+        metadata=_src(
+            "seed 000 ('Liquid cooling systems can cost over $50,000 per cabinet'); counted for "
+            "liquid-cooled "
+            "clusters only",
+            "2025",
+        ),
+    )
+    gpus_per_cabinet: float = field(
+        default=32.0,
+        metadata=_src(
+            "llmwalls assumption: 4 HGX nodes of 8 GPUs per rack (~41 kW at 10.2 kW per DGX H100); a cluster "
+            "profile's gpus_per_rack replaces it (72 for GB200 NVL72)",
+            "2025",
+        ),
+    )
+    liquid_cooled: bool = field(
+        default=False, metadata=_src("cluster profile's cooling field; --liquid-cooling", "-")
+    )
+    infra_share: float = field(
+        default=0.35,
+        metadata=_src(
+            "seed 000: infrastructure (power, cooling, networking, facility) is 30-40% of the total budget; "
+            "midpoint, read as a share of the total (see the module docstring)",
+            "2025",
+        ),
+    )
+    years: float = field(
+        default=5.0,
+        metadata=_src(
+            "llmwalls assumption: straight-line life of the hardware. Hyperscalers book servers over 5-6 "
+            "years "
+            "(Microsoft 6 from FY2023, Meta 5.5 from 2025); GPU generations turn over every ~2 years",
+            "2025",
+        ),
+    )
+    cost_of_capital: float = field(
+        default=0.0,
+        metadata=_src(
+            "llmwalls default 0 (straight line); e.g. 0.08 for an 8%/year cost of capital (capital recovery "
+            "factor)",
+            "-",
+        ),
+    )
+    usd_per_kwh: float = field(
+        default=0.08,
+        metadata=_src(
+            "US EIA, Electric Power Monthly, Table 5.3: average retail price to the industrial sector, "
+            "~8 cents/kWh",
+            "2024",
+        ),
+    )
+    pue: float | None = field(
+        default=None,
+        metadata=_src(
+            "None: the cluster profile's pue, else llmwalls.engine.power's default by cooling (1.58 air, "
+            "Uptime "
+            "Institute 2023 average; 1.15 direct liquid); --pue overrides",
+            "2023",
+        ),
+    )
+    node_overhead_w_per_gpu: float = field(
+        default=575.0,
+        metadata=_src(
+            "NVIDIA DGX H100 datasheet: ~10.2 kW max per 8-GPU system -> (10,200 - 8 x 700) / 8 = 575 W per "
+            "GPU "
+            "of CPUs, DRAM, NICs, fans and PSU losses (as llmwalls.engine.power); a cluster profile's "
+            "node_overhead_power_w replaces it",
+            "2023",
+        ),
+    )
+    idle_power_fraction: float = field(
+        default=0.10,
+        metadata=_src(
+            "as llmwalls.engine.power: an idle H100 SXM draws ~70 W of its 700 W TDP; the GPU profile's "
+            "idle_power_w replaces it",
+            "2024",
+        ),
+    )
+    maintenance_fraction_per_year: float = field(
+        default=0.05,
+        metadata=_src(
+            "llmwalls assumption: hardware support contracts and spares, 3-10% of capex per year", "2025"
+        ),
+    )
+    staff_usd_per_year: float = field(
+        default=0.0,
+        metadata=_src("optional (--staff-usd-per-year): operations staff for the whole fleet", "-"),
+    )
+    rent_usd_per_gpu_hour: float = field(
+        default=2.50,
+        metadata=_src(
+            "llmwalls fallback when no price profile matches the GPU: H100 rental in 2025 ranged "
+            "~$2-3.50/GPU-hour; "
+            "DeepSeek-V3 (arXiv:2412.19437, Table 1) assumed $2/H800-hour",
+            "2025",
+        ),
+    )
+    utilization: float = field(
+        default=0.6,
+        metadata=_src(
+            "llmwalls assumption: average share of the hours a serving fleet does useful work (sized for "
+            "peak, "
+            "idle off-peak); sets $/token and the electricity a fleet draws",
+            "2025",
+        ),
+    )
 
     def sources(self) -> dict[str, dict[str, Any]]:
         """name -> {value, source, date} for every assumption (for --json and the README)."""
@@ -130,8 +224,8 @@ def capital_recovery_factor(rate: Any, years: Any) -> np.ndarray:
 
 
 def capex_per_gpu(a: CostAssumptions, gpu_unit_price_usd: Any | None = None) -> dict[str, np.ndarray]:
-    """Capital cost per GPU, itemised (module docstring). gpu_unit_price_usd overrides a.gpu_unit_price_usd and may
-    be an array."""
+    """Capital cost per GPU, itemised (module docstring). gpu_unit_price_usd overrides a.gpu_unit_price_usd
+    and may be an array."""
     gpu = _a(a.gpu_unit_price_usd if gpu_unit_price_usd is None else gpu_unit_price_usd)
     server = np.full_like(gpu, a.server_usd_per_gpu)
     compute = gpu + server
@@ -139,7 +233,9 @@ def capex_per_gpu(a: CostAssumptions, gpu_unit_price_usd: Any | None = None) -> 
     infra_top_down = compute * a.infra_share / (1.0 - a.infra_share)
     network = np.full_like(gpu, a.network_usd_per_gpu)
     storage = np.full_like(gpu, a.storage_usd_per_gpu)
-    cooling = np.full_like(gpu, a.liquid_cooling_usd_per_cabinet / a.gpus_per_cabinet if a.liquid_cooled else 0.0)
+    cooling = np.full_like(
+        gpu, a.liquid_cooling_usd_per_cabinet / a.gpus_per_cabinet if a.liquid_cooled else 0.0
+    )
     itemised = network + storage + cooling
     infrastructure = np.maximum(infra_top_down, itemised)
     facility = infrastructure - itemised
@@ -227,8 +323,8 @@ def run_cost_usd(gpu_hours: Any, usd_per_gpu_hour: Any) -> np.ndarray:
 
 
 def usd_per_million_tokens(usd_per_gpu_hour: Any, tokens_per_s_per_gpu: Any, utilization: Any) -> np.ndarray:
-    """$ per 10^6 tokens = $/GPU-hour / (tokens/s per GPU x 3,600 s x utilisation) x 10^6. The GPU is paid for every
-    hour; it produces tokens only in the busy fraction."""
+    """$ per 10^6 tokens = $/GPU-hour / (tokens/s per GPU x 3,600 s x utilisation) x 10^6. The GPU is paid
+    for every hour; it produces tokens only in the busy fraction."""
     tokens_per_hour = _a(tokens_per_s_per_gpu) * SECONDS_PER_HOUR * _a(utilization)
     return _a(usd_per_gpu_hour) / tokens_per_hour * 1e6
 
@@ -244,8 +340,8 @@ def serving_fleet(
 
     users per GPU = min(aggregate decode tokens/s per GPU (at the batch that fits) / tokens/s per user,
                         users whose KV cache fits per GPU)
-    GPUs = users / users-per-GPU, rounded up to whole model replicas (a replica is the group of GPUs one copy of
-    the weights needs). ``memory_bound`` says the KV cache, not bandwidth, sets users per GPU."""
+    GPUs = users / users-per-GPU, rounded up to whole model replicas (a replica is the group of GPUs one copy
+    of the weights needs). ``memory_bound`` says the KV cache, not bandwidth, sets users per GPU."""
     by_speed = _a(tokens_per_s_per_gpu) / _a(tokens_per_s_per_user)
     by_memory = _a(users_fit_per_gpu)
     users_per_gpu = np.minimum(by_speed, by_memory)
@@ -262,12 +358,12 @@ def serving_fleet(
     }
 
 
-def users_per_replica(fits: Any, tokens_per_s_per_sequence: Any, tokens_per_s_per_user: Any, batch: Any,
-                      axis: int = -1) -> np.ndarray:
+def users_per_replica(
+    fits: Any, tokens_per_s_per_sequence: Any, tokens_per_s_per_user: Any, batch: Any, axis: int = -1
+) -> np.ndarray:
     """Concurrent users one model replica can serve: the largest batch (along `axis`) whose KV cache fits and
     whose decode speed per sequence still meets the per-user target; 0 when none does. Feed it the arrays
     llmwalls.engine.roofline returns over a range of batches."""
     ok = np.asarray(fits, dtype=bool) & (_a(tokens_per_s_per_sequence) >= _a(tokens_per_s_per_user))
     b = np.broadcast_to(_a(batch), ok.shape)
     return np.max(np.where(ok, b, 0.0), axis=axis)
-
