@@ -138,6 +138,8 @@ def _run(*, model, gpu, tp, batch, prompt, context, output_tokens, weights, kv_d
         ri["memory_limit_bytes_per_gpu"] = float(limit)
         ri["fits"] = bool(fits[i])
         ri["critical_batch"] = crit[contexts[0] if len(contexts) == 1 else int(cc[i])]
+        # JSON has no infinity: critical_batch is null when no batch is compute-bound; say so explicitly.
+        ri["decode_can_be_compute_bound"] = bool(np.isfinite(ri["critical_batch"]))
         rows.append(ri)
     for ri in rows:
         if not ri["fits"]:

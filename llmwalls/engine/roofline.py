@@ -102,7 +102,7 @@ def efficiencies(gpu: GpuSpec, weights: str, assumptions: RooflineAssumptions) -
     if assumptions.bandwidth_efficiency is not None:
         bw_eff, bw_src = assumptions.bandwidth_efficiency, "--bandwidth-efficiency"
     else:
-        bw_eff, bw_src = assumptions.default_bandwidth_efficiency, "calibrated default (gpt-fast decode)"
+        bw_eff, bw_src = assumptions.default_bandwidth_efficiency, "calibrated default (docs/calibration-roofline.md)"
         if gpu.measured_hbm_bandwidth_bytes_per_s:
             cap = gpu.measured_hbm_bandwidth_bytes_per_s / gpu.hbm_bandwidth_bytes_per_s
             if cap < bw_eff:
