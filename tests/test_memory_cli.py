@@ -121,6 +121,12 @@ def test_context_above_max_warns(cli):
         ("--batch", "1.5"),
         ("--batch", "1e30"),
         ("--context", "abc"),
+        ("--batch", "nan"),
+        ("--context", "nan"),
+        ("--context", "2e12"),  # over 2^40 tokens: absurd
+        ("--reserve", "-1GiB"),
+        ("--usable-fraction", "0"),
+        ("--zero", "4"),
         ("--context", "0"),
         ("--tp", "3"),  # 64 heads not divisible by 3
         ("--tp", "0"),
