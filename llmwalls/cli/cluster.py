@@ -390,15 +390,16 @@ def _run(**o) -> int:  # noqa: ANN003, C901, PLR0912, PLR0915
         return 1 if (o["check"] and hit) else 0
 
     # ---- tables
-    lay_txt = (f"TP {lay['tp']} x PP {lay['pp']} x DP {lay['dp']} x CP {lay['cp']}"
-               + (f" x EP {lay['ep']}" if lay["ep"] > 1 else "")
-               + f", micro-batch {lay['micro_batch']}, ZeRO {lay['zero_stage']}, recompute "
-               f"{_RECOMPUTE[lay['recompute']]}, SP {'on' if lay['sequence_parallel'] else 'off'}, "
-               f"v = {int(r['virtual_stages'])}")
-    t_step = Table(f"{spec.name} on {gpus:,} x {gpu.name} ({cl.name}): {'given' if explicit else 'best'} layout "
-                   f"{lay_txt}; global batch {gb:,} x {seq:,} tokens",
-                   [Column("part", "part", justify="left"), Column("time", "t", fmt_duration),
-                    Column("share of step", "share", lambda x: f"{x:.1%}")])
+    t_lay = Table(f"{spec.name} on {gpus:,} x {gpu.name} ({cl.name}): {'given' if explicit else 'best'} layout",
+                  [Column(h, k) for h, k in (("TP", "tp"), ("PP", "pp"), ("DP", "dp"), ("CP", "cp"), ("EP", "ep"),
+                                             ("micro-batch", "micro_batch"), ("micro-batches", "m"), ("v", "v"),
+                                             ("ZeRO", "zero_stage"), ("recompute", "rc"), ("SP", "sp"),
+                                             ("global batch", "gb"), ("context", "seq"))])
+    t_lay.rows.append({**lay, "m": f"{r['microbatches']:,.0f}", "v": int(r["virtual_stages"]),
+                       "rc": _RECOMPUTE[lay["recompute"]], "sp": "on" if lay["sequence_parallel"] else "off",
+                       "gb": f"{gb:,}", "seq": f"{seq:,}"})
+    t_step = Table("Step time", [Column("part", "part", justify="left"), Column("time", "t", fmt_duration),
+                                 Column("share of step", "share", lambda x: f"{x:.1%}")])
     for label, key in step_parts:
         if r[key] > 0:
             t_step.rows.append({"part": label, "t": r[key], "share": r[key] / step})
@@ -424,7 +425,7 @@ def _run(**o) -> int:  # noqa: ANN003, C901, PLR0912, PLR0915
     if optimal is not None:
         t_tp.rows.append({"k": "compute-optimal at this budget (Chinchilla)",
                           "v": f"{optimal['params'] / 1e9:,.0f}B params on {optimal['tokens']:.3g} tokens"})
-    tables = [t_step, t_tp]
+    tables = [t_lay, t_step, t_tp]
     if o["search"] and not explicit:
         t_top = Table(f"Best layouts ({n_candidates:,} candidates, {int(np.sum(result_all['fits'])):,} fit, "
                       f"{elapsed:.2f} s)",

@@ -11,7 +11,8 @@ FLOPs (per token, forward; x3 for forward + backward, PaLM appendix B / Kaplan e
                 and PaLM appendix B count it: 12 L H Q T per token for fwd+bwd)
     model FLOPs    = 3 (dense + attention)                              (PaLM appendix B: MFU counts these)
     hardware FLOPs = model + recomputation:
-        selective: + attention forward again          (Korthikanti et al. 2022 Eq. 8: 1 + s/3h vs 1 + s/6h)
+        selective: + attention core forward again (QK^T, AV: 4 L s h per token; Korthikanti et al. 2022 sec 5.
+                   Their Eq. 8, 1 + s/3h vs Eq. 7's 1 + s/6h, charges 12 L s h: 1.7% more for GPT-3)
         full:      + the whole forward except the LM head (Megatron-LM Eq. 3: 96 B s l h^2 (1 + s/6h + V/16lh),
                    the four-pass count whose logit term stays at 3 passes)
 Time:
