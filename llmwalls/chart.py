@@ -99,11 +99,14 @@ def text_roofline(
                 axis[c + i] = ch
     lines.append("".join(axis).rstrip())
     lines.append(" " * 8 + "arithmetic intensity (FLOP/byte, log) ->   y: FLOP/s (log)")
-    lines.append(f"  / bandwidth roof {_si(bandwidth_bytes_per_s)}B/s   - compute roof {_si(peak_flops_per_s)}FLOP/s"
-                 f"   + ridge {ridge:,.0f} FLOP/byte")
+    lines.append(
+        f"  / bandwidth roof {_si(bandwidth_bytes_per_s)}B/s   - compute roof {_si(peak_flops_per_s)}FLOP/s"
+        f"   + ridge {ridge:,.0f} FLOP/byte"
+    )
     for p in points:
-        lines.append(f"  {p.marker} {p.label}: {p.intensity_flops_per_byte:,.3g} FLOP/byte, "
-                     f"{_si(p.flops_per_s)}FLOP/s")
+        lines.append(
+            f"  {p.marker} {p.label}: {p.intensity_flops_per_byte:,.3g} FLOP/byte, {_si(p.flops_per_s)}FLOP/s"
+        )
     return "\n".join(lines)
 
 
@@ -136,20 +139,45 @@ def save_roofline_plot(
     grid = [x_lo * (x_hi / x_lo) ** (i / (n - 1)) for i in range(n)]
     fig, ax = plt.subplots(figsize=(11, 5.5))
     try:
-        ax.loglog(grid, [min(peak_flops_per_s, x * bandwidth_bytes_per_s) for x in grid], color="C0",
-                  label="attainable roof")
+        ax.loglog(
+            grid,
+            [min(peak_flops_per_s, x * bandwidth_bytes_per_s) for x in grid],
+            color="C0",
+            label="attainable roof",
+        )
         if datasheet_peak_flops_per_s and datasheet_bandwidth_bytes_per_s:
-            ax.loglog(grid, [min(datasheet_peak_flops_per_s, x * datasheet_bandwidth_bytes_per_s) for x in grid],
-                      color="0.6", linestyle="--", label="datasheet roof")
+            ax.loglog(
+                grid,
+                [min(datasheet_peak_flops_per_s, x * datasheet_bandwidth_bytes_per_s) for x in grid],
+                color="0.6",
+                linestyle="--",
+                label="datasheet roof",
+            )
         ax.axvline(ridge, color="0.8", linestyle=":")
-        ax.annotate(f"ridge {ridge:,.0f} FLOP/byte", (ridge, peak_flops_per_s), textcoords="offset points",
-                    xytext=(-40, -14), fontsize=7, color="0.4")
+        ax.annotate(
+            f"ridge {ridge:,.0f} FLOP/byte",
+            (ridge, peak_flops_per_s),
+            textcoords="offset points",
+            xytext=(-40, -14),
+            fontsize=7,
+            color="0.4",
+        )
         for i, p in enumerate(points):
             if p.intensity_flops_per_byte > 0 and p.flops_per_s > 0:
-                ax.scatter([p.intensity_flops_per_byte], [p.flops_per_s], color=f"C{(i % 9) + 1}", zorder=3,
-                           label=f"{p.marker}  {p.label}")
-                ax.annotate(p.marker, (p.intensity_flops_per_byte, p.flops_per_s), textcoords="offset points",
-                            xytext=(3 + 6 * (i % 3), 4 + 6 * (i % 2)), fontsize=8)
+                ax.scatter(
+                    [p.intensity_flops_per_byte],
+                    [p.flops_per_s],
+                    color=f"C{(i % 9) + 1}",
+                    zorder=3,
+                    label=f"{p.marker}  {p.label}",
+                )
+                ax.annotate(
+                    p.marker,
+                    (p.intensity_flops_per_byte, p.flops_per_s),
+                    textcoords="offset points",
+                    xytext=(3 + 6 * (i % 3), 4 + 6 * (i % 2)),
+                    fontsize=8,
+                )
         ax.set_xlabel("arithmetic intensity (FLOP/byte)")
         ax.set_ylabel("FLOP/s")
         if title:

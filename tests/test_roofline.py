@@ -48,10 +48,17 @@ def test_decode_time_scales_with_bandwidth_efficiency(l2_70b, h100):
     # All of decode is memory-bound at batch 1, so time = bytes / (3.35e12 x eff): half the efficiency,
     # twice the time.
     full = rf.roofline(l2_70b, h100, batch=1, prompt_tokens=1, context_tokens=1, assumptions=FULL)
-    half = rf.roofline(l2_70b, h100, batch=1, prompt_tokens=1, context_tokens=1,
-                       assumptions=rf.RooflineAssumptions(bandwidth_efficiency=0.5, flops_efficiency=1.0))
-    assert float(half["time_per_output_token_s"]) == pytest.approx(2 * float(full["time_per_output_token_s"]),
-                                                                 rel=1e-9)
+    half = rf.roofline(
+        l2_70b,
+        h100,
+        batch=1,
+        prompt_tokens=1,
+        context_tokens=1,
+        assumptions=rf.RooflineAssumptions(bandwidth_efficiency=0.5, flops_efficiency=1.0),
+    )
+    assert float(half["time_per_output_token_s"]) == pytest.approx(
+        2 * float(full["time_per_output_token_s"]), rel=1e-9
+    )
 
 
 def test_prefill_of_4096_tokens_is_compute_bound(l2_70b, h100):
@@ -115,10 +122,12 @@ def test_expected_experts_touched_occupancy():
 def test_moe_decode_reads_touched_experts_only(h100):
     mixtral = load_model("mixtral-8x7b")
     # One Mixtral expert: 3 x 4,096 x 14,336 = 176,160,768 params; 32 layers. Batch 1 touches 2 experts per
-    # layer: 2 x 32 x 176,160,768 x 2 B = 22.55 GB of expert weights (+ 2 x 2 x 4,096 x 2 B activations/layer).
+    # layer: 2 x 32 x 176,160,768 x 2 B = 22.55 GB of expert weights
+    # (+ 2 x 2 x 4,096 x 2 B activations per layer).
     r = rf.roofline(mixtral, h100, batch=1, prompt_tokens=1, context_tokens=1)
     assert float(r["decode"]["operators"]["experts"]["bytes"]) == pytest.approx(
-        2 * 32 * 176_160_768 * 2 + 32 * 2 * 2 * 4096 * 2, rel=1e-9)
+        2 * 32 * 176_160_768 * 2 + 32 * 2 * 2 * 4096 * 2, rel=1e-9
+    )
     r = rf.roofline(mixtral, h100, batch=512, prompt_tokens=1, context_tokens=1)
     assert float(r["decode"]["operators"]["experts"]["bytes"]) >= 8 * 32 * 176_160_768 * 2 * 0.999
 
@@ -188,8 +197,15 @@ GPTFAST = [
 
 @pytest.mark.parametrize(("case", "model", "weights", "tp", "published"), GPTFAST)
 def test_calibration_gptfast(case, model, weights, tp, published):
-    r = rf.roofline(load_model(model), load_gpu("a100-80gb-sxm"), batch=1, prompt_tokens=5, context_tokens=105,
-                    tp=tp, weights=weights)
+    r = rf.roofline(
+        load_model(model),
+        load_gpu("a100-80gb-sxm"),
+        batch=1,
+        prompt_tokens=5,
+        context_tokens=105,
+        tp=tp,
+        weights=weights,
+    )
     ratio = float(r["decode_tokens_per_s_per_replica"]) / published
     assert BAND[0] <= ratio <= BAND[1], (case, ratio)
 
@@ -203,13 +219,24 @@ def test_calibration_trtllm_offline_throughput(h100):
     # tokens/s = 1000 B / (1000 t_decode(B) + B t_prefill(1 x 1000)).
     m = load_model("llama-3.1-8b")
     batches = np.arange(1, 4097)
-    r = rf.roofline(m, h100, batch=batches, prompt_tokens=1000, context_tokens=1500, memory_context_tokens=2000,
-                    weights="fp8", kv_dtype="fp8")
+    r = rf.roofline(
+        m,
+        h100,
+        batch=batches,
+        prompt_tokens=1000,
+        context_tokens=1500,
+        memory_context_tokens=2000,
+        weights="fp8",
+        kv_dtype="fp8",
+    )
     b = int(batches[r["fits"]][-1])
     # Weights 8.03e9 B + B x 2,000 x 65,536 B (fp8 KV: 2 x 32 x 8 x 128 x 1 B) <= 80e9 -> B = 549.
     assert b == 549
-    pre = float(rf.roofline(m, h100, batch=1, prompt_tokens=1000, context_tokens=1000, weights="fp8",
-                            kv_dtype="fp8")["ttft_s"])
+    pre = float(
+        rf.roofline(m, h100, batch=1, prompt_tokens=1000, context_tokens=1000, weights="fp8", kv_dtype="fp8")[
+            "ttft_s"
+        ]
+    )
     tps = 1000 * b / (1000 * float(r["time_per_output_token_s"][b - 1]) + b * pre)
     assert BAND[0] <= tps / 15220 <= BAND[1]
 
@@ -220,13 +247,27 @@ _models = st.sampled_from(["llama-2-7b", "llama-2-70b", "mistral-7b", "mixtral-8
 
 
 @settings(max_examples=40, deadline=None)
-@given(model=_models, batch=st.integers(1, 4096), prompt=st.integers(1, 32768), context=st.integers(1, 131072),
-       tp=st.sampled_from([1, 2, 4, 8]), bw=st.floats(0.05, 1.0), fl=st.floats(0.05, 1.0))
+@given(
+    model=_models,
+    batch=st.integers(1, 4096),
+    prompt=st.integers(1, 32768),
+    context=st.integers(1, 131072),
+    tp=st.sampled_from([1, 2, 4, 8]),
+    bw=st.floats(0.05, 1.0),
+    fl=st.floats(0.05, 1.0),
+)
 def test_attainable_never_exceeds_peak(model, batch, prompt, context, tp, bw, fl):
     g = load_gpu("h100-sxm")
-    r = rf.roofline(load_model(model), g, batch=batch, prompt_tokens=prompt, context_tokens=context, tp=tp,
-                    weights="fp8" if model == "deepseek-v3" else "bf16",
-                    assumptions=rf.RooflineAssumptions(bandwidth_efficiency=bw, flops_efficiency=fl))
+    r = rf.roofline(
+        load_model(model),
+        g,
+        batch=batch,
+        prompt_tokens=prompt,
+        context_tokens=context,
+        tp=tp,
+        weights="fp8" if model == "deepseek-v3" else "bf16",
+        assumptions=rf.RooflineAssumptions(bandwidth_efficiency=bw, flops_efficiency=fl),
+    )
     peak = r["peak_flops_per_s"]
     for phase in ("prefill", "decode"):
         assert float(r[phase]["attainable_flops_per_s"]) <= peak * (1 + 1e-12)
@@ -237,24 +278,44 @@ def test_attainable_never_exceeds_peak(model, batch, prompt, context, tp, bw, fl
 
 
 @settings(max_examples=40, deadline=None)
-@given(model=_models, batch=st.integers(1, 2048), tp=st.sampled_from([1, 2, 8]),
-       contexts=st.lists(st.integers(1, 200_000), min_size=2, max_size=6))
+@given(
+    model=_models,
+    batch=st.integers(1, 2048),
+    tp=st.sampled_from([1, 2, 8]),
+    contexts=st.lists(st.integers(1, 200_000), min_size=2, max_size=6),
+)
 def test_decode_tokens_per_s_per_sequence_never_increases_with_context(model, batch, tp, contexts):
     g = load_gpu("h100-sxm")
     c = np.sort(np.asarray(contexts))
-    r = rf.roofline(load_model(model), g, batch=batch, prompt_tokens=1, context_tokens=c, tp=tp,
-                    weights="fp8" if model == "deepseek-v3" else "bf16")
+    r = rf.roofline(
+        load_model(model),
+        g,
+        batch=batch,
+        prompt_tokens=1,
+        context_tokens=c,
+        tp=tp,
+        weights="fp8" if model == "deepseek-v3" else "bf16",
+    )
     tps = r["decode_tokens_per_s_per_sequence"]
     assert np.all(np.diff(tps) <= 1e-12 * tps[:-1])
 
 
 @settings(max_examples=15, deadline=None)
-@given(model=_models, batches=st.lists(st.integers(1, 1024), min_size=1, max_size=4),
-       prompt=st.integers(1, 16384), context=st.integers(1, 65536), tp=st.sampled_from([1, 4]))
+@given(
+    model=_models,
+    batches=st.lists(st.integers(1, 1024), min_size=1, max_size=4),
+    prompt=st.integers(1, 16384),
+    context=st.integers(1, 65536),
+    tp=st.sampled_from([1, 4]),
+)
 def test_vectorised_equals_scalar(model, batches, prompt, context, tp):
     spec, g = load_model(model), load_gpu("h100-sxm")
-    kw = {"prompt_tokens": prompt, "context_tokens": context, "tp": tp,
-          "weights": "fp8" if model == "deepseek-v3" else "bf16"}
+    kw = {
+        "prompt_tokens": prompt,
+        "context_tokens": context,
+        "tp": tp,
+        "weights": "fp8" if model == "deepseek-v3" else "bf16",
+    }
     vec = rf.roofline(spec, g, batch=np.asarray(batches), **kw)
     for i, b in enumerate(batches):
         one = rf.roofline(spec, g, batch=b, **kw)
@@ -262,4 +323,6 @@ def test_vectorised_equals_scalar(model, batches, prompt, context, tp):
             assert np.asarray(vec[key])[i] == pytest.approx(float(one[key]), rel=1e-12)
         for phase in ("prefill", "decode"):
             for name, op in one[phase]["operators"].items():
-                assert vec[phase]["operators"][name]["bytes"][i] == pytest.approx(float(op["bytes"]), rel=1e-12)
+                assert vec[phase]["operators"][name]["bytes"][i] == pytest.approx(
+                    float(op["bytes"]), rel=1e-12
+                )

@@ -13,8 +13,17 @@ def test_tables_summary_chart_and_wall_line(cli):
     r = cli("roofline", "--model", "llama-2-70b", "--gpu", "h100", "--tp", "2")
     assert r.exit_code == 0, r.stderr
     out = r.stdout
-    for text in ("prefill per GPU", "decode per GPU", "QKV projections", "attention (scores+context, KV)",
-                 "MLP (dense/shared)", "LM head", "TP all-reduces", "summary", "machine balance 295 FLOP/byte"):
+    for text in (
+        "prefill per GPU",
+        "decode per GPU",
+        "QKV projections",
+        "attention (scores+context, KV)",
+        "MLP (dense/shared)",
+        "LM head",
+        "TP all-reduces",
+        "summary",
+        "machine balance 295 FLOP/byte",
+    ):
         assert text in out, text
     # The chart: both roofs, the ridge, phase points and the legend.
     assert "/ bandwidth roof" in out and "- compute roof" in out and "+ ridge" in out
@@ -32,9 +41,28 @@ def test_no_chart(cli):
 
 
 def test_json_every_figure_in_si(cli):
-    r = cli("roofline", "--model", "llama-2-70b", "--gpu", "h100", "--tp", "2", "--batch", "1", "--batch", "8",
-            "--prompt", "4k", "--output-tokens", "512", "--bandwidth-efficiency", "1", "--flops-efficiency", "1",
-            "--json")
+    r = cli(
+        "roofline",
+        "--model",
+        "llama-2-70b",
+        "--gpu",
+        "h100",
+        "--tp",
+        "2",
+        "--batch",
+        "1",
+        "--batch",
+        "8",
+        "--prompt",
+        "4k",
+        "--output-tokens",
+        "512",
+        "--bandwidth-efficiency",
+        "1",
+        "--flops-efficiency",
+        "1",
+        "--json",
+    )
     assert r.exit_code == 0, r.stderr
     doc = r.json()
     assert doc["schema"] == "llmwalls.roofline"
@@ -56,11 +84,29 @@ def test_json_every_figure_in_si(cli):
 def test_check_min_tokens_per_s(cli):
     # Llama-2-7B bf16 on one H100 at the default 0.65 bandwidth efficiency: 13.2 GB of weights /
     # (3.35e12 x 0.65) = 6.1 ms -> ~160 tokens/s, comfortably above 100 and far below 1,000.
-    ok = cli("roofline", "--model", "llama-2-7b", "--gpu", "h100", "--check", "--min-tokens-per-s", "100",
-             "--no-chart")
+    ok = cli(
+        "roofline",
+        "--model",
+        "llama-2-7b",
+        "--gpu",
+        "h100",
+        "--check",
+        "--min-tokens-per-s",
+        "100",
+        "--no-chart",
+    )
     assert ok.exit_code == 0, ok.stdout + ok.stderr
-    low = cli("roofline", "--model", "llama-2-7b", "--gpu", "h100", "--check", "--min-tokens-per-s", "1000",
-              "--no-chart")
+    low = cli(
+        "roofline",
+        "--model",
+        "llama-2-7b",
+        "--gpu",
+        "h100",
+        "--check",
+        "--min-tokens-per-s",
+        "1000",
+        "--no-chart",
+    )
     assert low.exit_code == 1
     assert "(wall hit)" in low.stdout
     # Without --check the same shortfall is reported but exits 0.
@@ -79,7 +125,9 @@ def test_memory_does_not_fit_is_flagged(cli):
 @pytest.mark.parametrize("suffix", ["png", "svg"])
 def test_plot_writes_image(cli, tmp_path, suffix):
     out = tmp_path / f"roof.{suffix}"
-    r = cli("roofline", "--model", "mixtral-8x7b", "--gpu", "h100", "--tp", "2", "--plot", str(out), "--no-chart")
+    r = cli(
+        "roofline", "--model", "mixtral-8x7b", "--gpu", "h100", "--tp", "2", "--plot", str(out), "--no-chart"
+    )
     assert r.exit_code == 0, r.stderr
     data = out.read_bytes()
     assert data.startswith(b"\x89PNG") if suffix == "png" else b"<svg" in data[:2000]
@@ -99,7 +147,8 @@ def test_plot_without_matplotlib(cli, tmp_path, monkeypatch):
     r = cli("roofline", "--model", "llama-2-7b", "--plot", str(tmp_path / "x.png"))
     assert r.exit_code == 2
     assert r.stderr.strip().splitlines()[-1] == (
-        "llmwalls: error: matplotlib is not installed: pip install 'llmwalls[plot]'")
+        "llmwalls: error: matplotlib is not installed: pip install 'llmwalls[plot]'"
+    )
 
 
 A100_NO_FP8 = """
@@ -116,23 +165,26 @@ int8 = 624e12
 """
 
 
-@pytest.mark.parametrize("args", [
-    ("--batch", "0"),
-    ("--batch", "-3"),
-    ("--prompt", "-5"),
-    ("--prompt", "0"),
-    ("--output-tokens", "nan"),
-    ("--context", "0"),
-    ("--tp", "0"),
-    ("--weights", "fp7"),
-    ("--kv-dtype", "int3"),
-    ("--bandwidth-efficiency", "1.5"),
-    ("--flops-efficiency", "0"),
-    ("--min-tokens-per-s", "-1"),
-    ("--plot", "chart.pdf"),
-    ("--gpu", "h100-typo-xyz"),
-    ("--weights", "fp8", "--gpu", "a100-80gb-sxm"),
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("--batch", "0"),
+        ("--batch", "-3"),
+        ("--prompt", "-5"),
+        ("--prompt", "0"),
+        ("--output-tokens", "nan"),
+        ("--context", "0"),
+        ("--tp", "0"),
+        ("--weights", "fp7"),
+        ("--kv-dtype", "int3"),
+        ("--bandwidth-efficiency", "1.5"),
+        ("--flops-efficiency", "0"),
+        ("--min-tokens-per-s", "-1"),
+        ("--plot", "chart.pdf"),
+        ("--gpu", "h100-typo-xyz"),
+        ("--weights", "fp8", "--gpu", "a100-80gb-sxm"),
+    ],
+)
 def test_bad_input_one_line_exit_2(cli, args):
     r = cli("roofline", "--model", "llama-2-7b", *args)
     assert r.exit_code == 2, (args, r.stdout, r.stderr)

@@ -9,7 +9,19 @@ from typing import Annotated
 
 import typer
 
-from llmwalls.cli.options import Batch, Check, Context, Gpu, Json, KvDtype, Model, OutputTokens, Prompt, Tp, Weights
+from llmwalls.cli.options import (
+    Batch,
+    Check,
+    Context,
+    Gpu,
+    Json,
+    KvDtype,
+    Model,
+    OutputTokens,
+    Prompt,
+    Tp,
+    Weights,
+)
 
 DEFAULT_PROMPT_TOKENS = 2048
 DEFAULT_OUTPUT_TOKENS = 512
@@ -36,16 +48,36 @@ def roofline(
     output_tokens: OutputTokens = None,
     weights: Weights = "bf16",
     kv_dtype: KvDtype = "bf16",
-    bandwidth_efficiency: Annotated[str | None, typer.Option(
-        "--bandwidth-efficiency", help="Fraction of datasheet HBM bandwidth reached (default 0.65, calibrated; "
-        "see docs/calibration-roofline.md).")] = None,
-    flops_efficiency: Annotated[str | None, typer.Option(
-        "--flops-efficiency", help="Fraction of peak FLOP/s a large GEMM reaches (default: the GPU's measured "
-        "matmul / peak, else 0.75).")] = None,
-    min_tokens_per_s: Annotated[str | None, typer.Option(
-        "--min-tokens-per-s", help="Decode tokens/s per replica wanted; with --check exit 1 below it.")] = None,
-    plot: Annotated[str | None, typer.Option("--plot", help="Save the roofline chart to FILE.png or FILE.svg "
-                                              "(needs matplotlib: pip install 'llmwalls[plot]').")] = None,
+    bandwidth_efficiency: Annotated[
+        str | None,
+        typer.Option(
+            "--bandwidth-efficiency",
+            help="Fraction of datasheet HBM bandwidth reached (default 0.65, calibrated; "
+            "see docs/calibration-roofline.md).",
+        ),
+    ] = None,
+    flops_efficiency: Annotated[
+        str | None,
+        typer.Option(
+            "--flops-efficiency",
+            help="Fraction of peak FLOP/s a large GEMM reaches (default: the GPU's measured "
+            "matmul / peak, else 0.75).",
+        ),
+    ] = None,
+    min_tokens_per_s: Annotated[
+        str | None,
+        typer.Option(
+            "--min-tokens-per-s", help="Decode tokens/s per replica wanted; with --check exit 1 below it."
+        ),
+    ] = None,
+    plot: Annotated[
+        str | None,
+        typer.Option(
+            "--plot",
+            help="Save the roofline chart to FILE.png or FILE.svg "
+            "(needs matplotlib: pip install 'llmwalls[plot]').",
+        ),
+    ] = None,
     no_chart: Annotated[bool, typer.Option("--no-chart", help="Do not draw the terminal chart.")] = False,
     json_: Json = False,
     check: Check = False,
@@ -59,8 +91,25 @@ def roofline(
         raise typer.Exit(code)
 
 
-def _run(*, model, gpu, tp, batch, prompt, context, output_tokens, weights, kv_dtype, bandwidth_efficiency,  # noqa: ANN001, C901, PLR0912, PLR0915
-         flops_efficiency, min_tokens_per_s, plot, no_chart, json_, check) -> int:
+def _run(
+    *,
+    model,
+    gpu,
+    tp,
+    batch,
+    prompt,
+    context,
+    output_tokens,
+    weights,
+    kv_dtype,
+    bandwidth_efficiency,  # noqa: ANN001, C901, PLR0912, PLR0915
+    flops_efficiency,
+    min_tokens_per_s,
+    plot,
+    no_chart,
+    json_,
+    check,
+) -> int:
     import numpy as np
 
     from llmwalls import render
@@ -79,24 +128,40 @@ def _run(*, model, gpu, tp, batch, prompt, context, output_tokens, weights, kv_d
     contexts = [parse_tokens(c, "--context") for c in context] if context else [p + o // 2]
     peak_context = max(p + o, *contexts)
     if peak_context > spec.max_context_tokens:
-        render.warn(f"{spec.name} supports {spec.max_context_tokens:,} tokens; prompt + output = {peak_context:,}")
+        render.warn(
+            f"{spec.name} supports {spec.max_context_tokens:,} tokens; prompt + output = {peak_context:,}"
+        )
     assumptions = rf.RooflineAssumptions(
         bandwidth_efficiency=parse_fraction(bandwidth_efficiency, "--bandwidth-efficiency")
-        if bandwidth_efficiency is not None else None,
+        if bandwidth_efficiency is not None
+        else None,
         flops_efficiency=parse_fraction(flops_efficiency, "--flops-efficiency")
-        if flops_efficiency is not None else None,
+        if flops_efficiency is not None
+        else None,
     )
     if tp > 1 and g.scale_up_bandwidth_bytes_per_s is None:
-        render.warn(f"{g.name} has no NVLink-class link in its profile: the --tp {tp} all-reduces go over PCIe "
-                    f"({assumptions.pcie_link_bytes_per_s / 1e9:.1f} GB/s per direction assumed)")
+        render.warn(
+            f"{g.name} has no NVLink-class link in its profile: the --tp {tp} all-reduces go over PCIe "
+            f"({assumptions.pcie_link_bytes_per_s / 1e9:.1f} GB/s per direction assumed)"
+        )
     target = parse_count(min_tokens_per_s, "--min-tokens-per-s") if min_tokens_per_s is not None else None
     if plot is not None and not plot.lower().endswith((".png", ".svg")):
         raise InputError(f"--plot {plot!r}: the file name must end in .png or .svg")
 
     bb, cc = np.meshgrid(np.asarray(batches, dtype=float), np.asarray(contexts, dtype=float), indexing="ij")
     bb, cc = bb.ravel(), cc.ravel()
-    r = rf.roofline(spec, g, batch=bb, prompt_tokens=p, context_tokens=cc, tp=tp, weights=weights,
-                    kv_dtype=kv_dtype, assumptions=assumptions, memory_context_tokens=np.maximum(cc, p + o))
+    r = rf.roofline(
+        spec,
+        g,
+        batch=bb,
+        prompt_tokens=p,
+        context_tokens=cc,
+        tp=tp,
+        weights=weights,
+        kv_dtype=kv_dtype,
+        assumptions=assumptions,
+        memory_context_tokens=np.maximum(cc, p + o),
+    )
 
     # Memory verdict: the memory engine's serving total (weights + KV + activations + reserve) against its
     # usable fraction of HBM when that engine is present; else weights + KV <= HBM.
@@ -107,19 +172,23 @@ def _run(*, model, gpu, tp, batch, prompt, context, output_tokens, weights, kv_d
     except ImportError:
         pass
     else:
-        mem = serving_memory_per_gpu(spec, batch=bb, context_tokens=np.maximum(cc, p + o), tp=tp,
-                                     weights=weights, kv_dtype=kv_dtype)
+        mem = serving_memory_per_gpu(
+            spec, batch=bb, context_tokens=np.maximum(cc, p + o), tp=tp, weights=weights, kv_dtype=kv_dtype
+        )
         needed = mem["total"]
         limit = g.hbm_bytes * _mem_a.usable_fraction
-        how = f"llmwalls memory: weights + KV + activations + reserve, {_mem_a.usable_fraction:.0%} of HBM usable"
+        how = (f"llmwalls memory: weights + KV + activations + reserve, {_mem_a.usable_fraction:.0%} "
+               "of HBM usable")
     fits = np.asarray(needed <= limit)
 
     crit = {}
     for c in contexts:
-        crit[c] = rf.critical_batch(spec, g, context_tokens=c, tp=tp, weights=weights, kv_dtype=kv_dtype,
-                                    assumptions=assumptions)
-    crit_weights_only = rf.critical_batch(spec, g, context_tokens=1, tp=tp, weights=weights, kv_dtype=kv_dtype,
-                                          assumptions=assumptions)
+        crit[c] = rf.critical_batch(
+            spec, g, context_tokens=c, tp=tp, weights=weights, kv_dtype=kv_dtype, assumptions=assumptions
+        )
+    crit_weights_only = rf.critical_batch(
+        spec, g, context_tokens=1, tp=tp, weights=weights, kv_dtype=kv_dtype, assumptions=assumptions
+    )
 
     n = bb.size
 
@@ -143,22 +212,51 @@ def _run(*, model, gpu, tp, batch, prompt, context, output_tokens, weights, kv_d
         rows.append(ri)
     for ri in rows:
         if not ri["fits"]:
-            render.warn(f"batch {int(ri['batch']):,} at {int(max(ri['context_tokens'], p + o)):,} tokens does not fit "
-                        f"{g.name}: needs {ri['memory_needed_bytes_per_gpu'] / 2**30:,.1f} GiB per GPU of "
-                        f"{limit / 2**30:,.1f} GiB ({how}); use more --tp, a smaller --batch or --kv-dtype fp8")
+            render.warn(
+                f"batch {int(ri['batch']):,} at {int(max(ri['context_tokens'], p + o)):,} tokens "
+                "does not fit "
+                f"{g.name}: needs {ri['memory_needed_bytes_per_gpu'] / 2**30:,.1f} GiB per GPU of "
+                f"{limit / 2**30:,.1f} GiB ({how}); use more --tp, a smaller --batch or --kv-dtype fp8"
+            )
 
     first = rows[0]
     walls = []
     for ri in rows:
         tag = {"batch": ri["batch"], "context_tokens": ri["context_tokens"]}
-        walls.append(render.wall("memory_bandwidth", ri["decode"]["achieved_bytes_per_s"], g.hbm_bandwidth_bytes_per_s,
-                                 "bytes/s", phase="decode", binding=not ri["decode"]["compute_bound"], **tag))
-        walls.append(render.wall("compute", ri["prefill"]["achieved_flops_per_s"], ri["peak_flops_per_s"], "FLOP/s",
-                                 phase="prefill", binding=bool(ri["prefill"]["compute_bound"]), **tag))
+        walls.append(
+            render.wall(
+                "memory_bandwidth",
+                ri["decode"]["achieved_bytes_per_s"],
+                g.hbm_bandwidth_bytes_per_s,
+                "bytes/s",
+                phase="decode",
+                binding=not ri["decode"]["compute_bound"],
+                **tag,
+            )
+        )
+        walls.append(
+            render.wall(
+                "compute",
+                ri["prefill"]["achieved_flops_per_s"],
+                ri["peak_flops_per_s"],
+                "FLOP/s",
+                phase="prefill",
+                binding=bool(ri["prefill"]["compute_bound"]),
+                **tag,
+            )
+        )
         walls.append(render.wall("memory_capacity", ri["memory_needed_bytes_per_gpu"], limit, "bytes", **tag))
         if target is not None:
-            walls.append(render.wall("decode_tokens_per_s", ri["decode_tokens_per_s_per_replica"], target,
-                                     "tokens/s", higher_is_worse=False, **tag))
+            walls.append(
+                render.wall(
+                    "decode_tokens_per_s",
+                    ri["decode_tokens_per_s_per_replica"],
+                    target,
+                    "tokens/s",
+                    higher_is_worse=False,
+                    **tag,
+                )
+            )
     hit = any(w["hit"] for w in walls)
 
     image_note = None
@@ -166,23 +264,40 @@ def _run(*, model, gpu, tp, batch, prompt, context, output_tokens, weights, kv_d
         from llmwalls import chart
 
         try:
-            chart.save_roofline_plot(plot, first["attainable_peak_flops_per_s"],
-                                     first["attainable_bandwidth_bytes_per_s"], _points(chart, rows),
-                                     datasheet_peak_flops_per_s=first["peak_flops_per_s"],
-                                     datasheet_bandwidth_bytes_per_s=g.hbm_bandwidth_bytes_per_s,
-                                     title=_title(spec, g, tp, weights))
+            chart.save_roofline_plot(
+                plot,
+                first["attainable_peak_flops_per_s"],
+                first["attainable_bandwidth_bytes_per_s"],
+                _points(chart, rows),
+                datasheet_peak_flops_per_s=first["peak_flops_per_s"],
+                datasheet_bandwidth_bytes_per_s=g.hbm_bandwidth_bytes_per_s,
+                title=_title(spec, g, tp, weights),
+            )
         except chart.PlotUnavailableError as exc:
             raise InputError(str(exc)) from None
         except OSError as exc:
             raise InputError(f"cannot write --plot {plot!r}: {exc.strerror or exc}") from None
         image_note = f"chart saved to {plot}"
 
-    inputs = {"model": spec.name, "gpu": g.name, "tp": tp, "batch": batches, "prompt_tokens": p,
-              "output_tokens": o, "context_tokens": contexts, "weights": weights, "kv_dtype": kv_dtype,
-              "compute_dtype": first["compute_dtype"], "bandwidth_efficiency": first["bandwidth_efficiency"],
-              "flops_efficiency": first["flops_efficiency"], "efficiency_source": first["efficiency_source"],
-              "min_tokens_per_s": target, "memory_check": how,
-              "assumptions": assumptions, "time_model": "sum over operators of max(compute, memory) + all-reduces"}
+    inputs = {
+        "model": spec.name,
+        "gpu": g.name,
+        "tp": tp,
+        "batch": batches,
+        "prompt_tokens": p,
+        "output_tokens": o,
+        "context_tokens": contexts,
+        "weights": weights,
+        "kv_dtype": kv_dtype,
+        "compute_dtype": first["compute_dtype"],
+        "bandwidth_efficiency": first["bandwidth_efficiency"],
+        "flops_efficiency": first["flops_efficiency"],
+        "efficiency_source": first["efficiency_source"],
+        "min_tokens_per_s": target,
+        "memory_check": how,
+        "assumptions": assumptions,
+        "time_model": "sum over operators of max(compute, memory) + all-reduces",
+    }
     if json_:
         results = {"rows": rows, "critical_batch_weights_only": crit_weights_only}
         render.emit_json("roofline", inputs, results, walls)
@@ -203,19 +318,49 @@ def _points(chart, rows) -> list:  # noqa: ANN001
             if op["flops"] <= 0:
                 continue
             marker = OP_MARKERS[name].upper() if upper else OP_MARKERS[name]
-            pts.append(chart.Point(marker, f"{phase} {OP_LABELS[name]}", op["intensity_flops_per_byte"],
-                                   op["flops"] / op["time_s"]))
+            pts.append(
+                chart.Point(
+                    marker,
+                    f"{phase} {OP_LABELS[name]}",
+                    op["intensity_flops_per_byte"],
+                    op["flops"] / op["time_s"],
+                )
+            )
     if len(rows) == 1:
-        pts.append(chart.Point("P", "PREFILL (whole phase)", first["prefill"]["intensity_flops_per_byte"],
-                               first["prefill"]["achieved_flops_per_s"]))
-        pts.append(chart.Point("D", "DECODE (whole phase)", first["decode"]["intensity_flops_per_byte"],
-                               first["decode"]["achieved_flops_per_s"]))
+        pts.append(
+            chart.Point(
+                "P",
+                "PREFILL (whole phase)",
+                first["prefill"]["intensity_flops_per_byte"],
+                first["prefill"]["achieved_flops_per_s"],
+            )
+        )
+        pts.append(
+            chart.Point(
+                "D",
+                "DECODE (whole phase)",
+                first["decode"]["intensity_flops_per_byte"],
+                first["decode"]["achieved_flops_per_s"],
+            )
+        )
     else:
-        pts.append(chart.Point("P", f"PREFILL batch {int(first['batch'])}",
-                               first["prefill"]["intensity_flops_per_byte"], first["prefill"]["achieved_flops_per_s"]))
+        pts.append(
+            chart.Point(
+                "P",
+                f"PREFILL batch {int(first['batch'])}",
+                first["prefill"]["intensity_flops_per_byte"],
+                first["prefill"]["achieved_flops_per_s"],
+            )
+        )
         for i, ri in enumerate(rows[:9]):
-            pts.append(chart.Point(str(i + 1), f"DECODE batch {int(ri['batch']):,}, context {int(ri['context_tokens']):,}",
-                                   ri["decode"]["intensity_flops_per_byte"], ri["decode"]["achieved_flops_per_s"]))
+            pts.append(
+                chart.Point(
+                    str(i + 1),
+                    f"DECODE batch {int(ri['batch']):,}, context {int(ri['context_tokens']):,}",
+                    ri["decode"]["intensity_flops_per_byte"],
+                    ri["decode"]["achieved_flops_per_s"],
+                )
+            )
     return pts
 
 
@@ -238,21 +383,51 @@ def _print_human(spec, g, tp, weights, first, rows, crit_weights_only, target, n
         render.Column("bound", bound, justify="left"),
     ]
     tables = []
-    for phase, what in (("prefill", f"prompt {int(first['prompt_tokens']):,} tokens x batch {int(first['batch']):,}"),
-                        ("decode", f"1 token x batch {int(first['batch']):,} at context {int(first['context_tokens']):,}")):
+    for phase, what in (
+        ("prefill", f"prompt {int(first['prompt_tokens']):,} tokens x batch {int(first['batch']):,}"),
+        ("decode", f"1 token x batch {int(first['batch']):,} at context {int(first['context_tokens']):,}"),
+    ):
         ph = first[phase]
-        op_rows = [{"label": OP_LABELS[k], **v} for k, v in ph["operators"].items() if v["flops"] > 0 or v["bytes"] > 0]
+        op_rows = [
+            {"label": OP_LABELS[k], **v}
+            for k, v in ph["operators"].items()
+            if v["flops"] > 0 or v["bytes"] > 0
+        ]
         if ph["comm_time_s"] > 0:
-            op_rows.append({"label": f"TP all-reduces (2/layer, tp={tp})", "time_s": ph["comm_time_s"],
-                            "compute_bound": False, "_comm": True})
-        op_rows.append({"label": "total", **{k: ph[k] for k in ("flops", "bytes", "intensity_flops_per_byte",
-                                                                  "attainable_flops_per_s", "time_s", "compute_bound")},
-                        "_style": "bold"})
+            op_rows.append(
+                {
+                    "label": f"TP all-reduces (2/layer, tp={tp})",
+                    "time_s": ph["comm_time_s"],
+                    "compute_bound": False,
+                    "_comm": True,
+                }
+            )
+        op_rows.append(
+            {
+                "label": "total",
+                **{
+                    k: ph[k]
+                    for k in (
+                        "flops",
+                        "bytes",
+                        "intensity_flops_per_byte",
+                        "attainable_flops_per_s",
+                        "time_s",
+                        "compute_bound",
+                    )
+                },
+                "_style": "bold",
+            }
+        )
         for row in op_rows:
             if row.get("_comm"):
                 row["bound"] = "interconnect"
-        cols = [c if c.header != "bound" else render.Column("bound", lambda r: r.get("bound") or bound(r), justify="left")
-                for c in op_cols]
+        cols = [
+            c
+            if c.header != "bound"
+            else render.Column("bound", lambda r: r.get("bound") or bound(r), justify="left")
+            for c in op_cols
+        ]
         tables.append(render.Table(f"{phase} per GPU: {what}", cols, op_rows))
 
     def crit_text(v: float) -> str:
@@ -260,14 +435,23 @@ def _print_human(spec, g, tp, weights, first, rows, crit_weights_only, target, n
 
     sum_rows = []
     for ri in rows:
-        sum_rows.append({
-            "batch": ri["batch"], "context": ri["context_tokens"], "ttft": ri["ttft_s"],
-            "tpot": ri["time_per_output_token_s"], "tps_rep": ri["decode_tokens_per_s_per_replica"],
-            "tps_gpu": ri["decode_tokens_per_s_per_gpu"], "mfu_p": ri["prefill"]["mfu"],
-            "mfu_d": ri["decode"]["mfu"], "bwu": ri["decode"]["bandwidth_utilization"],
-            "crit": ri["critical_batch"], "mem": ri["memory_needed_bytes_per_gpu"], "fits": ri["fits"],
-            "_style": None if ri["fits"] else "bold red",
-        })
+        sum_rows.append(
+            {
+                "batch": ri["batch"],
+                "context": ri["context_tokens"],
+                "ttft": ri["ttft_s"],
+                "tpot": ri["time_per_output_token_s"],
+                "tps_rep": ri["decode_tokens_per_s_per_replica"],
+                "tps_gpu": ri["decode_tokens_per_s_per_gpu"],
+                "mfu_p": ri["prefill"]["mfu"],
+                "mfu_d": ri["decode"]["mfu"],
+                "bwu": ri["decode"]["bandwidth_utilization"],
+                "crit": ri["critical_batch"],
+                "mem": ri["memory_needed_bytes_per_gpu"],
+                "fits": ri["fits"],
+                "_style": None if ri["fits"] else "bold red",
+            }
+        )
     pct = lambda v: f"{v:.0%}"  # noqa: E731
     summary = render.Table(
         "summary" + (f" (replica = {tp} GPUs)" if tp > 1 else ""),
@@ -288,33 +472,49 @@ def _print_human(spec, g, tp, weights, first, rows, crit_weights_only, target, n
         sum_rows,
     )
     tables.append(summary)
-    render.print_tables(tables, [
-        f"roofs: {first['compute_dtype']} peak {fmt_si(first['peak_flops_per_s'], 'FLOP/s')} x "
-        f"{first['flops_efficiency']:.2f}, HBM {fmt_si(first['hbm_bandwidth_bytes_per_s'], 'B/s')} x "
-        f"{first['bandwidth_efficiency']:.2f} ({first['efficiency_source']})",
-        f"machine balance {first['machine_balance_flops_per_byte']:,.0f} FLOP/byte (datasheet), "
-        f"{first['attainable_ridge_flops_per_byte']:,.0f} attainable; critical decode batch (compute-bound from): "
-        f"{crit_text(crit_weights_only)} with weights only, 'never' = KV-cache reads keep decode memory-bound",
-        "tok/s = decode tokens/s per replica (/GPU: per GPU); BW dec = decode bytes/s / datasheet HBM bandwidth; "
-        "MFU = FLOP/s / datasheet peak",
-    ])
+    render.print_tables(
+        tables,
+        [
+            f"roofs: {first['compute_dtype']} peak {fmt_si(first['peak_flops_per_s'], 'FLOP/s')} x "
+            f"{first['flops_efficiency']:.2f}, HBM {fmt_si(first['hbm_bandwidth_bytes_per_s'], 'B/s')} x "
+            f"{first['bandwidth_efficiency']:.2f} ({first['efficiency_source']})",
+            f"machine balance {first['machine_balance_flops_per_byte']:,.0f} FLOP/byte (datasheet), "
+            f"{first['attainable_ridge_flops_per_byte']:,.0f} attainable; critical decode batch "
+            f"(compute-bound from): {crit_text(crit_weights_only)} with weights only, "
+            "'never' = KV-cache reads keep decode memory-bound",
+            "tok/s = decode tokens/s per replica (/GPU: per GPU); "
+            "BW dec = decode bytes/s / datasheet HBM bandwidth; "
+            "MFU = FLOP/s / datasheet peak",
+        ],
+    )
 
     if not no_chart:
         from llmwalls import chart
 
-        render.print_text("\n" + chart.text_roofline(
-            first["attainable_peak_flops_per_s"], first["attainable_bandwidth_bytes_per_s"], _points(chart, rows),
-            title=f"roofline (attainable roofs): {_title(spec, g, tp, weights)}"))
+        render.print_text(
+            "\n"
+            + chart.text_roofline(
+                first["attainable_peak_flops_per_s"],
+                first["attainable_bandwidth_bytes_per_s"],
+                _points(chart, rows),
+                title=f"roofline (attainable roofs): {_title(spec, g, tp, weights)}",
+            )
+        )
         render.print_text("")
 
     d, pf = first["decode"], first["prefill"]
     bw = g.hbm_bandwidth_bytes_per_s
-    dec = (f"bandwidth: decode is {'compute' if d['compute_bound'] else 'memory'}-bound at "
-           f"{d['achieved_bytes_per_s'] / 1e9:,.0f} GB/s of {bw / 1e9:,.0f} GB/s "
-           f"({first['decode_tokens_per_s_per_replica']:,.0f} tokens/s per replica)")
-    pre = (f"compute: prefill is {'compute' if pf['compute_bound'] else 'memory'}-bound at "
-           f"{pf['achieved_flops_per_s'] / 1e12:,.0f} TFLOP/s of {first['peak_flops_per_s'] / 1e12:,.0f} TFLOP/s "
-           f"(TTFT {fmt_duration(first['ttft_s'])})")
+    dec = (
+        f"bandwidth: decode is {'compute' if d['compute_bound'] else 'memory'}-bound at "
+        f"{d['achieved_bytes_per_s'] / 1e9:,.0f} GB/s of {bw / 1e9:,.0f} GB/s "
+        f"({first['decode_tokens_per_s_per_replica']:,.0f} tokens/s per replica)"
+    )
+    pre = (
+        f"compute: prefill is {'compute' if pf['compute_bound'] else 'memory'}-bound at "
+        f"{pf['achieved_flops_per_s'] / 1e12:,.0f} TFLOP/s of "
+        f"{first['peak_flops_per_s'] / 1e12:,.0f} TFLOP/s "
+        f"(TTFT {fmt_duration(first['ttft_s'])})"
+    )
     lines, styles = [f"{dec}; {pre}"], ["bold"]
     if not all(ri["fits"] for ri in rows):
         lines.append("memory capacity: some rows do NOT fit (see warnings); their speeds are not reachable")
@@ -322,8 +522,10 @@ def _print_human(spec, g, tp, weights, first, rows, crit_weights_only, target, n
     if target is not None:
         worst = min(ri["decode_tokens_per_s_per_replica"] for ri in rows)
         ok = worst >= target
-        lines.append(f"target: {worst:,.0f} tokens/s per replica {'>=' if ok else '<'} {target:,.0f} wanted"
-                     + ("" if ok else " (wall hit)"))
+        lines.append(
+            f"target: {worst:,.0f} tokens/s per replica {'>=' if ok else '<'} {target:,.0f} wanted"
+            + ("" if ok else " (wall hit)")
+        )
         styles.append("bold" if ok else "bold red")
     if image_note:
         lines.append(image_note)

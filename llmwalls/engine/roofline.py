@@ -3,14 +3,14 @@ visual performance model", CACM 52(4)): FLOPs and HBM bytes per operator class, 
 attainable FLOP/s under the two roofs, time per phase, tokens/s, MFU, bandwidth utilisation and the batch at
 which decode turns compute-bound.
 
-Pure and vectorised: ``batch``, ``prompt_tokens``, ``context_tokens`` and ``tp`` are numpy-broadcastable; every
-result is an array of their broadcast shape. Nothing here prints, parses or reads files.
+Pure and vectorised: ``batch``, ``prompt_tokens``, ``context_tokens`` and ``tp`` are numpy-broadcastable;
+every result is an array of their broadcast shape. Nothing here prints, parses or reads files.
 
 Model of one forward step (per GPU of a tensor-parallel group, SI units):
 - Operator classes: ``qkv`` (Q/K/V projections, MLA down/up projections, pre-attention norm), ``attention``
-  (scores QK^T and context AV, KV-cache read and write), ``attn_out`` (output projection), ``mlp`` (dense MLPs,
-  MoE shared experts and routers, pre-MLP norm), ``experts`` (routed MoE experts), ``lm_head`` (final norm and
-  vocabulary projection).
+  (scores QK^T and context AV, KV-cache read and write), ``attn_out`` (output projection), ``mlp`` (dense
+  MLPs, MoE shared experts and routers, pre-MLP norm), ``experts`` (routed MoE experts), ``lm_head`` (final
+  norm and vocabulary projection).
 - FLOPs: 2 per multiply-accumulate of every weight per token (Kaplan et al. 2020, sec 2.1); attention as in
   ``engine.model.attention_flops_per_token``.
 - Bytes: every weight an operator uses is read once per step (weights stay in HBM; at batch > 1 all sequences
@@ -52,9 +52,9 @@ class RooflineAssumptions:
         gpt-fast Llama-2-7B bf16, Llama-2-70B int8 and Llama-2-70B TP8 on A100-80GB, TensorRT-LLM
         Llama-3.1-8B FP8 offline throughput on H100): predicted/published 0.95-1.10 with it. For scale,
         gpt-fast itself reports 1,397 and 1,323 GB/s achieved (0.685 and 0.649 of the 2,039 GB/s datasheet)
-        and an empirical copy peak of ~1,700 GB/s (0.83; the GPUs were power-limited to 330 W). Where the GPU profile gives a measured
-        copy bandwidth (``measured_hbm_bandwidth_bytes_per_s``) the fraction is capped at measured/peak:
-        no kernel streams faster than a device-to-device copy.
+        and an empirical copy peak of ~1,700 GB/s (0.83; the GPUs were power-limited to 330 W). Where the GPU
+        profile gives a measured copy bandwidth (``measured_hbm_bandwidth_bytes_per_s``) the fraction is
+        capped at measured/peak: no kernel streams faster than a device-to-device copy.
         None = that default; a number overrides it for every GPU.
     flops_efficiency (--flops-efficiency): fraction of the dense datasheet peak a large GEMM reaches.
         Default: the GPU profile's measured maximum achievable matmul FLOP/s (MAMF, Stas Bekman's
@@ -102,7 +102,10 @@ def efficiencies(gpu: GpuSpec, weights: str, assumptions: RooflineAssumptions) -
     if assumptions.bandwidth_efficiency is not None:
         bw_eff, bw_src = assumptions.bandwidth_efficiency, "--bandwidth-efficiency"
     else:
-        bw_eff, bw_src = assumptions.default_bandwidth_efficiency, "calibrated default (docs/calibration-roofline.md)"
+        bw_eff, bw_src = (
+            assumptions.default_bandwidth_efficiency,
+            "calibrated default (docs/calibration-roofline.md)",
+        )
         if gpu.measured_hbm_bandwidth_bytes_per_s:
             cap = gpu.measured_hbm_bandwidth_bytes_per_s / gpu.hbm_bandwidth_bytes_per_s
             if cap < bw_eff:
@@ -110,7 +113,10 @@ def efficiencies(gpu: GpuSpec, weights: str, assumptions: RooflineAssumptions) -
     if assumptions.flops_efficiency is not None:
         fl_eff, fl_src = assumptions.flops_efficiency, "--flops-efficiency"
     elif dtype in gpu.measured_matmul_flops_per_s:
-        fl_eff, fl_src = min(1.0, gpu.measured_matmul_flops_per_s[dtype] / peak), "measured matmul (MAMF) / peak"
+        fl_eff, fl_src = (
+            min(1.0, gpu.measured_matmul_flops_per_s[dtype] / peak),
+            "measured matmul (MAMF) / peak",
+        )
     else:
         fl_eff, fl_src = assumptions.default_flops_efficiency, "default (no measurement in the GPU profile)"
     return bw_eff, fl_eff, f"bandwidth: {bw_src}; FLOP/s: {fl_src}"
@@ -120,7 +126,8 @@ def expected_experts_touched(experts: int, experts_per_token: int, tokens):  # n
     """Expected number of distinct experts hit when ``tokens`` tokens each pick ``experts_per_token`` of
     ``experts`` experts, ASSUMING UNIFORM, INDEPENDENT ROUTING: each expert is missed by one token with
     probability (1 - k/E), so the standard occupancy expectation is E (1 - (1 - k/E)^T). Real routers are
-    skewed, which touches fewer experts (optimistic for bandwidth at small batch is then pessimistic)."""
+    skewed and touch fewer distinct experts, so at mid-size batches this over-counts the expert bytes read
+    (decode estimated somewhat slow)."""
     tokens = np.asarray(tokens, dtype=float)
     return experts * (1.0 - (1.0 - experts_per_token / experts) ** tokens)
 
@@ -176,7 +183,7 @@ def _layout(spec: ModelSpec, kv_dtype: str) -> _Layout:
         d = spec.head_dim_resolved
         ctx_dim = heads * d
         qkv_out = (heads + 2 * spec.kv_heads) * d
-        decode_coeff = 2.0 * L * heads * 2 * d  # = attention_flops_per_token(spec, 1): Kaplan et al. Table 1
+        decode_coeff = float(mdl.attention_flops_per_token(spec, 1))  # Kaplan et al. 2020 Table 1
         kv_shard_max = spec.kv_heads
     out_params = ctx_dim * h + (h if spec.linear_bias else 0)
     qkv_params = mdl.attention_params_per_layer(spec) - out_params
@@ -186,23 +193,41 @@ def _layout(spec: ModelSpec, kv_dtype: str) -> _Layout:
     else:
         one_expert = counts.expert / ((L - moe.dense_layers) * moe.experts) if counts.expert else 0.0
         moe_layers = L - moe.dense_layers
-    # attention_flops_per_token(spec, 1) = FLOPs per token per attended token (linear in the attended length)
-    coeff = 2.0 * L * heads * (
-        (spec.mla.qk_nope_head_dim + spec.mla.qk_rope_head_dim + spec.mla.v_head_dim)
-        if spec.mla is not None else 2 * spec.head_dim_resolved
-    )
+    # FLOPs per token per attended token: attention FLOPs are linear in the attended length (Kaplan et al.
+    # 2020 Table 1), so the value at one attended token is the coefficient (prefill, and decode without MLA).
+    coeff = float(mdl.attention_flops_per_token(spec, 1))
     return _Layout(
-        qkv_params=float(qkv_params), qkv_out_dim=float(qkv_out), attn_ctx_dim=float(ctx_dim),
-        out_params=float(out_params), mlp_params=float(counts.dense_mlp), mlp_layers=L,
-        one_expert_params=float(one_expert), moe_layers=moe_layers, norm_params_per_layer=float(norm),
-        final_norm_params=float(norm), lm_head_params=float(spec.vocab_size * h),
-        attn_flops_coeff=coeff, decode_attn_flops_coeff=decode_coeff,
-        kv_bytes_per_token=float(mdl.kv_bytes_per_token(spec, kv_dtype)), kv_shard_max=kv_shard_max,
+        qkv_params=float(qkv_params),
+        qkv_out_dim=float(qkv_out),
+        attn_ctx_dim=float(ctx_dim),
+        out_params=float(out_params),
+        mlp_params=float(counts.dense_mlp),
+        mlp_layers=L,
+        one_expert_params=float(one_expert),
+        moe_layers=moe_layers,
+        norm_params_per_layer=float(norm),
+        final_norm_params=float(norm),
+        lm_head_params=float(spec.vocab_size * h),
+        attn_flops_coeff=coeff,
+        decode_attn_flops_coeff=decode_coeff,
+        kv_bytes_per_token=float(mdl.kv_bytes_per_token(spec, kv_dtype)),
+        kv_shard_max=kv_shard_max,
     )
 
 
-def _operators(spec: ModelSpec, lay: _Layout, *, tokens, seqs, attn_flops, kv_read_tokens, tp, wb: float,
-               ab: float, experts_touched) -> dict[str, dict[str, np.ndarray]]:  # noqa: ANN001
+def _operators(
+    spec: ModelSpec,
+    lay: _Layout,
+    *,
+    tokens,
+    seqs,
+    attn_flops,
+    kv_read_tokens,
+    tp,
+    wb: float,
+    ab: float,
+    experts_touched,
+) -> dict[str, dict[str, np.ndarray]]:  # noqa: ANN001
     """FLOPs and bytes per operator for one forward step over ``tokens`` new tokens (``seqs`` sequences),
     per GPU of a TP group of ``tp``. Column/row-parallel weights split over tp (Megatron-LM sec 3); the
     full-width hidden activation enters every rank; norms are replicated."""
@@ -217,7 +242,8 @@ def _operators(spec: ModelSpec, lay: _Layout, *, tokens, seqs, attn_flops, kv_re
     }
     ops["attention"] = {
         "flops": attn_flops / tp,
-        "bytes": kv_read_tokens * lay.kv_bytes_per_token / kv_shard + kv_write
+        "bytes": kv_read_tokens * lay.kv_bytes_per_token / kv_shard
+        + kv_write
         + L * tokens * ab * (lay.qkv_out_dim + lay.attn_ctx_dim) / tp,
     }
     ops["attn_out"] = {
@@ -232,7 +258,8 @@ def _operators(spec: ModelSpec, lay: _Layout, *, tokens, seqs, attn_flops, kv_re
         k = spec.moe.experts_per_token
         ops["experts"] = {
             "flops": 2.0 * tokens * k * lay.one_expert_params * lay.moe_layers / tp,
-            "bytes": lay.moe_layers * (experts_touched * lay.one_expert_params * wb / tp + tokens * k * ab * 2 * h),
+            "bytes": lay.moe_layers
+            * (experts_touched * lay.one_expert_params * wb / tp + tokens * k * ab * 2 * h),
         }
     else:
         zero = np.zeros_like(np.asarray(tokens, dtype=float))
@@ -284,8 +311,11 @@ def _phase(ops: dict, *, peak: float, bw: float, fl_eff: float, bw_eff: float, c
             intensity = np.where(b > 0, f / np.where(b > 0, b, 1.0), 0.0)
         attainable = np.minimum(comp, intensity * mem)
         out_ops[name] = {
-            "flops": f, "bytes": b, "intensity_flops_per_byte": intensity,
-            "attainable_flops_per_s": attainable, "time_s": t,
+            "flops": f,
+            "bytes": b,
+            "intensity_flops_per_byte": intensity,
+            "attainable_flops_per_s": attainable,
+            "time_s": t,
             "compute_bound": t_c > t_m,
         }
         total_f, total_b, total_t = total_f + f, total_b + b, total_t + t
@@ -293,7 +323,9 @@ def _phase(ops: dict, *, peak: float, bw: float, fl_eff: float, bw_eff: float, c
     intensity = total_f / total_b
     return {
         "operators": out_ops,
-        "flops": total_f, "bytes": total_b, "intensity_flops_per_byte": intensity,
+        "flops": total_f,
+        "bytes": total_b,
+        "intensity_flops_per_byte": intensity,
         "attainable_flops_per_s": np.minimum(comp, intensity * mem),
         # Time spent in compute-bound and in memory-bound operators, and in all-reduces.
         "compute_bound_time_s": sum(np.where(o["compute_bound"], o["time_s"], 0.0) for o in out_ops.values()),
@@ -308,8 +340,15 @@ def _phase(ops: dict, *, peak: float, bw: float, fl_eff: float, bw_eff: float, c
     }
 
 
-def critical_batch_dense(spec: ModelSpec, gpu: GpuSpec, *, weights: str = "bf16", kv_dtype: str = "bf16",
-                         context_tokens=0, ridge_flops_per_byte: float | None = None):  # noqa: ANN001
+def critical_batch_dense(
+    spec: ModelSpec,
+    gpu: GpuSpec,
+    *,
+    weights: str = "bf16",
+    kv_dtype: str = "bf16",
+    context_tokens=0,
+    ridge_flops_per_byte: float | None = None,
+):  # noqa: ANN001
     """Analytic critical decode batch, ignoring activation traffic: with N weight parameters of ``wb`` bytes
     (W = N wb bytes streamed per step), A(C) attention FLOPs and K(C) KV bytes per sequence at context C,
     a step of B sequences does B (2N + A) FLOPs over W + B K bytes. It is compute-bound when that ratio
@@ -318,7 +357,9 @@ def critical_batch_dense(spec: ModelSpec, gpu: GpuSpec, *, weights: str = "bf16"
     lay = _layout(spec, kv_dtype)
     counts = mdl.param_counts(spec)
     if ridge_flops_per_byte is None:
-        ridge_flops_per_byte = gpu.peak_flops_per_s.for_dtype(compute_dtype(gpu, weights)) / gpu.hbm_bandwidth_bytes_per_s
+        ridge_flops_per_byte = (
+            gpu.peak_flops_per_s.for_dtype(compute_dtype(gpu, weights)) / gpu.hbm_bandwidth_bytes_per_s
+        )
     n = counts.active - counts.embedding  # the embedding is a gather, not a streamed matmul
     wb = mdl.weight_bytes_per_param(weights)
     c = np.asarray(mdl.cached_tokens(spec, np.asarray(context_tokens, dtype=float)), dtype=float)
@@ -370,13 +411,33 @@ def roofline(
     # Prefill: B prompts of P tokens in one step (the KV cache of the prompt is written, not re-read).
     pre_tokens = b * p
     pre_attn_flops = b * lay.attn_flops_coeff * _causal_attended(spec, p)
-    pre = _operators(spec, lay, tokens=pre_tokens, seqs=b, attn_flops=pre_attn_flops,
-                     kv_read_tokens=np.zeros_like(b), tp=tp_arr, wb=wb, ab=ab, experts_touched=touched(pre_tokens))
+    pre = _operators(
+        spec,
+        lay,
+        tokens=pre_tokens,
+        seqs=b,
+        attn_flops=pre_attn_flops,
+        kv_read_tokens=np.zeros_like(b),
+        tp=tp_arr,
+        wb=wb,
+        ab=ab,
+        experts_touched=touched(pre_tokens),
+    )
     # Decode: one new token for each of B sequences at context C, reading C cached tokens (window-capped).
     cached = np.asarray(mdl.cached_tokens(spec, c), dtype=float)
     dec_attn_flops = b * lay.decode_attn_flops_coeff * cached
-    dec = _operators(spec, lay, tokens=b, seqs=b, attn_flops=dec_attn_flops, kv_read_tokens=b * cached,
-                     tp=tp_arr, wb=wb, ab=ab, experts_touched=touched(b))
+    dec = _operators(
+        spec,
+        lay,
+        tokens=b,
+        seqs=b,
+        attn_flops=dec_attn_flops,
+        kv_read_tokens=b * cached,
+        tp=tp_arr,
+        wb=wb,
+        ab=ab,
+        experts_touched=touched(b),
+    )
     kw = {"peak": peak, "bw": bw, "fl_eff": fl_eff, "bw_eff": bw_eff}
     prefill = _phase(pre, comm_s=_tp_comm_s(spec, gpu, pre_tokens, tp_arr, ab, assumptions), **kw)
     decode = _phase(dec, comm_s=_tp_comm_s(spec, gpu, b, tp_arr, ab, assumptions), **kw)
@@ -390,7 +451,9 @@ def roofline(
     counts = mdl.param_counts(spec)
     weights_per_gpu = counts.total * wb / tp_arr
     kv_shard = np.minimum(tp_arr, lay.kv_shard_max)
-    kv_per_gpu = b * np.asarray(mdl.cached_tokens(spec, mem_c), dtype=float) * lay.kv_bytes_per_token / kv_shard
+    kv_per_gpu = (
+        b * np.asarray(mdl.cached_tokens(spec, mem_c), dtype=float) * lay.kv_bytes_per_token / kv_shard
+    )
     needed = weights_per_gpu + kv_per_gpu
 
     return {
@@ -404,7 +467,10 @@ def roofline(
         "attainable_bandwidth_bytes_per_s": bw * bw_eff,
         "machine_balance_flops_per_byte": ridge,
         "attainable_ridge_flops_per_byte": attainable_ridge,
-        "batch": b, "prompt_tokens": p, "context_tokens": c, "tp": tp_arr,
+        "batch": b,
+        "prompt_tokens": p,
+        "context_tokens": c,
+        "tp": tp_arr,
         "prefill": prefill,
         "decode": decode,
         "ttft_s": prefill["time_s"],
@@ -421,17 +487,35 @@ def roofline(
     }
 
 
-def critical_batch(spec: ModelSpec, gpu: GpuSpec, *, context_tokens: float, tp: int = 1, weights: str = "bf16",
-                   kv_dtype: str = "bf16", assumptions: RooflineAssumptions = RooflineAssumptions()) -> float:
+def critical_batch(
+    spec: ModelSpec,
+    gpu: GpuSpec,
+    *,
+    context_tokens: float,
+    tp: int = 1,
+    weights: str = "bf16",
+    kv_dtype: str = "bf16",
+    assumptions: RooflineAssumptions = RooflineAssumptions(),
+) -> float:
     """Smallest decode batch whose step is compute-bound (phase FLOPs / attainable compute >= bytes /
     attainable bandwidth), on the full model (activations, MoE expert occupancy, KV reads included).
     Decode intensity grows with the batch (the weights are shared), so a geometric scan of 1..2^20 finds the
     bracket and an exact scan of the integers inside it the answer. inf when no batch is compute-bound: at
-    long context the KV reads can keep decode memory-bound at any batch (closed form: critical_batch_dense)."""
+    long context the KV reads can keep decode memory-bound at any batch (closed form:
+    critical_batch_dense)."""
 
     def bound(batches: np.ndarray) -> np.ndarray:
-        r = roofline(spec, gpu, batch=batches, prompt_tokens=1, context_tokens=context_tokens, tp=tp,
-                     weights=weights, kv_dtype=kv_dtype, assumptions=assumptions)
+        r = roofline(
+            spec,
+            gpu,
+            batch=batches,
+            prompt_tokens=1,
+            context_tokens=context_tokens,
+            tp=tp,
+            weights=weights,
+            kv_dtype=kv_dtype,
+            assumptions=assumptions,
+        )
         return np.asarray(r["decode"]["compute_bound"])
 
     coarse = np.unique(np.round(np.geomspace(1, CRITICAL_BATCH_SEARCH_MAX, 400)))
