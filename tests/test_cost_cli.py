@@ -196,3 +196,20 @@ def test_every_rental_profile_gets_its_break_even(cli):
     # the chosen price is the cheapest on-demand one
     on_demand = [o["usd_per_gpu_hour"] for o in opts if o["commitment"] == "on-demand"]
     assert res["fleet"]["rent_usd_per_month"] == pytest.approx(min(on_demand) * 8 * 730.5)
+
+
+def test_serving_explains_which_wall_limits_users(cli):
+    # H100, Llama-3.1-70B bf16, 4k context: the KV cache runs out first (memory wall).
+    r = cli("cost", "--model", "70b", "--gpu", "h100", "--users", "1M")
+    assert "(memory wall)" in r.stdout
+    # L40S (864 GB/s, no NVLink): the KV caches would fit, but per-user speed falls below 20 tokens/s first.
+    l40s = ("cost", "--model", "70b", "--gpu", "l40s", "--users", "1000", "--gpu-price", "9000")
+    s = cli(*l40s, "--json").json()["results"]["serving"]
+    assert s["batch_per_replica"] < s["max_batch_that_fits_per_replica"]
+    assert s["tokens_per_s_per_user_at_batch"] >= 20.0
+    assert "(bandwidth wall)" in cli(*l40s).stdout
+
+
+def test_cost_of_capital_accepts_percent(cli):
+    d = cli("cost", "--gpu", "h100", "--gpus", "8", "--cost-of-capital", "8%", "--json").json()
+    assert d["results"]["fleet"]["capital_recovery_factor"] == pytest.approx(0.250456455, rel=1e-8)

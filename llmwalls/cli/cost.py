@@ -14,7 +14,6 @@ OptModel = Annotated[
     str | None,
     typer.Option("--model", "-m", help="Model profile, for serving capacity (users per GPU, $/token)."),
 ]
-Money = Annotated[str | None, typer.Option(metavar="USD")]
 
 
 def _money(text: str | None, what: str, *, allow_zero: bool = False) -> float | None:
@@ -200,7 +199,7 @@ def cost(
     a = eng.CostAssumptions().replace(
         years=_num(years, "--years"),
         cost_of_capital=(
-            _money(cost_of_capital, "--cost-of-capital", allow_zero=True)
+            parse_fraction(cost_of_capital, "--cost-of-capital (yearly: 0.08 or 8%)", allow_zero=True)
             if cost_of_capital is not None
             else None
         ),
@@ -211,8 +210,6 @@ def cost(
         staff_usd_per_year=_money(staff_usd_per_year, "--staff-usd-per-year", allow_zero=True),
         pue=pue_value,
     )
-    if a.cost_of_capital > 1:
-        raise InputError(f"--cost-of-capital is a yearly fraction (0.08 = 8%), got {cost_of_capital!r}")
 
     if n_users is not None and tps_given is None and model is None:
         raise InputError("--users needs --tokens-per-s (tokens/s per GPU) or --model (to estimate it)")
@@ -293,7 +290,9 @@ def cost(
         from llmwalls.engine import model as mdl
         from llmwalls.engine import roofline as rl
 
-        domain = cl.scale_up_domain_gpus if cl is not None else (8 if g.scale_up_bandwidth_bytes_per_s else 1)
+        # TP inside the scale-up domain (cluster profile), else inside an 8-GPU node (over PCIe for GPUs
+        # without a scale-up link; the roofline engine charges the slower all-reduces)
+        domain = cl.scale_up_domain_gpus if cl is not None else 8
         tps = np.array([t for t in (1, 2, 4, 8, 16, 32, 64, 72) if t <= max(domain, 1)], dtype=float)
         batch = np.arange(1, 4097, dtype=float)[:, None]
         r = rl.roofline(
@@ -655,12 +654,19 @@ def cost(
             )
         )
         if serving.get("tp"):
+            fit, b_star = serving["max_batch_that_fits_per_replica"], serving["batch_per_replica"]
+            limit = (
+                f"{fit:,.0f} users' KV caches fit beside the {weights} weights of a "
+                f"TP={serving['tp']} replica (memory wall)"
+                if b_star >= fit
+                else f"{fit:,.0f} users' KV caches would fit in a TP={serving['tp']} replica, but beyond "
+                f"{b_star:,} each gets under {per_user:g} tokens/s (bandwidth wall)"
+            )
             why = (
                 f"Why: each user holds a {context_tokens:,}-token {kv_dtype} KV cache "
                 f"({serving['kv_bytes_per_user'] / 2**30:.2f} GiB) and must get {per_user:g} tokens/s; "
-                f"{serving['max_batch_that_fits_per_replica']:,.0f} users fit beside {weights} weights in a "
-                f"TP={serving['tp']} replica. Shorter contexts, fp8 weights and KV, or slower streams raise "
-                "users per GPU."
+                f"{limit}. "
+                "Shorter contexts, fp8 weights and KV, or slower streams raise users per GPU."
             )
         else:
             why = "users per GPU = --tokens-per-s / --tokens-per-s-per-user (memory unchecked: give --model)."
