@@ -41,6 +41,7 @@ def cluster(  # noqa: PLR0913
     sequence_parallel: Annotated[bool | None, typer.Option("--sequence-parallel/--no-sequence-parallel", help="Megatron sequence parallelism with TP (default: on).")] = None,
     zero: Annotated[_OptInt, typer.Option("--zero", min=0, max=3, help="ZeRO stage 0-3 (3 = FSDP) (default: searched).")] = None,
     tokens: Annotated[_OptStr, typer.Option("--tokens", help="Training tokens, e.g. 15e12 or 15T (default: 20 per parameter, Chinchilla).")] = None,
+    uneven_pp: Annotated[bool, typer.Option("--uneven-pp", help="Accept a --pp that does not divide the layers (the slowest stage sets the pace).")] = False,
     search: Annotated[bool, typer.Option("--search", help="Rank every valid layout and show the best ones.")] = False,
     top: Annotated[int, typer.Option("--top", min=1, max=1000, help="Layouts shown by --search.")] = 5,
     scaling: Annotated[str, typer.Option("--scaling", help="Scaling table: fixed-global (batch), fixed-per-gpu, or off.")] = "fixed-global",
@@ -100,7 +101,8 @@ def _tiers(spec_cluster, link, o: dict):  # noqa: ANN001, ANN202
     return tiers
 
 
-def _validate_explicit(spec, gpus: int, fixed: dict, global_batch: int, seq: int, tiers) -> list[str]:  # noqa: ANN001
+def _validate_explicit(spec, gpus: int, fixed: dict, global_batch: int, seq: int, tiers,  # noqa: ANN001
+                       allow_uneven: bool = False) -> list[str]:
     """One-line errors for impossible user-given degrees; returns warnings for allowed-but-flagged ones."""
     from llmwalls.errors import InputError
 
@@ -110,8 +112,10 @@ def _validate_explicit(spec, gpus: int, fixed: dict, global_batch: int, seq: int
     prod = 1
     for v in given:
         prod *= v
-    if len(given) == 4 and prod != gpus:
-        raise InputError(f"--tp x --pp x --dp x --cp = {tp}x{pp}x{dp}x{cp} = {prod:,}, not the {gpus:,} GPUs of --gpus")
+    if tp is not None and pp is not None and dp is not None and prod != gpus:
+        c = cp or 1
+        raise InputError(f"--tp x --pp x --dp x --cp = {tp} x {pp} x {dp} x {c} = {prod:,}, not the {gpus:,} GPUs "
+                         "of --gpus")
     if gpus % prod:
         raise InputError(f"the given degrees multiply to {prod:,}, which does not divide the {gpus:,} GPUs")
     if tp is not None:
@@ -125,8 +129,9 @@ def _validate_explicit(spec, gpus: int, fixed: dict, global_batch: int, seq: int
     if pp is not None:
         if pp > spec.layers:
             raise InputError(f"--pp {pp} is more than {spec.name}'s {spec.layers} layers")
-        if spec.layers % pp:
-            raise InputError(f"--pp {pp} does not divide {spec.name}'s {spec.layers} layers")
+        if spec.layers % pp and not allow_uneven:
+            raise InputError(f"--pp {pp} does not divide {spec.name}'s {spec.layers} layers; add --uneven-pp to "
+                             "put ceil(layers/pp) on the slowest stage (Llama 3 runs 126 layers on 16 stages)")
     if cp is not None and cp > 1 and seq % (2 * cp):
         raise InputError(f"--context {seq} is not divisible into 2 x --cp = {2 * cp} load-balanced chunks")
     if ep is not None and ep > 1:
@@ -226,7 +231,7 @@ def _run(**o) -> int:  # noqa: ANN003, C901, PLR0912, PLR0915
              "sequence_parallel": None if o["sequence_parallel"] is None else int(o["sequence_parallel"])}
     if spec.moe is None and fixed["ep"] is None:
         fixed["ep"] = 1
-    for w in _validate_explicit(spec, gpus, fixed, gb, seq, tiers):
+    for w in _validate_explicit(spec, gpus, fixed, gb, seq, tiers, o["uneven_pp"]):
         render.warn(w)
     explicit = all(fixed[k] is not None for k in ("tp", "pp", "dp"))
     if explicit:
@@ -267,7 +272,7 @@ def _run(**o) -> int:  # noqa: ANN003, C901, PLR0912, PLR0915
     exposed = r["exposed_comm_time_s"]
     compute = r["compute_time_s"]
     fits = bool(r["fits"])
-    if r["tp_beyond_scale_up"]:
+    if r["tp_beyond_scale_up"] and not explicit:  # (explicit: already warned)
         notes.append(f"TP {lay['tp']} spans more than the {tiers.domain_gpus}-GPU scale-up domain: charged at the "
                      "scale-out rate")
     if r["uneven_pipeline"]:
