@@ -213,3 +213,28 @@ def test_serving_explains_which_wall_limits_users(cli):
 def test_cost_of_capital_accepts_percent(cli):
     d = cli("cost", "--gpu", "h100", "--gpus", "8", "--cost-of-capital", "8%", "--json").json()
     assert d["results"]["fleet"]["capital_recovery_factor"] == pytest.approx(0.250456455, rel=1e-8)
+
+
+@pytest.mark.parametrize("share, total_usd", [("0.30", 40_960_000 / 0.7), ("40%", 40_960_000 / 0.6)])
+def test_seed_000_gpus_plus_infrastructure_only(cli, share, total_usd):
+    # Seed 000 alone: 1,024 H100 x $40,000 = $40.96M, nothing else in "compute"; infrastructure 30% or 40% of
+    # the total -> $58,514,285.71 or $68,266,666.67 (infrastructure $17.55M or $27.31M).
+    r = cli(
+        "cost",
+        "--gpu",
+        "h100",
+        "--gpus",
+        "1024",
+        "--server-usd-per-gpu",
+        "0",
+        "--network-usd-per-gpu",
+        "0",
+        "--storage-usd-per-gpu",
+        "0",
+        "--infra-share",
+        share,
+        "--json",
+    )
+    assert r.exit_code == 0, r.stderr
+    fleet = r.json()["results"]["fleet"]
+    assert fleet["capex_usd"] == pytest.approx(total_usd, rel=1e-12)

@@ -147,6 +147,19 @@ def cost(
     pue: Annotated[
         str | None, typer.Option("--pue", help="Power usage effectiveness (default: cluster profile).")
     ] = None,
+    server_usd_per_gpu: Annotated[
+        str | None, typer.Option("--server-usd-per-gpu", help="Rest of the server per GPU, $ (6,250).")
+    ] = None,
+    network_usd_per_gpu: Annotated[
+        str | None, typer.Option("--network-usd-per-gpu", help="Scale-out network per GPU, $ (5,000).")
+    ] = None,
+    storage_usd_per_gpu: Annotated[
+        str | None, typer.Option("--storage-usd-per-gpu", help="Storage per GPU, $ (1,000).")
+    ] = None,
+    cooling_usd_per_cabinet: Annotated[
+        str | None,
+        typer.Option("--cooling-usd-per-cabinet", help="Liquid cooling per cabinet, $ (50,000; seed 000)."),
+    ] = None,
     liquid_cooling: Annotated[
         bool,
         typer.Option(
@@ -208,6 +221,12 @@ def cost(
         infra_share=share,
         maintenance_fraction_per_year=maint,
         staff_usd_per_year=_money(staff_usd_per_year, "--staff-usd-per-year", allow_zero=True),
+        server_usd_per_gpu=_money(server_usd_per_gpu, "--server-usd-per-gpu", allow_zero=True),
+        network_usd_per_gpu=_money(network_usd_per_gpu, "--network-usd-per-gpu", allow_zero=True),
+        storage_usd_per_gpu=_money(storage_usd_per_gpu, "--storage-usd-per-gpu", allow_zero=True),
+        liquid_cooling_usd_per_cabinet=_money(
+            cooling_usd_per_cabinet, "--cooling-usd-per-cabinet", allow_zero=True
+        ),
         pue=pue_value,
     )
 
@@ -489,13 +508,15 @@ def cost(
     rows = []
     for key, label, note in (
         ("gpu_usd", "GPU", gpu_price_source),
-        ("server_usd", "server share (CPUs, DRAM, chassis)", "≈$50k per 8-GPU server"),
+        ("server_usd", "server share (CPUs, DRAM, chassis)", "rest of an 8-GPU server"),
         ("network_usd", "scale-out network", "NIC + fat-tree switches and optics"),
-        ("storage_usd", "storage", "≈1 PB per 1,000 GPUs"),
+        ("storage_usd", "storage", "parallel file system"),
         (
             "liquid_cooling_usd",
             "liquid cooling",
-            f"$50k per cabinet of {a.gpus_per_cabinet:g} GPUs" if a.liquid_cooled else "air-cooled: none",
+            f"{_usd(a.liquid_cooling_usd_per_cabinet)} per cabinet of {a.gpus_per_cabinet:g} GPUs"
+            if a.liquid_cooled
+            else "air-cooled: none",
         ),
         (
             "facility_usd",
