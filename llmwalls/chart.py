@@ -188,3 +188,139 @@ def save_roofline_plot(
         fig.savefig(path)
     finally:
         plt.close(fig)
+
+
+# ------------------------------------------------------------------------------ walls against a swept axis
+# (added for `llmwalls walls --sweep`: utilisation of each wall against the swept value, log-log, with the
+# line utilisation = 1 where a wall is hit.)
+
+
+@dataclass(frozen=True)
+class Series:
+    marker: str  # one character on the text chart
+    label: str
+    values: Sequence[float]  # one per x; NaN/None = not drawn
+
+
+def _fmt_axis(value: float) -> str:
+    return _si(value)
+
+
+def text_lines(
+    xs: Sequence[float],
+    series: Sequence[Series],
+    *,
+    width: int = 70,
+    height: int = 16,
+    title: str = "",
+    x_label: str = "",
+    y_label: str = "utilisation",
+    y_floor: float = 0.01,
+    threshold: float = 1.0,
+    x_fmt=None,  # noqa: ANN001 - callable float -> str for the x labels (default SI prefixes)
+) -> str:
+    """Each series against xs on log-log axes in plain characters; a '=' line at ``threshold`` (the wall), and
+    a legend. Values below ``y_floor`` sit on the bottom row; later series overwrite earlier ones where they
+    share a cell ('*' marks a shared cell)."""
+    pts = [(x, y) for s in series for x, y in zip(xs, s.values) if y is not None and y == y and y > 0]
+    ys = [max(y, y_floor) for _, y in pts] + [threshold]
+    x_lo, x_hi = math.log10(min(xs)), math.log10(max(xs))
+    if x_hi - x_lo < 1e-9:
+        x_lo, x_hi = x_lo - 0.5, x_hi + 0.5
+    y_lo = math.floor(math.log10(min(ys)))
+    y_hi = math.ceil(math.log10(max(ys)) + 1e-9)
+    if y_hi <= y_lo:
+        y_hi = y_lo + 1
+    plot_w = width - 8
+    grid = [[" "] * plot_w for _ in range(height)]
+
+    def col(x: float) -> int:
+        return round((math.log10(x) - x_lo) / (x_hi - x_lo) * (plot_w - 1))
+
+    def row(y: float) -> int:
+        y = max(y, 10.0**y_lo)
+        return (height - 1) - round((math.log10(y) - y_lo) / (y_hi - y_lo) * (height - 1))
+
+    tr = row(threshold)
+    for c in range(plot_w):
+        grid[tr][c] = "="
+    for s in series:
+        prev = None
+        for x, y in zip(xs, s.values):
+            if y is None or y != y or y <= 0:
+                prev = None
+                continue
+            c, r = col(x), row(max(y, y_floor))
+            if prev is not None:  # a dotted path between neighbouring points
+                (c0, r0) = prev
+                steps = max(abs(c - c0), 1)
+                for k in range(1, steps):
+                    cc = c0 + (c - c0) * k // steps
+                    rr = r0 + round((r - r0) * k / steps)
+                    if grid[rr][cc] in (" ", "="):
+                        grid[rr][cc] = "."
+            grid[r][c] = "*" if grid[r][c] not in (" ", "=", ".", s.marker) else s.marker
+            prev = (c, r)
+    lines = [title] if title else []
+    label_rows = {row(10.0**e): f"{10.0**e:g}" for e in range(y_lo, y_hi + 1)}
+    label_rows.setdefault(tr, f"{threshold:g}")
+    for r in range(height):
+        lines.append(f"{label_rows.get(r, ''):>6} |" + "".join(grid[r]).rstrip())
+    lines.append(" " * 7 + "+" + "-" * plot_w)
+    axis = [" "] * (plot_w + 12)
+    for x in xs:
+        text = (x_fmt or _fmt_axis)(x)
+        c = col(x) + 8 - len(text) // 2
+        if all(axis[c + i] == " " for i in range(-1, len(text) + 1) if 0 <= c + i < len(axis)):
+            for i, ch in enumerate(text):
+                if 0 <= c + i < len(axis):
+                    axis[c + i] = ch
+    lines.append("".join(axis).rstrip())
+    lines.append(" " * 8 + f"{x_label} (log) ->   y: {y_label} (log); '=' at {threshold:g}: the wall")
+    lines.append("  " + "   ".join(f"{s.marker} {s.label}" for s in series) + "   * several")
+    return "\n".join(lines)
+
+
+def save_lines_plot(
+    path: str,
+    xs: Sequence[float],
+    series: Sequence[Series],
+    *,
+    title: str = "",
+    x_label: str = "",
+    y_label: str = "utilisation (demand / limit)",
+    threshold: float = 1.0,
+    bands: dict[str, tuple[Sequence[float], Sequence[float]]] | None = None,
+) -> None:
+    """The same chart as an image (.png or .svg by suffix); ``bands`` maps a series label to (low, high)
+    values drawn as a shaded range (the uncertainty of that wall)."""
+    try:
+        import matplotlib
+    except ImportError:
+        raise PlotUnavailableError("matplotlib is not installed: pip install 'llmwalls[plot]'") from None
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(10, 5))
+    try:
+        for i, s in enumerate(series):
+            ys = [float("nan") if v is None else v for v in s.values]
+            if all(y != y for y in ys):
+                continue
+            ax.plot(xs, ys, marker="o", markersize=3, color=f"C{i}", label=f"{s.marker}  {s.label}")
+            if bands and s.label in bands:
+                lo, hi = bands[s.label]
+                ax.fill_between(xs, lo, hi, color=f"C{i}", alpha=0.15, linewidth=0)
+        ax.axhline(threshold, color="0.3", linestyle="--", linewidth=1)
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel(x_label)
+        ax.set_ylabel(y_label)
+        if title:
+            ax.set_title(title, fontsize=10)
+        ax.grid(True, which="major", alpha=0.3)
+        ax.legend(fontsize=8)
+        fig.tight_layout()
+        fig.savefig(path)
+    finally:
+        plt.close(fig)

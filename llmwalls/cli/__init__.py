@@ -55,6 +55,8 @@ from llmwalls.cli import cost as _cost  # noqa: E402
 app.command()(_cost.cost)
 from llmwalls.cli import cluster as _cluster  # noqa: E402
 app.command()(_cluster.cluster)
+from llmwalls.cli import walls as _walls  # noqa: E402
+app.command()(_walls.walls)
 # --- end commands ---
 
 
