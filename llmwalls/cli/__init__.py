@@ -57,6 +57,8 @@ from llmwalls.cli import cluster as _cluster  # noqa: E402
 app.command()(_cluster.cluster)
 from llmwalls.cli import walls as _walls  # noqa: E402
 app.command()(_walls.walls)
+from llmwalls.cli import audit as _audit  # noqa: E402
+app.command()(_audit.audit)
 # --- end commands ---
 
 

@@ -171,6 +171,8 @@ def fmt_tokens(n: float) -> str:
         return f"{n / 2**20:g}M"
     if n >= 1024 and n % 1024 == 0:
         return f"{n / 1024:g}k"
+    if n >= 10240:
+        return f"{n / 1024:.4g}k"
     return f"{n:,.0f}"
 
 
@@ -550,16 +552,12 @@ def _run(**o) -> int:  # noqa: ANN003, C901, PLR0912, PLR0915
             if tp > 1 and not g.scale_up_bandwidth_bytes_per_s:
                 raise InputError(f"{g.name} has no scale-up link in its profile; use --tp 1")
         else:
-            tp = eng.choose_tp(
-                spec,
-                g,
-                users=users,
-                context_tokens=ctx,
-                gpus=gpus,
-                domain_gpus=site.domain_gpus,
-                weights=o["weights"],
-                kv_dtype=o["kv_dtype"],
-            )
+            tp = eng.best_tp(spec, g, site, gpus=gpus if gpus is not None else site.domain_gpus, users=users,
+                             context_tokens=ctx, prompt_tokens=prompt, tokens_per_s_per_user=tps, ttft_s=ttft,
+                             weights=o["weights"], kv_dtype=o["kv_dtype"], assumptions=wa)
+            if gpus is None:  # one replica: the smallest TP that fits (memory) is the one-replica answer
+                tp = eng.choose_tp(spec, g, users=users, context_tokens=ctx, gpus=None, domain_gpus=site.domain_gpus,
+                                   weights=o["weights"], kv_dtype=o["kv_dtype"])
         if gpus is None:
             gpus = tp
         if gpus < tp:

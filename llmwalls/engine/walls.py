@@ -733,3 +733,91 @@ __all__ = [
     "sweep_answers",
     "training_walls",
 ]
+
+
+# -------------------------------------------------------------------------------------------- what fixes it
+
+
+def cluster_for_gpu(cluster, gpu):  # noqa: ANN001, ANN201
+    """A cluster profile's node, fabric and facility figures for another GPU (e.g. an H100 DGX layout for B200
+    nodes): the scale-up bandwidth becomes that GPU's own (its profile's scale_up_bandwidth_bytes_per_s); node
+    overhead, NICs, PUE and racks are kept. An approximation, stated wherever it is used."""
+    if cluster.gpu == gpu.name:
+        return cluster
+    update = {"gpu": gpu.name, "name": f"{cluster.name}-with-{gpu.name}"}
+    if gpu.scale_up_bandwidth_bytes_per_s:
+        update["intra_node_bandwidth_bytes_per_s"] = gpu.scale_up_bandwidth_bytes_per_s
+    return cluster.model_copy(update=update)
+
+
+GPU_FIXABLE = ("memory capacity", "memory bandwidth", "compute", "interconnect")
+
+
+def serving_gpus_needed(model, gpu, site: Site, *, users: float, context_tokens: float, prompt_tokens=None,  # noqa: ANN001
+                        tokens_per_s_per_user=None, ttft_s=None, weights: str = "bf16", kv_dtype: str = "bf16",
+                        eff: Efficiencies = Efficiencies(), assumptions: WallsAssumptions = DEFAULT_ASSUMPTIONS,
+                        max_gpus: float = 1e7) -> dict:
+    """Fewest GPUs (and the TP) that bring every GPU-bound wall (memory capacity, bandwidth, compute,
+    interconnect) to utilisation <= 1 for this load: one vectorised evaluation over every TP candidate x a
+    geometric grid of replica counts, then an exact pass between the last failing and first passing grid points.
+    Returns {"gpus", "tp", "replicas", "found"}; found False when no TP within the scale-up domain helps (e.g. a
+    token-rate target one replica cannot reach even alone: a faster GPU or a lower target is needed)."""
+    from llmwalls.engine import memory as mem
+
+    tps = np.asarray(mem.tp_candidates(model, max(1, site.domain_gpus)), dtype=float)
+    if gpu.scale_up_bandwidth_bytes_per_s is None:
+        tps = tps[:1]
+    r_max = max(1.0, min(float(users), max_gpus))
+    grid = np.unique(np.round(np.geomspace(1.0, r_max, 200)))
+
+    def ok_at(tp_col, reps):  # noqa: ANN001, ANN202
+        res = serving_walls(model, gpu, site, gpus=tp_col * reps, tp=tp_col, users=users,
+                            context_tokens=context_tokens, prompt_tokens=prompt_tokens,
+                            tokens_per_s_per_user=tokens_per_s_per_user, ttft_s=ttft_s, weights=weights,
+                            kv_dtype=kv_dtype, eff=eff, assumptions=assumptions)
+        ok = np.ones(np.shape(res["gpus"]), dtype=bool)
+        for w in GPU_FIXABLE:
+            ok &= ~(np.asarray(res["walls"][w]["utilization"]) > 1.0)
+        return ok
+
+    ok = ok_at(tps[:, None], grid[None, :])
+    best = None
+    for i, t in enumerate(tps):
+        idx = np.nonzero(ok[i])[0]
+        if idx.size == 0:
+            continue
+        j = int(idx[0])
+        lo = grid[j - 1] + 1 if j > 0 else 1.0
+        fine = np.arange(lo, grid[j] + 1)
+        fine_ok = ok_at(np.full_like(fine, t), fine)
+        reps = float(fine[np.argmax(fine_ok)]) if fine_ok.any() else float(grid[j])
+        cand = (t * reps, t, reps)
+        if best is None or cand[0] < best[0]:
+            best = cand
+    if best is None:
+        return {"gpus": math.nan, "tp": math.nan, "replicas": math.nan, "found": False}
+    return {"gpus": best[0], "tp": best[1], "replicas": best[2], "found": True}
+
+
+def facility_w(gpus, site: Site, assumptions: WallsAssumptions = DEFAULT_ASSUMPTIONS):  # noqa: ANN001, ANN201
+    """Facility watts of `gpus` GPUs at the provisioning utilisation (the power wall's demand)."""
+    return _power_and_cost(gpus, site, assumptions)["power"]["demand"]
+
+
+def best_tp(model, gpu, site: Site, *, gpus, users, context_tokens, prompt_tokens=None, tokens_per_s_per_user=None,  # noqa: ANN001
+            ttft_s=None, weights: str = "bf16", kv_dtype: str = "bf16", eff: Efficiencies = Efficiencies(),
+            assumptions: WallsAssumptions = DEFAULT_ASSUMPTIONS) -> int:
+    """The tensor-parallel degree (powers of two dividing the heads, within the scale-up domain and the GPUs)
+    whose plan has the lowest highest utilisation over the GPU-bound walls: one vectorised evaluation over the
+    candidates. Ties go to the smaller TP (more replicas, less all-reduce)."""
+    from llmwalls.engine import memory as mem
+
+    limit = max(1, min(site.domain_gpus, int(gpus)))
+    tps = np.asarray(mem.tp_candidates(model, limit), dtype=float)
+    if gpu.scale_up_bandwidth_bytes_per_s is None:
+        tps = tps[:1]
+    res = serving_walls(model, gpu, site, gpus=float(gpus), tp=tps, users=users, context_tokens=context_tokens,
+                        prompt_tokens=prompt_tokens, tokens_per_s_per_user=tokens_per_s_per_user, ttft_s=ttft_s,
+                        weights=weights, kv_dtype=kv_dtype, eff=eff, assumptions=assumptions)
+    worst = np.max(np.stack([np.asarray(res["walls"][w]["utilization"], dtype=float) for w in GPU_FIXABLE]), axis=0)
+    return int(tps[int(np.argmin(np.round(worst, 6)))])
