@@ -552,12 +552,31 @@ def _run(**o) -> int:  # noqa: ANN003, C901, PLR0912, PLR0915
             if tp > 1 and not g.scale_up_bandwidth_bytes_per_s:
                 raise InputError(f"{g.name} has no scale-up link in its profile; use --tp 1")
         else:
-            tp = eng.best_tp(spec, g, site, gpus=gpus if gpus is not None else site.domain_gpus, users=users,
-                             context_tokens=ctx, prompt_tokens=prompt, tokens_per_s_per_user=tps, ttft_s=ttft,
-                             weights=o["weights"], kv_dtype=o["kv_dtype"], assumptions=wa)
+            tp = eng.best_tp(
+                spec,
+                g,
+                site,
+                gpus=gpus if gpus is not None else site.domain_gpus,
+                users=users,
+                context_tokens=ctx,
+                prompt_tokens=prompt,
+                tokens_per_s_per_user=tps,
+                ttft_s=ttft,
+                weights=o["weights"],
+                kv_dtype=o["kv_dtype"],
+                assumptions=wa,
+            )
             if gpus is None:  # one replica: the smallest TP that fits (memory) is the one-replica answer
-                tp = eng.choose_tp(spec, g, users=users, context_tokens=ctx, gpus=None, domain_gpus=site.domain_gpus,
-                                   weights=o["weights"], kv_dtype=o["kv_dtype"])
+                tp = eng.choose_tp(
+                    spec,
+                    g,
+                    users=users,
+                    context_tokens=ctx,
+                    gpus=None,
+                    domain_gpus=site.domain_gpus,
+                    weights=o["weights"],
+                    kv_dtype=o["kv_dtype"],
+                )
         if gpus is None:
             gpus = tp
         if gpus < tp:
@@ -765,6 +784,9 @@ def _run(**o) -> int:  # noqa: ANN003, C901, PLR0912, PLR0915
                         f"{fmt_value(axis, f_lo) if f_lo is not None else '-'}.."
                         f"{fmt_value(axis, f_hi) if f_hi is not None else '-'}"
                     ),
+                    "clear": fmt_value(axis, answers["clear_from"][w])
+                    if answers["clear_from"][w] is not None
+                    else "",
                     "_style": "bold" if w == answers["first_wall"] else None,
                 }
             )
@@ -775,6 +797,7 @@ def _run(**o) -> int:  # noqa: ANN003, C901, PLR0912, PLR0915
                     render.Column("wall", "wall", justify="left"),
                     render.Column(f"first hit at {axis}", "at"),
                     render.Column("pessimistic..optimistic", "range"),
+                    render.Column(f"clears from {axis}", "clear"),
                 ],
                 first_rows,
             )
@@ -800,6 +823,18 @@ def _run(**o) -> int:  # noqa: ANN003, C901, PLR0912, PLR0915
                 f"No wall is hit for {axis} {fmt_value(axis, values[0])}..{fmt_value(axis, values[-1])}."
             )
         styles.append("bold")
+        feasible = answers["no_wall_hit"]
+        if feasible is not None and answers["first_wall"]:
+            span = (
+                f"at {axis} {fmt_value(axis, feasible[0])}"
+                if feasible[0] == feasible[1]
+                else f"for {axis} {fmt_value(axis, feasible[0])}..{fmt_value(axis, feasible[1])}"
+            )
+            lines.append(f"No wall is hit {span} (central assumptions).")
+            styles.append("")
+        elif answers["first_wall"]:
+            lines.append(f"Some wall is hit at every {axis} in the sweep.")
+            styles.append("")
         if a_low["first_wall"] != answers["first_wall"] or a_high["first_wall"] != answers["first_wall"]:
             lines.append(
                 f"The first wall depends on the assumptions: {a_low['first_wall'] or 'none'} with "
@@ -816,6 +851,8 @@ def _run(**o) -> int:  # noqa: ANN003, C901, PLR0912, PLR0915
             "values": values,
             "first_wall": answers["first_wall"],
             "first_value": answers["first_value"],
+            "clear_from": answers["clear_from"],
+            "no_wall_hit": answers["no_wall_hit"],
             "first_wall_pessimistic": a_low["first_wall"],
             "first_wall_optimistic": a_high["first_wall"],
             "walls": per_wall,

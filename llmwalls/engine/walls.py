@@ -697,17 +697,41 @@ def first_hit(values, utilization):  # noqa: ANN001, ANN201
     return float(np.asarray(values)[hit[0]]) if hit.size else None
 
 
+def clear_from(values, utilization):  # noqa: ANN001, ANN201
+    """The swept value from which a wall that is hit at the start of the sweep stays at or under 1 (walls that
+    more GPUs relieve), or None when it is not hit at the start or never clears."""
+    u = np.asarray(utilization, dtype=float)
+    if u.size == 0 or not u[0] > 1.0:
+        return None
+    hit = np.nonzero(u > 1.0)[0]
+    last = int(hit[-1])
+    return float(np.asarray(values)[last + 1]) if last + 1 < u.size else None
+
+
 def sweep_answers(values, result: dict) -> dict:  # noqa: ANN001
-    """For each wall, the swept value where it is first hit, and which wall is hit first (earliest value; ties
-    go to the higher utilisation there)."""
+    """For each wall, the swept value where it is first hit (and, for a wall hit from the start, where it clears);
+    which wall is hit first (earliest value; ties go to the higher utilisation there); and the swept values at
+    which no wall is hit (first and last)."""
     firsts = {w: first_hit(values, result["walls"][w]["utilization"]) for w in result["walls"]}
+    clears = {w: clear_from(values, result["walls"][w]["utilization"]) for w in result["walls"]}
     hit = [
         (v, -float(np.asarray(result["walls"][w]["utilization"])[list(values).index(v)]), w)
         for w, v in firsts.items()
         if v is not None
     ]
     first = min(hit)[2] if hit else None
-    return {"first_hit": firsts, "first_wall": first, "first_value": firsts[first] if first else None}
+    any_hit = np.zeros(len(values), dtype=bool)
+    for w in result["walls"]:
+        any_hit |= np.asarray(result["walls"][w]["utilization"], dtype=float) > 1.0
+    ok = np.nonzero(~any_hit)[0]
+    feasible = [float(np.asarray(values)[ok[0]]), float(np.asarray(values)[ok[-1]])] if ok.size else None
+    return {
+        "first_hit": firsts,
+        "clear_from": clears,
+        "first_wall": first,
+        "first_value": firsts[first] if first else None,
+        "no_wall_hit": feasible,
+    }
 
 
 __all__ = [
@@ -753,10 +777,22 @@ def cluster_for_gpu(cluster, gpu):  # noqa: ANN001, ANN201
 GPU_FIXABLE = ("memory capacity", "memory bandwidth", "compute", "interconnect")
 
 
-def serving_gpus_needed(model, gpu, site: Site, *, users: float, context_tokens: float, prompt_tokens=None,  # noqa: ANN001
-                        tokens_per_s_per_user=None, ttft_s=None, weights: str = "bf16", kv_dtype: str = "bf16",
-                        eff: Efficiencies = Efficiencies(), assumptions: WallsAssumptions = DEFAULT_ASSUMPTIONS,
-                        max_gpus: float = 1e7) -> dict:
+def serving_gpus_needed(
+    model,
+    gpu,
+    site: Site,
+    *,
+    users: float,
+    context_tokens: float,
+    prompt_tokens=None,  # noqa: ANN001
+    tokens_per_s_per_user=None,
+    ttft_s=None,
+    weights: str = "bf16",
+    kv_dtype: str = "bf16",
+    eff: Efficiencies = Efficiencies(),
+    assumptions: WallsAssumptions = DEFAULT_ASSUMPTIONS,
+    max_gpus: float = 1e7,
+) -> dict:
     """Fewest GPUs (and the TP) that bring every GPU-bound wall (memory capacity, bandwidth, compute,
     interconnect) to utilisation <= 1 for this load: one vectorised evaluation over every TP candidate x a
     geometric grid of replica counts, then an exact pass between the last failing and first passing grid points.
@@ -771,10 +807,22 @@ def serving_gpus_needed(model, gpu, site: Site, *, users: float, context_tokens:
     grid = np.unique(np.round(np.geomspace(1.0, r_max, 200)))
 
     def ok_at(tp_col, reps):  # noqa: ANN001, ANN202
-        res = serving_walls(model, gpu, site, gpus=tp_col * reps, tp=tp_col, users=users,
-                            context_tokens=context_tokens, prompt_tokens=prompt_tokens,
-                            tokens_per_s_per_user=tokens_per_s_per_user, ttft_s=ttft_s, weights=weights,
-                            kv_dtype=kv_dtype, eff=eff, assumptions=assumptions)
+        res = serving_walls(
+            model,
+            gpu,
+            site,
+            gpus=tp_col * reps,
+            tp=tp_col,
+            users=users,
+            context_tokens=context_tokens,
+            prompt_tokens=prompt_tokens,
+            tokens_per_s_per_user=tokens_per_s_per_user,
+            ttft_s=ttft_s,
+            weights=weights,
+            kv_dtype=kv_dtype,
+            eff=eff,
+            assumptions=assumptions,
+        )
         ok = np.ones(np.shape(res["gpus"]), dtype=bool)
         for w in GPU_FIXABLE:
             ok &= ~(np.asarray(res["walls"][w]["utilization"]) > 1.0)
@@ -804,9 +852,22 @@ def facility_w(gpus, site: Site, assumptions: WallsAssumptions = DEFAULT_ASSUMPT
     return _power_and_cost(gpus, site, assumptions)["power"]["demand"]
 
 
-def best_tp(model, gpu, site: Site, *, gpus, users, context_tokens, prompt_tokens=None, tokens_per_s_per_user=None,  # noqa: ANN001
-            ttft_s=None, weights: str = "bf16", kv_dtype: str = "bf16", eff: Efficiencies = Efficiencies(),
-            assumptions: WallsAssumptions = DEFAULT_ASSUMPTIONS) -> int:
+def best_tp(
+    model,
+    gpu,
+    site: Site,
+    *,
+    gpus,
+    users,
+    context_tokens,
+    prompt_tokens=None,
+    tokens_per_s_per_user=None,  # noqa: ANN001
+    ttft_s=None,
+    weights: str = "bf16",
+    kv_dtype: str = "bf16",
+    eff: Efficiencies = Efficiencies(),
+    assumptions: WallsAssumptions = DEFAULT_ASSUMPTIONS,
+) -> int:
     """The tensor-parallel degree (powers of two dividing the heads, within the scale-up domain and the GPUs)
     whose plan has the lowest highest utilisation over the GPU-bound walls: one vectorised evaluation over the
     candidates. Ties go to the smaller TP (more replicas, less all-reduce)."""
@@ -816,8 +877,23 @@ def best_tp(model, gpu, site: Site, *, gpus, users, context_tokens, prompt_token
     tps = np.asarray(mem.tp_candidates(model, limit), dtype=float)
     if gpu.scale_up_bandwidth_bytes_per_s is None:
         tps = tps[:1]
-    res = serving_walls(model, gpu, site, gpus=float(gpus), tp=tps, users=users, context_tokens=context_tokens,
-                        prompt_tokens=prompt_tokens, tokens_per_s_per_user=tokens_per_s_per_user, ttft_s=ttft_s,
-                        weights=weights, kv_dtype=kv_dtype, eff=eff, assumptions=assumptions)
-    worst = np.max(np.stack([np.asarray(res["walls"][w]["utilization"], dtype=float) for w in GPU_FIXABLE]), axis=0)
+    res = serving_walls(
+        model,
+        gpu,
+        site,
+        gpus=float(gpus),
+        tp=tps,
+        users=users,
+        context_tokens=context_tokens,
+        prompt_tokens=prompt_tokens,
+        tokens_per_s_per_user=tokens_per_s_per_user,
+        ttft_s=ttft_s,
+        weights=weights,
+        kv_dtype=kv_dtype,
+        eff=eff,
+        assumptions=assumptions,
+    )
+    worst = np.max(
+        np.stack([np.asarray(res["walls"][w]["utilization"], dtype=float) for w in GPU_FIXABLE]), axis=0
+    )
     return int(tps[int(np.argmin(np.round(worst, 6)))])
