@@ -322,24 +322,24 @@ def verdict(result: dict, rows: list[dict], gpu_name: str, index=()) -> str:  # 
 
 
 def depends_sentence(rows: list[dict], bind_low: str, bind_high: str) -> str | None:
-    """Say when the verdict depends on the assumptions: a wall hit at one corner and not the other, or a
-    different binding wall."""
-    flips = [
-        r["wall"]
-        for r in rows
-        if "status_range" in r and (r["status_range"][0] == "hit") != (r["status_range"][1] == "hit")
-    ]
+    """Say when the verdict depends on the assumptions: a wall whose hit-or-not changes across the range of the
+    efficiencies, or a different binding wall at the two ends."""
     parts = []
-    if flips:
-        parts.append(
-            f"{', '.join(flips)} {'is' if len(flips) == 1 else 'are'} hit only with the pessimistic "
-            "efficiencies"
-        )
+    for r in rows:
+        if "range" not in r or r["range"][0] != r["range"][0]:
+            continue
+        lo, hi = r["range"]
+        if (lo > 1) == (hi > 1):
+            continue
+        if r["utilization"] > 1:
+            parts.append(f"{r['wall']} is hit ({_pct(r['utilization'])}) but not with the optimistic efficiencies "
+                         f"({_pct(lo)})")
+        else:
+            parts.append(f"{r['wall']} is not hit ({_pct(r['utilization'])}) but is with the pessimistic "
+                         f"efficiencies ({_pct(hi)})")
     if bind_low != bind_high:
-        parts.append(
-            f"the binding wall is {bind_low} with the pessimistic efficiencies and {bind_high} with "
-            "the optimistic ones"
-        )
+        parts.append(f"the binding wall is {bind_low} with the pessimistic efficiencies and {bind_high} with the "
+                     "optimistic ones")
     if not parts:
         return None
     return "The verdict depends on the assumptions: " + "; ".join(parts) + "."
@@ -722,7 +722,7 @@ def _run(**o) -> int:  # noqa: ANN003, C901, PLR0912, PLR0915
             )
         else:
             caption = (
-                f"{_f(central['replicas']):,.0f} replicas x TP {tp}, {_f(central['batch_per_replica']):,.0f} "
+                f"{_f(central['replicas']):,.0f} replica{'s' if _f(central['replicas']) != 1 else ''} x TP {tp}, {_f(central['batch_per_replica']):,.0f} "
                 f"sequences each; decode {1 / _f(central['decode_time_per_token_s']):.1f} tokens/s per user, "
                 f"TTFT {_f(central['ttft_s']):.2f} s; ${price:g}/GPU-hour ({price_source})"
             )
