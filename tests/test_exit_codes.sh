@@ -4,7 +4,9 @@
 #   LLMWALLS="python -m llmwalls" bash tests/test_exit_codes.sh
 # tests/test_exit_codes.py runs it under pytest with LLMWALLS="<this python> -m llmwalls".
 set -u
-LLMWALLS=${LLMWALLS:-llmwalls}
+if [ -z "${LLMWALLS:-}" ]; then
+    if command -v llmwalls >/dev/null 2>&1; then LLMWALLS=llmwalls; else LLMWALLS="python3 -m llmwalls"; fi
+fi
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(dirname "$HERE")
 EXAMPLE="$ROOT/profiles/roadmaps/example.toml"
