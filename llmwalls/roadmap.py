@@ -28,7 +28,7 @@ Amount = float | str  # 15e12 or "15T"
 
 
 class RoadmapError(LlmwallsError, ValueError):
-    """A roadmap (or assumptions) file with problems: one line per problem, each with its place in the file."""
+    """A roadmap (or assumptions) file with problems: one line per problem, each with its place."""
 
     def __init__(self, where: str, problems: list[str]):
         self.where, self.problems = where, problems
@@ -153,7 +153,7 @@ def _loc(loc: tuple) -> str:
 
 
 def _is_union_tag(part: Any) -> bool:
-    """pydantic puts the union member tried into the location ('float', 'list[float]', 'function-after[...]')."""
+    """pydantic puts the union member tried into the location ('float', 'list[float]', 'function-...')."""
     return isinstance(part, str) and (
         part in ("float", "int", "str", "list[float]") or part.startswith(("function-", "literal["))
     )
@@ -393,8 +393,6 @@ def audit(
     """Every workload x quarter of the horizon against every wall (llmwalls.engine.walls), the first quarter and
     wall each workload starves on, and what would fix it. Returns plain dicts and floats."""
     import math
-
-    import numpy as np
 
     from llmwalls import catalogue
     from llmwalls.engine import walls as eng
@@ -652,7 +650,8 @@ def _fix(starve: tuple, a) -> dict:  # noqa: ANN001, C901
         gpus_needed = float(row["gpus"])
         comp = walls["compute"]["utilization"]
         if not math.isnan(comp) and comp > 1:
-            # time to train ~ 1 / GPUs at a fixed layout efficiency: a first-order estimate (MFU falls with scale)
+            # time to train ~ 1 / GPUs at a fixed layout efficiency: a first-order estimate (MFU falls with
+            # scale)
             gpus_needed = math.ceil(row["gpus"] * comp / site.gpus_per_node) * site.gpus_per_node
             out["note"] = (
                 "GPUs for the deadline assume time scales as 1/GPUs (MFU falls with scale: check with "

@@ -71,11 +71,13 @@ def test_example_chat_starves_on_memory_in_q2_by_hand():
     assert q2["first_wall"] == "memory capacity"
     q1 = rows[("chat-70b", "2026Q1")]
     assert q1["walls"]["memory capacity"]["utilization"] == pytest.approx(
-        (17_640_734_720 + 40_960 * 8192 * 118 + 1_073_741_824 + 654_311_424) / 72e9, rel=1e-4)
+        (17_640_734_720 + 40_960 * 8192 * 118 + 1_073_741_824 + 654_311_424) / 72e9, rel=1e-4
+    )
     assert q1["hit"] == []
     first = result["summary"][0]
     assert (first["workload"], first["quarter"], first["wall"]) == ("chat-70b", "2026Q2", "memory capacity")
-    # More replicas fix it: 1,040 GPUs = 130 replicas of TP 8 -> 156 users each -> KV 52.3e9, total 71.7e9 < 72e9
+    # More replicas fix it: 1,040 GPUs = 130 replicas of TP 8 -> 156 users each -> KV 52.3e9, total 71.7e9 <
+    # 72e9
     assert first["fix"]["gpus_needed"] == 1040 and first["fix"]["extra_gpus"] == 16
 
 
@@ -196,15 +198,26 @@ def test_roadmap_error_is_an_exit_2_error():
     assert RoadmapError("f", ["a"]).exit_code == 2
 
 
-@pytest.mark.parametrize("text,needle", [
-    ("kind = 'roadmap'\nstart = '2026Q1'\nhardware = []\nworkloads = []\n", "hardware: List should have at least 1"),
-    ("this is not toml", "not valid TOML"),
-    (MINIMAL.format(users=10, growth=0) + "share = 0.5\ngpus = 4\n", "give share or gpus, not both"),
-    (MINIMAL.format(users=10, growth=0).replace('users = 10\n', ''), "a serving workload needs users"),
-    (MINIMAL.format(users=10, growth=0) + "[[workloads]]\nname='t'\nkind='training'\nmodel='8b'\n",
-     "a training workload needs quarter and tokens"),
-    (MINIMAL.format(users=10, growth=0) + "[[workloads]]\nname='chat'\nmodel='8b'\nusers=1\n", "is used twice"),
-])
+@pytest.mark.parametrize(
+    "text,needle",
+    [
+        (
+            "kind = 'roadmap'\nstart = '2026Q1'\nhardware = []\nworkloads = []\n",
+            "hardware: List should have at least 1",
+        ),
+        ("this is not toml", "not valid TOML"),
+        (MINIMAL.format(users=10, growth=0) + "share = 0.5\ngpus = 4\n", "give share or gpus, not both"),
+        (MINIMAL.format(users=10, growth=0).replace("users = 10\n", ""), "a serving workload needs users"),
+        (
+            MINIMAL.format(users=10, growth=0) + "[[workloads]]\nname='t'\nkind='training'\nmodel='8b'\n",
+            "a training workload needs quarter and tokens",
+        ),
+        (
+            MINIMAL.format(users=10, growth=0) + "[[workloads]]\nname='chat'\nmodel='8b'\nusers=1\n",
+            "is used twice",
+        ),
+    ],
+)
 def test_other_bad_roadmaps(cli, tmp_path, text, needle):
     path = _write(tmp_path, text)
     r = cli("audit", path)

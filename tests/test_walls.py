@@ -1,12 +1,16 @@
 """llmwalls.engine.walls and `llmwalls walls`: each wall worked by hand from the engines' documented defaults.
 
 Llama-3.1-70B (profiles/models/llama-3.1-70b.toml; Meta's config.json): 80 layers, hidden 8192, FFN 28672, 64
-heads, 8 KV heads of 128, vocabulary 128256, untied embeddings. Per layer: attention 2 x 8192^2 + 2 x 8192 x 1024
-= 150,994,944; gated MLP 3 x 8192 x 28672 = 704,643,072; two RMSNorms 16,384 -> 855,654,400. x 80 = 68,452,352,000,
+heads, 8 KV heads of 128, vocabulary 128256, untied embeddings. Per layer: attention 2 x 8192^2 + 2 x 8192 x
+1024
+= 150,994,944; gated MLP 3 x 8192 x 28672 = 704,643,072; two RMSNorms 16,384 -> 855,654,400. x 80 =
+68,452,352,000,
 + embedding and LM head 2 x 128256 x 8192 = 2,101,346,304, + final norm 8,192 = 70,553,706,496 parameters.
-bf16 weights: 141,107,412,992 bytes (issue 3: "141.1 GB"). KV cache: 2 x 80 x 8 x 128 x 2 B = 327,680 B per token.
+bf16 weights: 141,107,412,992 bytes (issue 3: "141.1 GB"). KV cache: 2 x 80 x 8 x 128 x 2 B = 327,680 B per
+token.
 
-Memory engine defaults (llmwalls.engine.memory.MemoryAssumptions): usable 0.9 of HBM (vLLM), runtime reserve 1 GiB,
+Memory engine defaults (llmwalls.engine.memory.MemoryAssumptions): usable 0.9 of HBM (vLLM), runtime reserve
+1 GiB,
 activation workspace 8192 tokens x (2 x FFN / tp + 4 x hidden) x 2 B. H100 SXM: 80e9 B HBM (datasheet 80 GB),
 3.35e12 B/s; the roofline's bandwidth efficiency 0.65 (docs/calibration-roofline.md).
 """
@@ -55,7 +59,8 @@ def _u(result, wall):
 def test_capacity_wall_70b_bf16_one_h100_by_hand(m70, h100):
     # One user at 4,096 tokens on one H100, TP 1:
     #   weights 141,107,412,992 + KV 327,680 x 4,096 = 1,342,177,280
-    #   + runtime reserve 1 GiB = 1,073,741,824 + activations 8192 x (2 x 28672 + 4 x 8192) x 2 = 1,476,395,008
+    # + runtime reserve 1 GiB = 1,073,741,824 + activations 8192 x (2 x 28672 + 4 x 8192) x 2 =
+    # 1,476,395,008
     #   = 144,999,727,104 bytes against 0.9 x 80e9 = 72e9 usable -> 2.0139
     site = W.site_for(h100)
     r = W.serving_walls(m70, h100, site, gpus=1, tp=1, users=1, context_tokens=4096)
@@ -70,7 +75,8 @@ def test_capacity_wall_tp8_64_users_first_hit_by_hand(m70, h100):
     # TP 8, one replica, 64 users. Per GPU: weights ~141.1e9 / 8 (norms replicated: +~2.6 MB) = 17.64e9;
     # reserve 1 GiB + 8192 x (2 x 28672 / 8 + 4 x 8192) x 2 = 654,311,424; KV 327,680 / 8 = 40,960 B per token
     # per user, x 64 users = 2,621,440 B per context token. Room for KV: 72e9 - 17.64e9 - 1.074e9 - 0.654e9
-    # = 52.63e9 -> 20,077 tokens. In a doubling sweep from 4k, 16k (42.9e9 of KV) fits and 32k (85.9e9) does not.
+    # = 52.63e9 -> 20,077 tokens. In a doubling sweep from 4k, 16k (42.9e9 of KV) fits and 32k (85.9e9) does
+    # not.
     site = W.site_for(h100)
     axis, ctx = W.parse_sweep("context=4k..1M")
     r = W.serving_walls(m70, h100, site, gpus=8, tp=8, users=64, context_tokens=ctx)
@@ -85,8 +91,10 @@ def test_capacity_wall_tp8_64_users_first_hit_by_hand(m70, h100):
 
 def test_bandwidth_wall_70b_one_h100_by_hand(m70, h100):
     # Decode at batch 1 streams every weight but the embedding table (a gather): (70,553,706,496 - 128256 x
-    # 8192 = 1,050,673,152) x 2 B = 139.006e9 B, plus the KV cache 4,096 x 327,680 = 1.342e9 B (activations are
-    # ~MBs) = 140.35e9 B per token. 20 tokens/s per user -> 2.807e12 B/s against 3.35e12 x 0.65 = 2.1775e12 B/s
+    # 8192 = 1,050,673,152) x 2 B = 139.006e9 B, plus the KV cache 4,096 x 327,680 = 1.342e9 B (activations
+    # are
+    # ~MBs) = 140.35e9 B per token. 20 tokens/s per user -> 2.807e12 B/s against 3.35e12 x 0.65 = 2.1775e12
+    # B/s
     # achievable -> 1.289: the bandwidth wall is hit too (behind capacity).
     site = W.site_for(h100)
     r = W.serving_walls(m70, h100, site, gpus=1, tp=1, users=1, context_tokens=4096, tokens_per_s_per_user=20)
@@ -96,12 +104,15 @@ def test_bandwidth_wall_70b_one_h100_by_hand(m70, h100):
 
 
 def test_binding_wall_8b_at_200_tokens_per_s_is_bandwidth(h100):
-    # Llama-3.1-8B: 8.03e9 parameters, 16 GB of bf16 weights fit an H100 easily (~0.25 of 72e9), but 200 tokens/s
-    # for one user needs (8.03e9 - 128256 x 4096 = 0.525e9 embedding) x 2 B x 200 = 3.0e12 B/s > 2.18e12 -> 1.38:
+    # Llama-3.1-8B: 8.03e9 parameters, 16 GB of bf16 weights fit an H100 easily (~0.25 of 72e9), but 200
+    # tokens/s
+    # for one user needs (8.03e9 - 128256 x 4096 = 0.525e9 embedding) x 2 B x 200 = 3.0e12 B/s > 2.18e12 ->
+    # 1.38:
     # memory bandwidth binds, capacity does not.
     m8 = catalogue.load("model", "llama-3.1-8b", announce=False)
-    r = W.serving_walls(m8, h100, W.site_for(h100), gpus=1, tp=1, users=1, context_tokens=1024,
-                        tokens_per_s_per_user=200)
+    r = W.serving_walls(
+        m8, h100, W.site_for(h100), gpus=1, tp=1, users=1, context_tokens=1024, tokens_per_s_per_user=200
+    )
     assert str(r["binding"]) == "memory bandwidth"
     assert _u(r, "memory bandwidth") == pytest.approx(1.38, abs=0.03)
     assert _u(r, "memory capacity") < 0.3
@@ -111,8 +122,10 @@ def test_binding_wall_8b_at_200_tokens_per_s_is_bandwidth(h100):
 
 
 def test_power_wall_1024_h100_dgx_by_hand(m70, h100, dgx):
-    # 1,024 H100 in DGX H100 nodes at TDP (power_utilization 1.0): 128 nodes x (8 x 700 + 4,600) W = 1,305,600 W;
-    # fat tree of 64-port switches for 1,024 NICs: two tiers, ceil(1024/32) = 32 leaves + ceil(1024/64) = 16 spines
+    # 1,024 H100 in DGX H100 nodes at TDP (power_utilization 1.0): 128 nodes x (8 x 700 + 4,600) W =
+    # 1,305,600 W;
+    # fat tree of 64-port switches for 1,024 NICs: two tiers, ceil(1024/32) = 32 leaves + ceil(1024/64) = 16
+    # spines
     # = 48 x 1,720 W = 82,560 W; IT 1,388,160 W x PUE 1.58 = 2,193,292.8 W. Against a 2 MW site: 1.0966, hit.
     site = W.site_for(h100, dgx, site_w=2e6)
     r = W.serving_walls(m70, h100, site, gpus=1024, tp=8, users=1024, context_tokens=4096)
@@ -146,12 +159,15 @@ def test_status_thresholds():
 def test_uncertainty_corners_bound_serving_walls(m70, h100):
     site = W.site_for(h100)
     c = W.corners(W.resolve_ranges(W.DEFAULT_RANGES, h100))
-    res = {k: W.serving_walls(m70, h100, site, gpus=8, tp=8, users=64, context_tokens=8192, eff=e)
-           for k, e in c.items()}
+    res = {
+        k: W.serving_walls(m70, h100, site, gpus=8, tp=8, users=64, context_tokens=8192, eff=e)
+        for k, e in c.items()
+    }
     for wall in ("memory capacity", "memory bandwidth", "compute"):
         lo, mid, hi = (_u(res[k], wall) for k in ("optimistic", "central", "pessimistic"))
         assert lo <= mid <= hi
-    # The bandwidth wall's limit is datasheet x efficiency, its demand independent of it: exact ratio 0.65 / 0.59.
+    # The bandwidth wall's limit is datasheet x efficiency, its demand independent of it: exact ratio 0.65 /
+    # 0.59.
     ratio = _u(res["pessimistic"], "memory bandwidth") / _u(res["central"], "memory bandwidth")
     assert ratio == pytest.approx(0.65 / 0.59)
     # usable fraction 0.85 vs 0.9: capacity utilisation x 0.9 / 0.85
@@ -189,15 +205,27 @@ def test_parse_sweep_forms():
     assert list(v) == [8, 16, 32, 64, 100]
 
 
-@pytest.mark.parametrize("bad", ["context=1M..4k", "context=4k..4k", "users=10,5", "speed=1..2", "context",
-                                 "users=", "gpus=8..64:1", "context=4k..x"])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "context=1M..4k",
+        "context=4k..4k",
+        "users=10,5",
+        "speed=1..2",
+        "context",
+        "users=",
+        "gpus=8..64:1",
+        "context=4k..x",
+    ],
+)
 def test_parse_sweep_rejects(bad):
     with pytest.raises(InputError):
         W.parse_sweep(bad)
 
 
 def test_scaled_model_keeps_width_and_hits_the_target(m70):
-    # 70B has 855,654,400 parameters per layer and 2,101,354,496 outside the layers (embedding, head, final norm):
+    # 70B has 855,654,400 parameters per layer and 2,101,354,496 outside the layers (embedding, head, final
+    # norm):
     # 405e9 -> round((405e9 - 2.101e9) / 855.65e6) = 471 layers.
     from llmwalls.engine.model import param_counts
 
@@ -212,10 +240,12 @@ def test_scaled_model_keeps_width_and_hits_the_target(m70):
 def test_training_walls_deadline_scales_compute_utilisation(h100, dgx):
     m = catalogue.load("model", "llama-3.1-8b", announce=False)
     site = W.site_for(h100, dgx)
-    a = W.training_walls(m, h100, dgx, site, gpus=64, seq_len=8192, global_batch=256, tokens=1e12,
-                         deadline_s=30 * 86400)
-    b = W.training_walls(m, h100, dgx, site, gpus=64, seq_len=8192, global_batch=256, tokens=1e12,
-                         deadline_s=60 * 86400)
+    a = W.training_walls(
+        m, h100, dgx, site, gpus=64, seq_len=8192, global_batch=256, tokens=1e12, deadline_s=30 * 86400
+    )
+    b = W.training_walls(
+        m, h100, dgx, site, gpus=64, seq_len=8192, global_batch=256, tokens=1e12, deadline_s=60 * 86400
+    )
     assert _u(a, "compute") == pytest.approx(2 * _u(b, "compute"))
     # time to train = tokens / (tokens per step / step time)
     assert float(a["time_to_train_s"]) == pytest.approx(1e12 / float(a["tokens_per_s"]))
@@ -227,8 +257,10 @@ def test_training_walls_deadline_scales_compute_utilisation(h100, dgx):
 
 
 @settings(max_examples=30, deadline=None)
-@given(st.lists(st.integers(min_value=1, max_value=2**17), min_size=2, max_size=6),
-       st.integers(min_value=1, max_value=512))
+@given(
+    st.lists(st.integers(min_value=1, max_value=2**17), min_size=2, max_size=6),
+    st.integers(min_value=1, max_value=512),
+)
 def test_capacity_utilisation_monotone_in_context(contexts, users):
     m = catalogue.load("model", "llama-3.1-70b", announce=False)
     g = catalogue.load("gpu", "h100-sxm", announce=False)
@@ -238,8 +270,10 @@ def test_capacity_utilisation_monotone_in_context(contexts, users):
 
 
 @settings(max_examples=30, deadline=None)
-@given(st.lists(st.integers(min_value=1, max_value=100_000), min_size=2, max_size=6),
-       st.integers(min_value=1, max_value=2**16))
+@given(
+    st.lists(st.integers(min_value=1, max_value=100_000), min_size=2, max_size=6),
+    st.integers(min_value=1, max_value=2**16),
+)
 def test_capacity_utilisation_monotone_in_users(users, context):
     m = catalogue.load("model", "llama-3.1-8b", announce=False)
     g = catalogue.load("gpu", "h100-sxm", announce=False)
@@ -260,7 +294,20 @@ def test_cli_names_the_binding_wall(cli):
 
 def test_cli_check_exit_codes(cli):
     assert cli("walls", "--model", "70b", "--gpu", "h100", "--tp", "1", "--check").exit_code == 1
-    ok = cli("walls", "--model", "70b", "--gpu", "h100", "--gpus", "8", "--users", "64", "--context", "8k", "--check")
+    ok = cli(
+        "walls",
+        "--model",
+        "70b",
+        "--gpu",
+        "h100",
+        "--gpus",
+        "8",
+        "--users",
+        "64",
+        "--context",
+        "8k",
+        "--check",
+    )
     assert ok.exit_code == 0, ok.stdout
 
 
@@ -276,27 +323,56 @@ def test_cli_json(cli):
     assert cap["limit"] == pytest.approx(USABLE_H100)
     assert cap["status"] == "hit" and cap["binding"] is True
     lo, hi = cap["utilization_range"]
-    assert lo == pytest.approx(cap["demand"] / (80e9 * 0.95)) and hi == pytest.approx(cap["demand"] / (80e9 * 0.85))
+    assert lo == pytest.approx(cap["demand"] / (80e9 * 0.95)) and hi == pytest.approx(
+        cap["demand"] / (80e9 * 0.85)
+    )
     assert walls["power"]["status"] == "n/a" and walls["power"]["utilization"] is None
     assert d["results"]["binding"] == "memory capacity"
 
 
 def test_cli_verdict_depends_on_assumptions(cli):
     # Llama-3.1-8B, 1 user, 140 tokens/s: weights streamed (8.03e9 - 0.525e9 embedding) x 2 B = 15.0e9 B, + KV
-    # 1,024 x 131,072 B = 0.13e9 -> x 140 = 2.12e12 B/s; achievable 3.35e12 x 0.65 = 2.18e12 (0.97, not hit) but
+    # 1,024 x 131,072 B = 0.13e9 -> x 140 = 2.12e12 B/s; achievable 3.35e12 x 0.65 = 2.18e12 (0.97, not hit)
+    # but
     # 3.35e12 x 0.59 = 1.98e12 at the pessimistic end (1.07, hit).
     r = cli("walls", "--model", "8b", "--gpu", "h100", "--tokens-per-s-per-user", "140", "--context", "1k")
     assert r.exit_code == 0
-    assert ("The verdict depends on the assumptions: memory bandwidth is not hit (97%) but is with the pessimistic "
-            "efficiencies (107%)") in r.stdout
-    r = cli("walls", "--model", "8b", "--gpu", "h100", "--tokens-per-s-per-user", "140", "--context", "1k",
-            "--bandwidth-efficiency", "0.65")
+    assert (
+        "The verdict depends on the assumptions: memory bandwidth is not hit (97%) but is with the pessimistic "
+        "efficiencies (107%)"
+    ) in r.stdout
+    r = cli(
+        "walls",
+        "--model",
+        "8b",
+        "--gpu",
+        "h100",
+        "--tokens-per-s-per-user",
+        "140",
+        "--context",
+        "1k",
+        "--bandwidth-efficiency",
+        "0.65",
+    )
     assert "The verdict holds" in r.stdout
 
 
 def test_cli_sweep_table_chart_and_first_wall(cli):
-    r = cli("walls", "--model", "70b", "--gpu", "h100", "--gpus", "8", "--tp", "8", "--users", "64",
-            "--sweep", "context=4k..128k")
+    r = cli(
+        "walls",
+        "--model",
+        "70b",
+        "--gpu",
+        "h100",
+        "--gpus",
+        "8",
+        "--tp",
+        "8",
+        "--users",
+        "64",
+        "--sweep",
+        "context=4k..128k",
+    )
     assert r.exit_code == 0, r.stderr
     assert "Where each wall is hit" in r.stdout
     assert "As context grows, memory capacity is hit first, at context 32k" in r.stdout
@@ -304,8 +380,20 @@ def test_cli_sweep_table_chart_and_first_wall(cli):
 
 
 def test_cli_sweep_json_and_params(cli):
-    d = cli("walls", "--model", "70b", "--gpu", "h100", "--gpus", "8", "--tp", "8", "--sweep", "params=8b..405b:4",
-            "--json").json()
+    d = cli(
+        "walls",
+        "--model",
+        "70b",
+        "--gpu",
+        "h100",
+        "--gpus",
+        "8",
+        "--tp",
+        "8",
+        "--sweep",
+        "params=8b..405b:4",
+        "--json",
+    ).json()
     assert d["results"]["axis"] == "params" and len(d["results"]["values"]) == 4
     caps = d["results"]["walls"]["memory capacity"]["utilization"]
     assert caps == sorted(caps)
@@ -313,7 +401,9 @@ def test_cli_sweep_json_and_params(cli):
 
 def test_cli_assumptions_file(cli, tmp_path):
     f = tmp_path / "a.toml"
-    f.write_text("[uncertainty]\nbandwidth_efficiency = [0.5, 0.6]\nusable_fraction = 0.9\n[walls]\nnear_threshold = 0.5\n")
+    f.write_text(
+        "[uncertainty]\nbandwidth_efficiency = [0.5, 0.6]\nusable_fraction = 0.9\n[walls]\nnear_threshold = 0.5\n"
+    )
     d = cli("walls", "--model", "8b", "--gpu", "h100", "--assumptions", str(f), "--json").json()
     assert d["inputs"]["ranges"]["bandwidth_efficiency"]["low"] == 0.5
     assert d["inputs"]["ranges"]["usable_fraction"] == 0.9
@@ -326,26 +416,65 @@ def test_cli_assumptions_file(cli, tmp_path):
 def test_cli_plot(cli, tmp_path):
     pytest.importorskip("matplotlib")
     out = tmp_path / "w.svg"
-    r = cli("walls", "--model", "70b", "--gpu", "h100", "--gpus", "8", "--sweep", "users=1..256", "--plot", str(out))
+    r = cli(
+        "walls",
+        "--model",
+        "70b",
+        "--gpu",
+        "h100",
+        "--gpus",
+        "8",
+        "--sweep",
+        "users=1..256",
+        "--plot",
+        str(out),
+    )
     assert r.exit_code == 0, r.stderr
     assert out.read_text().lstrip().startswith("<?xml")
 
 
 def test_cli_training(cli):
-    r = cli("walls", "--model", "8b", "--train", "--cluster", "dgx-h100", "--gpus", "64", "--tokens", "1T",
-            "--deadline-days", "1", "--json")
+    r = cli(
+        "walls",
+        "--model",
+        "8b",
+        "--train",
+        "--cluster",
+        "dgx-h100",
+        "--gpus",
+        "64",
+        "--tokens",
+        "1T",
+        "--deadline-days",
+        "1",
+        "--json",
+    )
     assert r.exit_code == 0, r.stderr
     walls = {w["wall"]: w for w in r.json()["walls"]}
     assert walls["compute"]["status"] == "hit"  # 1T tokens on 64 GPUs takes weeks, not a day
 
 
-@pytest.mark.parametrize("args", [
-    ["--users", "-3"], ["--users", "0"], ["--tp", "3"], ["--gpus", "2", "--tp", "8"], ["--context", "0"],
-    ["--sweep", "context=1M..4k"], ["--sweep", "users=5,1"], ["--bandwidth-efficiency", "1.5"],
-    ["--bandwidth-efficiency", "0.8..0.6"], ["--tokens-per-s-per-user", "nan"], ["--site-mw", "-1"],
-    ["--plot", "x.pdf", "--sweep", "users=1..8"], ["--plot", "x.png"], ["--assumptions", "/nonexistent.toml"],
-    ["--train", "--sweep", "users=1..8"], ["--gpus", "1e12"],
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--users", "-3"],
+        ["--users", "0"],
+        ["--tp", "3"],
+        ["--gpus", "2", "--tp", "8"],
+        ["--context", "0"],
+        ["--sweep", "context=1M..4k"],
+        ["--sweep", "users=5,1"],
+        ["--bandwidth-efficiency", "1.5"],
+        ["--bandwidth-efficiency", "0.8..0.6"],
+        ["--tokens-per-s-per-user", "nan"],
+        ["--site-mw", "-1"],
+        ["--plot", "x.pdf", "--sweep", "users=1..8"],
+        ["--plot", "x.png"],
+        ["--assumptions", "/nonexistent.toml"],
+        ["--train", "--sweep", "users=1..8"],
+        ["--gpus", "1e12"],
+    ],
+)
 def test_cli_bad_input(cli, args):
     r = cli("walls", "--model", "70b", "--gpu", "h100", *args)
     assert r.exit_code == 2, (args, r.stdout)

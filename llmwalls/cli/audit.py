@@ -1,7 +1,8 @@
 """`llmwalls audit ROADMAP.toml`: every workload of a hardware roadmap, quarter by quarter over the horizon
 (18 months by default), against every wall; the first wall each workload starves on and when; what extra GPUs,
 megawatts or money would fix it. `--check` exits 1 when any workload starves within the horizon, so CI can run
-the audit on every change to the roadmap file. Format: docs/roadmap.md; example: profiles/roadmaps/example.toml.
+the audit on every change to the roadmap file. Format: docs/roadmap.md; example:
+profiles/roadmaps/example.toml.
 
 The schema and the per-quarter plan are llmwalls.roadmap; the walls are llmwalls.engine.walls.
 """
@@ -27,7 +28,7 @@ def audit(
     json_: Json = False,
     check: Check = False,
 ) -> None:
-    """Audit a hardware roadmap: which workload starves first, on which wall, in which quarter, and the fix."""
+    """Audit a hardware roadmap: which workload starves first, on which wall, in which quarter; the fix."""
     code = _run(roadmap, months, assumptions, json_, check)
     if code:
         raise typer.Exit(code)
@@ -160,9 +161,8 @@ def _run(path: str, months: int, assumptions_path: str | None, as_json: bool, ch
             needed = fix.get("gpus_needed")
             parts.append("within the GPUs it has: rebalance the shares" if needed else "see the walls")
         pess = ""
-        if s["quarter_pessimistic"] and s["quarter_pessimistic"] != s["quarter"]:
-            pess = f"{s['quarter_pessimistic']} ({s['wall_pessimistic']})"
-        elif s["quarter_pessimistic"] and not s["starves"]:
+        qp = s["quarter_pessimistic"]
+        if qp and (qp != s["quarter"] or not s["starves"]):
             pess = f"{s['quarter_pessimistic']} ({s['wall_pessimistic']})"
         sum_rows.append(
             {

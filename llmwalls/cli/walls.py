@@ -332,14 +332,20 @@ def depends_sentence(rows: list[dict], bind_low: str, bind_high: str) -> str | N
         if (lo > 1) == (hi > 1):
             continue
         if r["utilization"] > 1:
-            parts.append(f"{r['wall']} is hit ({_pct(r['utilization'])}) but not with the optimistic efficiencies "
-                         f"({_pct(lo)})")
+            parts.append(
+                f"{r['wall']} is hit ({_pct(r['utilization'])}) but not with the optimistic efficiencies "
+                f"({_pct(lo)})"
+            )
         else:
-            parts.append(f"{r['wall']} is not hit ({_pct(r['utilization'])}) but is with the pessimistic "
-                         f"efficiencies ({_pct(hi)})")
+            parts.append(
+                f"{r['wall']} is not hit ({_pct(r['utilization'])}) but is with the pessimistic "
+                f"efficiencies ({_pct(hi)})"
+            )
     if bind_low != bind_high:
-        parts.append(f"the binding wall is {bind_low} with the pessimistic efficiencies and {bind_high} with the "
-                     "optimistic ones")
+        parts.append(
+            f"the binding wall is {bind_low} with the pessimistic efficiencies and {bind_high} with the "
+            "optimistic ones"
+        )
     if not parts:
         return None
     return "The verdict depends on the assumptions: " + "; ".join(parts) + "."
@@ -722,7 +728,8 @@ def _run(**o) -> int:  # noqa: ANN003, C901, PLR0912, PLR0915
             )
         else:
             caption = (
-                f"{_f(central['replicas']):,.0f} replica{'s' if _f(central['replicas']) != 1 else ''} x TP {tp}, {_f(central['batch_per_replica']):,.0f} "
+                f"{_f(central['replicas']):,.0f} replica{'s' if _f(central['replicas']) != 1 else ''} x TP {tp}, "
+                f"{_f(central['batch_per_replica']):,.0f} "
                 f"sequences each; decode {1 / _f(central['decode_time_per_token_s']):.1f} tokens/s per user, "
                 f"TTFT {_f(central['ttft_s']):.2f} s; ${price:g}/GPU-hour ({price_source})"
             )

@@ -11,10 +11,12 @@ What each wall compares (demand / limit = utilisation; > 1 is hit):
 serving (users concurrent sequences spread evenly over gpus // tp model replicas of tp GPUs each)
     memory capacity   weights + KV cache + reserve per GPU (memory.serving_memory_per_gpu) vs usable HBM
                       (memory.usable_bytes)
-    memory bandwidth  HBM bytes one decode step moves per GPU (roofline decode bytes) x the per-user token-rate
+    memory bandwidth  HBM bytes one decode step moves per GPU (roofline decode bytes) x the per-user
+    token-rate
                       target, i.e. the bandwidth that target needs, vs the achievable bandwidth (datasheet x
                       the roofline's bandwidth efficiency)
-    compute           FLOP/s needed to prefill one new prompt within the TTFT target (roofline prefill FLOPs at
+    compute           FLOP/s needed to prefill one new prompt within the TTFT target (roofline prefill FLOPs
+    at
                       batch 1 / target) plus the decode batch's FLOPs at the token-rate target, vs the
                       achievable FLOP/s (peak x the roofline's FLOP/s efficiency). Chunked prefill runs a new
                       prompt alongside the decode batch (Agrawal et al. 2024, Sarathi-Serve), so both draw on
@@ -34,7 +36,8 @@ training (the fastest layout that fits, from training.enumerate_layouts / evalua
 
 A wall with no limit (no site cap, no budget) has utilisation NaN and status "n/a".
 The separate serving walls share one token's time budget: the decode step really takes the SUM of its
-memory-bound, compute-bound and communication parts (roofline time_per_output_token_s); ``latency_utilization``
+memory-bound, compute-bound and communication parts (roofline time_per_output_token_s);
+``latency_utilization``
 reports that sum against the budget so a plan that hits no single wall but misses the target is still flagged.
 """
 
@@ -62,7 +65,8 @@ class WallsAssumptions:
     # GPU utilisation at which facility power is provisioned: 1.0 = every GPU at TDP. A site cap must hold the
     # peak, not the average (power.gpu_power_w between idle and TDP). --power-utilization
     power_utilization: float = 1.0
-    # Default per-user decode rate and time-to-first-token when the user gives none. 20 tokens/s is faster than
+    # Default per-user decode rate and time-to-first-token when the user gives none. 20 tokens/s is faster
+    # than
     # people read (~4-5 words/s) with margin; a TTFT of 2 s is the bound MLPerf Inference's Llama-2-70B server
     # scenario used (judgement: check your product's targets and pass --tokens-per-s-per-user / --ttft-s).
     tokens_per_s_per_user: float = 20.0
@@ -79,7 +83,8 @@ DEFAULT_ASSUMPTIONS = WallsAssumptions()
 class Efficiencies:
     """The efficiency factors the walls depend on, one value each. None = that engine's own default.
 
-    bandwidth_efficiency: roofline.RooflineAssumptions.bandwidth_efficiency (fraction of datasheet HBM bandwidth)
+    bandwidth_efficiency: roofline.RooflineAssumptions.bandwidth_efficiency (fraction of datasheet HBM
+    bandwidth)
     flops_efficiency:     roofline.RooflineAssumptions.flops_efficiency (fraction of datasheet peak; serving)
     matmul_efficiency:    training.TrainingAssumptions.matmul_fraction_of_mamf
     usable_fraction:      memory.MemoryAssumptions.usable_fraction
@@ -108,7 +113,8 @@ class Range:
 # parameter's own terms; "of default" ranges are multiplied by the engine's per-GPU default at evaluation.
 DEFAULT_RANGES: dict[str, Range] = {
     # docs/calibration-roofline.md: at the 0.65 default the four decode cases predict 0.95-1.10x of the
-    # published throughput; the efficiency that fits each case exactly is 0.65 / ratio = 0.59 (gptfast_70b_tp8,
+    # published throughput; the efficiency that fits each case exactly is 0.65 / ratio = 0.59
+    # (gptfast_70b_tp8,
     # 1.10x) to 0.68 (gptfast_7b_base, 0.95x).
     "bandwidth_efficiency": Range(
         0.59,
@@ -116,8 +122,10 @@ DEFAULT_RANGES: dict[str, Range] = {
         "per-case fits of the four decode cases in docs/calibration-roofline.md "
         "(0.65 / predicted-over-published: 0.59-0.68)",
     ),
-    # Prefill GEMMs reach at most the measured matmul peak (MAMF, the roofline default, x1.0) and, end to end in
-    # a step, about 0.70 of it (the cluster calibration's matmul_fraction_of_mamf): x0.70..x1.0 of the default.
+    # Prefill GEMMs reach at most the measured matmul peak (MAMF, the roofline default, x1.0) and, end to
+    # end in
+    # a step, about 0.70 of it (the cluster calibration's matmul_fraction_of_mamf): x0.70..x1.0 of the
+    # default.
     "flops_efficiency": Range(
         0.70,
         1.0,
@@ -125,7 +133,8 @@ DEFAULT_RANGES: dict[str, Range] = {
         "(TrainingAssumptions), a single large GEMM all of it",
         relative=True,
     ),
-    # The cluster calibration accepts +-15% per case at 0.70 (TrainingAssumptions docstring): 0.70/1.15..0.70/0.85.
+    # The cluster calibration accepts +-15% per case at 0.70 (TrainingAssumptions docstring):
+    # 0.70/1.15..0.70/0.85.
     "matmul_efficiency": Range(0.61, 0.82, "the +-15% band of the training calibration around 0.70 of MAMF"),
     # vLLM --gpu-memory-utilization 0.9 default; deployments run 0.85-0.95 (judgement).
     "usable_fraction": Range(0.85, 0.95, "vLLM's 0.9 default, +-0.05 as deployments set it (judgement)"),
@@ -273,14 +282,14 @@ def scaled_model(spec, params: float):  # noqa: ANN001, ANN201
 
 
 def status(utilization, near: float = DEFAULT_ASSUMPTIONS.near_threshold):  # noqa: ANN001, ANN201
-    """'hit' above 1, 'near' from the threshold, 'ok' below, 'n/a' without a limit (NaN), as an array of str."""
+    """'hit' above 1, 'near' from the threshold, 'ok' below, 'n/a' without a limit (NaN); array of str."""
     u = np.asarray(utilization, dtype=float)
     out = np.where(u > 1.0, "hit", np.where(u >= near, "near", "ok"))
     return np.where(np.isnan(u), "n/a", out)
 
 
 def binding(walls: dict[str, dict]):  # noqa: ANN201
-    """Index into WALLS and name of the wall with the highest utilisation at every point (NaN walls ignored)."""
+    """Name of the wall with the highest utilisation at every point (NaN walls ignored), and that utilisation."""
     names = [w for w in WALLS if w in walls]
     stack = np.stack(np.broadcast_arrays(*(np.asarray(walls[w]["utilization"], dtype=float) for w in names)))
     filled = np.where(np.isnan(stack), -np.inf, stack)
@@ -303,7 +312,7 @@ def _wall(demand, limit, unit: str, **extra) -> dict:  # noqa: ANN001, ANN003
 
 @dataclass(frozen=True)
 class Site:
-    """Facility figures the power and cost walls need, from a cluster profile or the power engine's defaults."""
+    """Facility figures the power and cost walls need: from a cluster profile or the power engine's defaults."""
 
     gpus_per_node: int
     node_overhead_w: float
@@ -795,8 +804,10 @@ def serving_gpus_needed(
 ) -> dict:
     """Fewest GPUs (and the TP) that bring every GPU-bound wall (memory capacity, bandwidth, compute,
     interconnect) to utilisation <= 1 for this load: one vectorised evaluation over every TP candidate x a
-    geometric grid of replica counts, then an exact pass between the last failing and first passing grid points.
-    Returns {"gpus", "tp", "replicas", "found"}; found False when no TP within the scale-up domain helps (e.g. a
+    geometric grid of replica counts, then an exact pass between the last failing and first passing grid
+    points.
+    Returns {"gpus", "tp", "replicas", "found"}; found False when no TP within the scale-up domain helps
+    (e.g. a
     token-rate target one replica cannot reach even alone: a faster GPU or a lower target is needed)."""
     from llmwalls.engine import memory as mem
 
