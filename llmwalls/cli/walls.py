@@ -487,6 +487,10 @@ def _run(**o) -> int:  # noqa: ANN003, C901, PLR0912, PLR0915
     if o["gpu"] is None and cl is None:
         raise InputError("give --gpu (e.g. h100) or --cluster (e.g. dgx-h100)")
     g = catalogue.load_gpu(o["gpu"] if o["gpu"] is not None else cl.gpu)  # type: ignore[union-attr]
+    if cl is not None and catalogue.resolve("gpu", cl.gpu, announce=False).name != g.name:
+        render.warn(f"--gpu {g.name} in {cl.name}'s nodes: its node power, PUE, racks and network are kept, the "
+                    f"scale-up bandwidth is the {g.name}'s own")
+        cl = eng.cluster_for_gpu(cl, g)
     ranges = eng.resolve_ranges(ranges, g, o["weights"])
     site_w = parse_positive_float(o["site_mw"], "--site-mw") * MEGA if o["site_mw"] is not None else None
     budget = parse_count(o["budget"], "--budget") if o["budget"] is not None else None
