@@ -415,6 +415,9 @@ def audit(
         return parse_tokens(value, what) if isinstance(value, str) else int(value)
 
     for wi, w in enumerate(spec.workloads):
+        if w.kind == "training" and w.quarter is not None and quarter_index(w.quarter.upper()) not in quarters:
+            notes.append(f"{w.name} starts in {w.quarter}, outside the {quarter_name(quarters[0])}.."
+                         f"{quarter_name(quarters[-1])} horizon: not audited (see --months)")
         starve = None
         starve_pess = None
         for k, qi in enumerate(quarters):
