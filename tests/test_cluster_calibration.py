@@ -35,7 +35,8 @@ MEGATRON_TABLE1 = [
 ]
 
 # Llama Team (Meta), 'The Llama 3 Herd of Models', arXiv:2407.21783, Table 4 (cases llama3_t4_*): Llama 3 405B
-# on H100-80GB (700 W), 8 GPUs per server on NVLink, RoCE 400 Gb/s per GPU, BF16, FSDP sharding optimizer state and
+# on H100-80GB (700 W), 8 GPUs per server on NVLink, RoCE 400 Gb/s per GPU, BF16, FSDP sharding optimizer
+# state and
 # gradients (params not resharded after forward: ZeRO-2 traffic). Model FLOPs (MFU 43/41/38%).
 # Micro-batch 1 and selective recomputation are our reading of the setup (not in the table).
 # (id, tp, cp, pp, dp, seq, batch per DP, published TFLOP/s per GPU)
@@ -47,10 +48,23 @@ LLAMA3_TABLE4 = [
 
 
 def megatron_gpt(heads: int, hidden: int, layers: int) -> ModelSpec:
-    return ModelSpec(kind="model", name="megatron-gpt", source="Narayanan et al. 2021 Table 1", layers=layers,
-                     hidden_size=hidden, attention_heads=heads, kv_heads=heads, ffn_size=4 * hidden,
-                     mlp_gated=False, vocab_size=51200, tied_embeddings=True, norm="layernorm", linear_bias=True,
-                     position_embedding="learned", max_context_tokens=2048)
+    return ModelSpec(
+        kind="model",
+        name="megatron-gpt",
+        source="Narayanan et al. 2021 Table 1",
+        layers=layers,
+        hidden_size=hidden,
+        attention_heads=heads,
+        kv_heads=heads,
+        ffn_size=4 * hidden,
+        mlp_gated=False,
+        vocab_size=51200,
+        tied_embeddings=True,
+        norm="layernorm",
+        linear_bias=True,
+        position_embedding="learned",
+        max_context_tokens=2048,
+    )
 
 
 def megatron_prediction(heads, hidden, layers, tp, pp, dp, gb) -> float:  # noqa: ANN001
@@ -60,9 +74,21 @@ def megatron_prediction(heads, hidden, layers, tp, pp, dp, gb) -> float:  # noqa
     tiers = Tiers.from_cluster(catalogue.load_cluster("dgx-a100"))
     # 2021 Megatron-LM: no FlashAttention (scores go through HBM), no sequence parallelism
     a = dataclasses.replace(tr.DEFAULT_ASSUMPTIONS, flash_attention=False)
-    r = tr.step_model(megatron_gpt(heads, hidden, layers), gpu, tiers, tp=tp, pp=pp, dp=dp, micro_batch=1,
-                      global_batch=gb, seq_len=2048, recompute=2, sequence_parallel=False, zero_stage=1,
-                      assumptions=a)
+    r = tr.step_model(
+        megatron_gpt(heads, hidden, layers),
+        gpu,
+        tiers,
+        tp=tp,
+        pp=pp,
+        dp=dp,
+        micro_batch=1,
+        global_batch=gb,
+        seq_len=2048,
+        recompute=2,
+        sequence_parallel=False,
+        zero_stage=1,
+        assumptions=a,
+    )
     return float(r["hardware_flops_per_s_per_gpu"]) / 1e12  # Eq. 3 counts the recomputed forward
 
 
@@ -71,20 +97,37 @@ def llama3_prediction(tp, cp, pp, dp, seq, per_dp) -> float:  # noqa: ANN001
     gpu = catalogue.load_gpu("h100-sxm")
     # dgx-h100 node (NVLink 4, 400 Gb/s per GPU) with Meta's RoCE fabric instead of InfiniBand
     cluster = catalogue.load_cluster("dgx-h100").model_copy(update={"scale_out_fabric": "roce"})
-    r = tr.step_model(spec, gpu, Tiers.from_cluster(cluster), tp=tp, pp=pp, dp=dp, cp=cp, micro_batch=1,
-                      global_batch=dp * per_dp, seq_len=seq, recompute=1, sequence_parallel=True, zero_stage=2)
+    r = tr.step_model(
+        spec,
+        gpu,
+        Tiers.from_cluster(cluster),
+        tp=tp,
+        pp=pp,
+        dp=dp,
+        cp=cp,
+        micro_batch=1,
+        global_batch=dp * per_dp,
+        seq_len=seq,
+        recompute=1,
+        sequence_parallel=True,
+        zero_stage=2,
+    )
     return float(r["model_flops_per_s_per_gpu"]) / 1e12
 
 
-@pytest.mark.parametrize("case, heads, hidden, layers, tp, pp, dp, gb, published", MEGATRON_TABLE1,
-                         ids=[c[0] for c in MEGATRON_TABLE1])
+@pytest.mark.parametrize(
+    "case, heads, hidden, layers, tp, pp, dp, gb, published",
+    MEGATRON_TABLE1,
+    ids=[c[0] for c in MEGATRON_TABLE1],
+)
 def test_megatron_table1(case, heads, hidden, layers, tp, pp, dp, gb, published):
     predicted = megatron_prediction(heads, hidden, layers, tp, pp, dp, gb)
     assert predicted == pytest.approx(published, rel=TOLERANCE), f"{case}: {predicted:.1f} vs {published}"
 
 
-@pytest.mark.parametrize("case, tp, cp, pp, dp, seq, per_dp, published", LLAMA3_TABLE4,
-                         ids=[c[0] for c in LLAMA3_TABLE4])
+@pytest.mark.parametrize(
+    "case, tp, cp, pp, dp, seq, per_dp, published", LLAMA3_TABLE4, ids=[c[0] for c in LLAMA3_TABLE4]
+)
 def test_llama3_table4(case, tp, cp, pp, dp, seq, per_dp, published):
     predicted = llama3_prediction(tp, cp, pp, dp, seq, per_dp)
     assert predicted == pytest.approx(published, rel=TOLERANCE), f"{case}: {predicted:.1f} vs {published}"

@@ -11,12 +11,12 @@ HEADLINE = ("cluster", "--model", "405b", "--cluster", "dgx-h100", "--gpus", "16
 @pytest.fixture(scope="module")
 def headline_json():
     # computed once: the search and the scaling table take about a second
-    from llmwalls import render
-    from llmwalls.cli import main
-
     import contextlib
     import io
     import json
+
+    from llmwalls import render
+    from llmwalls.cli import main
 
     render.reset_warnings()
     buf = io.StringIO()
@@ -38,8 +38,17 @@ def test_headline_json_is_consistent(headline_json):
     lay = res["layout"]
     assert lay["tp"] * lay["pp"] * lay["dp"] * lay["cp"] == 16384
     step = res["step"]
-    parts = ("matmul_time_s", "elementwise_time_s", "optimizer_time_s", "bubble_time_s", "tp_comm_time_s",
-             "pp_comm_time_s", "dp_comm_time_s", "cp_comm_time_s", "ep_comm_time_s")
+    parts = (
+        "matmul_time_s",
+        "elementwise_time_s",
+        "optimizer_time_s",
+        "bubble_time_s",
+        "tp_comm_time_s",
+        "pp_comm_time_s",
+        "dp_comm_time_s",
+        "cp_comm_time_s",
+        "ep_comm_time_s",
+    )
     assert sum(step[k] for k in parts) == pytest.approx(step["step_time_s"])
     thr = res["throughput"]
     # tokens/s = 2,048 sequences x 8,192 tokens / step time
@@ -69,9 +78,31 @@ def test_headline_scaling_table(headline_json):
 
 
 def test_explicit_llama3_layout(cli):
-    r = cli("cluster", "--model", "405b", "--cluster", "dgx-h100", "--gpus", "16384", "--tp", "8", "--pp", "16",
-            "--dp", "128", "--uneven-pp", "--global-batch", "2048", "--micro-batch", "1", "--recompute", "full",
-            "--scaling", "off", "--json")
+    r = cli(
+        "cluster",
+        "--model",
+        "405b",
+        "--cluster",
+        "dgx-h100",
+        "--gpus",
+        "16384",
+        "--tp",
+        "8",
+        "--pp",
+        "16",
+        "--dp",
+        "128",
+        "--uneven-pp",
+        "--global-batch",
+        "2048",
+        "--micro-batch",
+        "1",
+        "--recompute",
+        "full",
+        "--scaling",
+        "off",
+        "--json",
+    )
     assert r.exit_code == 0, r.stderr
     res = r.json()["results"]
     assert (res["layout"]["tp"], res["layout"]["pp"], res["layout"]["dp"]) == (8, 16, 128)
@@ -80,8 +111,21 @@ def test_explicit_llama3_layout(cli):
 
 
 def test_search_lists_top_layouts(cli):
-    r = cli("cluster", "--model", "70b", "--cluster", "dgx-h100", "--gpus", "256", "--search", "--top", "3",
-            "--scaling", "off", "--json")
+    r = cli(
+        "cluster",
+        "--model",
+        "70b",
+        "--cluster",
+        "dgx-h100",
+        "--gpus",
+        "256",
+        "--search",
+        "--top",
+        "3",
+        "--scaling",
+        "off",
+        "--json",
+    )
     assert r.exit_code == 0, r.stderr
     s = r.json()["results"]["search"]
     assert len(s["top"]) == 3 and s["candidates"] > s["fitting"] > 0
@@ -91,8 +135,22 @@ def test_search_lists_top_layouts(cli):
 
 
 def test_check_exits_1_when_it_does_not_fit(cli):
-    r = cli("cluster", "--model", "405b", "--gpus", "8", "--tp", "8", "--pp", "1", "--dp", "1", "--scaling", "off",
-            "--check")
+    r = cli(
+        "cluster",
+        "--model",
+        "405b",
+        "--gpus",
+        "8",
+        "--tp",
+        "8",
+        "--pp",
+        "1",
+        "--dp",
+        "1",
+        "--scaling",
+        "off",
+        "--check",
+    )
     assert r.exit_code == 1
     assert "capacity wall" in r.stdout
     ok = cli("cluster", "--model", "8b", "--gpus", "8", "--scaling", "off", "--check")
@@ -100,40 +158,81 @@ def test_check_exits_1_when_it_does_not_fit(cli):
 
 
 def test_check_exits_1_at_the_interconnect_wall(cli):
-    # 8B over 16 PCIe/RoCE nodes with pure data parallelism, one 2k-token sequence per GPU, no overlap: the 16 GB gradient
+    # 8B over 16 PCIe/RoCE nodes with pure data parallelism, one 2k-token sequence per GPU, no overlap: the
+    # 16 GB gradient
     # all-reduce (hierarchical, 25 GB/s per GPU of RoCE) takes longer than the compute
-    r = cli("cluster", "--model", "8b", "--cluster", "pcie-h100-roce", "--gpus", "128", "--tp", "1", "--pp", "1",
-            "--dp", "128", "--global-batch", "128", "--context", "2048", "--no-dp-overlap", "--scaling", "off", "--check", "--json")
+    r = cli(
+        "cluster",
+        "--model",
+        "8b",
+        "--cluster",
+        "pcie-h100-roce",
+        "--gpus",
+        "128",
+        "--tp",
+        "1",
+        "--pp",
+        "1",
+        "--dp",
+        "128",
+        "--global-batch",
+        "128",
+        "--context",
+        "2048",
+        "--no-dp-overlap",
+        "--scaling",
+        "off",
+        "--check",
+        "--json",
+    )
     assert r.exit_code == 1
     walls = {w["wall"]: w for w in r.json()["walls"]}
     assert walls["interconnect"]["hit"] is True
 
 
 def test_tp_beyond_scale_up_domain_warns(cli):
-    r = cli("cluster", "--model", "405b", "--gpus", "16384", "--tp", "16", "--pp", "8", "--dp", "128",
-            "--uneven-pp", "--scaling", "off", "--json")
+    r = cli(
+        "cluster",
+        "--model",
+        "405b",
+        "--gpus",
+        "16384",
+        "--tp",
+        "16",
+        "--pp",
+        "8",
+        "--dp",
+        "128",
+        "--uneven-pp",
+        "--scaling",
+        "off",
+        "--json",
+    )
     assert r.exit_code == 0
     assert any("scale-up domain" in w for w in r.json()["warnings"])
 
 
-@pytest.mark.parametrize("args, message", [
-    (("--tp", "8", "--pp", "16", "--dp", "100"), "not the 16,384 GPUs"),
-    (("--tp", "3"), "does not divide"),
-    (("--tp", "8", "--pp", "5", "--dp", "409"), "not the 16,384 GPUs"),
-    (("--tp", "8", "--pp", "16", "--dp", "128"), "does not divide llama-3.1-405b's 126 layers"),
-    (("--gpus", "0"), "--gpus"),
-    (("--gpus", "-8"), "--gpus"),
-    (("--gpus", "nan"), "--gpus"),
-    (("--gpus", "1e12"), "absurd"),
-    (("--tp", "0"), "--tp"),
-    (("--tokens", "-5"), "--tokens"),
-    (("--recompute", "some"), "--recompute"),
-    (("--cluster", "nope"), "unknown cluster"),
-    (("--matmul-efficiency", "1.5"), "--matmul-efficiency"),
-    (("--context", "0"), "--context"),
-    (("--ep", "2"), "not a mixture-of-experts"),
-    (("--scaling", "sideways"), "--scaling"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (("--tp", "8", "--pp", "16", "--dp", "100"), "not the 16,384 GPUs"),
+        (("--tp", "3"), "does not divide"),
+        (("--tp", "8", "--pp", "5", "--dp", "409"), "not the 16,384 GPUs"),
+        (("--tp", "8", "--pp", "16", "--dp", "128"), "does not divide llama-3.1-405b's 126 layers"),
+        (("--gpus", "0"), "--gpus"),
+        (("--gpus", "-8"), "--gpus"),
+        (("--gpus", "nan"), "--gpus"),
+        (("--gpus", "1e12"), "absurd"),
+        (("--tp", "0"), "--tp"),
+        (("--tokens", "-5"), "--tokens"),
+        (("--recompute", "some"), "--recompute"),
+        (("--cluster", "nope"), "unknown cluster"),
+        (("--matmul-efficiency", "1.5"), "--matmul-efficiency"),
+        (("--context", "0"), "--context"),
+        (("--ep", "2"), "not a mixture-of-experts"),
+        (("--scaling", "sideways"), "--scaling"),
+    ],
+)
 def test_bad_input_one_line_exit_2(cli, args, message):
     base = ["cluster", "--model", "405b", "--gpus", "16384", "--scaling", "off"]
     r = cli(*base, *args)
@@ -144,8 +243,20 @@ def test_bad_input_one_line_exit_2(cli, args, message):
 
 
 def test_moe_search_uses_expert_parallelism(cli):
-    r = cli("cluster", "--model", "mixtral-8x7b", "--cluster", "dgx-h100", "--gpus", "64", "--context", "4096",
-            "--scaling", "off", "--json")
+    r = cli(
+        "cluster",
+        "--model",
+        "mixtral-8x7b",
+        "--cluster",
+        "dgx-h100",
+        "--gpus",
+        "64",
+        "--context",
+        "4096",
+        "--scaling",
+        "off",
+        "--json",
+    )
     assert r.exit_code == 0, r.stderr
     res = r.json()["results"]
     assert res["memory"]["fits"] is True

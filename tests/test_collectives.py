@@ -18,9 +18,16 @@ IB_LAT = 9.6e-6
 
 def _tiers(nvls: bool = False) -> c.Tiers:
     eff = c.LinkEfficiency()
-    return c.Tiers(domain_gpus=8, up_bandwidth_bytes_per_s=H100_NVLINK, up_latency_s=NVLINK_LAT,
-                   up_efficiency=eff.nvlink, out_bandwidth_bytes_per_s=IB_NDR, out_latency_s=IB_LAT,
-                   out_efficiency=eff.infiniband, nvls=nvls)
+    return c.Tiers(
+        domain_gpus=8,
+        up_bandwidth_bytes_per_s=H100_NVLINK,
+        up_latency_s=NVLINK_LAT,
+        up_efficiency=eff.nvlink,
+        out_bandwidth_bytes_per_s=IB_NDR,
+        out_latency_s=IB_LAT,
+        out_efficiency=eff.infiniband,
+        nvls=nvls,
+    )
 
 
 def test_busbw_factors_are_nccl_tests():
@@ -41,14 +48,17 @@ def test_allreduce_1gb_over_8_h100_at_assumed_busbw():
     t = c.allreduce_time_s(1e9, 8, H100_NVLINK, NVLINK_LAT, efficiency=0.80)
     assert float(t) == pytest.approx(expected, rel=1e-12)
     # the same through the tier placement: 8 ranks, stride 1, all inside one NVLink domain
-    assert float(c.hierarchical_time_s("allreduce", 1e9, 8, 1, _tiers())) == pytest.approx(expected, rel=1e-12)
+    assert float(c.hierarchical_time_s("allreduce", 1e9, 8, 1, _tiers())) == pytest.approx(
+        expected, rel=1e-12
+    )
     # and nccl-tests would report busbw = algbw x 2(n-1)/n = 360 GB/s without the latency term
     t0 = c.allreduce_time_s(1e9, 8, H100_NVLINK, 0.0, efficiency=0.80)
     assert float(c.busbw_bytes_per_s("allreduce", 1e9, t0, 8)) == pytest.approx(360e9)
 
 
 # Measured nccl-tests all-reduce busbw, 16 GiB, one 8-GPU node (cases.toml category 'collective'):
-# stas00/ml-engineering @744d01e18b79512572f64a6bbd8b5f4a725203a7, network/README.md and network/benchmarks/README.md
+# stas00/ml-engineering @744d01e18b79512572f64a6bbd8b5f4a725203a7,
+# network/README.md and network/benchmarks/README.md
 MEASURED = [
     # (case id, link bandwidth one direction, measured busbw, algorithm)
     ("mleng_a100_node_allreduce", 300e9, 234.89e9, "ring"),  # 8x A100, NVLink 3
@@ -115,7 +125,9 @@ def test_vectorised_equals_scalar():
 
 
 @settings(max_examples=60, deadline=None)
-@given(size=st.floats(1.0, 1e11), n=st.integers(2, 4096), bw=st.floats(1e9, 1e12), factor=st.floats(0.05, 1.0))
+@given(
+    size=st.floats(1.0, 1e11), n=st.integers(2, 4096), bw=st.floats(1e9, 1e12), factor=st.floats(0.05, 1.0)
+)
 def test_less_bandwidth_never_faster(size, n, bw, factor):
     for op in ("allreduce", "allgather", "reducescatter", "alltoall", "p2p"):
         fast = c.collective_time_s(op, size, n, bw, 5e-6)

@@ -1,4 +1,5 @@
-"""Training step model: FLOP counts against the papers' formulas, the pipeline bubble, invariants, vectorised ==
+"""Training step model: FLOP counts against the papers' formulas, the pipeline bubble, invariants, vectorised
+==
 scalar, layout validity and the search's enumeration."""
 
 from __future__ import annotations
@@ -18,10 +19,23 @@ from llmwalls.specs import ModelSpec
 
 def gpt(layers: int, hidden: int, heads: int) -> ModelSpec:
     """A Megatron-LM GPT (Narayanan et al. 2021 Table 1): 4h GELU MLP, tied embeddings, learned positions."""
-    return ModelSpec(kind="model", name="gpt-test", source="Narayanan et al. 2021 Table 1", layers=layers,
-                     hidden_size=hidden, attention_heads=heads, kv_heads=heads, ffn_size=4 * hidden,
-                     mlp_gated=False, vocab_size=51200, tied_embeddings=True, norm="layernorm", linear_bias=True,
-                     position_embedding="learned", max_context_tokens=2048)
+    return ModelSpec(
+        kind="model",
+        name="gpt-test",
+        source="Narayanan et al. 2021 Table 1",
+        layers=layers,
+        hidden_size=hidden,
+        attention_heads=heads,
+        kv_heads=heads,
+        ffn_size=4 * hidden,
+        mlp_gated=False,
+        vocab_size=51200,
+        tied_embeddings=True,
+        norm="layernorm",
+        linear_bias=True,
+        position_embedding="learned",
+        max_context_tokens=2048,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -44,16 +58,17 @@ def test_bubble_time_is_7_32_of_the_ideal_step(h100, tiers):
     # p = 8, m = 32 micro-batches (global batch 32, dp 1, micro-batch 1), plain 1F1B (v = 1)
     spec = catalogue.load_model("llama-3.1-70b")
     a = dataclasses.replace(tr.DEFAULT_ASSUMPTIONS, virtual_stages=1)
-    r = tr.step_model(spec, h100, tiers, tp=8, pp=8, dp=1, micro_batch=1, global_batch=32, seq_len=4096,
-                      assumptions=a)
+    r = tr.step_model(
+        spec, h100, tiers, tp=8, pp=8, dp=1, micro_batch=1, global_batch=32, seq_len=4096, assumptions=a
+    )
     ideal = r["compute_time_s"] - r["optimizer_time_s"] + r["tp_comm_time_s"]
     assert float(r["bubble_time_s"]) == pytest.approx(7 / 32 * float(ideal))
 
 
 def test_model_flops_are_6nd_plus_attention():
-    # Llama-3.1-8B: N = 8,030,261,248; the embedding lookup (128,256 x 4,096 = 525,336,576) is a gather, so the
-    # matmul parameters are 7,504,924,672 and 6 x that = 45,029,548,032 FLOPs per token.
-    # Attention (PaLM appendix B, 12 L H Q T): 12 x 32 x 32 x 128 x 8192 = 12,884,901,888.
+    # Llama-3.1-8B: N = 8,030,261,248; the embedding lookup (128,256 x 4,096 = 525,336,576) is a gather, so
+    # the matmul parameters are 7,504,924,672 and 6 x that = 45,029,548,032 FLOPs per token. Attention (PaLM
+    # appendix B, 12 L H Q T): 12 x 32 x 32 x 128 x 8192 = 12,884,901,888.
     spec = catalogue.load_model("llama-3.1-8b")
     assert float(tr.model_flops_per_token(spec, 8192)) == pytest.approx(45_029_548_032 + 12_884_901_888)
     # with no attention term (seq -> 0) the count is 6 N D for D tokens
@@ -63,15 +78,15 @@ def test_model_flops_are_6nd_plus_attention():
 def test_full_recompute_matches_megatron_eq3():
     # Megatron-LM Eq. 3 (cases.toml meg21_formula_flops): F = 96 B s l h^2 (1 + s/(6h) + V/(16 l h)).
     # GPT 1T: l = 128, h = 25600, s = 2048, V = 51200; per token (B s = 1):
-    l, h, s, V = 128, 25600, 2048, 51200
-    eq3 = 96 * l * h**2 * (1 + s / (6 * h) + V / (16 * l * h))
-    ours = float(tr.hardware_flops_per_token(gpt(l, h, 160), s, 2))
+    n_layers, h, s, V = 128, 25600, 2048, 51200
+    eq3 = 96 * n_layers * h**2 * (1 + s / (6 * h) + V / (16 * n_layers * h))
+    ours = float(tr.hardware_flops_per_token(gpt(n_layers, h, 160), s, 2))
     assert ours == pytest.approx(eq3, rel=0.002)  # biases and norms are the 0.2%
 
 
 def test_model_flops_match_korthikanti_eq7_and_selective_recompute():
-    # Korthikanti et al. 2022 Eq. 7 (model FLOPs, cases.toml kort22_eq7_modelflops): 72 B L s h^2 (1 + s/(6h) +
-    # v/(12hL)); GPT-3 175B: L 96, h 12288, s 2048, v 51200. Per token that is 72 L h^2 + 12 L s h + 6 h v.
+    # Korthikanti et al. 2022 Eq. 7 (model FLOPs, cases.toml kort22_eq7_modelflops): 72 B L s h^2 (1 + s/(6h)
+    # + v/(12hL)); GPT-3 175B: L 96, h 12288, s 2048, v 51200. Per token that is 72 L h^2 + 12 L s h + 6 h v.
     L_, h, s, v = 96, 12288, 2048, 51200
     spec = gpt(L_, h, 96)
     eq7 = 72 * L_ * h**2 * (1 + s / (6 * h) + v / (12 * h * L_))
@@ -80,15 +95,22 @@ def test_model_flops_match_korthikanti_eq7_and_selective_recompute():
     # + 4 x 96 x 2048 x 12288 = 9.66e9. (Korthikanti's Eq. 8, 1 + s/(3h), charges 12 L s h; we count only the
     # recomputed forward, 1.7% less for GPT-3 - documented in llmwalls/engine/training.py.)
     extra = 4 * L_ * s * h
-    assert float(tr.hardware_flops_per_token(spec, s, 1)) - float(tr.model_flops_per_token(spec, s)) == \
-        pytest.approx(extra)
+    assert float(tr.hardware_flops_per_token(spec, s, 1)) - float(
+        tr.model_flops_per_token(spec, s)
+    ) == pytest.approx(extra)
 
 
 def test_single_gpu_step_is_compute_only(h100, tiers):
     spec = catalogue.load_model("llama-3.1-8b")
     r = tr.step_model(spec, h100, tiers, tp=1, pp=1, dp=1, global_batch=8, seq_len=4096, recompute=0)
-    for k in ("tp_comm_time_s", "dp_comm_time_s", "pp_comm_time_s", "cp_comm_time_s", "ep_comm_time_s",
-              "bubble_time_s"):
+    for k in (
+        "tp_comm_time_s",
+        "dp_comm_time_s",
+        "pp_comm_time_s",
+        "cp_comm_time_s",
+        "ep_comm_time_s",
+        "bubble_time_s",
+    ):
         assert float(r[k]) == 0.0
     # matmul time = 6-ish N D FLOPs / (MAMF 794.5 TFLOP/s x 0.70)
     flops = float(tr.hardware_flops_per_token(spec, 4096, 0)) * 8 * 4096
@@ -100,8 +122,9 @@ def test_dp_overlap_never_hurts(h100, tiers):
     spec = catalogue.load_model("llama-3.1-70b")
     kw = dict(tp=8, pp=4, dp=32, micro_batch=1, global_batch=512, seq_len=8192)
     on = tr.step_model(spec, h100, tiers, **kw)
-    off = tr.step_model(spec, h100, tiers, assumptions=dataclasses.replace(tr.DEFAULT_ASSUMPTIONS, dp_overlap=False),
-                        **kw)
+    off = tr.step_model(
+        spec, h100, tiers, assumptions=dataclasses.replace(tr.DEFAULT_ASSUMPTIONS, dp_overlap=False), **kw
+    )
     assert float(off["step_time_s"]) >= float(on["step_time_s"])
     assert float(off["dp_comm_time_s"]) == pytest.approx(float(on["dp_comm_total_time_s"]))
 
@@ -122,10 +145,22 @@ def test_vectorised_equals_scalar(h100, tiers):
     sub = {k: v[pick] for k, v in lay.items()}
     vec = tr.evaluate_layouts(spec, h100, tiers, sub, global_batch=512, seq_len=8192, chunk=7)
     for j in range(len(pick)):
-        one = tr.step_model(spec, h100, tiers, tp=int(sub["tp"][j]), pp=int(sub["pp"][j]), dp=int(sub["dp"][j]),
-                            cp=int(sub["cp"][j]), ep=int(sub["ep"][j]), micro_batch=int(sub["micro_batch"][j]),
-                            global_batch=512, seq_len=8192, recompute=int(sub["recompute"][j]),
-                            sequence_parallel=bool(sub["sequence_parallel"][j]), zero_stage=int(sub["zero_stage"][j]))
+        one = tr.step_model(
+            spec,
+            h100,
+            tiers,
+            tp=int(sub["tp"][j]),
+            pp=int(sub["pp"][j]),
+            dp=int(sub["dp"][j]),
+            cp=int(sub["cp"][j]),
+            ep=int(sub["ep"][j]),
+            micro_batch=int(sub["micro_batch"][j]),
+            global_batch=512,
+            seq_len=8192,
+            recompute=int(sub["recompute"][j]),
+            sequence_parallel=bool(sub["sequence_parallel"][j]),
+            zero_stage=int(sub["zero_stage"][j]),
+        )
         assert float(vec["step_time_s"][j]) == pytest.approx(float(one["step_time_s"]), rel=1e-12)
 
 
@@ -136,16 +171,30 @@ def test_enumerated_layouts_are_valid(h100):
     assert np.all(lay["tp"] * lay["pp"] * lay["dp"] * lay["cp"] == 1024)
     assert np.all(128 % lay["tp"] == 0)
     assert np.all(2048 % (lay["dp"] * lay["micro_batch"]) == 0)
-    assert np.all(tr.layout_valid(spec, **{k: lay[k] for k in ("tp", "dp", "cp", "ep", "micro_batch")},
-                                  pp=1, global_batch=2048, seq_len=8192, gpus=lay["tp"] * lay["dp"] * lay["cp"]))
+    assert np.all(
+        tr.layout_valid(
+            spec,
+            **{k: lay[k] for k in ("tp", "dp", "cp", "ep", "micro_batch")},
+            pp=1,
+            global_batch=2048,
+            seq_len=8192,
+            gpus=lay["tp"] * lay["dp"] * lay["cp"],
+        )
+    )
     fixed = tr.enumerate_layouts(spec, 1024, global_batch=2048, seq_len=8192, fixed={"tp": 8, "pp": 16})
     assert set(fixed["tp"]) == {8} and set(fixed["pp"]) == {16} and set(fixed["dp"] * fixed["cp"]) == {8}
 
 
 def test_layout_valid_rejects_bad_degrees():
     spec = catalogue.load_model("llama-3.1-70b")  # 64 heads, 8 KV heads, 80 layers
-    ok = tr.layout_valid(spec, tp=np.array([8, 3, 8, 8]), pp=np.array([4, 4, 3, 4]), dp=np.array([2, 2, 2, 3]),
-                         global_batch=64, seq_len=4096)
+    ok = tr.layout_valid(
+        spec,
+        tp=np.array([8, 3, 8, 8]),
+        pp=np.array([4, 4, 3, 4]),
+        dp=np.array([2, 2, 2, 3]),
+        global_batch=64,
+        seq_len=4096,
+    )
     assert ok.tolist() == [True, False, False, False]  # 3 divides neither heads nor layers; dp 3 not batch 64
 
 
@@ -169,11 +218,13 @@ def test_step_never_faster_with_less_bandwidth(scale, i):
     spec = catalogue.load_model("llama-3.1-70b")
     lay = tr.enumerate_layouts(spec, 512, global_batch=1024, seq_len=8192)
     j = i % len(lay["tp"])
-    one = {k: v[j:j + 1] for k, v in lay.items()}
+    one = {k: v[j : j + 1] for k, v in lay.items()}
     slow_up = dataclasses.replace(base, up_bandwidth_bytes_per_s=base.up_bandwidth_bytes_per_s * scale)
     slow_out = dataclasses.replace(base, out_bandwidth_bytes_per_s=base.out_bandwidth_bytes_per_s * scale)
-    t = [float(tr.evaluate_layouts(spec, h100, tiers_, one, global_batch=1024, seq_len=8192)["step_time_s"][0])
-         for tiers_ in (base, slow_up, slow_out)]
+    t = [
+        float(tr.evaluate_layouts(spec, h100, tiers_, one, global_batch=1024, seq_len=8192)["step_time_s"][0])
+        for tiers_ in (base, slow_up, slow_out)
+    ]
     assert t[1] >= t[0] * (1 - 1e-12) and t[2] >= t[0] * (1 - 1e-12)
 
 

@@ -1,7 +1,7 @@
-"""`llmwalls cluster`: distributed training on a cluster: step time broken into compute, pipeline bubble and the
-exposed communication of each parallel dimension; MFU, TFLOP/s per GPU, tokens/s, time and GPU-hours to train;
-the best layouts (--search); a scaling table over cluster sizes showing where communication overtakes compute
-(the interconnect wall); failures and checkpoints; the compute-optimal token count.
+"""`llmwalls cluster`: distributed training on a cluster. Step time broken into compute, pipeline bubble
+and the exposed communication of each parallel dimension; MFU, TFLOP/s per GPU, tokens/s, time and GPU-hours
+to train; the best layouts (--search); a scaling table over cluster sizes showing where communication
+overtakes compute (the interconnect wall); failures and checkpoints; the compute-optimal token count.
 
 Numbers come from llmwalls.engine.training / collectives (and reliability, scaling_laws, memory); this module
 parses, resolves profiles and renders. Heavy imports happen inside the command.
@@ -21,7 +21,9 @@ from llmwalls.cli.options import Check, Cluster, Context, Gpus, Json, Model
 _OptStr = str | None
 _OptInt = int | None
 
-DEFAULT_CONTEXT_TOKENS = 8192  # Llama 3 pre-training sequence length (Llama 3 sec 3.4.1), capped at the model max
+DEFAULT_CONTEXT_TOKENS = (
+    8192  # Llama 3 pre-training sequence length (Llama 3 sec 3.4.1), capped at the model max
+)
 DEFAULT_BATCH_TOKENS = 16 * 2**20  # Llama 3 405B: 16M tokens per step (Table 4), the default global batch
 
 
@@ -29,30 +31,117 @@ def cluster(  # noqa: PLR0913
     model: Model,
     cluster: Cluster = "dgx-h100",
     gpus: Gpus = None,
-    tp: Annotated[_OptInt, typer.Option("--tp", min=1, max=1_000_000, help="Tensor-parallel degree (default: searched).")] = None,
-    pp: Annotated[_OptInt, typer.Option("--pp", min=1, max=1_000_000, help="Pipeline-parallel degree (default: searched).")] = None,
-    dp: Annotated[_OptInt, typer.Option("--dp", min=1, max=10_000_000, help="Data-parallel degree (default: searched).")] = None,
-    cp: Annotated[_OptInt, typer.Option("--cp", min=1, max=1_000_000, help="Context-parallel degree (default: searched).")] = None,
-    ep: Annotated[_OptInt, typer.Option("--ep", min=1, max=1_000_000, help="Expert-parallel degree, MoE (default: searched).")] = None,
-    global_batch: Annotated[_OptStr, typer.Option("--global-batch", help="Sequences per optimizer step (default: 16Mi tokens / context).")] = None,
-    micro_batch: Annotated[_OptInt, typer.Option("--micro-batch", min=1, max=1_000_000, help="Sequences per micro-batch (default: searched).")] = None,
+    tp: Annotated[
+        _OptInt,
+        typer.Option("--tp", min=1, max=1_000_000, help="Tensor-parallel degree (default: searched)."),
+    ] = None,
+    pp: Annotated[
+        _OptInt,
+        typer.Option("--pp", min=1, max=1_000_000, help="Pipeline-parallel degree (default: searched)."),
+    ] = None,
+    dp: Annotated[
+        _OptInt, typer.Option("--dp", min=1, max=10_000_000, help="Data-parallel degree (default: searched).")
+    ] = None,
+    cp: Annotated[
+        _OptInt,
+        typer.Option("--cp", min=1, max=1_000_000, help="Context-parallel degree (default: searched)."),
+    ] = None,
+    ep: Annotated[
+        _OptInt,
+        typer.Option("--ep", min=1, max=1_000_000, help="Expert-parallel degree, MoE (default: searched)."),
+    ] = None,
+    global_batch: Annotated[
+        _OptStr,
+        typer.Option("--global-batch", help="Sequences per optimizer step (default: 16Mi tokens / context)."),
+    ] = None,
+    micro_batch: Annotated[
+        _OptInt,
+        typer.Option(
+            "--micro-batch", min=1, max=1_000_000, help="Sequences per micro-batch (default: searched)."
+        ),
+    ] = None,
     context: Context = None,
-    recompute: Annotated[_OptStr, typer.Option("--recompute", help="Activation recomputation: none, selective, full (default: searched).")] = None,
-    sequence_parallel: Annotated[bool | None, typer.Option("--sequence-parallel/--no-sequence-parallel", help="Megatron sequence parallelism with TP (default: on).")] = None,
-    zero: Annotated[_OptInt, typer.Option("--zero", min=0, max=3, help="ZeRO stage 0-3 (3 = FSDP) (default: searched).")] = None,
-    tokens: Annotated[_OptStr, typer.Option("--tokens", help="Training tokens, e.g. 15e12 or 15T (default: 20 per parameter, Chinchilla).")] = None,
-    uneven_pp: Annotated[bool, typer.Option("--uneven-pp", help="Accept a --pp that does not divide the layers (the slowest stage sets the pace).")] = False,
-    search: Annotated[bool, typer.Option("--search", help="Rank every valid layout and show the best ones.")] = False,
+    recompute: Annotated[
+        _OptStr,
+        typer.Option(
+            "--recompute", help="Activation recomputation: none, selective, full (default: searched)."
+        ),
+    ] = None,
+    sequence_parallel: Annotated[
+        bool | None,
+        typer.Option(
+            "--sequence-parallel/--no-sequence-parallel",
+            help="Megatron sequence parallelism with TP (default: on).",
+        ),
+    ] = None,
+    zero: Annotated[
+        _OptInt, typer.Option("--zero", min=0, max=3, help="ZeRO stage 0-3 (3 = FSDP) (default: searched).")
+    ] = None,
+    tokens: Annotated[
+        _OptStr,
+        typer.Option(
+            "--tokens", help="Training tokens, e.g. 15e12 or 15T (default: 20 per parameter, Chinchilla)."
+        ),
+    ] = None,
+    uneven_pp: Annotated[
+        bool,
+        typer.Option(
+            "--uneven-pp",
+            help="Accept a --pp that does not divide the layers (the slowest stage sets the pace).",
+        ),
+    ] = False,
+    search: Annotated[
+        bool, typer.Option("--search", help="Rank every valid layout and show the best ones.")
+    ] = False,
     top: Annotated[int, typer.Option("--top", min=1, max=1000, help="Layouts shown by --search.")] = 5,
-    scaling: Annotated[str, typer.Option("--scaling", help="Scaling table: fixed-global (batch), fixed-per-gpu, or off.")] = "fixed-global",
-    matmul_efficiency: Annotated[_OptStr, typer.Option("--matmul-efficiency", help="Fraction of measured MAMF a training step's GEMMs reach (default 0.70).")] = None,
-    nvlink_efficiency: Annotated[_OptStr, typer.Option("--nvlink-efficiency", help="Achievable fraction of scale-up link bandwidth (default per fabric, NVLink 0.80).")] = None,
-    network_efficiency: Annotated[_OptStr, typer.Option("--network-efficiency", help="Achievable fraction of scale-out NIC bandwidth (default IB 0.85, RoCE 0.75).")] = None,
-    tp_exposed: Annotated[_OptStr, typer.Option("--tp-exposed", help="Share of TP communication not overlapped (default 1.0).")] = None,
-    dp_exposed: Annotated[_OptStr, typer.Option("--dp-exposed", help="Minimum share of DP gradient traffic left exposed (default 0.10).")] = None,
-    dp_overlap: Annotated[bool, typer.Option("--dp-overlap/--no-dp-overlap", help="Overlap gradient reduction with backward.")] = True,
-    interleave: Annotated[_OptInt, typer.Option("--interleave", min=0, max=1024, help="Interleaved pipeline chunks per GPU (v); 0 = auto, 1 = plain 1F1B.")] = None,
-    nvls: Annotated[bool, typer.Option("--nvls", help="NVLink SHARP (in-switch) all-reduce inside the scale-up domain.")] = False,
+    scaling: Annotated[
+        str, typer.Option("--scaling", help="Scaling table: fixed-global (batch), fixed-per-gpu, or off.")
+    ] = "fixed-global",
+    matmul_efficiency: Annotated[
+        _OptStr,
+        typer.Option(
+            "--matmul-efficiency",
+            help="Fraction of measured MAMF a training step's GEMMs reach (default 0.70).",
+        ),
+    ] = None,
+    nvlink_efficiency: Annotated[
+        _OptStr,
+        typer.Option(
+            "--nvlink-efficiency",
+            help="Achievable fraction of scale-up link bandwidth (default per fabric, NVLink 0.80).",
+        ),
+    ] = None,
+    network_efficiency: Annotated[
+        _OptStr,
+        typer.Option(
+            "--network-efficiency",
+            help="Achievable fraction of scale-out NIC bandwidth (default IB 0.85, RoCE 0.75).",
+        ),
+    ] = None,
+    tp_exposed: Annotated[
+        _OptStr, typer.Option("--tp-exposed", help="Share of TP communication not overlapped (default 1.0).")
+    ] = None,
+    dp_exposed: Annotated[
+        _OptStr,
+        typer.Option(
+            "--dp-exposed", help="Minimum share of DP gradient traffic left exposed (default 0.10)."
+        ),
+    ] = None,
+    dp_overlap: Annotated[
+        bool, typer.Option("--dp-overlap/--no-dp-overlap", help="Overlap gradient reduction with backward.")
+    ] = True,
+    interleave: Annotated[
+        _OptInt,
+        typer.Option(
+            "--interleave",
+            min=0,
+            max=1024,
+            help="Interleaved pipeline chunks per GPU (v); 0 = auto, 1 = plain 1F1B.",
+        ),
+    ] = None,
+    nvls: Annotated[
+        bool, typer.Option("--nvls", help="NVLink SHARP (in-switch) all-reduce inside the scale-up domain.")
+    ] = False,
     json_: Json = False,
     check: Check = False,
 ) -> None:
@@ -76,11 +165,17 @@ def _fractions(o: dict):  # noqa: ANN202
 
     a = TrainingAssumptions(dp_overlap=o["dp_overlap"], nvls=o["nvls"])
     if o["matmul_efficiency"] is not None:
-        a = dataclasses.replace(a, matmul_fraction_of_mamf=parse_fraction(o["matmul_efficiency"], "--matmul-efficiency"))
+        a = dataclasses.replace(
+            a, matmul_fraction_of_mamf=parse_fraction(o["matmul_efficiency"], "--matmul-efficiency")
+        )
     if o["tp_exposed"] is not None:
-        a = dataclasses.replace(a, tp_exposed_fraction=parse_fraction(o["tp_exposed"], "--tp-exposed", allow_zero=True))
+        a = dataclasses.replace(
+            a, tp_exposed_fraction=parse_fraction(o["tp_exposed"], "--tp-exposed", allow_zero=True)
+        )
     if o["dp_exposed"] is not None:
-        a = dataclasses.replace(a, dp_min_exposed_fraction=parse_fraction(o["dp_exposed"], "--dp-exposed", allow_zero=True))
+        a = dataclasses.replace(
+            a, dp_min_exposed_fraction=parse_fraction(o["dp_exposed"], "--dp-exposed", allow_zero=True)
+        )
     if o["interleave"] is not None:
         a = dataclasses.replace(a, virtual_stages=o["interleave"])
     link = LinkEfficiency()
@@ -95,14 +190,25 @@ def _tiers(spec_cluster, link, o: dict):  # noqa: ANN001, ANN202
 
     tiers = Tiers.from_cluster(spec_cluster, link, nvls=o["nvls"])
     if o["nvlink_efficiency"] is not None:
-        tiers = dataclasses.replace(tiers, up_efficiency=parse_fraction(o["nvlink_efficiency"], "--nvlink-efficiency"))
+        tiers = dataclasses.replace(
+            tiers, up_efficiency=parse_fraction(o["nvlink_efficiency"], "--nvlink-efficiency")
+        )
     if o["network_efficiency"] is not None:
-        tiers = dataclasses.replace(tiers, out_efficiency=parse_fraction(o["network_efficiency"], "--network-efficiency"))
+        tiers = dataclasses.replace(
+            tiers, out_efficiency=parse_fraction(o["network_efficiency"], "--network-efficiency")
+        )
     return tiers
 
 
-def _validate_explicit(spec, gpus: int, fixed: dict, global_batch: int, seq: int, tiers,  # noqa: ANN001
-                       allow_uneven: bool = False) -> list[str]:
+def _validate_explicit(
+    spec,
+    gpus: int,
+    fixed: dict,
+    global_batch: int,
+    seq: int,
+    tiers,  # noqa: ANN001
+    allow_uneven: bool = False,
+) -> list[str]:
     """One-line errors for impossible user-given degrees; returns warnings for allowed-but-flagged ones."""
     from llmwalls.errors import InputError
 
@@ -114,24 +220,34 @@ def _validate_explicit(spec, gpus: int, fixed: dict, global_batch: int, seq: int
         prod *= v
     if tp is not None and pp is not None and dp is not None and prod != gpus:
         c = cp or 1
-        raise InputError(f"--tp x --pp x --dp x --cp = {tp} x {pp} x {dp} x {c} = {prod:,}, not the {gpus:,} GPUs "
-                         "of --gpus")
+        raise InputError(
+            f"--tp x --pp x --dp x --cp = {tp} x {pp} x {dp} x {c} = {prod:,}, not the {gpus:,} GPUs "
+            "of --gpus"
+        )
     if gpus % prod:
         raise InputError(f"the given degrees multiply to {prod:,}, which does not divide the {gpus:,} GPUs")
     if tp is not None:
         if spec.attention_heads % tp:
-            raise InputError(f"--tp {tp} does not divide {spec.name}'s {spec.attention_heads} attention heads")
+            raise InputError(
+                f"--tp {tp} does not divide {spec.name}'s {spec.attention_heads} attention heads"
+            )
         if spec.kv_heads % tp and tp % spec.kv_heads:
-            raise InputError(f"--tp {tp} neither divides nor is a multiple of {spec.name}'s {spec.kv_heads} KV heads")
+            raise InputError(
+                f"--tp {tp} neither divides nor is a multiple of {spec.name}'s {spec.kv_heads} KV heads"
+            )
         if tp > tiers.domain_gpus:
-            warnings.append(f"--tp {tp} is larger than the {tiers.domain_gpus}-GPU scale-up domain: TP traffic is "
-                            "charged at the scale-out rate")
+            warnings.append(
+                f"--tp {tp} is larger than the {tiers.domain_gpus}-GPU scale-up domain: TP traffic is "
+                "charged at the scale-out rate"
+            )
     if pp is not None:
         if pp > spec.layers:
             raise InputError(f"--pp {pp} is more than {spec.name}'s {spec.layers} layers")
         if spec.layers % pp and not allow_uneven:
-            raise InputError(f"--pp {pp} does not divide {spec.name}'s {spec.layers} layers; add --uneven-pp to "
-                             "put ceil(layers/pp) on the slowest stage (Llama 3 runs 126 layers on 16 stages)")
+            raise InputError(
+                f"--pp {pp} does not divide {spec.name}'s {spec.layers} layers; add --uneven-pp to "
+                "put ceil(layers/pp) on the slowest stage (Llama 3 runs 126 layers on 16 stages)"
+            )
     if cp is not None and cp > 1 and seq % (2 * cp):
         raise InputError(f"--context {seq} is not divisible into 2 x --cp = {2 * cp} load-balanced chunks")
     if ep is not None and ep > 1:
@@ -142,9 +258,13 @@ def _validate_explicit(spec, gpus: int, fixed: dict, global_batch: int, seq: int
     if dp is not None:
         mb = fixed.get("micro_batch") or 1
         if global_batch % (dp * mb):
-            raise InputError(f"--global-batch {global_batch} is not divisible by --dp x --micro-batch = {dp * mb}")
+            raise InputError(
+                f"--global-batch {global_batch} is not divisible by --dp x --micro-batch = {dp * mb}"
+            )
         if ep is not None and dp % ep:
-            raise InputError(f"--ep {ep} does not divide --dp {dp} (experts are sharded inside data parallelism)")
+            raise InputError(
+                f"--ep {ep} does not divide --dp {dp} (experts are sharded inside data parallelism)"
+            )
     return warnings
 
 
@@ -168,8 +288,17 @@ def _search(spec, gpu, tiers, gpus, fixed, gb, seq, a, usable, show_progress: bo
         progress = lambda done, total: bar.update(task, completed=done)  # noqa: E731
     t0 = time.perf_counter()
     try:
-        result = tr.evaluate_layouts(spec, gpu, tiers, layouts, global_batch=gb, seq_len=seq, assumptions=a,
-                                     usable_bytes=usable, progress=progress)
+        result = tr.evaluate_layouts(
+            spec,
+            gpu,
+            tiers,
+            layouts,
+            global_batch=gb,
+            seq_len=seq,
+            assumptions=a,
+            usable_bytes=usable,
+            progress=progress,
+        )
     finally:
         if bar is not None:
             bar.stop()
@@ -200,18 +329,30 @@ def _run(**o) -> int:  # noqa: ANN003, C901, PLR0912, PLR0915
         raise InputError(f"--gpus {gpus:,} is absurd (more than 10 million GPUs)")
     notes: list[str] = []
     if gpus > cl.total_gpus:
-        notes.append(f"{cl.name} describes {cl.total_gpus:,} GPUs ({cl.nodes} nodes x {cl.gpus_per_node}); its node "
-                     f"type and fabric are extrapolated to {gpus:,} GPUs")
+        notes.append(
+            f"{cl.name} describes {cl.total_gpus:,} GPUs ({cl.nodes} nodes x {cl.gpus_per_node}); its node "
+            f"type and fabric are extrapolated to {gpus:,} GPUs"
+        )
     if o["scaling"] not in ("fixed-global", "fixed-per-gpu", "off"):
         raise InputError(f"unknown --scaling {o['scaling']!r}; use fixed-global, fixed-per-gpu or off")
     contexts = o["context"] or []
     if len(contexts) > 1:
         raise InputError("cluster takes one --context (sequence length)")
-    seq = parse_tokens(contexts[0], "--context") if contexts else min(DEFAULT_CONTEXT_TOKENS, spec.max_context_tokens)
+    seq = (
+        parse_tokens(contexts[0], "--context")
+        if contexts
+        else min(DEFAULT_CONTEXT_TOKENS, spec.max_context_tokens)
+    )
     if seq > spec.max_context_tokens:
-        render.warn(f"context {seq:,} tokens is above {spec.name}'s maximum of {spec.max_context_tokens:,}; computed anyway")
-    gb = (parse_int_count(o["global_batch"], "--global-batch") if o["global_batch"] is not None
-          else max(1, DEFAULT_BATCH_TOKENS // seq))
+        render.warn(
+            f"context {seq:,} tokens is above {spec.name}'s maximum of {spec.max_context_tokens:,}; "
+            "computed anyway"
+        )
+    gb = (
+        parse_int_count(o["global_batch"], "--global-batch")
+        if o["global_batch"] is not None
+        else max(1, DEFAULT_BATCH_TOKENS // seq)
+    )
     if gb > 100_000_000:
         raise InputError(f"--global-batch {gb:,} is absurd")
     counts = param_counts(spec)
@@ -225,10 +366,17 @@ def _run(**o) -> int:  # noqa: ANN003, C901, PLR0912, PLR0915
     tiers = _tiers(cl, link, o)
     usable = usable_bytes(gpu.hbm_bytes)
 
-    fixed = {"tp": o["tp"], "pp": o["pp"], "dp": o["dp"], "cp": o["cp"], "ep": o["ep"],
-             "micro_batch": o["micro_batch"], "zero_stage": o["zero"],
-             "recompute": None if rc is None else _RECOMPUTE.index(rc),
-             "sequence_parallel": None if o["sequence_parallel"] is None else int(o["sequence_parallel"])}
+    fixed = {
+        "tp": o["tp"],
+        "pp": o["pp"],
+        "dp": o["dp"],
+        "cp": o["cp"],
+        "ep": o["ep"],
+        "micro_batch": o["micro_batch"],
+        "zero_stage": o["zero"],
+        "recompute": None if rc is None else _RECOMPUTE.index(rc),
+        "sequence_parallel": None if o["sequence_parallel"] is None else int(o["sequence_parallel"]),
+    }
     if spec.moe is None and fixed["ep"] is None:
         fixed["ep"] = 1
     for w in _validate_explicit(spec, gpus, fixed, gb, seq, tiers, o["uneven_pp"]):
@@ -236,26 +384,50 @@ def _run(**o) -> int:  # noqa: ANN003, C901, PLR0912, PLR0915
     explicit = all(fixed[k] is not None for k in ("tp", "pp", "dp"))
     if explicit:
         # the user's layout, with defaults for what they left out (no search needed)
-        defaults = {"cp": 1, "ep": 1, "micro_batch": 1, "zero_stage": 1, "recompute": 1,
-                    "sequence_parallel": 1}
-        lay = {k: (fixed[k] if fixed[k] is not None else defaults[k]) for k in
-               ("tp", "pp", "dp", "cp", "ep", "micro_batch", "zero_stage", "recompute", "sequence_parallel")}
+        defaults = {
+            "cp": 1,
+            "ep": 1,
+            "micro_batch": 1,
+            "zero_stage": 1,
+            "recompute": 1,
+            "sequence_parallel": 1,
+        }
+        lay = {
+            k: (fixed[k] if fixed[k] is not None else defaults[k])
+            for k in (
+                "tp",
+                "pp",
+                "dp",
+                "cp",
+                "ep",
+                "micro_batch",
+                "zero_stage",
+                "recompute",
+                "sequence_parallel",
+            )
+        }
         if lay["tp"] * lay["pp"] * lay["dp"] * lay["cp"] != gpus:
-            raise InputError(f"--tp x --pp x --dp x --cp = {lay['tp'] * lay['pp'] * lay['dp'] * lay['cp']:,}, "
-                             f"not the {gpus:,} GPUs of --gpus")
+            raise InputError(
+                f"--tp x --pp x --dp x --cp = {lay['tp'] * lay['pp'] * lay['dp'] * lay['cp']:,}, "
+                f"not the {gpus:,} GPUs of --gpus"
+            )
         if lay["tp"] == 1:
             lay["sequence_parallel"] = 0
         layouts = {k: np.array([v]) for k, v in lay.items()}
-        result = tr.evaluate_layouts(spec, gpu, tiers, layouts, global_batch=gb, seq_len=seq, assumptions=a,
-                                     usable_bytes=usable)
+        result = tr.evaluate_layouts(
+            spec, gpu, tiers, layouts, global_batch=gb, seq_len=seq, assumptions=a, usable_bytes=usable
+        )
         best, ranked, n_candidates, elapsed = 0, np.array([0]), 1, None
         layouts_all, result_all = layouts, result
     else:
-        layouts_all, result_all = _search(spec, gpu, tiers, gpus, fixed, gb, seq, a, usable,
-                                          show_progress=not o["json_"])
+        layouts_all, result_all = _search(
+            spec, gpu, tiers, gpus, fixed, gb, seq, a, usable, show_progress=not o["json_"]
+        )
         if result_all is None:
-            raise InputError(f"no valid layout of {spec.name} on {gpus:,} GPUs with these constraints "
-                             f"(global batch {gb}, context {seq}); relax --tp/--pp/--dp/--cp or change --gpus")
+            raise InputError(
+                f"no valid layout of {spec.name} on {gpus:,} GPUs with these constraints "
+                f"(global batch {gb}, context {seq}); relax --tp/--pp/--dp/--cp or change --gpus"
+            )
         n_candidates = len(layouts_all["tp"])
         elapsed = result_all.pop("_elapsed_s")
         ranked = tr.rank_layouts(result_all, o["top"])
@@ -273,11 +445,15 @@ def _run(**o) -> int:  # noqa: ANN003, C901, PLR0912, PLR0915
     compute = r["compute_time_s"]
     fits = bool(r["fits"])
     if r["tp_beyond_scale_up"] and not explicit:  # (explicit: already warned)
-        notes.append(f"TP {lay['tp']} spans more than the {tiers.domain_gpus}-GPU scale-up domain: charged at the "
-                     "scale-out rate")
+        notes.append(
+            f"TP {lay['tp']} spans more than the {tiers.domain_gpus}-GPU scale-up domain: charged at the "
+            "scale-out rate"
+        )
     if r["uneven_pipeline"]:
-        notes.append(f"{spec.layers} layers on {lay['pp']} stages is uneven: the stage with "
-                     f"{-(-spec.layers // lay['pp'])} layers sets the pace")
+        notes.append(
+            f"{spec.layers} layers on {lay['pp']} stages is uneven: the stage with "
+            f"{-(-spec.layers // lay['pp'])} layers sets the pace"
+        )
 
     # ---- reliability and compute-optimal sizing (sibling engines)
     reliability = None
@@ -294,9 +470,12 @@ def _run(**o) -> int:  # noqa: ANN003, C901, PLR0912, PLR0915
 
         flops = float(r["model_flops_per_step"]) / float(r["tokens_per_step"]) * train_tokens
         opt = compute_optimal(flops)
-        optimal = {"compute_flops": flops, "params": float(np.asarray(opt["params"])),
-                   "tokens": float(np.asarray(opt["tokens"])),
-                   "loss_at_plan": float(chinchilla_loss(float(counts.total), train_tokens))}
+        optimal = {
+            "compute_flops": flops,
+            "params": float(np.asarray(opt["params"])),
+            "tokens": float(np.asarray(opt["tokens"])),
+            "loss_at_plan": float(chinchilla_loss(float(counts.total), train_tokens)),
+        }
     except ImportError:  # pragma: no cover
         pass
 
@@ -312,7 +491,11 @@ def _run(**o) -> int:  # noqa: ANN003, C901, PLR0912, PLR0915
         per_gpu_seqs = gb / gpus
         for size in sizes:
             size_gb = gb if o["scaling"] == "fixed-global" else max(1, int(round(per_gpu_seqs * size)))
-            f = {k: v for k, v in fixed.items() if k in ("recompute", "sequence_parallel", "ep") and v is not None}
+            f = {
+                k: v
+                for k, v in fixed.items()
+                if k in ("recompute", "sequence_parallel", "ep") and v is not None
+            }
             lays, res = _search(spec, gpu, tiers, size, f, size_gb, seq, a, usable, show_progress=False)
             row = {"gpus": size, "global_batch": size_gb}
             if res is None or not res["fits"].any():
@@ -321,11 +504,24 @@ def _run(**o) -> int:  # noqa: ANN003, C901, PLR0912, PLR0915
                 continue
             res.pop("_elapsed_s", None)
             i = int(tr.rank_layouts(res, 1)[0])
-            row.update({
-                "fits": True, "layout": _pick(lays, res, i),
-                **{k: float(res[k][i]) for k in ("step_time_s", "compute_time_s", "exposed_comm_time_s", "bubble_time_s",
-                                                   "mfu", "tokens_per_s", "model_flops_per_s_per_gpu")},
-            })
+            row.update(
+                {
+                    "fits": True,
+                    "layout": _pick(lays, res, i),
+                    **{
+                        k: float(res[k][i])
+                        for k in (
+                            "step_time_s",
+                            "compute_time_s",
+                            "exposed_comm_time_s",
+                            "bubble_time_s",
+                            "mfu",
+                            "tokens_per_s",
+                            "model_flops_per_s_per_gpu",
+                        )
+                    },
+                }
+            )
             row["comm_over_compute"] = row["exposed_comm_time_s"] > row["compute_time_s"]
             scaling_rows.append(row)
     wall_size = next((row["gpus"] for row in scaling_rows if row.get("comm_over_compute")), None)
@@ -337,53 +533,122 @@ def _run(**o) -> int:  # noqa: ANN003, C901, PLR0912, PLR0915
     ]
     hit = (not fits) or exposed > compute
     if not fits:
-        wall_line = (f"capacity wall: {r['memory_bytes'] / 2**30:,.1f} GiB per GPU needed, {usable / 2**30:,.1f} GiB "
-                     f"usable on {gpu.name} — this layout does not fit")
+        wall_line = (
+            f"capacity wall: {r['memory_bytes'] / 2**30:,.1f} GiB per GPU needed, {usable / 2**30:,.1f} GiB "
+            f"usable on {gpu.name} — this layout does not fit"
+        )
     elif exposed > compute:
-        wall_line = (f"interconnect wall: exposed communication {fmt_duration(exposed)} exceeds compute "
-                     f"{fmt_duration(compute)} per step on {gpus:,} GPUs")
+        wall_line = (
+            f"interconnect wall: exposed communication {fmt_duration(exposed)} exceeds compute "
+            f"{fmt_duration(compute)} per step on {gpus:,} GPUs"
+        )
     else:
-        where = (f"; communication overtakes compute at {wall_size:,} GPUs" if wall_size
-                 else "; communication stays below compute at every size in the scaling table")
-        wall_line = (f"compute-bound: exposed communication {fmt_duration(exposed)} is {exposed / compute:.0%} of "
-                     f"compute {fmt_duration(compute)} per step, MFU {r['mfu']:.1%}{where}")
+        where = (
+            f"; communication overtakes compute at {wall_size:,} GPUs"
+            if wall_size
+            else "; communication stays below compute at every size in the scaling table"
+        )
+        wall_line = (
+            f"compute-bound: exposed communication {fmt_duration(exposed)} is {exposed / compute:.0%} of "
+            f"compute {fmt_duration(compute)} per step, MFU {r['mfu']:.1%}{where}"
+        )
 
-    inputs = {"model": spec.name, "cluster": cl.name, "gpu": gpu.name, "gpus": gpus, "global_batch": gb,
-              "seq_len": seq, "train_tokens": train_tokens, "fixed": {k: v for k, v in fixed.items() if v is not None},
-              "assumptions": a, "tiers": tiers, "scaling": o["scaling"]}
-    step_parts = [("matmul", "matmul_time_s"), ("elementwise (HBM)", "elementwise_time_s"),
-                  ("optimizer step", "optimizer_time_s"), ("pipeline bubble", "bubble_time_s"),
-                  ("TP comm (exposed)", "tp_comm_time_s"), ("PP p2p (exposed)", "pp_comm_time_s"),
-                  ("DP comm (exposed)", "dp_comm_time_s"), ("CP comm (exposed)", "cp_comm_time_s"),
-                  ("EP all-to-all (exposed)", "ep_comm_time_s")]
-    reason, share = tr.dominant_term({k: np.asarray([v]) for k, v in r.items() if np.isscalar(v) or np.ndim(v) == 0})
+    inputs = {
+        "model": spec.name,
+        "cluster": cl.name,
+        "gpu": gpu.name,
+        "gpus": gpus,
+        "global_batch": gb,
+        "seq_len": seq,
+        "train_tokens": train_tokens,
+        "fixed": {k: v for k, v in fixed.items() if v is not None},
+        "assumptions": a,
+        "tiers": tiers,
+        "scaling": o["scaling"],
+    }
+    step_parts = [
+        ("matmul", "matmul_time_s"),
+        ("elementwise (HBM)", "elementwise_time_s"),
+        ("optimizer step", "optimizer_time_s"),
+        ("pipeline bubble", "bubble_time_s"),
+        ("TP comm (exposed)", "tp_comm_time_s"),
+        ("PP p2p (exposed)", "pp_comm_time_s"),
+        ("DP comm (exposed)", "dp_comm_time_s"),
+        ("CP comm (exposed)", "cp_comm_time_s"),
+        ("EP all-to-all (exposed)", "ep_comm_time_s"),
+    ]
+    reason, share = tr.dominant_term(
+        {k: np.asarray([v]) for k, v in r.items() if np.isscalar(v) or np.ndim(v) == 0}
+    )
     top_rows = []
     for i in ranked:
         i = int(i)
-        why, why_share = tr.dominant_term({k: np.asarray([result_all[k][i]]) for k in
-                                           ("compute_time_s", "bubble_time_s", "tp_comm_time_s", "dp_comm_time_s",
-                                            "pp_comm_time_s", "cp_comm_time_s", "ep_comm_time_s")})
-        top_rows.append({"layout": _pick(layouts_all, result_all, i),
-                         "step_time_s": float(result_all["step_time_s"][i]),
-                         "mfu": float(result_all["mfu"][i]),
-                         "tokens_per_s": float(result_all["tokens_per_s"][i]),
-                         "memory_bytes": float(result_all["memory_bytes"][i]),
-                         "virtual_stages": float(result_all["virtual_stages"][i]),
-                         "largest_overhead": str(why[0]), "largest_overhead_share": float(why_share[0])})
+        why, why_share = tr.dominant_term(
+            {
+                k: np.asarray([result_all[k][i]])
+                for k in (
+                    "compute_time_s",
+                    "bubble_time_s",
+                    "tp_comm_time_s",
+                    "dp_comm_time_s",
+                    "pp_comm_time_s",
+                    "cp_comm_time_s",
+                    "ep_comm_time_s",
+                )
+            }
+        )
+        top_rows.append(
+            {
+                "layout": _pick(layouts_all, result_all, i),
+                "step_time_s": float(result_all["step_time_s"][i]),
+                "mfu": float(result_all["mfu"][i]),
+                "tokens_per_s": float(result_all["tokens_per_s"][i]),
+                "memory_bytes": float(result_all["memory_bytes"][i]),
+                "virtual_stages": float(result_all["virtual_stages"][i]),
+                "largest_overhead": str(why[0]),
+                "largest_overhead_share": float(why_share[0]),
+            }
+        )
     results = {
-        "layout": {**lay, "virtual_stages": r["virtual_stages"], "recompute": _RECOMPUTE[lay["recompute"]],
-                   "sequence_parallel": bool(lay["sequence_parallel"])},
-        "step": {k: r[k] for _, k in step_parts} | {
-            "step_time_s": step, "compute_time_s": compute, "exposed_comm_time_s": exposed,
-            "bubble_fraction": r["bubble_fraction"], "microbatches": r["microbatches"],
-            "dp_comm_total_time_s": r["dp_comm_total_time_s"], "largest_overhead": str(reason[0])},
-        "throughput": {k: r[k] for k in ("mfu", "hfu", "model_flops_per_s_per_gpu", "hardware_flops_per_s_per_gpu",
-                                          "tokens_per_s", "tokens_per_step", "model_flops_per_step",
-                                          "hardware_flops_per_step")},
+        "layout": {
+            **lay,
+            "virtual_stages": r["virtual_stages"],
+            "recompute": _RECOMPUTE[lay["recompute"]],
+            "sequence_parallel": bool(lay["sequence_parallel"]),
+        },
+        "step": {k: r[k] for _, k in step_parts}
+        | {
+            "step_time_s": step,
+            "compute_time_s": compute,
+            "exposed_comm_time_s": exposed,
+            "bubble_fraction": r["bubble_fraction"],
+            "microbatches": r["microbatches"],
+            "dp_comm_total_time_s": r["dp_comm_total_time_s"],
+            "largest_overhead": str(reason[0]),
+        },
+        "throughput": {
+            k: r[k]
+            for k in (
+                "mfu",
+                "hfu",
+                "model_flops_per_s_per_gpu",
+                "hardware_flops_per_s_per_gpu",
+                "tokens_per_s",
+                "tokens_per_step",
+                "model_flops_per_step",
+                "hardware_flops_per_step",
+            )
+        },
         "memory": {"per_gpu_bytes": r["memory_bytes"], "usable_bytes": usable, "fits": fits},
         "training": {"tokens": train_tokens, "time_s": seconds, "gpu_hours": gpu_hours},
-        "search": {"candidates": n_candidates, "fitting": int(np.sum(result_all["fits"])),
-                   "elapsed_s": elapsed, "top": top_rows} if not explicit else None,
+        "search": {
+            "candidates": n_candidates,
+            "fitting": int(np.sum(result_all["fits"])),
+            "elapsed_s": elapsed,
+            "top": top_rows,
+        }
+        if not explicit
+        else None,
         "scaling": scaling_rows,
         "interconnect_wall_gpus": wall_size,
         "reliability": reliability,
@@ -395,28 +660,63 @@ def _run(**o) -> int:  # noqa: ANN003, C901, PLR0912, PLR0915
         return 1 if (o["check"] and hit) else 0
 
     # ---- tables
-    t_lay = Table(f"{spec.name} on {gpus:,} x {gpu.name} ({cl.name}): {'given' if explicit else 'best'} layout",
-                  [Column(h, k) for h, k in (("TP", "tp"), ("PP", "pp"), ("DP", "dp"), ("CP", "cp"), ("EP", "ep"),
-                                             ("micro-batch", "micro_batch"), ("micro-batches", "m"), ("v", "v"),
-                                             ("ZeRO", "zero_stage"), ("recompute", "rc"), ("SP", "sp"),
-                                             ("global batch", "gb"), ("context", "seq"))])
-    t_lay.rows.append({**lay, "m": f"{r['microbatches']:,.0f}", "v": int(r["virtual_stages"]),
-                       "rc": _RECOMPUTE[lay["recompute"]], "sp": "on" if lay["sequence_parallel"] else "off",
-                       "gb": f"{gb:,}", "seq": f"{seq:,}"})
-    t_step = Table("Step time", [Column("part", "part", justify="left"), Column("time", "t", fmt_duration),
-                                 Column("share of step", "share", lambda x: f"{x:.1%}")])
+    t_lay = Table(
+        f"{spec.name} on {gpus:,} x {gpu.name} ({cl.name}): {'given' if explicit else 'best'} layout",
+        [
+            Column(h, k)
+            for h, k in (
+                ("TP", "tp"),
+                ("PP", "pp"),
+                ("DP", "dp"),
+                ("CP", "cp"),
+                ("EP", "ep"),
+                ("micro-batch", "micro_batch"),
+                ("micro-batches", "m"),
+                ("v", "v"),
+                ("ZeRO", "zero_stage"),
+                ("recompute", "rc"),
+                ("SP", "sp"),
+                ("global batch", "gb"),
+                ("context", "seq"),
+            )
+        ],
+    )
+    t_lay.rows.append(
+        {
+            **lay,
+            "m": f"{r['microbatches']:,.0f}",
+            "v": int(r["virtual_stages"]),
+            "rc": _RECOMPUTE[lay["recompute"]],
+            "sp": "on" if lay["sequence_parallel"] else "off",
+            "gb": f"{gb:,}",
+            "seq": f"{seq:,}",
+        }
+    )
+    t_step = Table(
+        "Step time",
+        [
+            Column("part", "part", justify="left"),
+            Column("time", "t", fmt_duration),
+            Column("share of step", "share", lambda x: f"{x:.1%}"),
+        ],
+    )
     for label, key in step_parts:
         if r[key] > 0:
             t_step.rows.append({"part": label, "t": r[key], "share": r[key] / step})
     t_step.rows.append({"part": "step", "t": step, "share": 1.0, "_style": "bold"})
-    t_tp = Table("Throughput and time to train", [Column("figure", "k", justify="left"), Column("value", "v")])
+    t_tp = Table(
+        "Throughput and time to train", [Column("figure", "k", justify="left"), Column("value", "v")]
+    )
     t_tp.rows += [
         {"k": "MFU (model FLOPs 6N + attention, PaLM)", "v": f"{r['mfu']:.1%}"},
         {"k": "HFU (with recomputation)", "v": f"{r['hfu']:.1%}"},
         {"k": "model TFLOP/s per GPU", "v": f"{r['model_flops_per_s_per_gpu'] / 1e12:,.0f}"},
         {"k": "tokens/s (cluster)", "v": fmt_si(r["tokens_per_s"], "tok/s")},
-        {"k": "memory per GPU", "v": f"{r['memory_bytes'] / 2**30:,.1f} of {usable / 2**30:,.1f} GiB usable"
-                                     + ("" if fits else " — does NOT fit")},
+        {
+            "k": "memory per GPU",
+            "v": f"{r['memory_bytes'] / 2**30:,.1f} of {usable / 2**30:,.1f} GiB usable"
+            + ("" if fits else " — does NOT fit"),
+        },
         {"k": f"time to train {train_tokens:.3g} tokens", "v": fmt_duration(seconds)},
         {"k": "GPU-hours", "v": f"{gpu_hours:,.3g}"},
     ]
@@ -428,43 +728,91 @@ def _run(**o) -> int:  # noqa: ANN003, C901, PLR0912, PLR0915
             {"k": "wall time incl. failures", "v": fmt_duration(reliability.get("wall_time_s", seconds))},
         ]
     if optimal is not None:
-        t_tp.rows.append({"k": "compute-optimal at this budget (Chinchilla)",
-                          "v": f"{optimal['params'] / 1e9:,.0f}B params on {optimal['tokens']:.3g} tokens"})
+        t_tp.rows.append(
+            {
+                "k": "compute-optimal at this budget (Chinchilla)",
+                "v": f"{optimal['params'] / 1e9:,.0f}B params on {optimal['tokens']:.3g} tokens",
+            }
+        )
     tables = [t_lay, t_step, t_tp]
     if o["search"] and not explicit:
-        t_top = Table(f"Best layouts ({n_candidates:,} candidates, {int(np.sum(result_all['fits'])):,} fit, "
-                      f"{elapsed:.2f} s)",
-                      [Column("#", "i"), Column("TP", "tp"), Column("PP", "pp"), Column("DP", "dp"), Column("CP", "cp"),
-                       Column("EP", "ep"), Column("mb", "mb"), Column("ZeRO", "zero"), Column("recompute", "rc"),
-                       Column("v", "v"), Column("step", "step", fmt_duration), Column("MFU", "mfu", lambda x: f"{x:.1%}"),
-                       Column("GiB/GPU", "mem", lambda x: f"{x / 2**30:,.1f}"),
-                       Column("why (largest overhead)", "why", justify="left")])
+        t_top = Table(
+            f"Best layouts ({n_candidates:,} candidates, {int(np.sum(result_all['fits'])):,} fit, "
+            f"{elapsed:.2f} s)",
+            [
+                Column("#", "i"),
+                Column("TP", "tp"),
+                Column("PP", "pp"),
+                Column("DP", "dp"),
+                Column("CP", "cp"),
+                Column("EP", "ep"),
+                Column("mb", "mb"),
+                Column("ZeRO", "zero"),
+                Column("recompute", "rc"),
+                Column("v", "v"),
+                Column("step", "step", fmt_duration),
+                Column("MFU", "mfu", lambda x: f"{x:.1%}"),
+                Column("GiB/GPU", "mem", lambda x: f"{x / 2**30:,.1f}"),
+                Column("why (largest overhead)", "why", justify="left"),
+            ],
+        )
         for n_, row in enumerate(top_rows, 1):
             L = row["layout"]
-            t_top.rows.append({"i": n_, "tp": L["tp"], "pp": L["pp"], "dp": L["dp"], "cp": L["cp"], "ep": L["ep"],
-                               "mb": L["micro_batch"], "zero": L["zero_stage"], "rc": _RECOMPUTE[L["recompute"]],
-                               "v": int(row["virtual_stages"]), "step": row["step_time_s"], "mfu": row["mfu"],
-                               "mem": row["memory_bytes"],
-                               "why": f"{row['largest_overhead']} {row['largest_overhead_share']:.0%}"})
+            t_top.rows.append(
+                {
+                    "i": n_,
+                    "tp": L["tp"],
+                    "pp": L["pp"],
+                    "dp": L["dp"],
+                    "cp": L["cp"],
+                    "ep": L["ep"],
+                    "mb": L["micro_batch"],
+                    "zero": L["zero_stage"],
+                    "rc": _RECOMPUTE[L["recompute"]],
+                    "v": int(row["virtual_stages"]),
+                    "step": row["step_time_s"],
+                    "mfu": row["mfu"],
+                    "mem": row["memory_bytes"],
+                    "why": f"{row['largest_overhead']} {row['largest_overhead_share']:.0%}",
+                }
+            )
         tables.append(t_top)
     if scaling_rows:
-        t_sc = Table(f"Scaling ({o['scaling']} batch): best layout at each size",
-                     [Column("GPUs", "gpus", lambda x: f"{x:,}"), Column("batch", "global_batch", lambda x: f"{x:,}"),
-                      Column("layout", "lay", justify="left"), Column("step", "step_time_s", fmt_duration),
-                      Column("compute", "compute_time_s", fmt_duration),
-                      Column("exposed comm", "exposed_comm_time_s", fmt_duration),
-                      Column("bubble", "bubble_time_s", fmt_duration), Column("MFU", "mfu", lambda x: f"{x:.1%}"),
-                      Column("tokens/s", "tokens_per_s", lambda x: fmt_si(x, "")),
-                      Column("wall", "w", justify="left")])
+        t_sc = Table(
+            f"Scaling ({o['scaling']} batch): best layout at each size",
+            [
+                Column("GPUs", "gpus", lambda x: f"{x:,}"),
+                Column("batch", "global_batch", lambda x: f"{x:,}"),
+                Column("layout", "lay", justify="left"),
+                Column("step", "step_time_s", fmt_duration),
+                Column("compute", "compute_time_s", fmt_duration),
+                Column("exposed comm", "exposed_comm_time_s", fmt_duration),
+                Column("bubble", "bubble_time_s", fmt_duration),
+                Column("MFU", "mfu", lambda x: f"{x:.1%}"),
+                Column("tokens/s", "tokens_per_s", lambda x: fmt_si(x, "")),
+                Column("wall", "w", justify="left"),
+            ],
+        )
         for row in scaling_rows:
             if not row.get("fits"):
-                t_sc.rows.append({"gpus": row["gpus"], "global_batch": row["global_batch"], "lay": "nothing fits",
-                                  "w": "capacity"})
+                t_sc.rows.append(
+                    {
+                        "gpus": row["gpus"],
+                        "global_batch": row["global_batch"],
+                        "lay": "nothing fits",
+                        "w": "capacity",
+                    }
+                )
                 continue
             L = row["layout"]
-            t_sc.rows.append({**row, "lay": f"{L['tp']}/{L['pp']}/{L['dp']}/{L['cp']}",
-                              "w": "interconnect" if row["comm_over_compute"] else "",
-                              "_style": "red" if row["comm_over_compute"] else None})
+            t_sc.rows.append(
+                {
+                    **row,
+                    "lay": f"{L['tp']}/{L['pp']}/{L['dp']}/{L['cp']}",
+                    "w": "interconnect" if row["comm_over_compute"] else "",
+                    "_style": "red" if row["comm_over_compute"] else None,
+                }
+            )
         t_sc.caption = "layout = TP/PP/DP/CP; interconnect = exposed communication above compute"
         tables.append(t_sc)
     lines = [f"note: {n}" for n in notes] + [wall_line]

@@ -8,8 +8,9 @@ Conventions (NVIDIA/nccl-tests doc/PERFORMANCE.md; cases.toml `nccl_busbw_allred
     busbw   = algbw x 2(n-1)/n   (all-reduce)
             = algbw x (n-1)/n    (all-gather, reduce-scatter, all-to-all)
             = algbw              (point-to-point, broadcast)
-busbw is what each link actually carries, so for ring algorithms it is bounded by the per-GPU link bandwidth and
-compares across n. This model inverts that: t = latency + S x factor / (link bandwidth x efficiency).
+busbw is what each link actually carries, so for ring algorithms it is bounded by the per-GPU link
+bandwidth and compares across n. This model inverts that: t = latency + S x factor / (link bandwidth x
+efficiency).
 
 Algorithms:
     ring: (n-1) (all-gather / reduce-scatter / all-to-all) or 2(n-1) (all-reduce) latency steps.
@@ -34,8 +35,9 @@ import numpy as np
 
 @dataclass(frozen=True)
 class LinkEfficiency:
-    """Achievable fraction of the per-GPU, one-direction link bandwidth that a large (>= 1 GiB) ring collective
-    reaches as nccl-tests busbw. Overridable from the command line (--nvlink-efficiency, --network-efficiency)."""
+    """Achievable fraction of the per-GPU, one-direction link bandwidth that a large (>= 1 GiB) ring
+    collective reaches as nccl-tests busbw. Overridable from the command line (--nvlink-efficiency,
+    --network-efficiency)."""
 
     # NVLink / NVSwitch, ring. Calibrated on measured busbw (cases.toml, category 'collective'):
     #   8x A100 (NVLink 3, 300 GB/s): 234.89 GB/s  -> 0.783   (mleng_a100_node_allreduce)
@@ -44,15 +46,15 @@ class LinkEfficiency:
     nvlink: float = 0.80
     # NVLink SHARP in-switch all-reduce: algbw / wire = 275.58 / 450 = 0.612 (mleng_h200_node_allreduce_nvls).
     nvls_algbw: float = 0.612
-    # xGMI (MI300X): AMD's RCCL all-reduce busbw on 8x MI300X is ~ 0.7-0.8 of the 448 GB/s per-GPU peak reported
-    # by independent tests (SemiAnalysis, 2024); take the low end, no measured case in the project yet.
+    # xGMI (MI300X): AMD's RCCL all-reduce busbw on 8x MI300X is ~ 0.7-0.8 of the 448 GB/s per-GPU peak
+    # reported by independent tests (SemiAnalysis, 2024); take the low end (no measured case here yet).
     xgmi: float = 0.70
     # PCIe Gen5 x16 (64 GB/s): NCCL through host bridges reaches ~ 0.7 (ml-engineering network/README: PCIe
     # collectives run well below NVLink; no project case, judgement).
     pcie: float = 0.70
-    # InfiniBand NDR 400 Gb/s per GPU (rail-optimised): nccl-tests multi-node all-reduce busbw typically reaches
-    # ~ 40-45 GB/s of the 50 GB/s wire (NVIDIA DGX SuperPOD reference numbers; ml-engineering network chapter):
-    # 0.85 is a judgement inside that range, no project case yet.
+    # InfiniBand NDR 400 Gb/s per GPU (rail-optimised): nccl-tests multi-node all-reduce busbw typically
+    # reaches ~ 40-45 GB/s of the 50 GB/s wire (NVIDIA DGX SuperPOD reference numbers; ml-engineering network
+    # chapter): 0.85 is a judgement inside that range, no project case yet.
     infiniband: float = 0.85
     # RoCE / Ethernet: congestion control and ECMP collisions cost more than on IB (Llama 3 paper sec 3.3.1
     # reports tuning for this); 0.75 judgement.
@@ -105,8 +107,9 @@ def _steps(op: str, n, algorithm: str):  # noqa: ANN001, ANN202
     return (2.0 if op == "allreduce" else 1.0) * (n - 1.0)  # ring
 
 
-def collective_time_s(op: str, size_bytes, n, bandwidth_bytes_per_s, latency_s=0.0, *,
-                      efficiency=1.0, algorithm: str = "ring"):  # noqa: ANN001, ANN201
+def collective_time_s(
+    op: str, size_bytes, n, bandwidth_bytes_per_s, latency_s=0.0, *, efficiency=1.0, algorithm: str = "ring"
+):  # noqa: ANN001, ANN201
     """Time of one collective on n ranks that each have `bandwidth_bytes_per_s` (one direction) of link.
 
     t = steps(n) x latency + S x busbw_factor(n) / (bandwidth x efficiency)         (ring, tree)
@@ -126,31 +129,57 @@ def collective_time_s(op: str, size_bytes, n, bandwidth_bytes_per_s, latency_s=0
     return np.where(n > 1, t, 0.0)
 
 
-def allreduce_time_s(size_bytes, n, bandwidth_bytes_per_s, latency_s=0.0, *, efficiency=1.0,
-                     algorithm: str = "ring"):  # noqa: ANN001, ANN201
+def allreduce_time_s(
+    size_bytes, n, bandwidth_bytes_per_s, latency_s=0.0, *, efficiency=1.0, algorithm: str = "ring"
+):  # noqa: ANN001, ANN201
     """All-reduce of S bytes over n ranks: ring t = 2(n-1) alpha + 2(n-1)/n S / (B eff)."""
-    return collective_time_s("allreduce", size_bytes, n, bandwidth_bytes_per_s, latency_s,
-                             efficiency=efficiency, algorithm=algorithm)
+    return collective_time_s(
+        "allreduce",
+        size_bytes,
+        n,
+        bandwidth_bytes_per_s,
+        latency_s,
+        efficiency=efficiency,
+        algorithm=algorithm,
+    )
 
 
-def allgather_time_s(size_bytes, n, bandwidth_bytes_per_s, latency_s=0.0, *, efficiency=1.0,
-                     algorithm: str = "ring"):  # noqa: ANN001, ANN201
+def allgather_time_s(
+    size_bytes, n, bandwidth_bytes_per_s, latency_s=0.0, *, efficiency=1.0, algorithm: str = "ring"
+):  # noqa: ANN001, ANN201
     """All-gather producing S bytes on every rank: t = (n-1) alpha + (n-1)/n S / (B eff)."""
-    return collective_time_s("allgather", size_bytes, n, bandwidth_bytes_per_s, latency_s,
-                             efficiency=efficiency, algorithm=algorithm)
+    return collective_time_s(
+        "allgather",
+        size_bytes,
+        n,
+        bandwidth_bytes_per_s,
+        latency_s,
+        efficiency=efficiency,
+        algorithm=algorithm,
+    )
 
 
-def reducescatter_time_s(size_bytes, n, bandwidth_bytes_per_s, latency_s=0.0, *, efficiency=1.0,
-                         algorithm: str = "ring"):  # noqa: ANN001, ANN201
+def reducescatter_time_s(
+    size_bytes, n, bandwidth_bytes_per_s, latency_s=0.0, *, efficiency=1.0, algorithm: str = "ring"
+):  # noqa: ANN001, ANN201
     """Reduce-scatter of an S-byte input per rank: t = (n-1) alpha + (n-1)/n S / (B eff)."""
-    return collective_time_s("reducescatter", size_bytes, n, bandwidth_bytes_per_s, latency_s,
-                             efficiency=efficiency, algorithm=algorithm)
+    return collective_time_s(
+        "reducescatter",
+        size_bytes,
+        n,
+        bandwidth_bytes_per_s,
+        latency_s,
+        efficiency=efficiency,
+        algorithm=algorithm,
+    )
 
 
 def alltoall_time_s(size_bytes, n, bandwidth_bytes_per_s, latency_s=0.0, *, efficiency=1.0):  # noqa: ANN001, ANN201
     """All-to-all of an S-byte send buffer per rank ((n-1)/n of it leaves the rank): t = (n-1) alpha +
     (n-1)/n S / (B eff) (pairwise exchange; nccl-tests alltoall factor)."""
-    return collective_time_s("alltoall", size_bytes, n, bandwidth_bytes_per_s, latency_s, efficiency=efficiency)
+    return collective_time_s(
+        "alltoall", size_bytes, n, bandwidth_bytes_per_s, latency_s, efficiency=efficiency
+    )
 
 
 def p2p_time_s(size_bytes, bandwidth_bytes_per_s, latency_s=0.0, *, efficiency=1.0):  # noqa: ANN001, ANN201
@@ -176,7 +205,9 @@ class Tiers:
     notes: tuple[str, ...] = field(default=())
 
     @classmethod
-    def from_cluster(cls, cluster, eff: LinkEfficiency = DEFAULT_LINK_EFFICIENCY, *, nvls: bool = False) -> Tiers:  # noqa: ANN001
+    def from_cluster(
+        cls, cluster, eff: LinkEfficiency = DEFAULT_LINK_EFFICIENCY, *, nvls: bool = False
+    ) -> Tiers:  # noqa: ANN001
         return cls(
             domain_gpus=int(cluster.scale_up_domain_gpus),
             up_bandwidth_bytes_per_s=float(cluster.intra_node_bandwidth_bytes_per_s),
@@ -190,8 +221,9 @@ class Tiers:
 
 
 def members_in_domain(n, stride, domain_gpus):  # noqa: ANN001, ANN201
-    """How many of a group's n ranks share one scale-up domain when consecutive members are `stride` ranks apart
-    (Megatron rank order: TP innermost, then CP, EP/DP, PP outermost). 1 = every member in a different domain."""
+    """How many of a group's n ranks share one scale-up domain when consecutive members are `stride`
+    ranks apart (Megatron rank order: TP innermost, then CP, EP/DP, PP outermost). 1 = every member in a
+    different domain."""
     n = np.asarray(n, dtype=float)
     stride = np.asarray(stride, dtype=float)
     k = np.maximum(1.0, np.floor(domain_gpus / stride))
@@ -202,9 +234,10 @@ def hierarchical_time_s(op: str, size_bytes, n, stride, tiers: Tiers):  # noqa: 
     """A collective over a group laid out across the two tiers.
 
     k = members per domain, g = n / k domains.  k == n: all on the scale-up fabric.  k == 1: flat on the
-    scale-out network (each GPU on its own NIC: rail-optimised fabric).  Otherwise the two-level algorithm NCCL
-    uses for all-reduce (reduce-scatter inside, all-reduce of S/k across, all-gather inside); all-gather /
-    reduce-scatter / all-to-all: the inside part on S, the outside part on S/k per rank (each GPU drives its NIC).
+    scale-out network (each GPU on its own NIC: rail-optimised fabric).  Otherwise the two-level
+    algorithm NCCL uses for all-reduce (reduce-scatter inside, all-reduce of S/k across, all-gather
+    inside); all-gather / reduce-scatter / all-to-all: the inside part on S, the outside part on S/k per
+    rank (each GPU drives its NIC).
     """
     size = np.asarray(size_bytes, dtype=float)
     n = np.asarray(n, dtype=float)
@@ -212,18 +245,32 @@ def hierarchical_time_s(op: str, size_bytes, n, stride, tiers: Tiers):  # noqa: 
     g = np.maximum(1.0, np.round(n / k))
 
     def up(o: str, s, m, algorithm: str = "ring"):  # noqa: ANN001, ANN202
-        return collective_time_s(o, s, m, tiers.up_bandwidth_bytes_per_s, tiers.up_latency_s,
-                                 efficiency=tiers.up_efficiency, algorithm=algorithm)
+        return collective_time_s(
+            o,
+            s,
+            m,
+            tiers.up_bandwidth_bytes_per_s,
+            tiers.up_latency_s,
+            efficiency=tiers.up_efficiency,
+            algorithm=algorithm,
+        )
 
     def out(o: str, s, m):  # noqa: ANN001, ANN202
-        return collective_time_s(o, s, m, tiers.out_bandwidth_bytes_per_s, tiers.out_latency_s,
-                                 efficiency=tiers.out_efficiency)
+        return collective_time_s(
+            o, s, m, tiers.out_bandwidth_bytes_per_s, tiers.out_latency_s, efficiency=tiers.out_efficiency
+        )
 
     if op == "allreduce":
         if tiers.nvls:
-            inside_all = collective_time_s("allreduce", size, k, tiers.up_bandwidth_bytes_per_s,
-                                           tiers.up_latency_s, efficiency=DEFAULT_LINK_EFFICIENCY.nvls_algbw,
-                                           algorithm="nvls")
+            inside_all = collective_time_s(
+                "allreduce",
+                size,
+                k,
+                tiers.up_bandwidth_bytes_per_s,
+                tiers.up_latency_s,
+                efficiency=DEFAULT_LINK_EFFICIENCY.nvls_algbw,
+                algorithm="nvls",
+            )
             inside_all = np.minimum(inside_all, up("allreduce", size, k))
         else:
             inside_all = up("allreduce", size, k)

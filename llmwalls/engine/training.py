@@ -1,5 +1,5 @@
-"""Training step time for arrays of parallel layouts: compute, pipeline bubble and the exposed communication of
-every parallel dimension, then MFU, TFLOP/s per GPU, tokens/s and time to train.
+"""Training step time for arrays of parallel layouts: compute, pipeline bubble and the exposed
+communication of every parallel dimension, then MFU, TFLOP/s per GPU, tokens/s and time to train.
 
 One call evaluates any number of layouts at once (every layout field is a numpy array, broadcast together):
 the layout search feeds it a million candidates. Nothing here prints, reads files or raises for an infeasible
@@ -13,7 +13,8 @@ FLOPs (per token, forward; x3 for forward + backward, PaLM appendix B / Kaplan e
     hardware FLOPs = model + recomputation:
         selective: + attention core forward again (QK^T, AV: 4 L s h per token; Korthikanti et al. 2022 sec 5.
                    Their Eq. 8, 1 + s/3h vs Eq. 7's 1 + s/6h, charges 12 L s h: 1.7% more for GPT-3)
-        full:      + the whole forward except the LM head (Megatron-LM Eq. 3: 96 B s l h^2 (1 + s/6h + V/16lh),
+        full:      + the whole forward except the LM head (Megatron-LM Eq. 3: 96 B s l h^2 (1 + s/6h +
+        V/16lh),
                    the four-pass count whose logit term stays at 3 passes)
 Time:
     matmul      = hardware FLOPs / (peak x achievable matmul fraction)       (MAMF-measured, see assumptions)
@@ -21,7 +22,8 @@ Time:
                   (per token per layer the 34 h bytes Korthikanti Table 2 stores, 5 a s more without
                   FlashAttention: the kernels that write those activations also read them back)
     optimizer   = bytes the Adam update touches / achievable HBM bandwidth
-    TP  = 2 all-reduces (or all-gather + reduce-scatter with sequence parallelism) per layer forward, 2 backward,
+    TP  = 2 all-reduces (or all-gather + reduce-scatter with sequence parallelism) per layer forward, 2
+    backward,
           2 more with full recomputation (Megatron-LM sec 2.3, Korthikanti sec 4.2.2)
     PP  = bubble (p-1)/(m v) x the ideal step (Narayanan et al. 2021 sec 2.2.1-2.2.2) + p2p activation sends
     DP  = gradient all-reduce (ZeRO 1/2: reduce-scatter + all-gather, the same bytes; ZeRO 3 / FSDP: 1.5x,
@@ -45,31 +47,31 @@ RECOMPUTE = ("none", "selective", "full")
 
 @dataclass(frozen=True)
 class TrainingAssumptions:
-    """Judgement calls of the step model, each overridable from the command line. Values were chosen ONCE against
-    the published runs in docs/calibration-cluster.md, not per case."""
+    """Judgement calls of the step model, each overridable from the command line. Values were chosen
+    ONCE against the published runs in docs/calibration-cluster.md, not per case."""
 
     # Fraction of the GPU's MEASURED maximum achievable matmul FLOP/s (MAMF: Bekman's mamf-finder, the GPU
-    # profile's measured_matmul_flops_per_s) that a transformer layer's GEMMs reach end to end inside a training
-    # step: per-GPU GEMM shapes after TP split are smaller than MAMF's best shape, kernels launch back to back
-    # with gaps, fused attention runs below GEMM peak. 0.70 reproduces Megatron-LM (A100) and Llama 3 (H100)
-    # within 15% (docs/calibration-cluster.md) with no per-case fitting.  --matmul-efficiency
+    # profile's measured_matmul_flops_per_s) that a transformer layer's GEMMs reach end to end inside a
+    # training step: per-GPU GEMM shapes after TP split are smaller than MAMF's best shape, kernels launch
+    # back to back with gaps, fused attention runs below GEMM peak. 0.70 reproduces Megatron-LM (A100) and
+    # Llama 3 (H100) within 15% (docs/calibration-cluster.md) with no per-case fitting.  --matmul-efficiency
     matmul_fraction_of_mamf: float = 0.70
     # Used when a GPU profile has no MAMF figure: MAMF / peak of the measured GPUs (H100 SXM 794.5 / 989.4 =
     # 0.80; A100 SXM ~ 0.87) -> 0.80.
     mamf_fraction_of_peak: float = 0.80
-    # Bytes elementwise kernels move per token per layer per pass, per unit of hidden size: twice (write + read)
-    # the 34 bytes/h Korthikanti et al. 2022 Table 2 store per layer.  --elementwise-bytes
+    # Bytes elementwise kernels move per token per layer per pass, per unit of hidden size: twice (write +
+    # read) the 34 bytes/h Korthikanti et al. 2022 Table 2 store per layer.
     elementwise_bytes_per_hidden: float = 68.0
     # Fraction of datasheet HBM bandwidth reached by streaming kernels when the profile has no measured figure
     # (ml-engineering / STREAM-like copies on H100 and A100 reach ~ 0.90).
     hbm_fraction: float = 0.90
-    # Bytes the optimizer step reads and writes per parameter: mixed-precision Adam reads fp32 master, m, v and
-    # the gradient and writes master, m, v and the bf16 copy (~ 4x3+4 + 4x3+2).
+    # Bytes the optimizer step reads and writes per parameter: mixed-precision Adam reads fp32 master, m, v
+    # and the gradient and writes master, m, v and the bf16 copy (~ 4x3+4 + 4x3+2).
     optimizer_bytes_per_param: float = 30.0
     gradient_bytes: float = 2.0  # bf16 gradients reduced (Megatron-LM and FSDP defaults in bf16 runs)
     # Share of TP collectives on the critical path. Megatron-LM's TP all-reduces sit between dependent GEMMs;
     # Transformer Engine's userbuffer overlap hides part of them on H100. 1.0 = no overlap (conservative).
-    # --tp-exposed
+    # Option: --tp-exposed
     tp_exposed_fraction: float = 1.0
     # With DP overlap on, at least this share of the gradient reduction stays exposed (bucket tail, optimizer
     # waits for the last bucket). PyTorch DDP / Megatron overlap_grad_reduce.  --dp-exposed
@@ -100,7 +102,8 @@ def flops_per_token(spec, seq_len):  # noqa: ANN001, ANN201
 
 
 def model_flops_per_token(spec, seq_len):  # noqa: ANN001, ANN201
-    """Model FLOPs per trained token (PaLM appendix B): 3 x (dense + attention) forward FLOPs = 6N + 12 L H Q T."""
+    """Model FLOPs per trained token (PaLM appendix B): 3 x (dense + attention) forward FLOPs, which is
+    6N + 12 L H Q T."""
     dense, attention, _ = flops_per_token(spec, seq_len)
     return 3.0 * (dense + attention)
 
@@ -119,9 +122,26 @@ def bubble_fraction(pp, microbatches, virtual_stages=1):  # noqa: ANN001, ANN201
     return (_arr(pp) - 1.0) / (_arr(microbatches) * _arr(virtual_stages))
 
 
-def step_model(spec, gpu, tiers: Tiers, *, tp, pp, dp, cp=1, ep=1, micro_batch=1, global_batch, seq_len,
-               recompute=1, sequence_parallel=True, zero_stage=1, virtual_stages=None, assumptions: TrainingAssumptions = DEFAULT_ASSUMPTIONS,
-               dtype: str = "bf16"):  # noqa: ANN001, ANN201
+def step_model(
+    spec,
+    gpu,
+    tiers: Tiers,
+    *,
+    tp,
+    pp,
+    dp,
+    cp=1,
+    ep=1,
+    micro_batch=1,
+    global_batch,
+    seq_len,
+    recompute=1,
+    sequence_parallel=True,
+    zero_stage=1,
+    virtual_stages=None,
+    assumptions: TrainingAssumptions = DEFAULT_ASSUMPTIONS,
+    dtype: str = "bf16",
+):  # noqa: ANN001, ANN201
     """Step time and its parts for arrays of layouts. Returns a dict of arrays (seconds, FLOPs, fractions).
 
     global_batch: sequences per optimizer step; micro_batch: sequences per micro-batch per DP replica;
@@ -159,11 +179,14 @@ def step_model(spec, gpu, tiers: Tiers, *, tp, pp, dp, cp=1, ep=1, micro_batch=1
     t_matmul = hw_flops / n_gpus / matmul_rate * imbalance
 
     # ---- elementwise HBM traffic (Korthikanti Table 2: 34 h/t with SP; 10 h + 24 h/t without)
-    per_hidden = np.where(sp, a.elementwise_bytes_per_hidden / tp,
-                          a.elementwise_bytes_per_hidden * (10.0 + 24.0 / tp) / 34.0)
+    per_hidden = np.where(
+        sp, a.elementwise_bytes_per_hidden / tp, a.elementwise_bytes_per_hidden * (10.0 + 24.0 / tp) / 34.0
+    )
     bytes_tok_layer = per_hidden * h * a.activation_bytes / 2.0
     if not a.flash_attention:
-        bytes_tok_layer = bytes_tok_layer + 2.0 * 5.0 * heads * seq / tp  # scores, softmax, dropout (5as/h x h)
+        bytes_tok_layer = (
+            bytes_tok_layer + 2.0 * 5.0 * heads * seq / tp
+        )  # scores, softmax, dropout (5as/h x h)
     passes = np.where(rc == 2, 4.0, 3.0)
     tokens_per_gpu = tokens / (dp * cp)
     t_elem = tokens_per_gpu * np.ceil(L / pp) * bytes_tok_layer * passes / hbm
@@ -186,8 +209,10 @@ def step_model(spec, gpu, tiers: Tiers, *, tp, pp, dp, cp=1, ep=1, micro_batch=1
     act_bytes = mb * (seq / cp) * h * a.activation_bytes
     n_coll = np.where(rc == 2, 6.0, 4.0)  # 2 fwd + 2 bwd (+2 recomputed forward)
     # with SP an all-gather + reduce-scatter pair replaces each all-reduce: same bytes, two launches
-    tp_sp = n_coll * (hierarchical_time_s("allgather", act_bytes, tp, 1.0, tiers)
-                      + hierarchical_time_s("reducescatter", act_bytes, tp, 1.0, tiers))
+    tp_sp = n_coll * (
+        hierarchical_time_s("allgather", act_bytes, tp, 1.0, tiers)
+        + hierarchical_time_s("reducescatter", act_bytes, tp, 1.0, tiers)
+    )
     tp_ar = n_coll * hierarchical_time_s("allreduce", act_bytes, tp, 1.0, tiers)
     tp_one_layer = np.where(sp, tp_sp, tp_ar)
     t_tp = np.where(tp > 1, m * np.ceil(L / pp) * tp_one_layer * a.tp_exposed_fraction, 0.0)
@@ -197,8 +222,11 @@ def step_model(spec, gpu, tiers: Tiers, *, tp, pp, dp, cp=1, ep=1, micro_batch=1
     kv_chunk = mb * (seq / cp) * 2.0 * np.maximum(kv_heads / tp, 1.0) * d * a.activation_bytes
     # the ring's slowest hop sets the pace: scale-out as soon as the CP group leaves the scale-up domain
     cp_inside = members_in_domain(cp, tp, tiers.domain_gpus) >= cp
-    ring_hop = np.where(cp_inside, hierarchical_time_s("p2p", kv_chunk, 2.0, 1.0, tiers),
-                        hierarchical_time_s("p2p", kv_chunk, 2.0, float(tiers.domain_gpus), tiers))
+    ring_hop = np.where(
+        cp_inside,
+        hierarchical_time_s("p2p", kv_chunk, 2.0, 1.0, tiers),
+        hierarchical_time_s("p2p", kv_chunk, 2.0, float(tiers.domain_gpus), tiers),
+    )
     ring_fwd = (cp - 1.0) * ring_hop
     ring_total = ring_fwd * (1.0 + 2.0 + np.where(rc >= 1, 1.0, 0.0))
     _, attn_fpt, _ = flops_per_token(spec, seq)
@@ -208,7 +236,9 @@ def step_model(spec, gpu, tiers: Tiers, *, tp, pp, dp, cp=1, ep=1, micro_batch=1
     # ---- EP: all-to-all dispatch + combine, forward and backward, every MoE layer
     if spec.moe is not None:
         moe_layers = L - spec.moe.dense_layers
-        a2a_bytes = mb * (seq / cp) * spec.moe.experts_per_token * h * a.activation_bytes / np.where(sp, tp, 1.0)
+        a2a_bytes = (
+            mb * (seq / cp) * spec.moe.experts_per_token * h * a.activation_bytes / np.where(sp, tp, 1.0)
+        )
         n_a2a = np.where(rc == 2, 6.0, 4.0)
         a2a = n_a2a * hierarchical_time_s("alltoall", a2a_bytes, ep, tp * cp, tiers)
         t_ep = np.where(ep > 1, m * (moe_layers / pp) * a2a * a.ep_exposed_fraction, 0.0)
@@ -291,11 +321,19 @@ def time_to_train(result: dict, train_tokens):  # noqa: ANN001, ANN201
 
 
 def dominant_term(result: dict):  # noqa: ANN201
-    """Name of the largest non-compute part of each step (why a layout is slow or fast), as an array of str."""
+    """Name and share of the largest non-compute part of each step (why a layout is slow or fast)."""
     names = np.array(["compute", "pipeline bubble", "TP comm", "DP comm", "PP comm", "CP comm", "EP comm"])
-    stack = np.stack(np.broadcast_arrays(
-        result["compute_time_s"], result["bubble_time_s"], result["tp_comm_time_s"], result["dp_comm_time_s"],
-        result["pp_comm_time_s"], result["cp_comm_time_s"], result["ep_comm_time_s"]))
+    stack = np.stack(
+        np.broadcast_arrays(
+            result["compute_time_s"],
+            result["bubble_time_s"],
+            result["tp_comm_time_s"],
+            result["dp_comm_time_s"],
+            result["pp_comm_time_s"],
+            result["cp_comm_time_s"],
+            result["ep_comm_time_s"],
+        )
+    )
     overhead = stack[1:]
     return names[1:][np.argmax(overhead, axis=0)], overhead.max(axis=0) / stack.sum(axis=0)
 
@@ -326,8 +364,15 @@ def _divisors(n: int) -> list[int]:
     return [d for d in range(1, n + 1) if n % d == 0]
 
 
-def candidate_values(spec, gpus: int, *, seq_len: int, fixed: dict | None = None,
-                     micro_batches=(1, 2, 4, 8, 16), min_tokens_per_cp_rank: int = 4096) -> dict[str, list[int]]:  # noqa: ANN001
+def candidate_values(
+    spec,
+    gpus: int,
+    *,
+    seq_len: int,
+    fixed: dict | None = None,
+    micro_batches=(1, 2, 4, 8, 16),
+    min_tokens_per_cp_rank: int = 4096,
+) -> dict[str, list[int]]:  # noqa: ANN001
     """The values each layout dimension may take for a model on `gpus` GPUs (before the joint checks).
 
     TP: divisors of the attention heads that also divide, or are multiples of, the KV heads (KV heads then
@@ -335,15 +380,19 @@ def candidate_values(spec, gpus: int, *, seq_len: int, fixed: dict | None = None
     CP: powers of two up to 32 with 2 cp load-balanced chunks of the sequence and at least
     `min_tokens_per_cp_rank` tokens per rank (context parallelism is for long sequences: Llama 3 uses CP only
     at 128k context, 8k tokens per rank; below ~4k tokens per rank the attention blocks are too small to hide
-    the KV ring and the step model does not charge that kernel inefficiency, so the search does not offer it); EP: divisors of the experts (MoE).
+    the KV ring and the step model does not charge that kernel inefficiency, so the search does not offer
+    it); EP: divisors of the experts (MoE).
     `fixed` pins any dimension (the user's --tp etc.)."""
     fixed = {k: v for k, v in (fixed or {}).items() if v is not None}
     heads, kvh = spec.attention_heads, spec.kv_heads
     values = {
         "tp": [t for t in _divisors(heads) if t <= gpus and (kvh % t == 0 or t % kvh == 0) and gpus % t == 0],
         "pp": [p for p in _divisors(gpus) if p <= spec.layers],
-        "cp": [c for c in (1, 2, 4, 8, 16, 32) if c == 1 or (gpus % c == 0 and seq_len % (2 * c) == 0
-                                                              and seq_len // c >= min_tokens_per_cp_rank)],
+        "cp": [
+            c
+            for c in (1, 2, 4, 8, 16, 32)
+            if c == 1 or (gpus % c == 0 and seq_len % (2 * c) == 0 and seq_len // c >= min_tokens_per_cp_rank)
+        ],
         "ep": ([e for e in _divisors(spec.moe.experts) if e <= gpus] if spec.moe is not None else [1]),
         "micro_batch": list(micro_batches),
         "zero_stage": [0, 1, 2, 3],
@@ -355,8 +404,15 @@ def candidate_values(spec, gpus: int, *, seq_len: int, fixed: dict | None = None
     return values
 
 
-def enumerate_layouts(spec, gpus: int, *, global_batch: int, seq_len: int, fixed: dict | None = None,
-                      micro_batches=(1, 2, 4, 8, 16)) -> dict[str, np.ndarray]:  # noqa: ANN001
+def enumerate_layouts(
+    spec,
+    gpus: int,
+    *,
+    global_batch: int,
+    seq_len: int,
+    fixed: dict | None = None,
+    micro_batches=(1, 2, 4, 8, 16),
+) -> dict[str, np.ndarray]:  # noqa: ANN001
     """Every valid layout as parallel int arrays (one entry per candidate): the Cartesian product of
     candidate_values, dp = gpus / (tp pp cp), filtered by layout_valid. SP only where TP > 1."""
     values = candidate_values(spec, gpus, seq_len=seq_len, fixed=fixed, micro_batches=micro_batches)
@@ -364,7 +420,7 @@ def enumerate_layouts(spec, gpus: int, *, global_batch: int, seq_len: int, fixed
         values.pop("dp", None)
     names = ["tp", "pp", "cp", "ep", "micro_batch", "zero_stage", "recompute", "sequence_parallel"]
     grids = np.meshgrid(*(np.asarray(values[k], dtype=np.int64) for k in names), indexing="ij")
-    out = {k: g.ravel() for k, g in zip(names, grids)}
+    out = {k: g.ravel() for k, g in zip(names, grids, strict=True)}
     denom = out["tp"] * out["pp"] * out["cp"]
     out["dp"] = gpus // denom
     keep = (gpus % denom == 0) & (out["dp"] >= 1)
@@ -373,14 +429,34 @@ def enumerate_layouts(spec, gpus: int, *, global_batch: int, seq_len: int, fixed
     keep &= (out["sequence_parallel"] == 0) | (out["tp"] > 1)
     keep &= ~((out["sequence_parallel"] == 0) & (out["tp"] > 1))  # SP is free with TP: never worse, keep one
     out = {k: v[keep] for k, v in out.items()}
-    keep = layout_valid(spec, tp=out["tp"], pp=np.ones_like(out["pp"]), dp=out["dp"], cp=out["cp"], ep=out["ep"],
-                        micro_batch=out["micro_batch"], global_batch=global_batch, seq_len=seq_len)
+    keep = layout_valid(
+        spec,
+        tp=out["tp"],
+        pp=np.ones_like(out["pp"]),
+        dp=out["dp"],
+        cp=out["cp"],
+        ep=out["ep"],
+        micro_batch=out["micro_batch"],
+        global_batch=global_batch,
+        seq_len=seq_len,
+    )
     return {k: v[keep] for k, v in out.items()}
 
 
-def evaluate_layouts(spec, gpu, tiers: Tiers, layouts: dict, *, global_batch, seq_len,
-                     assumptions: TrainingAssumptions = DEFAULT_ASSUMPTIONS, usable_bytes=None, dtype: str = "bf16",
-                     chunk: int = 1 << 16, progress=None) -> dict:  # noqa: ANN001
+def evaluate_layouts(
+    spec,
+    gpu,
+    tiers: Tiers,
+    layouts: dict,
+    *,
+    global_batch,
+    seq_len,
+    assumptions: TrainingAssumptions = DEFAULT_ASSUMPTIONS,
+    usable_bytes=None,
+    dtype: str = "bf16",
+    chunk: int = 1 << 16,
+    progress=None,
+) -> dict:  # noqa: ANN001
     """Step model + memory for every layout, in chunks (progress(done, total) after each, if given).
     usable_bytes: per-GPU memory budget; adds 'memory_bytes' and the 'fits' mask."""
     from llmwalls.engine.memory import training_memory_per_gpu
@@ -388,16 +464,40 @@ def evaluate_layouts(spec, gpu, tiers: Tiers, layouts: dict, *, global_batch, se
     n = len(layouts["tp"])
     out: dict[str, np.ndarray] = {}
     for start in range(0, max(n, 1), chunk):
-        sl = {k: v[start:start + chunk] for k, v in layouts.items()}
+        sl = {k: v[start : start + chunk] for k, v in layouts.items()}
         sp = sl["sequence_parallel"].astype(bool)
-        r = step_model(spec, gpu, tiers, tp=sl["tp"], pp=sl["pp"], dp=sl["dp"], cp=sl["cp"], ep=sl["ep"],
-                       micro_batch=sl["micro_batch"], global_batch=global_batch, seq_len=seq_len,
-                       recompute=sl["recompute"], sequence_parallel=sp,
-                       zero_stage=sl["zero_stage"], assumptions=assumptions, dtype=dtype)
-        mem = training_memory_per_gpu(spec, tp=sl["tp"], pp=sl["pp"], dp=sl["dp"], ep=sl["ep"], cp=sl["cp"],
-                                      micro_batch=sl["micro_batch"], seq_len=seq_len, zero_stage=sl["zero_stage"],
-                                      recompute=sl["recompute"], sequence_parallel=sp,
-                                      flash_attention=assumptions.flash_attention)
+        r = step_model(
+            spec,
+            gpu,
+            tiers,
+            tp=sl["tp"],
+            pp=sl["pp"],
+            dp=sl["dp"],
+            cp=sl["cp"],
+            ep=sl["ep"],
+            micro_batch=sl["micro_batch"],
+            global_batch=global_batch,
+            seq_len=seq_len,
+            recompute=sl["recompute"],
+            sequence_parallel=sp,
+            zero_stage=sl["zero_stage"],
+            assumptions=assumptions,
+            dtype=dtype,
+        )
+        mem = training_memory_per_gpu(
+            spec,
+            tp=sl["tp"],
+            pp=sl["pp"],
+            dp=sl["dp"],
+            ep=sl["ep"],
+            cp=sl["cp"],
+            micro_batch=sl["micro_batch"],
+            seq_len=seq_len,
+            zero_stage=sl["zero_stage"],
+            recompute=sl["recompute"],
+            sequence_parallel=sp,
+            flash_attention=assumptions.flash_attention,
+        )
         r["memory_bytes"] = mem["total"]
         r["fits"] = mem["total"] <= (np.inf if usable_bytes is None else usable_bytes)
         end = start + len(sl["tp"])
