@@ -234,3 +234,20 @@ def test_time_to_train():
     # 15e12 / 2e6 = 7.5e6 s; x 1000 GPUs / 3600 = 2,083,333 GPU-hours
     assert float(seconds[0]) == pytest.approx(7.5e6)
     assert float(gpu_hours[0]) == pytest.approx(7.5e9 / 3600)
+
+
+def test_expert_state_is_sharded_over_expert_data_parallel_only(h100, tiers):
+    # DeepSeek-V3 on 16 GPUs, EP 16 = DP 16, ZeRO-3: each GPU holds 1/16 of the routed experts and, with
+    # expert-data-parallel size dp / ep = 1, all 16 bytes/param of their mixed-precision Adam state:
+    # 654.7e9 expert params / 16 x 16 B = 655 GB per GPU, far above 80 GB. (Sharding that state again over
+    # all 16 DP ranks would wrongly give ~41 GB and "fit".)
+    spec = catalogue.load_model("deepseek-v3")
+    one = {
+        k: np.array([v])
+        for k, v in dict(
+            tp=1, pp=1, dp=16, cp=1, ep=16, micro_batch=1, zero_stage=3, recompute=2, sequence_parallel=0
+        ).items()
+    }
+    r = tr.evaluate_layouts(spec, h100, tiers, one, global_batch=64, seq_len=4096, usable_bytes=0.9 * 80e9)
+    assert float(r["memory_bytes"][0]) > 600e9
+    assert not bool(r["fits"][0])

@@ -778,6 +778,7 @@ def _run(**o) -> int:  # noqa: ANN003, C901, PLR0912, PLR0915
             )
         tables.append(t_top)
     if scaling_rows:
+        moe = spec.moe is not None
         t_sc = Table(
             f"Scaling ({o['scaling']} batch): best layout at each size",
             [
@@ -808,12 +809,14 @@ def _run(**o) -> int:  # noqa: ANN003, C901, PLR0912, PLR0915
             t_sc.rows.append(
                 {
                     **row,
-                    "lay": f"{L['tp']}/{L['pp']}/{L['dp']}/{L['cp']}",
+                    "lay": f"{L['tp']}/{L['pp']}/{L['dp']}/{L['cp']}" + (f"/{L['ep']}" if moe else ""),
                     "w": "interconnect" if row["comm_over_compute"] else "",
                     "_style": "red" if row["comm_over_compute"] else None,
                 }
             )
-        t_sc.caption = "layout = TP/PP/DP/CP; interconnect = exposed communication above compute"
+        t_sc.caption = (
+            f"layout = TP/PP/DP/CP{'/EP' if moe else ''}; interconnect = exposed communication above compute"
+        )
         tables.append(t_sc)
     lines = [f"note: {n}" for n in notes] + [wall_line]
     styles = ["dim"] * len(notes) + ["bold red" if hit else "bold green"]
