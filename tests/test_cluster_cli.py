@@ -261,3 +261,23 @@ def test_moe_search_uses_expert_parallelism(cli):
     res = r.json()["results"]
     assert res["memory"]["fits"] is True
     assert 8 % res["layout"]["ep"] == 0
+
+
+def test_scaling_fixed_per_gpu_grows_the_batch(cli):
+    # 70B, 256 GPUs, 512 sequences: 2 per GPU, so the table's batch is 2 x GPUs at every size
+    r = cli(
+        "cluster",
+        "--model",
+        "70b",
+        "--gpus",
+        "256",
+        "--global-batch",
+        "512",
+        "--scaling",
+        "fixed-per-gpu",
+        "--json",
+    )
+    assert r.exit_code == 0, r.stderr
+    rows = r.json()["results"]["scaling"]
+    assert [row["gpus"] for row in rows] == [8, 16, 32, 64, 128, 256]
+    assert [row["global_batch"] for row in rows] == [2 * row["gpus"] for row in rows]
