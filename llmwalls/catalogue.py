@@ -14,7 +14,7 @@ import os
 import sys
 import tempfile
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -58,6 +58,7 @@ class Entry:
     origin: str  # "built-in" or "user"
     source: str
     description: str
+    data: dict[str, Any] | None = field(default=None, compare=False, repr=False)  # parsed TOML, reused by load
 
 
 def read_toml(path: Path) -> dict[str, Any]:
@@ -95,7 +96,8 @@ def _scan(root: Path, origin: str) -> list[Entry]:
         aliases = data.get("aliases", [])
         aliases = tuple(a.lower() for a in aliases if isinstance(a, str)) if isinstance(aliases, list) else ()
         entries.append(
-            Entry(kind, name.lower(), aliases, path, origin, str(data.get("source", "")), str(data.get("description", "")))
+            Entry(kind, name.lower(), aliases, path, origin, str(data.get("source", "")),
+                  str(data.get("description", "")), data)
         )
     return entries
 
@@ -197,8 +199,17 @@ def _load_cached(path: Path, kind: str) -> Profile:
     return load_path(path, kind)
 
 
+@lru_cache(maxsize=256)
+def _validate_entry(entry: Entry) -> Profile:
+    assert entry.data is not None
+    return validate_data(entry.kind, entry.data, str(entry.path))
+
+
 def load(kind: str, text: str, *, announce: bool = True) -> Profile:
-    return _load_cached(resolve(kind, text, announce=announce).path, kind)
+    entry = resolve(kind, text, announce=announce)
+    if entry.data is not None:  # parsed when the index was built: validate without reading the file again
+        return _validate_entry(entry)
+    return _load_cached(entry.path, kind)
 
 
 def load_any(text: str, kind: str | None = None) -> Profile:

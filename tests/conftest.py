@@ -17,10 +17,12 @@ def isolated_home(tmp_path, monkeypatch):
     monkeypatch.setenv("COLUMNS", "160")
     catalogue.index.cache_clear()
     catalogue._load_cached.cache_clear()
+    catalogue._validate_entry.cache_clear()
     render.reset_warnings()
     yield home
     catalogue.index.cache_clear()
     catalogue._load_cached.cache_clear()
+    catalogue._validate_entry.cache_clear()
     render.reset_warnings()
 
 

@@ -13,11 +13,71 @@ import sys
 import typer
 
 from llmwalls import __version__
-from llmwalls.cli import completion as _completion
-from llmwalls.cli import profiles as _profiles
+
+# Commands load lazily: a call imports and builds only the command it runs (Typer would otherwise inspect every
+# command's options on every call, ~50 ms). `llmwalls --help` lists them all. name -> (module, attribute).
+COMMANDS: dict[str, tuple[str, str]] = {
+    "memory": ("llmwalls.cli.memory", "memory"),
+    "roofline": ("llmwalls.cli.roofline", "roofline"),
+    "cluster": ("llmwalls.cli.cluster", "cluster"),
+    "power": ("llmwalls.cli.power", "power"),
+    "cost": ("llmwalls.cli.cost", "cost"),
+    "walls": ("llmwalls.cli.walls", "walls"),
+    "audit": ("llmwalls.cli.audit", "audit"),
+    "profiles": ("llmwalls.cli.profiles", "app"),
+    "completion": ("llmwalls.cli.completion", "completion"),
+}
+
+
+def load_command(name: str):  # noqa: ANN201 - a (vendored) Click command
+    """Import one command's module and build its Click command."""
+    import importlib
+
+    module_name, attribute = COMMANDS[name]
+    target = getattr(importlib.import_module(module_name), attribute)
+    if isinstance(target, typer.Typer):  # a command group (profiles)
+        return typer.main.get_group(target)
+    single = typer.Typer(add_completion=False, rich_markup_mode=None,
+                         context_settings={"help_option_names": ["-h", "--help"]})
+    single.command(name=name)(target)
+    return typer.main.get_command(single)
+
+
+class _LazyGroup(typer.core.TyperGroup):
+    def list_commands(self, ctx):  # noqa: ANN001, ANN201
+        return list(COMMANDS)
+
+    def get_command(self, ctx, cmd_name):  # noqa: ANN001, ANN201
+        return load_command(cmd_name) if cmd_name in COMMANDS else None
+
+    def format_commands(self, ctx, formatter):  # noqa: ANN001, ANN201
+        """The command list in --help from each command's docstring, without building every command."""
+        import importlib
+
+        rows = []
+        for name, (module_name, attribute) in COMMANDS.items():
+            target = getattr(importlib.import_module(module_name), attribute)
+            text = target.info.help if isinstance(target, typer.Typer) else target.__doc__
+            rows.append((name, (text or "").strip().splitlines()[0] if text else ""))
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+    def resolve_command(self, ctx, args):  # noqa: ANN001, ANN201
+        name = args[0] if args else ""
+        if name and not name.startswith("-") and name not in COMMANDS:
+            import difflib
+
+            from llmwalls.errors import InputError
+
+            close = difflib.get_close_matches(name, list(COMMANDS), n=2)
+            hint = f"; did you mean {' or '.join(close)}?" if close else ""
+            raise InputError(f"unknown command {name!r}{hint} (see `llmwalls --help`)")
+        return super().resolve_command(ctx, args)
+
 
 app = typer.Typer(
     name="llmwalls",
+    cls=_LazyGroup,
     help="Which wall an LLM workload hits first: memory capacity, memory bandwidth, compute, interconnect, "
     "power or cost.",
     no_args_is_help=True,
@@ -39,27 +99,6 @@ def _root(
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version."),
 ) -> None:
     """Which wall an LLM workload hits first."""
-
-
-app.add_typer(_profiles.app, name="profiles")
-app.command()(_completion.completion)
-
-# --- commands (one module each) ---
-from llmwalls.cli import power as _power  # noqa: E402
-app.command()(_power.power)
-from llmwalls.cli import memory as _memory  # noqa: E402
-app.command()(_memory.memory)
-from llmwalls.cli import roofline as _roofline  # noqa: E402
-app.command()(_roofline.roofline)
-from llmwalls.cli import cost as _cost  # noqa: E402
-app.command()(_cost.cost)
-from llmwalls.cli import cluster as _cluster  # noqa: E402
-app.command()(_cluster.cluster)
-from llmwalls.cli import walls as _walls  # noqa: E402
-app.command()(_walls.walls)
-from llmwalls.cli import audit as _audit  # noqa: E402
-app.command()(_audit.audit)
-# --- end commands ---
 
 
 def main(argv: list[str] | None = None) -> int:

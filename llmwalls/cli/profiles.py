@@ -9,7 +9,9 @@ import typer
 
 from llmwalls.cli.options import Force, Json
 
-app = typer.Typer(help="List, show, validate and import model / GPU / cluster profiles.", no_args_is_help=True)
+app = typer.Typer(
+    help="List, show, validate and import model / GPU / cluster profiles.", no_args_is_help=True, rich_markup_mode=None
+)
 
 Kind = Annotated[
     str | None, typer.Option("--kind", "-k", help="Only this kind: model, gpu, cluster, grid, price.")
