@@ -547,6 +547,8 @@ def _run(**o) -> int:  # noqa: ANN003, C901, PLR0912, PLR0915
             f"; communication overtakes compute at {wall_size:,} GPUs"
             if wall_size
             else "; communication stays below compute at every size in the scaling table"
+            if scaling_rows
+            else ""
         )
         wall_line = (
             f"compute-bound: exposed communication {fmt_duration(exposed)} is {exposed / compute:.0%} of "
