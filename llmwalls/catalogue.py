@@ -243,6 +243,30 @@ def load_cluster(text: str) -> ClusterSpec:
     return load("cluster", text)  # type: ignore[return-value]
 
 
+def prices_for_gpu(gpu_name: str) -> list[Profile]:
+    """Rental price profiles for one GPU: on-demand prices first, cheapest first, then committed ones."""
+    found = []
+    for entry in entries("price"):
+        price = load("price", entry.name, announce=False)
+        try:
+            target = resolve("gpu", price.gpu, announce=False).name  # type: ignore[attr-defined]
+        except ProfileNotFoundError:
+            continue
+        if target == gpu_name:
+            found.append(price)
+    return sorted(found, key=lambda p: (p.commitment != "on-demand", p.usd_per_gpu_hour))  # type: ignore[attr-defined]
+
+
+def rental_price(gpu_name: str, override: float | None, fallback_usd: float) -> tuple[float, str]:
+    """$/GPU-hour and where it came from: the option, else the first of prices_for_gpu, else the fallback."""
+    if override is not None:
+        return override, "--price-per-gpu-hour"
+    prices = prices_for_gpu(gpu_name)
+    if prices:
+        return prices[0].usd_per_gpu_hour, f"price profile {prices[0].name}"  # type: ignore[attr-defined]
+    return fallback_usd, "llmwalls fallback (no price profile for this GPU)"
+
+
 def profile_to_toml_dict(profile: Profile) -> dict[str, Any]:
     """A profile as a TOML-ready dict: defaults and empty values left out, kind/name/source first."""
     data = profile.model_dump(mode="python", exclude_none=True, exclude_defaults=True)

@@ -443,9 +443,9 @@ def audit(
                     f"{w.name} asks for {gpus:,} GPUs in {quarter_name(qi)}, more than the fleet's "
                     f"{hw.gpus:,}"
                 )
-            from llmwalls.cli.walls import rent_price
+            from llmwalls.engine.cost import CostAssumptions
 
-            price, _ = rent_price(gpu, hw.usd_per_gpu_hour)
+            price, _ = catalogue.rental_price(gpu.name, hw.usd_per_gpu_hour, CostAssumptions().rent_usd_per_gpu_hour)
             site_w = hw.site_mw * MEGA * frac if hw.site_mw is not None else None
             model = catalogue.load("model", _model_at(w, qi), announce=False)
             if w.kind == "serving":

@@ -271,25 +271,11 @@ def cost(
     a = a.replace(**changes)
 
     # Rental prices: --price-per-gpu-hour, else every price profile for this GPU (cheapest on-demand first).
-    rent_options = []
-    for entry in catalogue.entries("price"):
-        p = catalogue.load("price", entry.name, announce=False)
-        try:
-            target = catalogue.resolve("gpu", p.gpu, announce=False).name  # type: ignore[attr-defined]
-        except catalogue.ProfileNotFoundError:
-            continue
-        if target == g.name:
-            rent_options.append(
-                {
-                    "name": p.name,
-                    "provider": p.provider,
-                    "commitment": p.commitment,  # type: ignore[attr-defined]
-                    "usd_per_gpu_hour": p.usd_per_gpu_hour,
-                    "price_date": p.price_date,  # type: ignore[attr-defined]
-                    "source": p.source,
-                }
-            )
-    rent_options.sort(key=lambda r: (r["commitment"] != "on-demand", r["usd_per_gpu_hour"]))
+    rent_options = [
+        {"name": p.name, "provider": p.provider, "commitment": p.commitment, "usd_per_gpu_hour": p.usd_per_gpu_hour,
+         "price_date": p.price_date, "source": p.source}
+        for p in catalogue.prices_for_gpu(g.name)
+    ]
     if rent_override is not None:
         rent, rent_source = rent_override, "--price-per-gpu-hour"
     elif rent_options:

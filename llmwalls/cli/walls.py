@@ -419,29 +419,6 @@ def load_ranges(assumptions_path: str | None, options: dict) -> tuple[dict, dict
     return ranges, walls_table
 
 
-def rent_price(g, override: float | None):  # noqa: ANN001, ANN201
-    """$/GPU-hour: the option, else the cheapest on-demand price profile for the GPU, else the cost engine's
-    fallback. Returns (price, source)."""
-    from llmwalls import catalogue
-    from llmwalls.engine.cost import CostAssumptions
-
-    if override is not None:
-        return override, "--price-per-gpu-hour"
-    options = []
-    for entry in catalogue.entries("price"):
-        p = catalogue.load("price", entry.name, announce=False)
-        try:
-            target = catalogue.resolve("gpu", p.gpu, announce=False).name  # type: ignore[attr-defined]
-        except catalogue.ProfileNotFoundError:
-            continue
-        if target == g.name:
-            options.append((p.commitment != "on-demand", p.usd_per_gpu_hour, p.name))  # type: ignore[attr-defined]
-    if options:
-        options.sort()
-        return options[0][1], f"price profile {options[0][2]}"
-    return CostAssumptions().rent_usd_per_gpu_hour, "llmwalls.engine.cost fallback rent"
-
-
 # ------------------------------------------------------------------------------------------------- work
 
 
@@ -499,7 +476,9 @@ def _run(**o) -> int:  # noqa: ANN003, C901, PLR0912, PLR0915
         if o["price_per_gpu_hour"] is not None
         else None
     )
-    price, price_source = rent_price(g, price_override)
+    from llmwalls.engine.cost import CostAssumptions
+
+    price, price_source = catalogue.rental_price(g.name, price_override, CostAssumptions().rent_usd_per_gpu_hour)
     site = eng.site_for(g, cl, site_w=site_w, usd_per_gpu_hour=price, budget_usd=budget)
     if site_w is not None:
         for note in site.notes:
