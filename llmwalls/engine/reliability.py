@@ -24,6 +24,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
+from llmwalls.engine.checks import non_negative as _non_negative
+from llmwalls.engine.checks import positive as _positive
 from llmwalls.errors import InputError
 from llmwalls.units import DTYPE_BYTES, SECONDS_PER_HOUR
 
@@ -86,20 +88,6 @@ DEFAULT_ASSUMPTIONS = ReliabilityAssumptions()
 
 # fp32 master weights and Adam moments are kept in fp32 (4 bytes) by Megatron-LM and PyTorch mixed precision.
 OPTIMIZER_STATE_BYTES = 4.0
-
-
-def _positive(x: ArrayLike, what: str) -> np.ndarray:
-    arr = np.asarray(x, dtype=float)
-    if not np.all(np.isfinite(arr)) or np.any(arr <= 0):
-        raise InputError(f"{what} must be finite and greater than zero")
-    return arr
-
-
-def _non_negative(x: ArrayLike, what: str) -> np.ndarray:
-    arr = np.asarray(x, dtype=float)
-    if not np.all(np.isfinite(arr)) or np.any(arr < 0):
-        raise InputError(f"{what} must be finite and not negative")
-    return arr
 
 
 def checkpoint_bytes_per_param(

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
+from llmwalls.engine.checks import positive as _positive
 from llmwalls.errors import InputError
 from llmwalls.units import SECONDS_PER_DAY
 
@@ -73,13 +74,6 @@ LLAMA3_FIT = Llama3TokenFit()
 TOKENS_PER_PARAM_RULE = 20.0
 
 METHODS = ("chinchilla-parametric", "tokens-per-param", "llama3")
-
-
-def _positive(x: ArrayLike, what: str) -> np.ndarray:
-    arr = np.asarray(x, dtype=float)
-    if not np.all(np.isfinite(arr)) or np.any(arr <= 0):
-        raise InputError(f"{what} must be finite and greater than zero")
-    return arr
 
 
 def training_flops(params: ArrayLike, tokens: ArrayLike) -> np.ndarray:
