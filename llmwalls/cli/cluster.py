@@ -21,10 +21,8 @@ from llmwalls.cli.options import Check, Cluster, Context, Gpus, Json, Model
 _OptStr = str | None
 _OptInt = int | None
 
-DEFAULT_CONTEXT_TOKENS = (
-    8192  # Llama 3 pre-training sequence length (Llama 3 sec 3.4.1), capped at the model max
-)
-DEFAULT_BATCH_TOKENS = 16 * 2**20  # Llama 3 405B: 16M tokens per step (Table 4), the default global batch
+# The defaults of a run (context 8,192, 16Mi tokens per step, 20 tokens per parameter) live in
+# llmwalls.engine.plan, shared with walls, power and cost.
 
 
 def cluster(  # noqa: PLR0913
@@ -268,95 +266,206 @@ def _validate_explicit(
     return warnings
 
 
-def _search(spec, gpu, tiers, gpus, fixed, gb, seq, a, usable, show_progress: bool):  # noqa: ANN001, ANN202
-    import time
+class _Bar:
+    """A Rich progress bar for the layout evaluation, started only when there are more than a million
+    candidates (~1 s at the benchmarked rate); a progress(done, total) callback for plan_training."""
 
-    from llmwalls.engine import training as tr
+    def __init__(self, enabled: bool) -> None:
+        self.enabled, self.bar, self.task = enabled, None, None
 
-    layouts = tr.enumerate_layouts(spec, gpus, global_batch=gb, seq_len=seq, fixed=fixed)
-    n = len(layouts["tp"])
-    if n == 0:
-        return layouts, None
-    progress = None
-    bar = None
-    if show_progress and n > 1_000_000:  # ~1 s at the benchmarked rate: show a bar
-        from rich.progress import Progress
+    def __call__(self, done: int, total: int) -> None:
+        if not self.enabled or total <= 1_000_000:
+            return
+        if self.bar is None:
+            from rich.progress import Progress
 
-        bar = Progress(transient=True)
-        task = bar.add_task("evaluating layouts", total=n)
-        bar.start()
-        progress = lambda done, total: bar.update(task, completed=done)  # noqa: E731
-    t0 = time.perf_counter()
-    try:
-        result = tr.evaluate_layouts(
-            spec,
-            gpu,
-            tiers,
-            layouts,
-            global_batch=gb,
-            seq_len=seq,
-            assumptions=a,
-            usable_bytes=usable,
-            progress=progress,
-        )
-    finally:
-        if bar is not None:
-            bar.stop()
-    result["_elapsed_s"] = time.perf_counter() - t0
-    return layouts, result
+            self.bar = Progress(transient=True)
+            self.task = self.bar.add_task("evaluating layouts", total=total)
+            self.bar.start()
+        self.bar.update(self.task, completed=done)
+
+    def stop(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
 
 
-def _pick(layouts, result, i):  # noqa: ANN001, ANN202
-    return {k: int(v[i]) for k, v in layouts.items()}
-
-
-def _run(**o) -> int:  # noqa: ANN003, C901, PLR0912, PLR0915
-    import numpy as np
-
-    from llmwalls import catalogue, render
-    from llmwalls.engine import training as tr
-    from llmwalls.engine.memory import usable_bytes
-    from llmwalls.engine.model import param_counts
+def training_inputs(
+    spec,
+    cl,
+    *,
+    gpus: str | None = None,
+    tokens: str | None = None,
+    contexts: list[str] | str | None = None,
+    global_batch: str | None = None,
+    what: str = "cluster",
+) -> dict:  # noqa: ANN001
+    """--gpus, --tokens, --context and --global-batch of a training run, parsed and checked, with the
+    defaults of llmwalls.engine.plan (the cluster's GPUs, 8,192 context, 16Mi-token batches, 20 tokens per
+    parameter). Returns gpus, seq_len, global_batch, train_tokens and notes. Shared by cluster, power and
+    cost."""
+    from llmwalls import render
+    from llmwalls.engine.plan import default_global_batch, default_seq_len, default_train_tokens
     from llmwalls.errors import InputError
-    from llmwalls.render import Column, Table
-    from llmwalls.units import fmt_duration, fmt_si, parse_count, parse_int_count, parse_tokens
+    from llmwalls.units import parse_count, parse_int_count, parse_tokens
 
-    spec = catalogue.load_model(o["model"])
-    cl = catalogue.load_cluster(o["cluster"])
-    gpu = catalogue.load_gpu(cl.gpu)
-    gpus = parse_int_count(o["gpus"], "--gpus") if o["gpus"] is not None else cl.total_gpus
-    if gpus > 10_000_000:
-        raise InputError(f"--gpus {gpus:,} is absurd (more than 10 million GPUs)")
+    n = parse_int_count(gpus, "--gpus") if gpus is not None else cl.total_gpus
+    if n > 10_000_000:
+        raise InputError(f"--gpus {n:,} is absurd (more than 10 million GPUs)")
     notes: list[str] = []
-    if gpus > cl.total_gpus:
+    if n > cl.total_gpus:
         notes.append(
             f"{cl.name} describes {cl.total_gpus:,} GPUs ({cl.nodes} nodes x {cl.gpus_per_node}); its node "
-            f"type and fabric are extrapolated to {gpus:,} GPUs"
+            f"type and fabric are extrapolated to {n:,} GPUs"
         )
-    if o["scaling"] not in ("fixed-global", "fixed-per-gpu", "off"):
-        raise InputError(f"unknown --scaling {o['scaling']!r}; use fixed-global, fixed-per-gpu or off")
-    contexts = o["context"] or []
+    contexts = [contexts] if isinstance(contexts, str) else (contexts or [])
     if len(contexts) > 1:
-        raise InputError("cluster takes one --context (sequence length)")
-    seq = (
-        parse_tokens(contexts[0], "--context")
-        if contexts
-        else min(DEFAULT_CONTEXT_TOKENS, spec.max_context_tokens)
-    )
+        raise InputError(f"{what} takes one --context (sequence length)")
+    seq = parse_tokens(contexts[0], "--context") if contexts else default_seq_len(spec)
     if seq > spec.max_context_tokens:
         render.warn(
             f"context {seq:,} tokens is above {spec.name}'s maximum of {spec.max_context_tokens:,}; "
             "computed anyway"
         )
     gb = (
-        parse_int_count(o["global_batch"], "--global-batch")
-        if o["global_batch"] is not None
-        else max(1, DEFAULT_BATCH_TOKENS // seq)
+        parse_int_count(global_batch, "--global-batch")
+        if global_batch is not None
+        else default_global_batch(seq)
     )
     if gb > 100_000_000:
         raise InputError(f"--global-batch {gb:,} is absurd")
+    train_tokens = parse_count(tokens, "--tokens") if tokens is not None else default_train_tokens(spec)
+    return {"gpus": n, "seq_len": seq, "global_batch": gb, "train_tokens": train_tokens, "notes": notes}
+
+
+def plan_run(spec, cl, gpu, *, gpus: str | None = None, tokens: str | None = None, what: str) -> dict:  # noqa: ANN001
+    """The training plan `llmwalls cluster` picks for these inputs with its defaults (default efficiencies,
+    no degree pinned), for `power` and `cost`. cl None: dgx-h100's nodes and fabric; a GPU other than the
+    cluster's: that GPU in the cluster's nodes with its own scale-up bandwidth (walls.cluster_for_gpu). Both
+    are warned. Returns llmwalls.engine.plan.plan_training's dict plus 'cluster' (the profile used), 'gpu',
+    'model', 'notes' and 'summary' (the JSON-ready figures)."""
+    from llmwalls import catalogue, render
+    from llmwalls.engine.collectives import Tiers
+    from llmwalls.engine.memory import usable_bytes
+    from llmwalls.engine.plan import plan_training
+    from llmwalls.engine.walls import cluster_for_gpu
+    from llmwalls.errors import InputError
+
+    if cl is None:
+        cl = catalogue.load_cluster("dgx-h100")
+        render.warn(f"{what} --tokens without --cluster: the run is planned on dgx-h100's nodes and fabric")
+    if catalogue.resolve("gpu", cl.gpu, announce=False).name != gpu.name:
+        render.warn(
+            f"{gpu.name} in {cl.name}'s nodes: node, fabric and racks are kept, the scale-up bandwidth is "
+            f"the {gpu.name}'s own"
+        )
+        cl = cluster_for_gpu(cl, gpu)
+    run = training_inputs(spec, cl, gpus=gpus, tokens=tokens, what=what)
+    p = plan_training(
+        spec,
+        gpu,
+        Tiers.from_cluster(cl),
+        gpus=run["gpus"],
+        train_tokens=run["train_tokens"],
+        seq_len=run["seq_len"],
+        global_batch=run["global_batch"],
+        usable_bytes=usable_bytes(gpu.hbm_bytes),
+    )
+    if not p["found"]:
+        raise InputError(
+            f"no valid layout of {spec.name} on {run['gpus']:,} GPUs (global batch {run['global_batch']}, "
+            f"context {run['seq_len']}); change --gpus (see `llmwalls cluster`)"
+        )
+    if not p["fits"]:
+        render.warn(
+            f"{spec.name} does not fit in {gpu.name} memory on {run['gpus']:,} GPUs in any layout: the plan "
+            "uses the layout needing the least memory"
+        )
+    lay = p["layout"]
+    summary = {
+        "model": spec.name,
+        "cluster": cl.name,
+        "gpu": gpu.name,
+        "layout": {
+            **lay,
+            "recompute": _RECOMPUTE[lay["recompute"]],
+            "sequence_parallel": bool(lay["sequence_parallel"]),
+        },
+        **{
+            k: p[k]
+            for k in (
+                "gpus",
+                "seq_len",
+                "global_batch",
+                "train_tokens",
+                "fits",
+                "step_time_s",
+                "mfu",
+                "tokens_per_s",
+                "model_flops_per_s_per_gpu",
+                "memory_bytes",
+                "time_to_train_s",
+                "gpu_hours",
+                "largest_overhead",
+            )
+        },
+        "notes": run["notes"],
+    }
+    return {**p, "cluster": cl, "gpu": gpu, "model": spec, "notes": run["notes"], "summary": summary}
+
+
+def tokens_text(tokens: float) -> str:
+    """1.56e13 -> '15.6T' (SI prefixes, as --tokens takes them)."""
+    from llmwalls.units import fmt_si
+
+    return fmt_si(tokens, "").replace(" ", "")
+
+
+def plan_line(summary: dict) -> str:
+    """One line naming a plan's layout and time, for power and cost."""
+    from llmwalls.units import fmt_duration
+
+    L = summary["layout"]
+    return (
+        f"planned as `llmwalls cluster`: {summary['model']} on {summary['gpus']:,} x {summary['gpu']} "
+        f"({summary['cluster']}), TP {L['tp']} PP {L['pp']} DP {L['dp']} CP {L['cp']}"
+        + (f" EP {L['ep']}" if L["ep"] > 1 else "")
+        + f", context {summary['seq_len']:,}, batch {summary['global_batch']:,}: step "
+        f"{fmt_duration(summary['step_time_s'])}, MFU {summary['mfu']:.1%}, "
+        f"{tokens_text(summary['train_tokens'])} tokens in {fmt_duration(summary['time_to_train_s'])} = "
+        f"{summary['gpu_hours']:,.0f} GPU-hours" + ("" if summary["fits"] else " (does NOT fit in memory)")
+    )
+
+
+def _run(**o) -> int:  # noqa: ANN003, C901, PLR0912, PLR0915
+    import time
+
+    import numpy as np
+
+    from llmwalls import catalogue, render
+    from llmwalls.engine.memory import usable_bytes
+    from llmwalls.engine.model import param_counts
+    from llmwalls.engine.plan import SUMMARY_KEYS, dominant_at, layout_at, plan_training
+    from llmwalls.errors import InputError
+    from llmwalls.render import Column, Table
+    from llmwalls.units import fmt_duration, fmt_si
+
+    spec = catalogue.load_model(o["model"])
+    cl = catalogue.load_cluster(o["cluster"])
+    gpu = catalogue.load_gpu(cl.gpu)
+    run = training_inputs(
+        spec,
+        cl,
+        gpus=o["gpus"],
+        tokens=o["tokens"],
+        contexts=o["context"],
+        global_batch=o["global_batch"],
+        what="cluster",
+    )
+    gpus, seq, gb, train_tokens = run["gpus"], run["seq_len"], run["global_batch"], run["train_tokens"]
+    notes: list[str] = run["notes"]
+    if o["scaling"] not in ("fixed-global", "fixed-per-gpu", "off"):
+        raise InputError(f"unknown --scaling {o['scaling']!r}; use fixed-global, fixed-per-gpu or off")
     counts = param_counts(spec)
-    train_tokens = parse_count(o["tokens"], "--tokens") if o["tokens"] is not None else 20.0 * counts.total
     rc = o["recompute"]
     if rc is not None:
         rc = rc.lower()
@@ -377,73 +486,38 @@ def _run(**o) -> int:  # noqa: ANN003, C901, PLR0912, PLR0915
         "recompute": None if rc is None else _RECOMPUTE.index(rc),
         "sequence_parallel": None if o["sequence_parallel"] is None else int(o["sequence_parallel"]),
     }
-    if spec.moe is None and fixed["ep"] is None:
-        fixed["ep"] = 1
     for w in _validate_explicit(spec, gpus, fixed, gb, seq, tiers, o["uneven_pp"]):
         render.warn(w)
-    explicit = all(fixed[k] is not None for k in ("tp", "pp", "dp"))
-    if explicit:
-        # the user's layout, with defaults for what they left out (no search needed)
-        defaults = {
-            "cp": 1,
-            "ep": 1,
-            "micro_batch": 1,
-            "zero_stage": 1,
-            "recompute": 1,
-            "sequence_parallel": 1,
-        }
-        lay = {
-            k: (fixed[k] if fixed[k] is not None else defaults[k])
-            for k in (
-                "tp",
-                "pp",
-                "dp",
-                "cp",
-                "ep",
-                "micro_batch",
-                "zero_stage",
-                "recompute",
-                "sequence_parallel",
-            )
-        }
-        if lay["tp"] * lay["pp"] * lay["dp"] * lay["cp"] != gpus:
-            raise InputError(
-                f"--tp x --pp x --dp x --cp = {lay['tp'] * lay['pp'] * lay['dp'] * lay['cp']:,}, "
-                f"not the {gpus:,} GPUs of --gpus"
-            )
-        if lay["tp"] == 1:
-            lay["sequence_parallel"] = 0
-        layouts = {k: np.array([v]) for k, v in lay.items()}
-        result = tr.evaluate_layouts(
-            spec, gpu, tiers, layouts, global_batch=gb, seq_len=seq, assumptions=a, usable_bytes=usable
+    bar = _Bar(enabled=not o["json_"])
+    t0 = time.perf_counter()
+    try:
+        p = plan_training(
+            spec,
+            gpu,
+            tiers,
+            gpus=gpus,
+            train_tokens=train_tokens,
+            seq_len=seq,
+            global_batch=gb,
+            fixed=fixed,
+            assumptions=a,
+            usable_bytes=usable,
+            top=o["top"],
+            progress=bar,
         )
-        best, ranked, n_candidates, elapsed = 0, np.array([0]), 1, None
-        layouts_all, result_all = layouts, result
-    else:
-        layouts_all, result_all = _search(
-            spec, gpu, tiers, gpus, fixed, gb, seq, a, usable, show_progress=not o["json_"]
+    finally:
+        bar.stop()
+    elapsed = time.perf_counter() - t0
+    if not p["found"]:
+        raise InputError(
+            f"no valid layout of {spec.name} on {gpus:,} GPUs with these constraints "
+            f"(global batch {gb}, context {seq}); relax --tp/--pp/--dp/--cp or change --gpus"
         )
-        if result_all is None:
-            raise InputError(
-                f"no valid layout of {spec.name} on {gpus:,} GPUs with these constraints "
-                f"(global batch {gb}, context {seq}); relax --tp/--pp/--dp/--cp or change --gpus"
-            )
-        n_candidates = len(layouts_all["tp"])
-        elapsed = result_all.pop("_elapsed_s")
-        ranked = tr.rank_layouts(result_all, o["top"])
-        if len(ranked) == 0:
-            # nothing fits: report the layout that needs the least memory, flagged
-            best = int(np.argmin(result_all["memory_bytes"]))
-            ranked = np.array([best])
-        else:
-            best = int(ranked[0])
-    lay = _pick(layouts_all, result_all, best)
-    r = {k: (v[best].item() if hasattr(v[best], "item") else v[best]) for k, v in result_all.items()}
-    step = r["step_time_s"]
-    seconds, gpu_hours = (float(x) for x in tr.time_to_train(r, train_tokens))
-    exposed = r["exposed_comm_time_s"]
-    compute = r["compute_time_s"]
-    fits = bool(r["fits"])
+    explicit, fixed = p["explicit"], p["fixed"]
+    n_candidates, ranked, result_all = p["candidates"], p["ranked"], p["results"]
+    lay, r = p["layout"], p["step"]
+    step, seconds, gpu_hours = p["step_time_s"], p["time_to_train_s"], p["gpu_hours"]
+    exposed, compute, fits = p["exposed_comm_time_s"], p["compute_time_s"], p["fits"]
     if r["tp_beyond_scale_up"] and not explicit:  # (explicit: already warned)
         notes.append(
             f"TP {lay['tp']} spans more than the {tiers.domain_gpus}-GPU scale-up domain: charged at the "
@@ -496,32 +570,25 @@ def _run(**o) -> int:  # noqa: ANN003, C901, PLR0912, PLR0915
                 for k, v in fixed.items()
                 if k in ("recompute", "sequence_parallel", "ep") and v is not None
             }
-            lays, res = _search(spec, gpu, tiers, size, f, size_gb, seq, a, usable, show_progress=False)
+            q = plan_training(
+                spec,
+                gpu,
+                tiers,
+                gpus=size,
+                train_tokens=train_tokens,
+                seq_len=seq,
+                global_batch=size_gb,
+                fixed=f,
+                assumptions=a,
+                usable_bytes=usable,
+            )
             row = {"gpus": size, "global_batch": size_gb}
-            if res is None or not res["fits"].any():
+            if not q["found"] or not q["fits"]:
                 row.update({"fits": False})
                 scaling_rows.append(row)
                 continue
-            res.pop("_elapsed_s", None)
-            i = int(tr.rank_layouts(res, 1)[0])
-            row.update(
-                {
-                    "fits": True,
-                    "layout": _pick(lays, res, i),
-                    **{
-                        k: float(res[k][i])
-                        for k in (
-                            "step_time_s",
-                            "compute_time_s",
-                            "exposed_comm_time_s",
-                            "bubble_time_s",
-                            "mfu",
-                            "tokens_per_s",
-                            "model_flops_per_s_per_gpu",
-                        )
-                    },
-                }
-            )
+            figures = {k: q[k] for k in SUMMARY_KEYS if k != "memory_bytes"}
+            row.update({"fits": True, "layout": q["layout"], **figures})
             row["comm_over_compute"] = row["exposed_comm_time_s"] > row["compute_time_s"]
             scaling_rows.append(row)
     wall_size = next((row["gpus"] for row in scaling_rows if row.get("comm_over_compute")), None)
@@ -579,36 +646,20 @@ def _run(**o) -> int:  # noqa: ANN003, C901, PLR0912, PLR0915
         ("CP comm (exposed)", "cp_comm_time_s"),
         ("EP all-to-all (exposed)", "ep_comm_time_s"),
     ]
-    reason, share = tr.dominant_term(
-        {k: np.asarray([v]) for k, v in r.items() if np.isscalar(v) or np.ndim(v) == 0}
-    )
     top_rows = []
     for i in ranked:
         i = int(i)
-        why, why_share = tr.dominant_term(
-            {
-                k: np.asarray([result_all[k][i]])
-                for k in (
-                    "compute_time_s",
-                    "bubble_time_s",
-                    "tp_comm_time_s",
-                    "dp_comm_time_s",
-                    "pp_comm_time_s",
-                    "cp_comm_time_s",
-                    "ep_comm_time_s",
-                )
-            }
-        )
+        why, why_share = dominant_at(p, i)
         top_rows.append(
             {
-                "layout": _pick(layouts_all, result_all, i),
+                "layout": layout_at(p, i),
                 "step_time_s": float(result_all["step_time_s"][i]),
                 "mfu": float(result_all["mfu"][i]),
                 "tokens_per_s": float(result_all["tokens_per_s"][i]),
                 "memory_bytes": float(result_all["memory_bytes"][i]),
                 "virtual_stages": float(result_all["virtual_stages"][i]),
-                "largest_overhead": str(why[0]),
-                "largest_overhead_share": float(why_share[0]),
+                "largest_overhead": why,
+                "largest_overhead_share": why_share,
             }
         )
     results = {
@@ -626,7 +677,7 @@ def _run(**o) -> int:  # noqa: ANN003, C901, PLR0912, PLR0915
             "bubble_fraction": r["bubble_fraction"],
             "microbatches": r["microbatches"],
             "dp_comm_total_time_s": r["dp_comm_total_time_s"],
-            "largest_overhead": str(reason[0]),
+            "largest_overhead": p["largest_overhead"],
         },
         "throughput": {
             k: r[k]

@@ -26,7 +26,7 @@ serving (users concurrent sequences spread evenly over gpus // tp model replicas
     power             facility watts of the GPUs (power.cluster_power: GPUs at the provisioning utilisation,
                       nodes, fat tree, PUE) vs the site cap
     cost              $ per month (GPUs x $/GPU-hour x 730.5 h, cost.run_cost_usd) vs the monthly budget
-training (the fastest layout that fits, from training.enumerate_layouts / evaluate_layouts / rank_layouts)
+training (the fastest layout that fits: plan.plan_training, as `llmwalls cluster`, `power` and `cost`)
     memory capacity   training memory per GPU of that layout vs usable HBM
     memory bandwidth  not a separate wall: training's HBM-bound kernels are inside the step time (n/a)
     compute           time to train the tokens (training.time_to_train) vs the deadline
@@ -597,12 +597,13 @@ def training_walls(
     assumptions: WallsAssumptions = DEFAULT_ASSUMPTIONS,
     fixed: dict | None = None,
 ) -> dict:
-    """Every wall of a training run on ``gpus`` GPUs of ``cluster``: the fastest layout that fits (training's
-    layout search), or the one needing the least memory when none fits. Scalars out (0-d arrays)."""
+    """Every wall of a training run on ``gpus`` GPUs of ``cluster``: the layout llmwalls.engine.plan picks
+    (the fastest that fits, or the one needing the least memory when none fits). Scalars out."""
     from llmwalls.engine import training as tr
     from llmwalls.engine.collectives import Tiers
     from llmwalls.engine.memory import DEFAULT_ASSUMPTIONS as MEM
     from llmwalls.engine.memory import usable_bytes
+    from llmwalls.engine.plan import plan_training
 
     ta = tr.DEFAULT_ASSUMPTIONS
     if eff.matmul_efficiency is not None:
@@ -612,32 +613,25 @@ def training_walls(
         tiers = dataclasses.replace(tiers, out_efficiency=eff.network_efficiency)
     ma = MEM if eff.usable_fraction is None else dataclasses.replace(MEM, usable_fraction=eff.usable_fraction)
     usable = usable_bytes(gpu.hbm_bytes, ma)
-    fixed = dict(fixed or {})
-    if model.moe is None:
-        fixed.setdefault("ep", 1)
-    layouts = tr.enumerate_layouts(
-        model, int(gpus), global_batch=int(global_batch), seq_len=int(seq_len), fixed=fixed
+    p = plan_training(
+        model,
+        gpu,
+        tiers,
+        gpus=int(gpus),
+        train_tokens=tokens,
+        seq_len=int(seq_len),
+        global_batch=int(global_batch),
+        fixed=fixed,
+        assumptions=ta,
+        usable_bytes=usable,
     )
-    if len(layouts["tp"]) == 0:
+    if not p["found"]:
         raise InputError(
             f"no valid layout of {model.name} on {int(gpus):,} GPUs (global batch {global_batch}, "
             f"context {seq_len}); change --gpus or the batch"
         )
-    res = tr.evaluate_layouts(
-        model,
-        gpu,
-        tiers,
-        layouts,
-        global_batch=int(global_batch),
-        seq_len=int(seq_len),
-        assumptions=ta,
-        usable_bytes=usable,
-    )
-    ranked = tr.rank_layouts(res, 1)
-    i = int(ranked[0]) if len(ranked) else int(np.argmin(res["memory_bytes"]))
-    one = {k: np.asarray(v)[i] for k, v in res.items()}
-    layout = {k: int(v[i]) for k, v in layouts.items()}
-    seconds, gpu_hours = tr.time_to_train(one, tokens)
+    one, layout = p["step"], p["layout"]
+    seconds, gpu_hours = np.asarray(p["time_to_train_s"]), np.asarray(p["gpu_hours"])
     capacity = _wall(one["memory_bytes"], usable, "bytes")
     bandwidth = _wall(np.nan, np.nan, "bytes/s", note="training: HBM-bound kernels are inside the step time")
     compute = _wall(
