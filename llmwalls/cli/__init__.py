@@ -25,6 +25,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "walls": ("llmwalls.cli.walls", "walls"),
     "audit": ("llmwalls.cli.audit", "audit"),
     "profiles": ("llmwalls.cli.profiles", "app"),
+    "calibrate": ("llmwalls.cli.calibrate", "calibrate"),
     "completion": ("llmwalls.cli.completion", "completion"),
 }
 
