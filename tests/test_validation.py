@@ -1,5 +1,5 @@
-"""Out-of-sample validation (llmwalls/validation_cases.toml, `llmwalls calibrate`): published runs that are NOT in
-the calibration set the defaults were chosen on (../shared/calibration/cases.toml). Each case carries its
+"""Out-of-sample validation (llmwalls/validation_cases.toml, `llmwalls calibrate`): published runs NOT
+in the calibration set the defaults were chosen on (../shared/calibration/cases.toml). Each case carries its
 citation in the TOML; here every case that is not a marked known miss is asserted within its category's
 tolerance, the command passes --check on the shipped state, and the schema rejects broken case files."""
 
@@ -35,7 +35,8 @@ def test_case_within_its_category_tolerance(case):
     tol = CASES.tolerance[case.category].rel
     out = v.run_case(case, tol)
     assert out.error is None, out.error
-    assert out.predicted == pytest.approx(case.value, rel=tol), f"{case.id}: {out.predicted:.4g} vs {case.value}"
+    message = f"{case.id}: {out.predicted:.4g} vs {case.value}"
+    assert out.predicted == pytest.approx(case.value, rel=tol), message
 
 
 @pytest.mark.parametrize("case", KNOWN, ids=[c.id for c in KNOWN])
@@ -60,8 +61,8 @@ def test_mtnlg_flops_counted_as_published():
 
 def test_collective_predictor_single_node_by_hand():
     # One DGX H100 node (8 GPUs on NVLink 4, 450 GB/s per direction), ring all-reduce of 8 GiB: busbw =
-    # 450 GB/s x NVLink ring efficiency 0.80 = 360 GB/s less the latency term 14 x 3.4 us on a 41.8 ms transfer
-    # (8 GiB x 1.75 / 360 GB/s): 360 x 41.76 / (41.76 + 0.048) = 359.6 GB/s.
+    # 450 GB/s x NVLink ring efficiency 0.80 = 360 GB/s less the latency term 14 x 3.4 us on a 41.8 ms
+    # transfer (8 GiB x 1.75 / 360 GB/s): 360 x 41.76 / (41.76 + 0.048) = 359.6 GB/s.
     busbw, _ = v.predict_collective(
         {"metric": "busbw_GBps", "op": "allreduce", "cluster": "dgx-h100", "gpus": 8, "size_bytes": 8 * 2**30}
     )
