@@ -151,9 +151,13 @@ def calibrate(
         "docs/validation.md"
     )
     n_ok = sum(o.within for o in checked)
+
+    def _misses(n: int) -> str:
+        return f"{n} {'miss' if n == 1 else 'misses'}"
+
     lines = [
-        f"{len(outcomes)} cases: {n_ok} within tolerance, {len(known)} known misses (excluded from --check), "
-        f"{len(failing)} unexpected misses."
+        f"{len(outcomes)} cases: {n_ok} within tolerance, {_misses(len(known)).replace(' ', ' known ', 1)} "
+        f"(excluded from --check), {_misses(len(failing)).replace(' ', ' unexpected ', 1)}."
     ]
     styles = ["bold green" if not failing else "bold red"]
     for o in failing:
