@@ -264,3 +264,83 @@ def test_rack_scale_cluster_grows_by_whole_racks_under_a_site_cap(cli, tmp_path)
     assert r.json()["results"]["site"]["max_gpus"] == 72
     r = cli("power", "--cluster", str(path), "--site-mw", "0.05")
     assert r.exit_code == 2 and "smaller than one 72-GPU rack" in r.stderr
+
+
+# ------------------------------------------------------------------ training energy from the plan (--tokens)
+
+RUN_405B = ("--model", "405b", "--cluster", "dgx-h100", "--gpus", "16384", "--tokens", "15.6e12")
+
+
+def test_training_energy_from_the_plan_by_hand(cli):
+    """Llama 3.1 405B's pre-training (Llama 3 paper, arXiv:2407.21783: 15.6T tokens, 16,384 H100) planned as
+    `llmwalls cluster` plans it; energy = the plan's GPU-hours x each level's watts per GPU."""
+    c = cli("cluster", *RUN_405B, "--scaling", "off", "--json")
+    assert c.exit_code == 0, c.stderr
+    hours = c.json()["results"]["training"]["gpu_hours"]
+    r = cli("power", *RUN_405B, "--grid-g-per-kwh", "400", "--json")
+    assert r.exit_code == 0, r.stderr
+    plan = r.json()["results"]["training_plan"]
+    assert plan["gpu_hours"] == pytest.approx(hours, rel=1e-12)  # the cluster command's GPU-hours, exactly
+    assert plan["gpus"] == 16384 and plan["train_tokens"] == 15.6e12
+    L = plan["layout"]
+    assert L["tp"] * L["pp"] * L["dp"] * L["cp"] == 16384
+    # Watts per GPU on dgx-h100 at u = 1: board 700 W (TDP). IT adds the node overhead 4,600 W / 8 = 575 W and
+    # the fat tree: 16,384 NICs on 64-port switches need 3 tiers (2 x 32^2 = 2,048 < 16,384 <= 2 x 32^3),
+    # 2 x 16,384 / 32 + 16,384 / 64 = 1,280 switches x 1,720 W = 2,201,600 W / 16,384 = 134.375 W:
+    # 700 + 575 + 134.375 = 1,409.375 W. Facility: x PUE 1.58 = 2,226.8125 W.
+    e = plan["energy"]
+    assert e["gpu"]["per_gpu_w"] == pytest.approx(700.0)
+    assert e["it"]["per_gpu_w"] == pytest.approx(1409.375)
+    assert e["facility"]["per_gpu_w"] == pytest.approx(2226.8125)
+    for level, kw in (("gpu", 0.7), ("it", 1.409375), ("facility", 2.2268125)):
+        assert e[level]["energy_kwh"] == pytest.approx(hours * kw)  # GPU-hours x kW
+        assert e[level]["carbon_g"] == pytest.approx(hours * kw * 400.0)  # kWh x 400 g/kWh
+    # no --gpu-hours: the given-hours energy is absent, the plan's is the run's
+    assert r.json()["results"]["energy"] is None
+    assert r.json()["inputs"]["tokens"] == 15.6e12
+
+
+def test_training_energy_against_the_llama31_card(cli):
+    """Calibration case llama31_mc_405b_gpuh (cases.toml; meta-llama/llama-models
+    models/llama3_1/MODEL_CARD.md @1b28708f): 30.84M H100 GPU-hours, energy counted as GPU-hours x 700 W =
+    21,588 MWh. The plan covers pre-training only at its modelled step rate, while the card's figure also
+    holds failures and restarts, evaluations, long-context extension and post-training: the plan's GPU
+    energy is expected below the card's, within 15% (the band the cluster calibration accepts per run)."""
+    r = cli("power", *RUN_405B, "--json")
+    gpu_mwh = r.json()["results"]["training_plan"]["energy"]["gpu"]["energy_kwh"] / 1e3
+    assert 0.85 <= gpu_mwh / 21_588.0 <= 1.0
+
+
+def test_training_energy_beside_given_gpu_hours(cli):
+    r = cli("power", *RUN_405B, "--gpu-hours", "30.84M")
+    assert r.exit_code == 0, r.stderr
+    assert "Energy of 30,840,000 GPU-hours" in r.stdout
+    assert "Energy of training llama-3.1-405b on 15.6T tokens" in r.stdout
+    assert "planned as `llmwalls cluster`" in r.stdout and "TP " in r.stdout
+    # a training query: no serving or data-movement sections for the trained model
+    assert "Data movement" not in r.stdout and "no serving energy" not in r.stderr
+
+
+def test_training_plan_without_cluster_uses_dgx_h100(cli):
+    r = cli("power", "--gpu", "h100", "--model", "8b", "--tokens", "1T", "--json")
+    assert r.exit_code == 0, r.stderr
+    assert "dgx-h100" in r.stderr
+    d = r.json()
+    # the power table sizes the GPUs the run was planned on: dgx-h100's 1,024
+    assert d["results"]["training_plan"]["gpus"] == 1024 == d["inputs"]["gpus"]
+
+
+@pytest.mark.parametrize(
+    "args,needle",
+    [
+        (("--cluster", "dgx-h100", "--tokens", "1T"), "--model"),
+        (("--cluster", "dgx-h100", "--model", "8b", "--tokens", "abc"), "--tokens"),
+        (("--cluster", "dgx-h100", "--model", "8b", "--tokens", "-5"), "--tokens"),
+        (("--cluster", "dgx-h100", "--model", "8b", "--tokens", "1T", "--gpus", "0"), "--gpus"),
+    ],
+)
+def test_training_energy_bad_input(cli, args, needle):
+    r = cli("power", *args)
+    assert r.exit_code == 2, r.stdout
+    assert r.stderr.strip().splitlines()[-1].startswith("llmwalls: error:") and needle in r.stderr
+    assert "Traceback" not in r.stderr

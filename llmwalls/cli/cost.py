@@ -69,6 +69,14 @@ def cost(
     gpu_hours: Annotated[
         str | None, typer.Option("--gpu-hours", help="GPU-hours of a training run (2.788M).")
     ] = None,
+    tokens: Annotated[
+        str | None,
+        typer.Option(
+            "--tokens",
+            help="Cost of training --model on this many tokens (15.6T): GPU-hours from the layout "
+            "`llmwalls cluster` picks on --cluster/--gpus.",
+        ),
+    ] = None,
     price_per_gpu_hour: Annotated[
         str | None,
         typer.Option(
@@ -230,6 +238,8 @@ def cost(
         pue=pue_value,
     )
 
+    if tokens is not None and model is None:
+        raise InputError("--tokens needs --model (the model trained on those tokens)")
     if n_users is not None and tps_given is None and model is None:
         raise InputError("--users needs --tokens-per-s (tokens/s per GPU) or --model (to estimate it)")
 
@@ -272,8 +282,14 @@ def cost(
 
     # Rental prices: --price-per-gpu-hour, else every price profile for this GPU (cheapest on-demand first).
     rent_options = [
-        {"name": p.name, "provider": p.provider, "commitment": p.commitment, "usd_per_gpu_hour": p.usd_per_gpu_hour,
-         "price_date": p.price_date, "source": p.source}
+        {
+            "name": p.name,
+            "provider": p.provider,
+            "commitment": p.commitment,
+            "usd_per_gpu_hour": p.usd_per_gpu_hour,
+            "price_date": p.price_date,
+            "source": p.source,
+        }
         for p in catalogue.prices_for_gpu(g.name)
     ]
     if rent_override is not None:
@@ -287,11 +303,18 @@ def cost(
         )
     a = a.replace(rent_usd_per_gpu_hour=rent)
 
+    # ------------------------------------------------------------------ training plan (--tokens)
+    planned = None
+    if tokens is not None:
+        from llmwalls.cli.cluster import plan_line, plan_run, tokens_text
+
+        planned = plan_run(spec, cl, g, gpus=gpus, tokens=tokens, what="cost")["summary"]
+
     # ------------------------------------------------------------------ serving capacity
     serving: dict[str, Any] = {}
     tps_gpu = tps_given
     replica_gpus = 1
-    if tps_given is None and spec is not None:
+    if tps_given is None and spec is not None and (planned is None or n_users is not None):
         from llmwalls.engine import model as mdl
         from llmwalls.engine import roofline as rl
 
@@ -392,16 +415,20 @@ def cost(
             o["break_even_month"] = float(per_price["break_even_month"][i])
             o["tco_rent_usd"] = float(per_price["tco_rent_usd"][i])
 
-    run = None
-    if run_gpu_hours is not None:
-        run = {
-            "gpu_hours": run_gpu_hours,
-            "rent_usd": float(eng.run_cost_usd(run_gpu_hours, rent)),
-            "owned_usd": float(eng.run_cost_usd(run_gpu_hours, owned_rate)),
+    def run_costs(hours: float) -> dict:
+        """A run of `hours` GPU-hours rented, and on owned GPUs at their all-in $/GPU-hour."""
+        return {
+            "gpu_hours": hours,
+            "rent_usd": float(eng.run_cost_usd(hours, rent)),
+            "owned_usd": float(eng.run_cost_usd(hours, owned_rate)),
         }
-    tokens = None
+
+    run = run_costs(run_gpu_hours) if run_gpu_hours is not None else None
+    if planned is not None:
+        planned.update({k: v for k, v in run_costs(planned["gpu_hours"]).items() if k != "gpu_hours"})
+    token_costs = None
     if tps_gpu is not None:
-        tokens = {
+        token_costs = {
             "tokens_per_s_per_gpu": tps_gpu,
             "utilization": a.utilization,
             "rent_usd_per_million_tokens": float(eng.usd_per_million_tokens(rent, tps_gpu, a.utilization)),
@@ -425,11 +452,14 @@ def cost(
         elif fleet_gpus is not None:
             demand = float(fleet["tco_buy_usd"] if chosen_plan == "buy" else fleet["tco_rent_usd"])
             what = f"{chosen_plan} {fleet_gpus:,} GPUs for {horizon_months:g} months"
-        elif run is not None:
-            demand = run["owned_usd" if chosen_plan == "buy" else "rent_usd"]
+        elif run is not None or planned is not None:
+            costed = run if run is not None else planned
+            demand = costed["owned_usd" if chosen_plan == "buy" else "rent_usd"]
             what = f"training run, {chosen_plan}"
         else:
-            raise InputError("--budget needs something to cost: --gpus, --cluster, --users or --gpu-hours")
+            raise InputError(
+                "--budget needs something to cost: --gpus, --cluster, --users, --gpu-hours or --tokens"
+            )
         walls.append(render.wall("budget", demand, budget_usd, "USD", plan=chosen_plan, what=what))
 
     # ------------------------------------------------------------------ output
@@ -449,7 +479,8 @@ def cost(
         "facility_w_per_gpu": facility_w,
         "fleet": fleet,
         "run": run,
-        "tokens": tokens,
+        "training_plan": planned,
+        "tokens": token_costs,
         "serving": serving or None,
         "serving_fleet": fleet_serving,
         "rent_options": rent_options,
@@ -461,6 +492,7 @@ def cost(
         "cluster": cluster,
         "gpus": n_gpus,
         "gpu_hours": run_gpu_hours,
+        "tokens": planned["train_tokens"] if planned is not None else None,
         "price_per_gpu_hour": rent_override,
         "gpu_price": gpu_price_override,
         "years": a.years,
@@ -583,12 +615,21 @@ def cost(
                 "own": run["owned_usd"],
             }
         )
-    if tokens is not None:
+    if planned is not None:
+        cost_rows.append(
+            {
+                "item": f"training run, {planned['gpu_hours']:,.0f} GPU-hours (planned: "
+                f"{tokens_text(planned['train_tokens'])} tokens)",
+                "rent": planned["rent_usd"],
+                "own": planned["owned_usd"],
+            }
+        )
+    if token_costs is not None:
         cost_rows.append(
             {
                 "item": f"1M tokens at {tps_gpu:,.0f} tokens/s/GPU, {a.utilization:.0%} busy",
-                "rent": tokens["rent_usd_per_million_tokens"],
-                "own": tokens["owned_usd_per_million_tokens"],
+                "rent": token_costs["rent_usd_per_million_tokens"],
+                "own": token_costs["owned_usd_per_million_tokens"],
             }
         )
     cost_rows.append(
@@ -633,6 +674,9 @@ def cost(
         )
     lines: list[str] = [break_even_line]
     styles: list[str] = [""]
+    if planned is not None:
+        lines += [f"note: {n}" for n in planned["notes"]] + [plan_line(planned)]
+        styles += ["dim"] * len(planned["notes"]) + [""]
     if fleet_serving is not None:
         upg = f(fleet_serving["users_per_gpu"])
         srows = [

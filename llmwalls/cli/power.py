@@ -50,6 +50,14 @@ def power(
         _OptStr,
         typer.Option("--gpu-hours", help="Energy of a run of this many GPU-hours (1.46M = 1,460,000)."),
     ] = None,
+    tokens: Annotated[
+        _OptStr,
+        typer.Option(
+            "--tokens",
+            help="Energy of training --model on this many tokens (15.6T): GPU-hours from the layout "
+            "`llmwalls cluster` picks on --cluster/--gpus.",
+        ),
+    ] = None,
     grid: Annotated[_OptStr, typer.Option("--grid", help="Grid profile (gCO2e/kWh) for carbon.")] = None,
     grid_g_per_kwh: Annotated[
         _OptStr,
@@ -65,7 +73,8 @@ def power(
         typer.Option(
             "--model",
             "-m",
-            help="Model: show the energy of a decode and a prefill step split into HBM traffic and FLOPs.",
+            help="Model: the energy of a decode and a prefill step split into HBM traffic and FLOPs, "
+            "or with --tokens the model trained.",
         ),
     ] = None,
     weights: Annotated[str, typer.Option("--weights", help="Weight precision for --model.")] = "bf16",
@@ -173,6 +182,17 @@ def power(
         if cap_w >= tdp_w:
             render.warn(f"--power-cap-w {cap_w:g} W is at or above the TDP ({tdp_w:g} W): it changes nothing")
 
+    spec_m = load_model(model) if model is not None else None
+    planned = None
+    if tokens is not None:
+        # The run's GPU-hours from the training plan (the layout `llmwalls cluster` picks, its defaults).
+        # --model is then the model trained: no serving or data-movement sections for it.
+        if spec_m is None:
+            raise InputError("--tokens needs --model (the model trained on those tokens)")
+        from llmwalls.cli.cluster import plan_line, plan_run, tokens_text
+
+        planned = plan_run(spec_m, cl, g, gpus=gpus, tokens=tokens, what="power")["summary"]
+
     gpus_per_node = cl.gpus_per_node if cl is not None else a.gpus_per_node
     overhead_w = (
         a.node_overhead_w if (cl is None or node_overhead_w is not None) else cl.node_overhead_power_w
@@ -181,6 +201,8 @@ def power(
         n_gpus = parse_int_count(gpus, "--gpus")
     elif cl is not None:
         n_gpus = cl.total_gpus
+    elif planned is not None:
+        n_gpus = planned["gpus"]  # the GPUs the run was planned on
     else:
         n_gpus = gpus_per_node
     if n_gpus % gpus_per_node:
@@ -298,30 +320,38 @@ def power(
         ("IT (GPU + node + network)", it_share_w),
         ("facility (x PUE)", fac_share_w),
     ]
-    energy = None
-    energy_title = f"Energy of {hours:,.0f} GPU-hours" if hours is not None else ""
-    if hours is None and grid_g is not None:
-        # A grid without --gpu-hours: show one hour of the whole cluster (n GPUs x 1 h).
-        hours = float(n_total)
-        energy_title = f"Energy of one hour of the whole cluster ({n_total:,} GPU-hours)"
-    if hours is not None:
-        energy = {}
+
+    def run_energy(gpu_hours: float) -> dict:
+        """Energy and carbon of gpu_hours at each level's watts per GPU."""
+        out = {}
         for key, (_label, w) in zip(("gpu", "it", "facility"), levels, strict=True):
-            e_j = float(eng.run_energy_j(hours, w))
-            energy[key] = {
+            e_j = float(eng.run_energy_j(gpu_hours, w))
+            out[key] = {
                 "per_gpu_w": w,
                 "energy_j": e_j,
                 "energy_kwh": e_j / JOULES_PER_KWH,
                 "carbon_g": float(eng.carbon_g(e_j, grid_g)) if grid_g is not None else None,
             }
+        return out
+
+    energy = None
+    energy_title = f"Energy of {hours:,.0f} GPU-hours" if hours is not None else ""
+    if hours is None and grid_g is not None and planned is None:
+        # A grid without --gpu-hours: show one hour of the whole cluster (n GPUs x 1 h).
+        hours = float(n_total)
+        energy_title = f"Energy of one hour of the whole cluster ({n_total:,} GPU-hours)"
+    if hours is not None:
+        energy = run_energy(hours)
+    if planned is not None:
+        planned["energy"] = run_energy(planned["gpu_hours"])
     tps_source = "--tokens-per-s" if tps is not None else None
     users_per_gpu = float(users) if users else None
-    if tps is None and model is not None:
+    if tps is None and spec_m is not None and planned is None:
         # Serving throughput from the roofline engine: decode at --batch (default 1) sequences of --prompt
         # (default 2k) tokens, on the fewest GPUs (TP 1, 2, 4, 8) whose HBM holds the weights and KV cache.
         from llmwalls.engine.roofline import roofline
 
-        spec_r = load_model(model)
+        spec_r = spec_m
         b_r = users or 1
         p_r = parse_tokens(prompt, "--prompt") if prompt is not None else 2048
         for tp_r in (1, 2, 4, 8):
@@ -346,7 +376,7 @@ def power(
             }
 
     movement = None
-    if model is not None:
+    if spec_m is not None and planned is None:
         from llmwalls.engine.model import (
             compute_dtype_for_weights,
             dense_flops_per_token,
@@ -354,7 +384,7 @@ def power(
             weight_bytes_per_param,
         )
 
-        spec = load_model(model)
+        spec = spec_m
         weight_bytes = param_counts(spec).total * weight_bytes_per_param(weights)
         flops_per_token = dense_flops_per_token(spec)
         dtype = compute_dtype_for_weights(weights)
@@ -394,6 +424,7 @@ def power(
         "rack_limit_w": rack_limit_w,
         "rack_limit_source": rack_source,
         "gpu_hours": hours,
+        "tokens": planned["train_tokens"] if planned is not None else None,
         "grid_g_per_kwh": grid_g,
         "grid_source": grid_source,
         "tokens_per_s_per_gpu": tps,
@@ -416,6 +447,7 @@ def power(
         "cluster": c,
         "site": site,
         "energy": energy,
+        "training_plan": planned,
         "serving": serving,
         "data_movement": movement,
         "assumptions": a,
@@ -516,10 +548,11 @@ def power(
                 cap_rows,
             )
         )
-    if energy is not None:
+
+    def energy_table(title: str, e_levels: dict) -> render.Table:
         erows = []
         for key, (label, _) in zip(("gpu", "it", "facility"), levels, strict=True):
-            e = energy[key]
+            e = e_levels[key]
             erows.append(
                 {
                     "level": label,
@@ -535,7 +568,18 @@ def power(
             render.Column("tCO2e", "co2"),
         ]
         caption = f"grid: {grid_g:g} gCO2e/kWh ({grid_source})" if grid_g is not None else "no grid given"
-        tables.append(render.Table(energy_title, ecols, erows, caption=caption))
+        return render.Table(title, ecols, erows, caption=caption)
+
+    if energy is not None:
+        tables.append(energy_table(energy_title, energy))
+    if planned is not None:
+        tables.append(
+            energy_table(
+                f"Energy of training {planned['model']} on {tokens_text(planned['train_tokens'])} tokens "
+                f"({planned['gpu_hours']:,.0f} GPU-hours, planned)",
+                planned["energy"],
+            )
+        )
     if serving is not None:
         srows = [
             {
@@ -589,6 +633,9 @@ def power(
         )
 
     lines, styles = [], []
+    if planned is not None:
+        lines += [f"note: {n}" for n in planned["notes"]] + [plan_line(planned)]
+        styles += ["dim"] * len(planned["notes"]) + [""]
     if site is not None:
         ratio = c["facility_w"] / site_w
         verdict = f"over by {ratio - 1:.0%}" if ratio > 1 else f"{ratio:.0%} of the cap"
