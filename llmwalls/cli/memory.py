@@ -65,6 +65,25 @@ def memory(
             "--flash-attention/--no-flash-attention", help="FlashAttention: no s x s scores stored."
         ),
     ] = True,
+    interleave: Annotated[
+        int,
+        typer.Option(
+            "--interleave",
+            min=1,
+            max=1024,
+            help="Model chunks per pipeline rank (interleaved 1F1B, training); the first stage holds "
+            "(1 + (p-1)/(p v)) x p micro-batches (Korthikanti 2022 sec 4.2.3).",
+        ),
+    ] = 1,
+    first_stage_layers: Annotated[
+        int | None,
+        typer.Option(
+            "--first-stage-layers",
+            min=0,
+            help="Transformer layers on the first pipeline stage when the layout is uneven (training; "
+            "Llama 3 405B: 7, first chunk embedding-only); default ceil(layers / pp).",
+        ),
+    ] = None,
     reserve: Annotated[
         _OptStr,
         typer.Option(
@@ -128,8 +147,16 @@ def _run(**o) -> int:  # noqa: ANN003, C901, PLR0912, PLR0915
             f"--ep {ep} must divide --dp {dp} when training (expert-parallel groups are drawn from "
             "data-parallel ranks, Megatron-core)"
         )
-    if not train and (dp > 1 or cp > 1 or o["zero"]):
-        raise InputError("--dp, --cp and --zero apply to training; add --train")
+    if not train and (
+        dp > 1 or cp > 1 or o["zero"] or o["interleave"] > 1 or o["first_stage_layers"] is not None
+    ):
+        raise InputError(
+            "--dp, --cp, --zero, --interleave and --first-stage-layers apply to training; add --train"
+        )
+    if o["first_stage_layers"] is not None and (pp < 2 or o["first_stage_layers"] > spec.layers):
+        raise InputError(
+            f"--first-stage-layers {o['first_stage_layers']} needs --pp >= 2 and at most {spec.layers} layers"
+        )
     recompute = o["recompute"].lower()
     if recompute not in mem.RECOMPUTE:
         raise InputError(f"unknown --recompute {o['recompute']!r}; use none, selective or full")
@@ -184,6 +211,10 @@ def _run(**o) -> int:  # noqa: ANN003, C901, PLR0912, PLR0915
             sequence_parallel=o["sequence_parallel"],
             flash_attention=o["flash_attention"],
             optimizer=o["optimizer"],
+            interleave=o["interleave"],
+            first_stage_layers=o["first_stage_layers"],
+            # an uneven first stage is Llama 3's layout: its first model chunk holds only the embedding
+            first_chunk_layers=0 if (o["first_stage_layers"] is not None and o["interleave"] > 1) else None,
             assumptions=assumptions,
         )
         components = [
@@ -197,7 +228,9 @@ def _run(**o) -> int:  # noqa: ANN003, C901, PLR0912, PLR0915
             (
                 "activations",
                 "activations",
-                f"Korthikanti 2022, recompute {recompute}, {pp} micro-batch(es) in flight",
+                f"Korthikanti 2022 (re-summed for this architecture), recompute {recompute}, {pp} "
+                "micro-batch(es) in flight"
+                + (f", interleaved v={o['interleave']}" if o["interleave"] > 1 else ""),
             ),
             ("reserve", "runtime reserve", "CUDA context, workspaces, NCCL"),
         ]
@@ -353,6 +386,8 @@ def _run(**o) -> int:  # noqa: ANN003, C901, PLR0912, PLR0915
                 recompute=recompute,
                 sequence_parallel=o["sequence_parallel"],
                 flash_attention=o["flash_attention"],
+                interleave=o["interleave"],
+                first_stage_layers=o["first_stage_layers"],
             )
         results = {
             "hbm_bytes": gpu.hbm_bytes,

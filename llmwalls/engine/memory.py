@@ -63,6 +63,12 @@ class MemoryAssumptions:
     serving_hidden_buffers: float = 4.0
     # KV budget used for "largest model that fits one GPU": one sequence of this many tokens.
     kv_budget_tokens: int = 4096
+    # Training with dropout (1-byte masks stored for the backward pass; Korthikanti et al. 2022 count two per
+    # layer plus one after the embedding). None = from the architecture: plain-MLP GPT-style models as
+    # Megatron trains them (hidden and attention dropout 0.1, Megatron-LM defaults; Korthikanti's 34), and
+    # no dropout for gated-MLP models (Llama, Mistral, Mixtral, Qwen2.5, DeepSeek-V3 all publish
+    # attention_dropout 0.0 in their Hugging Face configs; the Llama 3 paper trains without it).
+    dropout: bool | None = None
     sources: dict[str, str] = field(
         default_factory=lambda: {
             "usable_fraction": f"vLLM --gpu-memory-utilization default 0.9 "
@@ -102,42 +108,70 @@ def optimizer_bytes_per_param(optimizer: str) -> tuple[float, float, float]:
 # ---------------------------------------------------------------------------------------------- weights
 
 
-def _layer_split(model: ModelSpec, tp, pp, ep, serving=False):  # noqa: ANN001, ANN202
-    """Parameters on the worst GPU, split into (layers part, embedding part), as float arrays."""
+def _stage_params(model: ModelSpec, tp, pp, ep, serving=False, stage_layers=None):  # noqa: ANN001, ANN202
+    """Parameters on the worst GPU as float arrays: (non-expert layer part, routed-expert part, embedding
+    part). stage_layers: transformer layers on that stage (default ceil(layers / pp), the worst stage of an
+    even split); a published layout that puts fewer layers on the first stage (Llama 3: one fewer on the
+    first and last stages) passes its own count."""
     c = param_counts(model)
     L = model.layers
     tp = np.asarray(tp, dtype=float)
     pp = np.asarray(pp, dtype=float)
     ep = np.asarray(ep, dtype=float)
-    layers_on_stage = np.ceil(L / pp)  # worst stage: ceil(L/pp) layers
+    layers_on_stage = np.ceil(L / pp) if stage_layers is None else np.asarray(stage_layers, dtype=float)
     # Norm weights: replicated over TP (Megatron), split over PP by layers.
     norms = c.norms / L * layers_on_stage
     # Attention and dense MLP (incl. shared experts, routers): / tp, by layers over pp.
     dense = (c.attention + c.dense_mlp) / L * layers_on_stage / tp
-    expert = 0.0
+    expert = 0.0 * dense
     if c.expert:
         moe_layers = L - model.moe.dense_layers  # type: ignore[union-attr]
         # Routed experts are sharded over expert parallelism (GShard sec 2.2). Training (Megatron-core): EP
-        # groups are carved out of the data-parallel ranks and each expert keeps TP = tp, so
-        # experts / (tp x ep) on tp x pp x dp GPUs (ep divides dp). Serving (vLLM --enable-expert-parallel,
-        # SGLang --ep-size): EP takes the place of TP for the experts on the same GPUs, so
-        # experts / max(tp, ep) on pp x max(tp, ep) GPUs. A stage holds at most all MoE layers.
+        # groups are carved out of the data-parallel ranks and each expert keeps TP = tp (expert tensor
+        # parallel size defaults to the TP size), so experts / (tp x ep) on tp x pp x dp GPUs (ep divides
+        # dp). Serving (vLLM --enable-expert-parallel, SGLang --ep-size): EP takes the place of TP for the
+        # experts on the same GPUs, so experts / max(tp, ep) on pp x max(tp, ep) GPUs. A stage holds at most
+        # all MoE layers.
         shards = np.maximum(tp, ep) if serving else tp * ep
         expert = c.expert / moe_layers * np.minimum(layers_on_stage, moe_layers) / shards
-    layers_part = norms + dense + expert
     emb, head = float(c.embedding), float(c.lm_head)
     # Tied: pp == 1 one shared matrix; pp > 1 the first stage holds it and the last a copy (Megatron shared
     # embedding): V x h on the worst stage either way. Untied: both on one GPU at pp == 1, else the larger.
     untied = np.where(pp > 1, max(emb, head), emb + head)
     end_part = emb + 0.0 * pp if model.tied_embeddings else untied
-    return layers_part, end_part / tp
+    return norms + dense, expert, end_part / tp
 
 
-def weight_params_per_gpu(model: ModelSpec, *, tp=1, pp=1, ep=1, serving: bool = False):  # noqa: ANN001, ANN201
+def _layer_split(model: ModelSpec, tp, pp, ep, serving=False, stage_layers=None):  # noqa: ANN001, ANN202
+    """Parameters on the worst GPU, split into (layers part, embedding part), as float arrays."""
+    non_expert, expert, end_part = _stage_params(model, tp, pp, ep, serving, stage_layers)
+    return non_expert + expert, end_part
+
+
+def weight_params_per_gpu(model: ModelSpec, *, tp=1, pp=1, ep=1, serving: bool = False, stage_layers=None):  # noqa: ANN001, ANN201
     """Parameters held by the most loaded GPU (see the module notes and _layer_split for the layout
     assumptions; serving=True uses the inference engines' expert-parallel layout)."""
-    layers_part, end_part = _layer_split(model, tp, pp, ep, serving)
+    layers_part, end_part = _layer_split(model, tp, pp, ep, serving, stage_layers)
     return layers_part + end_part
+
+
+def expert_params_per_gpu(model: ModelSpec, *, tp=1, pp=1, ep=1, serving: bool = False, stage_layers=None):  # noqa: ANN001, ANN201
+    """Routed-expert parameters on the most loaded GPU (0 for a dense model)."""
+    return _stage_params(model, tp, pp, ep, serving, stage_layers)[1]
+
+
+def expert_data_parallel_size(dp, cp=1, ep=1):  # noqa: ANN001, ANN201
+    """Ranks that hold a replica of the same routed-expert shard, and so shard its ZeRO state.
+
+    Megatron-core (NVIDIA/Megatron-LM megatron/core/parallel_state.py, initialize_model_parallel):
+    expert_tensor_parallel_size defaults to tensor_model_parallel_size and
+    expert_data_parallel_size = world_size // (expert_tensor_parallel_size x expert_model_parallel_size x
+    pipeline_model_parallel_size). With world = tp x cp x dp x pp and etp = tp that is dp x cp / ep: EP
+    re-slices the dp x cp ranks, so each expert shard has only dp x cp / ep replicas (DeepSpeed-MoE likewise
+    keeps expert parameters in an expert-data-parallel group). Clamped at 1 (EP larger than dp x cp is not
+    a valid layout; the CLI rejects it)."""
+    dp, cp, ep = (np.asarray(x, dtype=float) for x in (dp, cp, ep))
+    return np.maximum(dp * cp / ep, 1.0)
 
 
 # ------------------------------------------------------------------------------------------------ serving
@@ -218,6 +252,67 @@ def serving_memory_per_gpu(
 # ----------------------------------------------------------------------------------------------- training
 
 
+def _dropout(model: ModelSpec, assumptions: MemoryAssumptions) -> bool:
+    """Whether training stores dropout masks (MemoryAssumptions.dropout; None = from the architecture)."""
+    return (not model.mlp_gated) if assumptions.dropout is None else bool(assumptions.dropout)
+
+
+def activation_coefficients(model: ModelSpec, *, moe_layer: bool = False, dropout: bool | None = None):  # noqa: ANN201
+    """(unsplit, split) bytes per token per layer, in units of h bytes (h = hidden size), stored for the
+    backward pass with 16-bit activations, 1-byte dropout masks and the attention scores left out (they are
+    the separate 5as/h term). `split` is the part tensor parallelism divides; with sequence parallelism
+    both are divided (Korthikanti et al. 2022, sec 4.2.2).
+
+    Derivation: Korthikanti et al. 2022 sec 4.1 count, per layer, for a 4h GELU MLP with dropout:
+      attention 11sbh + 5as^2b:  QKV input 2sbh; Q and K 4sbh; V 2sbh; output-projection input 2sbh;
+                                 output dropout mask sbh  (+ scores, softmax, dropout: 5as^2b)
+      MLP 19sbh:                 input 2sbh; GELU input 8sbh (= 2 s b 4h); second linear input 8sbh;
+                                 dropout mask sbh
+      norms 4sbh:                two LayerNorm inputs of 2sbh
+      = 34 sbh; unsplit (the 10 of their TP-without-SP formula 10 + 24/t): norms 4, QKV input 2, MLP input
+      2, masks 2; split (the 24): Q,K,V 6, output-projection input 2, GELU 16.
+    Re-summed term by term for the architectures in the catalogue:
+      - Q, K, V at their real widths: Q heads x head_dim, K and V kv_heads x head_dim each (GQA/MQA store
+        fewer K/V), the output-projection input heads x head_dim: 2 (q + 2 kv + o) / h.  MHA with
+        heads x head_dim = h: 2 (1 + 2 + 1) = 8, as above. FlashAttention (Dao et al. 2022, Algorithm 2)
+        saves exactly Q, K, V, O and the row log-sum-exp (s x heads x 4 B, negligible).
+      - MLA (DeepSeek-V2 sec 2.1): K = heads x (nope + rope), V = heads x v_head_dim after the
+        up-projections, Q = heads x (nope + rope), O = heads x v_head_dim (split); the compressed latents
+        (q_lora_rank, kv_lora_rank), which feed the up-projections and their RMSNorms, are stored twice
+        each (norm input, up-projection input) and not split (Megatron keeps the down-projections whole).
+      - Gated MLP (SwiGLU, ffn f): input 2; gate and up outputs 2f + 2f (SiLU and the product need both);
+        down-projection input 2f: 2 + 6 f / h.  Plain MLP: 2 + 4 f / h (f = 4h: 2 + 16 = 18, +1 mask = 19).
+      - MoE layer with k routed experts of ffn f_e and n_s shared experts: input 2 (also the router's);
+        per route the dispatched copy of the token 2, the expert's gated MLP 6 f_e / h and its output 2
+        (the weighted combine needs it for the router-probability gradient): k (4 + 6 f_e / h); shared
+        experts n_s x 6 f_e / h. An even load over the EP group is assumed (a hot expert holds more).
+      - Norms: 2 x 2 (RMSNorm stores its input like LayerNorm; the per-row statistic is negligible).
+      - Dropout: 2 masks of 1 byte (attention output, MLP output) when the model trains with dropout.
+    Llama 3 405B (GQA 128/8 heads of 128, f = 3.25h, no dropout): unsplit 4 + 2 + 2 = 8, split
+    2 x (1 + 0.125 + 1) + 6 x 3.25 = 4.25 + 19.5 = 23.75: 31.75 sbh instead of 34.
+    """
+    h = float(model.hidden_size)
+    drop = (not model.mlp_gated) if dropout is None else bool(dropout)
+    heads = model.attention_heads
+    unsplit = 4.0 + 2.0 + 2.0 + (2.0 if drop else 0.0)
+    if model.mla is not None:
+        m = model.mla
+        qk = heads * (m.qk_nope_head_dim + m.qk_rope_head_dim)
+        attn_split = 2.0 * (qk + qk + heads * m.v_head_dim + heads * m.v_head_dim) / h
+        unsplit += 2.0 * 2.0 * (m.q_lora_rank + m.kv_lora_rank) / h
+    else:
+        d = model.head_dim_resolved
+        attn_split = 2.0 * (heads * d + 2 * model.kv_heads * d + heads * d) / h
+    per_f = 6.0 if model.mlp_gated else 4.0
+    if moe_layer and model.moe is not None:
+        e = model.moe
+        mlp_split = e.experts_per_token * (4.0 + per_f * e.expert_ffn_size / h)
+        mlp_split += e.shared_experts * per_f * e.expert_ffn_size / h
+    else:
+        mlp_split = per_f * model.ffn_size / h
+    return unsplit, attn_split + mlp_split
+
+
 def activation_bytes_per_layer(
     model: ModelSpec,
     *,
@@ -228,29 +323,33 @@ def activation_bytes_per_layer(
     recompute="selective",  # noqa: ANN001, ANN201
     sequence_parallel=True,
     flash_attention=True,
+    moe_layer: bool = False,
+    dropout: bool | None = None,
 ):  # noqa: ANN001
-    """Korthikanti et al. 2022, Table 2 (bytes per transformer layer, 16-bit activations, s = seq/cp):
-    no parallelism           s*b*h*(34 + 5*a*s/h)
-    TP                       s*b*h*(10 + 24/t + 5*a*s/(h*t))
-    TP + SP                  (s*b*h/t)*(34 + 5*a*s/h)
+    """Korthikanti et al. 2022, Table 2 (bytes per transformer layer, 16-bit activations, s = seq/cp), with
+    the 34 = 10 + 24 of a 4h GELU MLP replaced by activation_coefficients (u + q) for the real architecture:
+    no parallelism           s*b*h*(u + q + 5*a*s/h)
+    TP                       s*b*h*(u + q/t + 5*a*s/(h*t))
+    TP + SP                  (s*b*h/t)*(u + q + 5*a*s/h)
     selective recompute      drops the 5*a*s/h attention-score term (so does FlashAttention, which never
                              stores the s x s scores; Dao et al. 2022)
     full recompute           2*s*b*h (the layer input only; /t with SP, which shards the stored input).
     `recompute` may be an array of indices into RECOMPUTE (0 none, 1 selective, 2 full) or one name.
-    The coefficients assume a 4h non-gated MLP and a = heads; for gated/MoE MLPs they are an approximation.
+    For GPT-3 (MHA, 4h GELU MLP, dropout) u + q = 10 + 24 = 34, Korthikanti's figure.
     """
     s = np.asarray(seq_len, dtype=float) / np.asarray(cp, dtype=float)
     b = np.asarray(micro_batch, dtype=float)
     t = np.asarray(tp, dtype=float)
     h, a = float(model.hidden_size), float(model.attention_heads)
+    u, q = activation_coefficients(model, moe_layer=moe_layer, dropout=dropout)
     rc = _recompute_index(recompute)
     sp = np.asarray(sequence_parallel, dtype=bool)
     score = 5.0 * a * s / h
     keep_score = (rc == 0) & (not flash_attention)
     score = np.where(keep_score, score, 0.0)
     sbh = s * b * h
-    with_sp = sbh / t * (34.0 + score)
-    without_sp = sbh * (10.0 + 24.0 / t + score / t)
+    with_sp = sbh / t * (u + q + score)
+    without_sp = sbh * (u + q / t + score / t)
     partial = np.where(sp | (t == 1), with_sp, without_sp)
     full = np.where(sp, 2.0 * sbh / t, 2.0 * sbh)
     return np.where(rc == 2, full, partial)
@@ -294,22 +393,38 @@ def training_memory_per_gpu(
     flash_attention: bool = True,
     optimizer: str = "adam",
     microbatches_in_flight=None,  # noqa: ANN001
+    interleave=1,  # noqa: ANN001
+    first_stage_layers=None,  # noqa: ANN001
+    first_chunk_layers=None,  # noqa: ANN001
     assumptions: MemoryAssumptions = DEFAULT_ASSUMPTIONS,
 ) -> dict[str, np.ndarray]:
     """Bytes per GPU (the worst pipeline stage: the first) when training with mixed precision.
 
     Model states: weights, gradients and optimizer state per parameter from OPTIMIZERS; ZeRO stage 1 shards
-    the optimizer state over dp, stage 2 also the gradients, stage 3 also the weights (Rajbhandari et al.
-    2020, sec 5 and Figure 1: (2 + 2 + K) Psi, 2 Psi + 2 Psi + K Psi / Nd, 2 Psi + (2 + K) Psi / Nd,
-    (2 + 2 + K) Psi / Nd). FSDP FULL_SHARD = stage 3, SHARD_GRAD_OP = stage 2.
+    the optimizer state over the data-parallel replicas, stage 2 also the gradients, stage 3 also the
+    weights (Rajbhandari et al. 2020, sec 5 and Figure 1: (2 + 2 + K) Psi, 2 Psi + 2 Psi + K Psi / Nd,
+    2 Psi + (2 + K) Psi / Nd, (2 + 2 + K) Psi / Nd). FSDP FULL_SHARD = stage 3, SHARD_GRAD_OP = stage 2.
     Context parallelism shards the sequence, not the parameters; in Megatron the dp x cp ranks together
-    shard the ZeRO/distributed-optimizer state, so the ZeRO divisor is dp * cp.
-    Activations: activation_bytes_per_layer x ceil(layers/pp) x microbatches in flight (1F1B keeps pp
-    micro-batches on the first stage: Korthikanti et al. 2022, eq 5 and the note under it), plus the
-    embedding/output terms of Korthikanti's eq 5 note: s*b*h*p/t (embedding dropout masks of p
-    micro-batches) and, with pp == 1, 4*s*b*h/t*(1 + v/h) (final norm, output layer, fp32 logits for the
-    cross entropy). Left out: MoE router/dispatch buffers, optimizer temporaries, communication buckets
-    (part of the reserve), allocator fragmentation (part of the usable fraction).
+    shard the ZeRO/distributed-optimizer state, so the ZeRO divisor of the non-expert parameters is dp * cp.
+    Routed-expert parameters are replicated only over the expert-data-parallel group, dp * cp / ep
+    (expert_data_parallel_size), which is therefore their ZeRO divisor.
+
+    Activations: activation_bytes_per_layer x layer-micro-batches in flight on the first stage, plus the
+    embedding/output terms of Korthikanti's eq 5 note: s*b*h*p/t (embedding dropout masks of p micro-batches;
+    only when the model trains with dropout) and, with pp == 1, 4*s*b*h/t*(1 + v/h) (final norm, output
+    layer, fp32 logits for the cross entropy).
+    In flight (Korthikanti et al. 2022 sec 4.2.3, eq 5 and the note under it; cases.toml kort22_eq5_total):
+    1F1B keeps p micro-batches of the first stage's layers; the interleaved schedule with v model chunks per
+    GPU multiplies that by (1 + (p-1)/(p v)). The extra (p-1)/v are the warm-up forwards Megatron runs on
+    the first model chunk (schedules.py: (p - rank - 1) x 2 + (v - 1) x p warm-up micro-batches on rank 0,
+    in groups of p per chunk, chunk 0 first), i.e. p - 1 extra micro-batches of chunk 0's layers:
+        layer-micro-batches = in_flight x first_stage_layers + (p - 1) x first_chunk_layers   (v > 1)
+    with first_chunk_layers = first_stage_layers / v by default, which is Korthikanti's factor exactly. A
+    layout whose first chunk holds only the embedding (Llama 3, Dubey et al. 2024 sec 3.3.2: "the first
+    model chunk on the first stage has only the embedding") passes first_chunk_layers = 0.
+    first_stage_layers: transformer layers on the first stage (default ceil(layers / pp)).
+    Left out: MoE router/dispatch buffers beyond the stored tokens, optimizer temporaries, communication
+    buckets (part of the reserve), allocator fragmentation (part of the usable fraction).
     """
     arrays = np.broadcast_arrays(
         *(
@@ -324,14 +439,14 @@ def training_memory_per_gpu(
                 seq_len,
                 zero_stage,
                 microbatches_in_flight if microbatches_in_flight is not None else pp,
+                interleave,
             )
         )
     )
-    tp, pp, dp, ep, cp, micro_batch, seq_len, zero_stage, in_flight = arrays
-    params = weight_params_per_gpu(model, tp=tp, pp=pp, ep=ep)
-    weights, grads, opt = model_state_bytes(params, optimizer=optimizer, zero_stage=zero_stage, dp=dp * cp)
-    per_layer = activation_bytes_per_layer(
-        model,
+    tp, pp, dp, ep, cp, micro_batch, seq_len, zero_stage, in_flight, v = arrays
+    even = np.ceil(model.layers / pp)
+    drop = _dropout(model, assumptions)
+    kw = dict(
         seq_len=seq_len,
         micro_batch=micro_batch,
         tp=tp,
@@ -339,12 +454,60 @@ def training_memory_per_gpu(
         recompute=recompute,
         sequence_parallel=sequence_parallel,
         flash_attention=flash_attention,
+        dropout=drop,
     )
-    layers_on_stage = np.ceil(model.layers / pp)
+    per_dense = activation_bytes_per_layer(model, **kw)
+    per_moe = activation_bytes_per_layer(model, moe_layer=True, **kw) if model.moe is not None else per_dense
+    dense_layers = model.moe.dense_layers if model.moe is not None else model.layers
+
+    def stage(layers, first_dense, with_embedding: bool, units_per_layer, extra_units):  # noqa: ANN001, ANN202
+        """Memory of one stage holding `layers` transformer layers, the first of them layer first_dense."""
+        dense_here = np.clip(dense_layers - first_dense, 0.0, layers)
+        act_stage = dense_here * per_dense + (layers - dense_here) * per_moe
+        non_expert, expert, end_part = _stage_params(model, tp, pp, ep, stage_layers=layers)
+        # routed experts of the MoE layers on this stage only
+        if model.moe is not None and (model.layers - dense_layers) > 0:
+            full = np.minimum(layers, model.layers - dense_layers)
+            expert = expert * np.where(full > 0, (layers - dense_here) / np.where(full > 0, full, 1.0), 0.0)
+        if not with_embedding:
+            end_part = 0.0 * end_part
+        w_n, g_n, o_n = model_state_bytes(
+            non_expert + end_part, optimizer=optimizer, zero_stage=zero_stage, dp=dp * cp
+        )
+        w_e, g_e, o_e = model_state_bytes(
+            expert, optimizer=optimizer, zero_stage=zero_stage, dp=expert_data_parallel_size(dp, cp, ep)
+        )
+        mean = act_stage / np.maximum(layers, 1.0)
+        return w_n + w_e, g_n + g_e, o_n + o_e, act_stage * units_per_layer + mean * extra_units
+
+    # First stage (rank 0): in_flight micro-batches of all its layers, plus (p - 1) of its first chunk
+    # when interleaved (see the docstring).
+    first = even if first_stage_layers is None else np.asarray(first_stage_layers, dtype=float) + 0.0 * pp
+    chunk0 = (
+        first / v if first_chunk_layers is None else np.asarray(first_chunk_layers, dtype=float) + 0.0 * pp
+    )
+    w0, g0, o0, a0 = stage(first, 0.0, True, in_flight, np.where(v > 1, (pp - 1.0) * chunk0, 0.0))
     s = seq_len / cp
     sbh_t = s * micro_batch * model.hidden_size / tp
-    extra = sbh_t * pp + np.where(pp == 1, 4.0 * sbh_t * (1.0 + model.vocab_size / model.hidden_size), 0.0)
-    activations = per_layer * layers_on_stage * in_flight + extra
+    a0 = (
+        a0
+        + (sbh_t * pp if drop else 0.0)
+        + np.where(pp == 1, 4.0 * sbh_t * (1.0 + model.vocab_size / model.hidden_size), 0.0)
+    )
+    weights, grads, opt, activations = w0, g0, o0, a0
+    if first_stage_layers is not None:
+        # A lighter first stage moves the peak to rank 1: the rest of the layers spread evenly, one
+        # micro-batch fewer in flight with 1F1B (warm-up p - r - 1), and with interleaving Megatron's
+        # warm-up (p - r - 1) x 2 + (v - 1) x p chunk forwards on rank r = 1: layers x (in_flight +
+        # (p - 3) / v) layer-micro-batches (schedules.py, get_pp_rank_microbatches).
+        mid = np.ceil((model.layers - first) / np.maximum(pp - 1.0, 1.0))
+        units = np.where(v > 1, in_flight, in_flight - 1.0)
+        extra1 = np.where(v > 1, (pp - 3.0) * mid / v, 0.0)
+        w1, g1, o1, a1 = stage(mid, first, False, units, extra1)
+        worse = (pp >= 3) & (w1 + g1 + o1 + a1 > w0 + g0 + o0 + a0)
+        weights, grads, opt, activations = (
+            np.where(worse, x1, x0) for x0, x1 in ((w0, w1), (g0, g1), (o0, o1), (a0, a1))
+        )
     reserve = assumptions.runtime_reserve_bytes + 0.0 * weights
     total = weights + grads + opt + activations + reserve
     return {
@@ -535,7 +698,10 @@ __all__ = [
     "OPTIMIZERS",
     "RECOMPUTE",
     "activation_bytes_per_layer",
+    "activation_coefficients",
     "dtype_bytes",
+    "expert_data_parallel_size",
+    "expert_params_per_gpu",
     "fewest_gpus",
     "kv_fraction_per_gpu",
     "kv_heads_per_gpu",

@@ -462,7 +462,6 @@ def evaluate_layouts(
     from llmwalls.engine.memory import training_memory_per_gpu
 
     n = len(layouts["tp"])
-    overshard = _memory_overshards_experts(spec)
     out: dict[str, np.ndarray] = {}
     for start in range(0, max(n, 1), chunk):
         sl = {k: v[start : start + chunk] for k, v in layouts.items()}
@@ -499,7 +498,9 @@ def evaluate_layouts(
             sequence_parallel=sp,
             flash_attention=assumptions.flash_attention,
         )
-        total = mem["total"] + _expert_zero_correction(spec, sl, overshard)
+        # Routed-expert ZeRO state is sharded over the expert-data-parallel group dp x cp / ep inside
+        # engine.memory (expert_data_parallel_size; Megatron-core parallel_state).
+        total = mem["total"]
         r["memory_bytes"] = total
         r["fits"] = total <= (np.inf if usable_bytes is None else usable_bytes)
         end = start + len(sl["tp"])
@@ -511,41 +512,6 @@ def evaluate_layouts(
         if progress is not None:
             progress(end, n)
     return out
-
-
-def _memory_overshards_experts(spec) -> bool:  # noqa: ANN001
-    """True when the memory engine shards routed-expert state over all dp x cp ranks. Experts are already
-    split over EP, so their ZeRO group is the expert-data-parallel group, dp x cp / ep (Megatron-core
-    expert_data_parallel; DeepSpeed-MoE). Probed rather than assumed, so a fix there is not counted twice."""
-    if spec.moe is None:
-        return False
-    from llmwalls.engine.memory import training_memory_per_gpu
-
-    e = 2
-    if spec.moe.experts % e:
-        return False
-    kw = dict(tp=1, pp=1, dp=e, micro_batch=1, seq_len=2, zero_stage=1)
-    with_ep = float(training_memory_per_gpu(spec, ep=e, **kw)["optimizer"])
-    without = float(training_memory_per_gpu(spec, ep=1, **kw)["optimizer"])
-    expert = param_counts(spec).expert
-    # correct: expert state is the same per GPU with ep = dp = 2 (half the experts, not sharded again)
-    return abs((without - with_ep) - expert / 2 * 12.0 / 2) < 0.05 * expert * 12.0 / 4
-
-
-def _expert_zero_correction(spec, lay: dict, overshard: bool):  # noqa: ANN001, ANN202
-    """Bytes the memory engine leaves out when it over-shards expert state (see _memory_overshards_experts):
-    expert params on the GPU x ZeRO-sharded bytes x (1/(dp cp / ep) - 1/(dp cp)). Mixed-precision Adam
-    (ZeRO paper: 12 optimizer + 2 gradient + 2 weight bytes per parameter)."""
-    if not overshard:
-        return 0.0
-    moe_layers = spec.layers - spec.moe.dense_layers
-    tp, pp, dp, cp, ep = (np.asarray(lay[k], dtype=float) for k in ("tp", "pp", "dp", "cp", "ep"))
-    zero = np.asarray(lay["zero_stage"])
-    stage = np.minimum(np.ceil(spec.layers / pp), moe_layers)
-    expert_gpu = param_counts(spec).expert / moe_layers * stage / (tp * ep)
-    sharded = np.where(zero >= 1, 12.0, 0.0) + np.where(zero >= 2, 2.0, 0.0) + np.where(zero >= 3, 2.0, 0.0)
-    group = dp * cp
-    return expert_gpu * sharded * (ep / group - 1.0 / group)
 
 
 def rank_layouts(result: dict, top: int = 5) -> np.ndarray:
