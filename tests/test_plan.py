@@ -22,27 +22,28 @@ from llmwalls.engine.model import param_counts
 from llmwalls.errors import InputError
 
 
-@pytest.fixture(scope="module")
-def h100():
-    return catalogue.load("gpu", "h100-sxm", announce=False)
+def _load(kind: str, name: str):
+    return catalogue.load(kind, name, announce=False)
 
 
 @pytest.fixture(scope="module")
-def dgx():
-    return catalogue.load("cluster", "dgx-h100", announce=False)
+def hw():
+    """H100 SXM GPUs in dgx-h100 nodes (NVLink 8-GPU domains, one 400 Gb/s NIC per GPU)."""
+    return _load("gpu", "h100-sxm"), _load("cluster", "dgx-h100")
 
 
 @pytest.fixture(scope="module")
 def m8():
-    return catalogue.load("model", "llama-3.1-8b", announce=False)
+    return _load("model", "llama-3.1-8b")
 
 
 @pytest.fixture(scope="module")
 def m405():
-    return catalogue.load("model", "llama-3.1-405b", announce=False)
+    return _load("model", "llama-3.1-405b")
 
 
-def plan(spec, gpu, cluster, **kw):
+def plan(spec, hw, **kw):
+    gpu, cluster = hw
     kw.setdefault("train_tokens", 1e12)
     kw.setdefault("seq_len", 8192)
     kw.setdefault("global_batch", 2048)
@@ -55,14 +56,14 @@ def test_defaults(m405):
     assert P.default_seq_len(m405) == 8192
     assert P.default_global_batch(8192) == 2048
     # a 4,096-token model (Llama 2) is capped at its maximum: 4,096 tokens, 16 x 2^20 / 4,096 = 4,096 seqs
-    llama2 = catalogue.load("model", "llama-2-7b", announce=False)
+    llama2 = _load("model", "llama-2-7b")
     assert P.default_seq_len(llama2) == 4096 and P.default_global_batch(4096) == 4096
     # Chinchilla: 20 tokens per parameter
     assert P.default_train_tokens(m405) == 20.0 * param_counts(m405).total
 
 
-def test_time_and_gpu_hours_by_hand(m8, h100, dgx):
-    p = plan(m8, h100, dgx, gpus=64, train_tokens=1e12)
+def test_time_and_gpu_hours_by_hand(m8, hw):
+    p = plan(m8, hw, gpus=64, train_tokens=1e12)
     assert p["found"] and p["fits"] and not p["explicit"]
     L = p["layout"]
     assert L["tp"] * L["pp"] * L["dp"] * L["cp"] == 64
@@ -76,8 +77,8 @@ def test_time_and_gpu_hours_by_hand(m8, h100, dgx):
         assert p[k] == p["step"][k]
 
 
-def test_pick_is_the_fastest_layout_that_fits(m8, h100, dgx):
-    p = plan(m8, h100, dgx, gpus=64, top=5)
+def test_pick_is_the_fastest_layout_that_fits(m8, hw):
+    p = plan(m8, hw, gpus=64, top=5)
     res = p["results"]
     assert p["tokens_per_s"] == np.max(res["tokens_per_s"][res["fits"]])
     assert p["candidates"] == len(p["layouts"]["tp"]) == len(res["mfu"]) > 1
@@ -91,8 +92,8 @@ def test_pick_is_the_fastest_layout_that_fits(m8, h100, dgx):
     assert P.dominant_at(p, int(ranked[0])) == (p["largest_overhead"], p["largest_overhead_share"])
 
 
-def test_given_layout_uses_its_defaults(m8, h100, dgx):
-    p = plan(m8, h100, dgx, gpus=64, fixed={"tp": 2, "pp": 1, "dp": 32})
+def test_given_layout_uses_its_defaults(m8, hw):
+    p = plan(m8, hw, gpus=64, fixed={"tp": 2, "pp": 1, "dp": 32})
     assert p["explicit"] and p["candidates"] == 1
     # DEFAULT_LAYOUT: no CP/EP, micro-batch 1, ZeRO-1, selective recomputation, sequence parallel with TP
     assert p["layout"] == {
@@ -107,39 +108,40 @@ def test_given_layout_uses_its_defaults(m8, h100, dgx):
         "sequence_parallel": 1,
     }
     # TP 1: nothing to run sequence-parallel over
-    q = plan(m8, h100, dgx, gpus=64, fixed={"tp": 1, "pp": 1, "dp": 64})
+    q = plan(m8, hw, gpus=64, fixed={"tp": 1, "pp": 1, "dp": 64})
     assert q["layout"]["sequence_parallel"] == 0
 
 
-def test_given_layout_must_multiply_to_the_gpus(m8, h100, dgx):
+def test_given_layout_must_multiply_to_the_gpus(m8, hw):
     with pytest.raises(InputError, match="not the 64 GPUs"):
-        plan(m8, h100, dgx, gpus=64, fixed={"tp": 2, "pp": 1, "dp": 16})
+        plan(m8, hw, gpus=64, fixed={"tp": 2, "pp": 1, "dp": 16})
 
 
-def test_nothing_fits_gives_the_least_memory_layout_flagged(m405, h100, dgx):
+def test_nothing_fits_gives_the_least_memory_layout_flagged(m405, hw):
     # 405B parameters x 16 bytes of weights, gradients and Adam state = 6.5 TB; 8 x 72 GB usable = 576 GB.
-    p = plan(m405, h100, dgx, gpus=8, global_batch=64)
+    p = plan(m405, hw, gpus=8, global_batch=64)
     assert p["found"] and not p["fits"] and p["fitting"] == 0
     assert p["memory_bytes"] == np.min(p["results"]["memory_bytes"])
 
 
-def test_no_valid_layout_is_a_flag(m8, h100, dgx):
+def test_no_valid_layout_is_a_flag(m8, hw):
     # TP 3 divides neither the 32 attention heads nor the 8 KV heads of Llama-3.1-8B
-    p = plan(m8, h100, dgx, gpus=63, fixed={"tp": 3})
+    p = plan(m8, hw, gpus=63, fixed={"tp": 3})
     assert p == {"found": False, "explicit": False, "fixed": {"tp": 3, "ep": 1}, "candidates": 0}
 
 
-def test_dense_models_pin_ep_to_one(m8, h100, dgx):
-    assert plan(m8, h100, dgx, gpus=8)["fixed"] == {"ep": 1}
+def test_dense_models_pin_ep_to_one(m8, hw):
+    assert plan(m8, hw, gpus=8)["fixed"] == {"ep": 1}
 
 
-def test_walls_training_uses_the_plan(m405, h100, dgx):
+def test_walls_training_uses_the_plan(m405, hw):
     # engine.walls takes its training layout from plan_training: same layout, same GPU-hours to the bit
+    h100, dgx = hw
     site = W.site_for(h100, dgx, usd_per_gpu_hour=2.0)
     w = W.training_walls(
         m405, h100, dgx, site, gpus=4096, seq_len=8192, global_batch=2048, tokens=15.6e12, deadline_s=None
     )
-    p = plan(m405, h100, dgx, gpus=4096, train_tokens=15.6e12)
+    p = plan(m405, hw, gpus=4096, train_tokens=15.6e12)
     assert w["layout"] == p["layout"]
     assert float(w["gpu_hours"]) == p["gpu_hours"]
     assert float(w["step_time_s"]) == p["step_time_s"]
@@ -147,12 +149,12 @@ def test_walls_training_uses_the_plan(m405, h100, dgx):
     assert float(w["walls"]["cost"]["demand"]) == pytest.approx(p["gpu_hours"] * 2.0)
 
 
-def test_cluster_command_reports_the_plan(cli, m8, h100, dgx):
+def test_cluster_command_reports_the_plan(cli, m8, hw):
     args = "--model llama-3.1-8b --cluster dgx-h100 --gpus 64 --tokens 1e12 --scaling off --json"
     r = cli("cluster", *args.split())
     assert r.exit_code == 0, r.stderr
     res = r.json()["results"]
-    p = plan(m8, h100, dgx, gpus=64, train_tokens=1e12)
+    p = plan(m8, hw, gpus=64, train_tokens=1e12)
     assert res["training"]["gpu_hours"] == pytest.approx(p["gpu_hours"], rel=1e-12)
     for k in ("tp", "pp", "dp", "cp", "micro_batch", "zero_stage"):
         assert res["layout"][k] == p["layout"][k]
@@ -162,11 +164,25 @@ def test_cluster_command_reports_the_plan(cli, m8, h100, dgx):
 @given(gpus=st.sampled_from([8, 16, 32, 64, 128]), tokens=st.floats(1e9, 1e14))
 def test_gpu_hours_are_linear_in_tokens(gpus, tokens):
     # The layout does not depend on the token count; GPU-hours scale with it exactly.
-    h100 = catalogue.load("gpu", "h100-sxm", announce=False)
-    dgx = catalogue.load("cluster", "dgx-h100", announce=False)
-    m8 = catalogue.load("model", "llama-3.1-8b", announce=False)
-    a = plan(m8, h100, dgx, gpus=gpus, train_tokens=tokens)
-    b = plan(m8, h100, dgx, gpus=gpus, train_tokens=2 * tokens)
+    hw, m8 = (_load("gpu", "h100-sxm"), _load("cluster", "dgx-h100")), _load("model", "llama-3.1-8b")
+    a = plan(m8, hw, gpus=gpus, train_tokens=tokens)
+    b = plan(m8, hw, gpus=gpus, train_tokens=2 * tokens)
     assert a["layout"] == b["layout"]
     assert b["gpu_hours"] == pytest.approx(2 * a["gpu_hours"], rel=1e-12)
     assert a["gpu_hours"] == pytest.approx(tokens / a["tokens_per_s"] * gpus / 3600, rel=1e-12)
+
+
+def test_slowed_step_time_by_hand(m8, hw):
+    p = plan(m8, hw, gpus=64, global_batch=512)
+    st = p["step"]
+    parts = ("matmul_time_s", "bubble_time_s", "elementwise_time_s", "optimizer_time_s")
+    parts += ("exposed_comm_time_s",)
+    # at full speed the parts add up to the step
+    assert float(P.slowed_step_time_s(st, 1.0, 1.0)) == pytest.approx(sum(st[k] for k in parts))
+    assert float(P.slowed_step_time_s(st, 1.0, 1.0)) == pytest.approx(st["step_time_s"])
+    # half the clock on compute-bound work: matmuls and bubble take twice as long, the rest is unchanged
+    half = float(P.slowed_step_time_s(st, 0.5, 1.0))
+    assert half == pytest.approx(st["step_time_s"] + st["matmul_time_s"] + st["bubble_time_s"])
+    # HBM-bound kernels at half speed: elementwise and optimizer twice as long
+    mem = float(P.slowed_step_time_s(st, 1.0, 0.5))
+    assert mem == pytest.approx(st["step_time_s"] + st["elementwise_time_s"] + st["optimizer_time_s"])

@@ -344,3 +344,23 @@ def test_training_energy_bad_input(cli, args, needle):
     assert r.exit_code == 2, r.stdout
     assert r.stderr.strip().splitlines()[-1].startswith("llmwalls: error:") and needle in r.stderr
     assert "Traceback" not in r.stderr
+
+
+def test_training_energy_under_a_power_cap_by_hand(cli):
+    # The cap slows the planned run. 500 W on a 700 W H100 with static share 0.25: clock
+    # f = ((500/700 - 0.25) / 0.75)^(1/3) = 0.61905^(1/3) = 0.8524; compute-bound work runs at f, memory-bound
+    # work keeps full speed above f = 0.5. Step: matmul and bubble / f, the rest unchanged.
+    c = cli("cluster", *RUN_405B, "--scaling", "off", "--json").json()["results"]
+    st, hours = c["step"], c["training"]["gpu_hours"]
+    f = ((500 / 700 - 0.25) / 0.75) ** (1 / 3)
+    slowed = st["step_time_s"] + (st["matmul_time_s"] + st["bubble_time_s"]) * (1 / f - 1)
+    r = cli("power", *RUN_405B, "--power-cap-w", "500", "--json")
+    assert r.exit_code == 0, r.stderr
+    plan = r.json()["results"]["training_plan"]
+    cap = plan["power_cap"]
+    assert cap["clock_fraction"] == pytest.approx(f)
+    assert cap["step_time_s"] == pytest.approx(slowed)
+    assert cap["gpu_hours"] == pytest.approx(hours * slowed / st["step_time_s"])
+    # energy: the capped run's GPU-hours x 500 W at the board
+    assert plan["energy"]["gpu"]["energy_kwh"] == pytest.approx(cap["gpu_hours"] * 0.5)
+    assert plan["gpu_hours"] == pytest.approx(hours)  # the uncapped plan is still reported

@@ -124,6 +124,7 @@ def power(
         JOULES_PER_KWH,
         KILO,
         MEGA,
+        fmt_duration,
         fmt_si,
         parse_count,
         parse_fraction,
@@ -191,7 +192,8 @@ def power(
             raise InputError("--tokens needs --model (the model trained on those tokens)")
         from llmwalls.cli.cluster import plan_line, plan_run, tokens_text
 
-        planned = plan_run(spec_m, cl, g, gpus=gpus, tokens=tokens, what="power")["summary"]
+        planned_run = plan_run(spec_m, cl, g, gpus=gpus, tokens=tokens, what="power")
+        planned = planned_run["summary"]
 
     gpus_per_node = cl.gpus_per_node if cl is not None else a.gpus_per_node
     overhead_w = (
@@ -343,7 +345,22 @@ def power(
     if hours is not None:
         energy = run_energy(hours)
     if planned is not None:
-        planned["energy"] = run_energy(planned["gpu_hours"])
+        run_hours = planned["gpu_hours"]
+        if cap_w is not None:
+            # A cap slows the run: its GPU-hours grow as the step stretches (engine.plan.slowed_step_time_s).
+            from llmwalls.engine.plan import slowed_step_time_s
+
+            slowed = float(slowed_step_time_s(planned_run["step"], thr_compute, thr_memory))
+            stretch = slowed / planned["step_time_s"]
+            run_hours = planned["gpu_hours"] * stretch
+            planned["power_cap"] = {
+                "cap_w": cap_w,
+                "clock_fraction": clock,
+                "step_time_s": slowed,
+                "time_to_train_s": planned["time_to_train_s"] * stretch,
+                "gpu_hours": run_hours,
+            }
+        planned["energy"] = run_energy(run_hours)
     tps_source = "--tokens-per-s" if tps is not None else None
     users_per_gpu = float(users) if users else None
     if tps is None and spec_m is not None and planned is None:
@@ -576,7 +593,8 @@ def power(
         tables.append(
             energy_table(
                 f"Energy of training {planned['model']} on {tokens_text(planned['train_tokens'])} tokens "
-                f"({planned['gpu_hours']:,.0f} GPU-hours, planned)",
+                f"({planned.get('power_cap', planned)['gpu_hours']:,.0f} GPU-hours, planned"
+                + (f", capped at {cap_w:g} W)" if cap_w is not None else ")"),
                 planned["energy"],
             )
         )
@@ -636,6 +654,15 @@ def power(
     if planned is not None:
         lines += [f"note: {n}" for n in planned["notes"]] + [plan_line(planned)]
         styles += ["dim"] * len(planned["notes"]) + [""]
+        if "power_cap" in planned:
+            pc = planned["power_cap"]
+            lines.append(
+                f"at the {cap_w:g} W cap (clock {clock:.0%}): step {fmt_duration(planned['step_time_s'])} -> "
+                f"{fmt_duration(pc['step_time_s'])}, {planned['gpu_hours']:,.0f} -> {pc['gpu_hours']:,.0f} "
+                "GPU-hours (matmuls and bubble at the clock, HBM-bound kernels at the memory-bound rate, "
+                "communication unchanged); the energy above uses the capped run"
+            )
+            styles.append("")
     if site is not None:
         ratio = c["facility_w"] / site_w
         verdict = f"over by {ratio - 1:.0%}" if ratio > 1 else f"{ratio:.0%} of the cap"

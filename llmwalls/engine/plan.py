@@ -180,6 +180,22 @@ _TERMS = (
 )
 
 
+def slowed_step_time_s(step: dict, compute_throughput, memory_throughput):  # noqa: ANN001, ANN201
+    """Step time of a plan's layout when compute-bound kernels run at `compute_throughput` and HBM-bound ones
+    at `memory_throughput` of full speed (a power cap: engine.power.capped_throughput_fraction). The matmuls
+    and the pipeline bubble (idle time proportional to a stage's work) stretch by 1 / compute_throughput, the
+    elementwise kernels and the optimizer step by 1 / memory_throughput; exposed communication is unchanged
+    (NVLink and NIC speeds do not follow the SM clock). An approximation: the bubble also holds some TP
+    communication, charged here at the compute rate. Vectorised over the two fractions."""
+    compute = np.asarray(compute_throughput, float)
+    memory = np.asarray(memory_throughput, float)
+    return (
+        (step["matmul_time_s"] + step["bubble_time_s"]) / compute
+        + (step["elementwise_time_s"] + step["optimizer_time_s"]) / memory
+        + step["exposed_comm_time_s"]
+    )
+
+
 def layout_at(plan: dict, i: int) -> dict:
     """The layout of candidate i of a plan (e.g. a runner-up from plan['ranked']), as ints."""
     return {k: int(v[i]) for k, v in plan["layouts"].items()}
@@ -207,4 +223,5 @@ __all__ = [
     "dominant_at",
     "layout_at",
     "plan_training",
+    "slowed_step_time_s",
 ]
