@@ -10,7 +10,9 @@ One predictor per category runs the relevant engine on the case's setup:
     train_throughput  engine.training.step_model (a stated layout) or the layout search (``search = true``)
     gpu_hours         the same, then tokens / tokens_per_s x GPUs (engine.training.time_to_train)
     decode            engine.roofline.roofline at batch 1 (tokens/s of one stream)
-    serving           engine.roofline.roofline, offline max-throughput reading (docs/calibration-roofline.md)
+    prefill           engine.roofline.roofline: time to first token at batch 1
+    serving           engine.roofline.roofline: static batches (a stated batch) or the offline max-throughput
+                      reading (docs/calibration-roofline.md)
     collective        engine.collectives.hierarchical_time_s over the cluster's two tiers -> nccl-tests busbw
 
 This module reads one package file and calls the engines; it prints nothing (llmwalls.cli.calibrate renders).
@@ -26,8 +28,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-CATEGORIES = ("train_throughput", "gpu_hours", "decode", "serving", "collective")
-Category = Literal["train_throughput", "gpu_hours", "decode", "serving", "collective"]
+CATEGORIES = ("train_throughput", "gpu_hours", "decode", "prefill", "serving", "collective")
+Category = Literal["train_throughput", "gpu_hours", "decode", "prefill", "serving", "collective"]
 RECOMPUTE = {"none": 0, "selective": 1, "full": 2}
 
 # metric -> (unit of the published value, factor to SI, SI unit); the predictors return SI
@@ -39,6 +41,8 @@ METRICS: dict[str, tuple[float, str]] = {
     "gpu_hours": (3600.0, "GPU-s"),
     "tokens_per_s": (1.0, "tokens/s"),
     "output_tokens_per_s": (1.0, "tokens/s"),
+    "output_tokens_per_s_per_gpu": (1.0, "tokens/s"),
+    "ttft_ms": (1e-3, "s"),
     "busbw_GBps": (1e9, "bytes/s"),
 }
 CATEGORY_METRICS = {
@@ -50,7 +54,8 @@ CATEGORY_METRICS = {
     },
     "gpu_hours": {"gpu_hours"},
     "decode": {"tokens_per_s"},
-    "serving": {"output_tokens_per_s"},
+    "prefill": {"ttft_ms"},
+    "serving": {"output_tokens_per_s", "output_tokens_per_s_per_gpu"},
     "collective": {"busbw_GBps"},
 }
 
@@ -278,10 +283,34 @@ def predict_decode(s: dict) -> tuple[float, dict]:
     }
 
 
+def predict_prefill(s: dict) -> tuple[float, dict]:
+    """Time to first token (s) of one request: the roofline's prefill step at batch 1."""
+    from llmwalls.engine import roofline as rf
+
+    isl = int(s["isl"])
+    r = rf.roofline(
+        _model(s),
+        _gpu(s),
+        batch=1,
+        prompt_tokens=isl,
+        context_tokens=isl,
+        tp=int(s.get("tp", 1)),
+        weights=str(s.get("weights", "bf16")),
+        kv_dtype=str(s.get("kv_dtype", "bf16")),
+    )
+    return float(r["ttft_s"]), {}
+
+
 def predict_serving(s: dict) -> tuple[float, dict]:
-    """Offline max-throughput output tokens/s, the reading of docs/calibration-roofline.md: batch B = the most
-    sequences of ISL+OSL tokens whose weights + KV fit HBM; decode at the mean context ISL + OSL/2; each
-    request's prefill serialised with decode: tokens/s = OSL B / (OSL t_decode(B) + B t_prefill(ISL))."""
+    """Output tokens/s of a serving benchmark.
+
+    Static batch (setup gives ``batch``; TensorRT-LLM's gptSessionBenchmark): B requests prefilled together,
+    then OSL decode steps at the mean context ISL + OSL/2:
+    tokens/s = B OSL / (t_prefill(B) + OSL t_decode(B)).
+    Offline max throughput (no ``batch``; docs/calibration-roofline.md): B = the most sequences of ISL+OSL
+    tokens whose weights + KV fit HBM, each request's prefill serialised with decode:
+    tokens/s = OSL B / (OSL t_decode(B) + B t_prefill(ISL)).
+    ``output_tokens_per_s_per_gpu`` divides by the TP degree."""
     import numpy as np
 
     from llmwalls.engine import roofline as rf
@@ -289,6 +318,26 @@ def predict_serving(s: dict) -> tuple[float, dict]:
     spec, gpu = _model(s), _gpu(s)
     isl, osl, tp = int(s["isl"]), int(s["osl"]), int(s.get("tp", 1))
     kw = {"tp": tp, "weights": str(s.get("weights", "bf16")), "kv_dtype": str(s.get("kv_dtype", "bf16"))}
+    per_gpu = 1.0 / tp if s["metric"] == "output_tokens_per_s_per_gpu" else 1.0
+    if "batch" in s:
+        b = int(s["batch"])
+        r = rf.roofline(
+            spec,
+            gpu,
+            batch=b,
+            prompt_tokens=isl,
+            context_tokens=isl + osl / 2.0,
+            memory_context_tokens=isl + osl,
+            **kw,
+        )
+        t_pre, t_dec = float(r["ttft_s"]), float(r["time_per_output_token_s"])
+        tps = b * osl / (t_pre + osl * t_dec)
+        return tps * per_gpu, {
+            "batch": b,
+            "fits": bool(r["fits"]),
+            "prefill_s": t_pre,
+            "time_per_output_token_s": t_dec,
+        }
     batches = np.arange(1, 8193)
     r = rf.roofline(
         spec,
@@ -306,7 +355,7 @@ def predict_serving(s: dict) -> tuple[float, dict]:
     t_dec = float(np.asarray(r["time_per_output_token_s"])[b - 1])
     t_pre = float(rf.roofline(spec, gpu, batch=1, prompt_tokens=isl, context_tokens=isl, **kw)["ttft_s"])
     tps = osl * b / (osl * t_dec + b * t_pre)
-    return tps, {"batch": b, "time_per_output_token_s": t_dec, "prefill_s": t_pre}
+    return tps * per_gpu, {"batch": b, "time_per_output_token_s": t_dec, "prefill_s": t_pre}
 
 
 def predict_collective(s: dict) -> tuple[float, dict]:
@@ -323,6 +372,7 @@ PREDICTORS = {
     "train_throughput": predict_train_throughput,
     "gpu_hours": predict_gpu_hours,
     "decode": predict_decode,
+    "prefill": predict_prefill,
     "serving": predict_serving,
     "collective": predict_collective,
 }

@@ -17,7 +17,8 @@ def calibrate(
         list[str] | None,
         typer.Option(
             "--category",
-            help="Only these categories (repeat): train_throughput, gpu_hours, decode, serving, collective.",
+            help="Only these categories (repeat): train_throughput, gpu_hours, decode, prefill, serving, "
+            "collective.",
         ),
     ] = None,
     cases: Annotated[
@@ -110,6 +111,7 @@ def calibrate(
         "train_throughput": "Training throughput",
         "gpu_hours": "Training GPU-hours",
         "decode": "Decode, batch 1",
+        "prefill": "Prefill: time to first token, batch 1",
         "serving": "Serving, offline maximum throughput",
         "collective": "Collectives (nccl-tests busbw)",
     }
@@ -144,7 +146,7 @@ def calibrate(
                     "_style": style,
                 }
             )
-        tables.append(render.Table(f"{titles[cat]} (tolerance ±{group[0].tolerance:.0%})", cols, rows))
+        tables.append(render.Table(f"{titles.get(cat, cat)} (tolerance ±{group[0].tolerance:.0%})", cols, rows))
     tables[-1].caption = (
         "ratio = predicted / published, engines at their default assumptions; tolerances and "
         "sources: llmwalls/validation_cases.toml; known misses and their diagnosis: "
