@@ -146,7 +146,8 @@ def calibrate(
                     "_style": style,
                 }
             )
-        tables.append(render.Table(f"{titles.get(cat, cat)} (tolerance ±{group[0].tolerance:.0%})", cols, rows))
+        title = f"{titles.get(cat, cat)} (tolerance ±{group[0].tolerance:.0%})"
+        tables.append(render.Table(title, cols, rows))
     tables[-1].caption = (
         "ratio = predicted / published, engines at their default assumptions; tolerances and "
         "sources: llmwalls/validation_cases.toml; known misses and their diagnosis: "
