@@ -11,6 +11,8 @@ from importlib import resources
 
 import pytest
 import tomli_w
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from llmwalls import validation as v
@@ -189,3 +191,27 @@ def test_broken_case_file_is_one_line_exit_2(cli, tmp_path):
     path.write_text("this is = = not toml")
     r = cli("calibrate", "--cases", str(path))
     assert r.exit_code == 2 and "not valid TOML" in r.stderr
+
+
+def test_fixed_known_miss_is_reported(cli, tmp_path):
+    # a known miss whose published figure the model now meets: shown as ok and named for un-marking
+    text = resources.files("llmwalls").joinpath("validation_cases.toml").read_text(encoding="utf-8")
+    data = tomllib.loads(text)
+    case = next(c for c in data["case"] if c["id"] == "gptfast_7b_tp2")
+    case["known_miss"] = "marked before an engine fix brought it within tolerance"
+    data["case"] = [case]
+    path = tmp_path / "cases.toml"
+    path.write_text(tomli_w.dumps(data))
+    r = cli("calibrate", "--cases", str(path), "--check")
+    assert r.exit_code == 0
+    assert "ok (marked known miss)" in r.stdout
+    assert "remove their known_miss marking: gptfast_7b_tp2" in r.stdout
+
+
+@settings(max_examples=50, deadline=None)
+@given(published=st.floats(min_value=1e-3, max_value=1e6, allow_nan=False))
+def test_within_is_the_tolerance_band(published):
+    # the verdict is |predicted / published - 1| <= tolerance, whatever the published figure
+    case = next(c for c in CASES.case if c.id == "gptfast_7b_tp2")
+    out = v.Outcome(case, 0.2, published, 100.0, "tokens/s", {})
+    assert out.within == (abs(100.0 / published - 1.0) <= 0.2)

@@ -166,6 +166,10 @@ def calibrate(
     for o in failing:
         lines.append(f"MISS {o.case.id}: " + (o.error or f"{o.ratio:.2f}x, tolerance ±{o.tolerance:.0%}"))
         styles.append("bold red")
+    fixed = [o.case.id for o in known if o.within]
+    if fixed:
+        lines.append(f"Now within tolerance, remove their known_miss marking: {', '.join(fixed)}.")
+        styles.append("bold yellow")
     render.print_tables(tables, lines, styles)
     if check and failing:
         raise typer.Exit(1)
