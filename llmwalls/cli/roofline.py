@@ -13,11 +13,14 @@ from llmwalls.cli.options import (
     Batch,
     Check,
     Context,
-    Gpu,
+    Ep,
     Json,
     KvDtype,
     Model,
+    OptCluster,
+    OptGpu,
     OutputTokens,
+    Pp,
     Prompt,
     Tp,
     Weights,
@@ -40,8 +43,11 @@ OP_MARKERS = {"qkv": "q", "attention": "a", "attn_out": "o", "mlp": "m", "expert
 
 def roofline(
     model: Model,
-    gpu: Gpu = "h100",
+    gpu: OptGpu = None,
     tp: Tp = 1,
+    pp: Pp = 1,
+    ep: Ep = 1,
+    cluster: OptCluster = None,
     batch: Batch = None,
     prompt: Prompt = None,
     context: Context = None,
@@ -85,7 +91,10 @@ def roofline(
     """Prefill and decode on the roofline: FLOPs, bytes, bound, TTFT, tokens/s, critical batch, a chart.
 
     Decode is evaluated at --context (default: prompt + output-tokens/2, the mean context over the
-    generation); the memory check holds prompt + output-tokens per sequence."""
+    generation); the memory check holds prompt + output-tokens per sequence. --pp splits the layers into
+    pipeline stages, --ep spreads MoE experts over GPUs (all-to-all per MoE layer); --cluster takes the
+    scale-up domain and link bandwidths from a cluster profile (default GPU: the cluster's; default
+    --gpu h100)."""
     code = _run(**locals())
     if code:
         raise typer.Exit(code)
@@ -96,6 +105,9 @@ def _run(
     model,
     gpu,
     tp,
+    pp,
+    ep,
+    cluster,
     batch,
     prompt,
     context,
@@ -110,16 +122,21 @@ def _run(
     json_,
     check,
 ) -> int:
+    import dataclasses
+
     import numpy as np
 
     from llmwalls import render
-    from llmwalls.catalogue import load_gpu, load_model
+    from llmwalls.catalogue import load_cluster, load_gpu, load_model
     from llmwalls.engine import roofline as rf
     from llmwalls.errors import InputError
     from llmwalls.units import parse_count, parse_fraction, parse_int_count, parse_tokens
 
     spec = load_model(model)
-    g = load_gpu(gpu)
+    cl = load_cluster(cluster) if cluster is not None else None
+    g = load_gpu(gpu if gpu is not None else (cl.gpu if cl is not None else "h100"))
+    _check_layout(spec, g, cl, tp, pp, ep, InputError, render)
+    links = rf.Links.from_cluster(cl) if cl is not None else None
     batches = [parse_int_count(b, "--batch") for b in (batch or ["1"])]
     if any(b > MAX_BATCH for b in batches):
         raise InputError(f"--batch above {MAX_BATCH:,} concurrent sequences is not a plan; check the value")
@@ -139,7 +156,7 @@ def _run(
         if flops_efficiency is not None
         else None,
     )
-    if tp > 1 and g.scale_up_bandwidth_bytes_per_s is None:
+    if tp > 1 and g.scale_up_bandwidth_bytes_per_s is None and cl is None:
         render.warn(
             f"{g.name} has no NVLink-class link in its profile: the --tp {tp} all-reduces go over PCIe "
             f"({assumptions.pcie_link_bytes_per_s / 1e9:.1f} GB/s per direction assumed)"
@@ -157,10 +174,13 @@ def _run(
         prompt_tokens=p,
         context_tokens=cc,
         tp=tp,
+        pp=pp,
+        ep=ep,
         weights=weights,
         kv_dtype=kv_dtype,
         assumptions=assumptions,
         memory_context_tokens=np.maximum(cc, p + o),
+        links=links,
     )
 
     # Memory verdict: the memory engine's serving total (weights + KV + activations + reserve) against its
@@ -172,22 +192,51 @@ def _run(
     except ImportError:
         pass
     else:
+        # with ep > tp attention runs data-parallel: each attention group caches ceil(batch / (ep/tp))
+        local = np.ceil(bb / (max(tp, ep) / tp))
         mem = serving_memory_per_gpu(
-            spec, batch=bb, context_tokens=np.maximum(cc, p + o), tp=tp, weights=weights, kv_dtype=kv_dtype
+            spec,
+            batch=local,
+            context_tokens=np.maximum(cc, p + o),
+            tp=tp,
+            pp=pp,
+            ep=ep,
+            weights=weights,
+            kv_dtype=kv_dtype,
         )
         needed = mem["total"]
         limit = g.hbm_bytes * _mem_a.usable_fraction
-        how = (f"llmwalls memory: weights + KV + activations + reserve, {_mem_a.usable_fraction:.0%} "
-               "of HBM usable")
+        how = (
+            f"llmwalls memory: weights + KV + activations + reserve, {_mem_a.usable_fraction:.0%} "
+            "of HBM usable"
+        )
     fits = np.asarray(needed <= limit)
 
     crit = {}
     for c in contexts:
         crit[c] = rf.critical_batch(
-            spec, g, context_tokens=c, tp=tp, weights=weights, kv_dtype=kv_dtype, assumptions=assumptions
+            spec,
+            g,
+            context_tokens=c,
+            tp=tp,
+            weights=weights,
+            kv_dtype=kv_dtype,
+            assumptions=assumptions,
+            pp=pp,
+            ep=ep,
+            links=links,
         )
     crit_weights_only = rf.critical_batch(
-        spec, g, context_tokens=1, tp=tp, weights=weights, kv_dtype=kv_dtype, assumptions=assumptions
+        spec,
+        g,
+        context_tokens=1,
+        tp=tp,
+        weights=weights,
+        kv_dtype=kv_dtype,
+        assumptions=assumptions,
+        pp=pp,
+        ep=ep,
+        links=links,
     )
 
     n = bb.size
@@ -271,7 +320,7 @@ def _run(
                 _points(chart, rows),
                 datasheet_peak_flops_per_s=first["peak_flops_per_s"],
                 datasheet_bandwidth_bytes_per_s=g.hbm_bandwidth_bytes_per_s,
-                title=_title(spec, g, tp, weights),
+                title=_title(spec, g, tp, weights, pp, ep),
             )
         except chart.PlotUnavailableError as exc:
             raise InputError(str(exc)) from None
@@ -282,7 +331,12 @@ def _run(
     inputs = {
         "model": spec.name,
         "gpu": g.name,
+        "cluster": cl.name if cl is not None else None,
         "tp": tp,
+        "pp": pp,
+        "ep": ep,
+        "gpus_per_replica": pp * max(tp, ep),
+        "links": dataclasses.asdict(links) if links is not None else "one node on the GPU's scale-up link",
         "batch": batches,
         "prompt_tokens": p,
         "output_tokens": o,
@@ -296,18 +350,61 @@ def _run(
         "min_tokens_per_s": target,
         "memory_check": how,
         "assumptions": assumptions,
-        "time_model": "sum over operators of max(compute, memory) + all-reduces",
+        "time_model": "sum over operators of max(compute, memory) + all-reduces"
+        + (" + EP all-to-alls" if ep > 1 else "")
+        + (" ; pipeline: max(sum of stages, micro-batches x worst stage)" if pp > 1 else ""),
     }
     if json_:
         results = {"rows": rows, "critical_batch_weights_only": crit_weights_only}
         render.emit_json("roofline", inputs, results, walls)
     else:
-        _print_human(spec, g, tp, weights, first, rows, crit_weights_only, target, no_chart, image_note)
+        _print_human(
+            spec, g, (tp, pp, ep), weights, first, rows, crit_weights_only, target, no_chart, image_note
+        )
     return 1 if (check and hit) else 0
 
 
-def _title(spec, g, tp, weights) -> str:  # noqa: ANN001
-    return f"{spec.name} on {g.name}" + (f" x{tp} (TP)" if tp > 1 else "") + f", {weights} weights"
+def _title(spec, g, tp, weights, pp=1, ep=1) -> str:  # noqa: ANN001
+    par = [f"TP{tp}"] if tp > 1 else []
+    par += [f"PP{pp}"] if pp > 1 else []
+    par += [f"EP{ep}"] if ep > 1 else []
+    if par == [f"TP{tp}"]:
+        return f"{spec.name} on {g.name} x{tp} (TP), {weights} weights"
+    gpus = pp * max(tp, ep)
+    return (
+        f"{spec.name} on {g.name}" + (f" x{gpus} ({' '.join(par)})" if par else "") + f", {weights} weights"
+    )
+
+
+def _check_layout(spec, g, cl, tp, pp, ep, InputError, render) -> None:  # noqa: ANN001, N803
+    """Bad layouts are errors; layouts past the scale-up domain are allowed, warned and charged at the
+    scale-out rate (issue 5)."""
+    if pp > spec.layers:
+        raise InputError(f"--pp {pp} is more than {spec.name}'s {spec.layers} layers")
+    if ep > 1:
+        if spec.moe is None:
+            raise InputError(f"--ep {ep}: {spec.name} is not a mixture-of-experts model")
+        if spec.moe.experts % ep:
+            raise InputError(f"--ep {ep} does not divide {spec.name}'s {spec.moe.experts} experts")
+        if max(tp, ep) % min(tp, ep):
+            raise InputError(
+                f"--ep {ep} and --tp {tp}: one must divide the other (experts share the TP GPUs)"
+            )
+    width = max(tp, ep)
+    if cl is not None:
+        dom = cl.scale_up_domain_gpus
+        if width > dom:
+            render.warn(
+                f"TP/EP group of {width} GPUs is larger than {cl.name}'s scale-up domain of {dom}: its "
+                "collectives cross the scale-out network and are charged at the inter-node rate"
+            )
+        if cl.gpu != g.name:
+            render.warn(f"--gpu {g.name} differs from {cl.name}'s {cl.gpu}; the cluster's links are used")
+    elif pp * width > 8:
+        render.warn(
+            f"{pp * width} GPUs per replica without --cluster: every link is taken at {g.name}'s scale-up "
+            "rate; give --cluster for the scale-up domain and the scale-out network"
+        )
 
 
 def _points(chart, rows) -> list:  # noqa: ANN001
@@ -364,11 +461,16 @@ def _points(chart, rows) -> list:  # noqa: ANN001
     return pts
 
 
-def _print_human(spec, g, tp, weights, first, rows, crit_weights_only, target, no_chart, image_note) -> None:  # noqa: ANN001, PLR0913
+def _print_human(
+    spec, g, layout, weights, first, rows, crit_weights_only, target, no_chart, image_note
+) -> None:  # noqa: ANN001, PLR0913
     import math
 
     from llmwalls import render
     from llmwalls.units import fmt_bytes_iec, fmt_duration, fmt_si
+
+    tp, pp, ep = layout
+    gpus = pp * max(tp, ep)
 
     def bound(op) -> str:  # noqa: ANN001
         return "compute" if op["compute_bound"] else "memory"
@@ -393,15 +495,13 @@ def _print_human(spec, g, tp, weights, first, rows, crit_weights_only, target, n
             for k, v in ph["operators"].items()
             if v["flops"] > 0 or v["bytes"] > 0
         ]
-        if ph["comm_time_s"] > 0:
-            op_rows.append(
-                {
-                    "label": f"TP all-reduces (2/layer, tp={tp})",
-                    "time_s": ph["comm_time_s"],
-                    "compute_bound": False,
-                    "_comm": True,
-                }
-            )
+        for key, label in (
+            ("tp_comm_time_s", f"TP all-reduces (2/layer, tp={tp})"),
+            ("ep_comm_time_s", f"EP all-to-alls (dispatch+combine/MoE layer, ep={ep})"),
+            ("pp_p2p_time_s", f"PP sends ({pp - 1} hops, sum)"),
+        ):
+            if ph[key] > 0:
+                op_rows.append({"label": label, "time_s": ph[key], "compute_bound": False, "_comm": True})
         op_rows.append(
             {
                 "label": "total",
@@ -428,7 +528,8 @@ def _print_human(spec, g, tp, weights, first, rows, crit_weights_only, target, n
             else render.Column("bound", lambda r: r.get("bound") or bound(r), justify="left")
             for c in op_cols
         ]
-        tables.append(render.Table(f"{phase} per GPU: {what}", cols, op_rows))
+        where = "per GPU" if pp == 1 else f"per GPU of the worst of {pp} stages, per micro-batch"
+        tables.append(render.Table(f"{phase} {where}: {what}", cols, op_rows))
 
     def crit_text(v: float) -> str:
         return "never" if not math.isfinite(v) else f"{v:,.0f}"
@@ -454,7 +555,7 @@ def _print_human(spec, g, tp, weights, first, rows, crit_weights_only, target, n
         )
     pct = lambda v: f"{v:.0%}"  # noqa: E731
     summary = render.Table(
-        "summary" + (f" (replica = {tp} GPUs)" if tp > 1 else ""),
+        "summary" + (f" (replica = {gpus} GPUs)" if gpus > 1 else ""),
         [
             render.Column("batch", "batch", lambda v: f"{v:,.0f}"),
             render.Column("ctx", "context", lambda v: f"{v:,.0f}"),
@@ -497,7 +598,7 @@ def _print_human(spec, g, tp, weights, first, rows, crit_weights_only, target, n
                 first["attainable_peak_flops_per_s"],
                 first["attainable_bandwidth_bytes_per_s"],
                 _points(chart, rows),
-                title=f"roofline (attainable roofs): {_title(spec, g, tp, weights)}",
+                title=f"roofline (attainable roofs): {_title(spec, g, tp, weights, pp, ep)}",
             )
         )
         render.print_text("")

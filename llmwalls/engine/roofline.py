@@ -227,10 +227,22 @@ def _operators(
     wb: float,
     ab: float,
     experts_touched,
+    expert_tokens=None,
+    expert_shard=None,
+    expert_ep=1,
 ) -> dict[str, dict[str, np.ndarray]]:  # noqa: ANN001
     """FLOPs and bytes per operator for one forward step over ``tokens`` new tokens (``seqs`` sequences),
     per GPU of a TP group of ``tp``. Column/row-parallel weights split over tp (Megatron-LM sec 3); the
-    full-width hidden activation enters every rank; norms are replicated."""
+    full-width hidden activation enters every rank; norms are replicated.
+    Routed experts: ``expert_tokens`` tokens (default ``tokens``) are routed to experts spread over
+    ``expert_shard`` GPUs (default tp; max(tp, ep) with expert parallelism). With an even load each GPU
+    computes 1/shard of the routes and holds 1/shard of every touched expert's bytes (its E/ep experts, each
+    split over shard/ep TP ranks): touched x expert bytes / shard. Each GPU receives the full hidden state
+    of the routes to its E/ep experts: expert_tokens x k / ep token copies in and out."""
+    if expert_tokens is None:
+        expert_tokens = tokens
+    if expert_shard is None:
+        expert_shard = tp
     h, L, V = spec.hidden_size, spec.layers, spec.vocab_size
     kv_shard = np.minimum(tp, lay.kv_shard_max)
     kv_write = tokens * lay.kv_bytes_per_token / kv_shard
@@ -257,9 +269,12 @@ def _operators(
     if spec.moe is not None:
         k = spec.moe.experts_per_token
         ops["experts"] = {
-            "flops": 2.0 * tokens * k * lay.one_expert_params * lay.moe_layers / tp,
+            "flops": 2.0 * expert_tokens * k * lay.one_expert_params * lay.moe_layers / expert_shard,
             "bytes": lay.moe_layers
-            * (experts_touched * lay.one_expert_params * wb / tp + tokens * k * ab * 2 * h),
+            * (
+                experts_touched * lay.one_expert_params * wb / expert_shard
+                + expert_tokens * k * ab * 2 * h / expert_ep
+            ),
         }
     else:
         zero = np.zeros_like(np.asarray(tokens, dtype=float))
@@ -294,6 +309,88 @@ def _tp_comm_s(spec: ModelSpec, gpu: GpuSpec, tokens, tp, ab: float, a: Roofline
     link = gpu.scale_up_bandwidth_bytes_per_s or a.pcie_link_bytes_per_s
     per = allreduce_time_s(tokens * spec.hidden_size * ab, tp_arr, link, a.allreduce_latency_s)
     return 2.0 * spec.layers * per
+
+
+@dataclass(frozen=True)
+class Links:
+    """Where serving collectives run. Without a cluster profile: every GPU of the replica on the GPU's own
+    scale-up link (or PCIe), datasheet bandwidth, one fixed latency per collective (the single-node model
+    the calibration in docs/calibration-roofline.md used). From a cluster profile (``Links.from_cluster``):
+    the scale-up domain size (8 on HGX, 72 on GB200 NVL72), the per-GPU link bandwidths of both tiers with
+    the achievable efficiencies of engine.collectives.LinkEfficiency (nccl-tests busbw calibration), and
+    the scale-out latency added for every network step of a collective that leaves the domain."""
+
+    domain_gpus: float = math.inf
+    up_bytes_per_s: float | None = None  # None: the GPU profile's scale-up link, else PCIe
+    up_efficiency: float = 1.0
+    out_bytes_per_s: float = 0.0
+    out_efficiency: float = 1.0
+    out_latency_s: float = 0.0
+
+    @classmethod
+    def from_cluster(cls, cluster) -> Links:  # noqa: ANN001
+        from llmwalls.engine.collectives import Tiers
+
+        t = Tiers.from_cluster(cluster)
+        return cls(
+            domain_gpus=float(t.domain_gpus),
+            up_bytes_per_s=t.up_bandwidth_bytes_per_s,
+            up_efficiency=t.up_efficiency,
+            out_bytes_per_s=t.out_bandwidth_bytes_per_s,
+            out_efficiency=t.out_efficiency,
+            out_latency_s=t.out_latency_s,
+        )
+
+
+def _collective_s(op: str, size, n, gpu: GpuSpec, links: Links, a: RooflineAssumptions):  # noqa: ANN001, ANN202
+    """One collective of ``size`` bytes per rank over ``n`` consecutive GPUs (engine.collectives model).
+
+    Inside the scale-up domain: a.allreduce_latency_s + size x busbw factor / (link x efficiency). A group
+    larger than the domain is split as NCCL does (collectives.hierarchical_time_s: reduce-scatter inside,
+    all-reduce of size/k across the g = n/k domains, all-gather inside; all-to-all inside on size, across on
+    size/k per GPU) and every network step adds the scale-out latency: 2(g-1) of them for an all-reduce
+    ring, one for an all-to-all exchange or a p2p send. Zero for one rank."""
+    from llmwalls.engine.collectives import Tiers, collective_time_s, hierarchical_time_s
+
+    n = np.asarray(n, dtype=float)
+    size = np.asarray(size, dtype=float)
+    up = links.up_bytes_per_s or gpu.scale_up_bandwidth_bytes_per_s or a.pcie_link_bytes_per_s
+    inside = collective_time_s(op, size, n, up, 0.0, efficiency=links.up_efficiency)
+    if math.isinf(links.domain_gpus):
+        wire = inside
+        g = np.ones_like(n)
+    else:
+        tiers = Tiers(
+            domain_gpus=int(links.domain_gpus),
+            up_bandwidth_bytes_per_s=up,
+            up_latency_s=0.0,
+            up_efficiency=links.up_efficiency,
+            out_bandwidth_bytes_per_s=links.out_bytes_per_s,
+            out_latency_s=0.0,
+            out_efficiency=links.out_efficiency,
+        )
+        wire = hierarchical_time_s(op, size, n, 1.0, tiers)
+        g = np.ceil(n / links.domain_gpus)
+    steps = 2.0 * (g - 1.0) if op == "allreduce" else np.where(g > 1, 1.0, 0.0)
+    t = a.allreduce_latency_s + wire + steps * links.out_latency_s
+    return np.where(n > 1, t, 0.0)
+
+
+def _p2p_s(size, crossing, gpu: GpuSpec, links: Links, a: RooflineAssumptions):  # noqa: ANN001, ANN202
+    """One pipeline send of ``size`` bytes: latency + size / link, on the network when it crosses domains."""
+    from llmwalls.engine.collectives import p2p_time_s
+
+    up = links.up_bytes_per_s or gpu.scale_up_bandwidth_bytes_per_s or a.pcie_link_bytes_per_s
+    t_in = p2p_time_s(size, up, a.allreduce_latency_s, efficiency=links.up_efficiency)
+    if links.out_bytes_per_s <= 0:
+        return t_in
+    t_out = p2p_time_s(
+        size,
+        links.out_bytes_per_s,
+        a.allreduce_latency_s + links.out_latency_s,
+        efficiency=links.out_efficiency,
+    )
+    return np.where(crossing, t_out, t_in)
 
 
 def _phase(ops: dict, *, peak: float, bw: float, fl_eff: float, bw_eff: float, comm_s) -> dict:  # noqa: ANN001
@@ -370,6 +467,49 @@ def critical_batch_dense(
         return np.where(denom > 0, ridge_flops_per_byte * n * wb / np.where(denom > 0, denom, 1.0), np.inf)
 
 
+def _stage_scale(ops: dict, frac) -> dict:  # noqa: ANN001
+    """Operators of the worst pipeline stage: the layer operators x (its layers / all layers); the LM head
+    whole (it sits on the last stage, which is therefore the worst of equal stages)."""
+    out = {}
+    for name, op in ops.items():
+        f = 1.0 if name == "lm_head" else frac
+        out[name] = {"flops": op["flops"] * f, "bytes": op["bytes"] * f}
+    return out
+
+
+def _pipelined(ph: dict, *, frac, pp, m, p2p_worst_s, p2p_sum_s, peak: float, bw: float) -> dict:  # noqa: ANN001
+    """Turn the worst stage's step (``ph``, one micro-batch) into the time the phase takes with ``m``
+    micro-batches in flight over ``pp`` stages (GPipe/Megatron pipelining, Narayanan et al. 2021 sec 2.2):
+
+        sum of stages  = (stage time - head time) / frac + head time + the p2p hops   (one micro-batch
+                         through every stage: the latency a token sees when the pipeline is not full)
+        worst stage    = stage time + one send to the next stage
+        cycle          = max(sum of stages, m x worst stage)   (m = pp: the pipeline is full and the slowest
+                         stage sets the pace; m < pp: stages idle while the micro-batches travel)
+
+    Decode: time per output token = cycle (each micro-batch gets its next token once per cycle); prefill:
+    TTFT = sum of stages + (m - 1) x worst stage. With pp = 1 both are the stage time."""
+    head = ph["operators"]["lm_head"]["time_s"]
+    layers = ph["time_s"] - head
+    stage = ph["time_s"] + p2p_worst_s
+    through = layers / frac + head + p2p_sum_s
+    cycle = np.maximum(through, m * stage)
+    ttft = through + (m - 1.0) * stage
+    per_gpu_flops = m * ph["flops"]  # the worst stage's GPU, over one cycle
+    per_gpu_bytes = m * ph["bytes"]
+    out = dict(ph)
+    out.update(
+        stage_time_s=stage,
+        sum_of_stages_s=through,
+        microbatches_in_flight=m + 0.0 * stage,
+        pipeline_idle_fraction=1.0 - m * stage / cycle,
+        pp_p2p_time_s=p2p_sum_s + 0.0 * stage,
+        decode_cycle_s=cycle,
+        pipelined_ttft_s=ttft,
+    )
+    return out, per_gpu_flops, per_gpu_bytes
+
+
 def roofline(
     spec: ModelSpec,
     gpu: GpuSpec,
@@ -378,21 +518,52 @@ def roofline(
     prompt_tokens,  # noqa: ANN001
     context_tokens,  # noqa: ANN001
     tp=1,  # noqa: ANN001
+    pp=1,  # noqa: ANN001
+    ep=1,  # noqa: ANN001
     weights: str = "bf16",
     kv_dtype: str = "bf16",
     assumptions: RooflineAssumptions = RooflineAssumptions(),
     memory_context_tokens=None,  # noqa: ANN001
+    links: Links | None = None,
 ) -> dict:
     """Both phases for every broadcast point. ``context_tokens`` is where decode is evaluated;
-    ``memory_context_tokens`` (default: the same) is the longest context the KV cache must hold."""
+    ``memory_context_tokens`` (default: the same) is the longest context the KV cache must hold.
+
+    Parallel serving layout (one replica = pp x max(tp, ep) GPUs; vLLM/SGLang):
+    - TP splits every weight matrix and the KV heads (Megatron-LM sec 3); two all-reduces per layer.
+    - PP splits the layers into pp stages of ceil(L/pp) (weights and KV per GPU / pp); a step passes the
+      hidden state of its micro-batch to the next stage point-to-point (x h x 2 B / tp per GPU, Megatron's
+      scatter/gather, Narayanan et al. 2021 sec 4.1). min(batch, pp) micro-batches are in flight: see
+      _pipelined for the latency and throughput that gives.
+    - EP spreads the routed experts over max(tp, ep) GPUs (vLLM --enable-expert-parallel, SGLang --ep-size;
+      DeepSeek-V3 report sec 3.4: EP 32/320 serving). With ep > tp, attention runs data-parallel inside the
+      replica (SGLang DP attention): ep / tp attention groups, each with ceil(batch / (ep/tp)) of the
+      sequences and the attention/dense weights / tp. Per MoE layer each GPU dispatches its tokens' hidden
+      states to experts_per_token experts and combines them back: two all-to-alls of tokens x k x h x 2 B
+      per GPU over the EP group (GShard sec 2.2; DeepEP's dispatch/combine).
+    ``links``: where the collectives run (Links; default: one node on the GPU's scale-up link)."""
     b = np.asarray(batch, dtype=float)
     p = np.asarray(prompt_tokens, dtype=float)
     c = np.asarray(context_tokens, dtype=float)
     tp_arr = np.asarray(tp, dtype=float)
+    pp_arr = np.asarray(pp, dtype=float)
+    ep_arr = np.asarray(ep, dtype=float)
     mem_c = c if memory_context_tokens is None else np.asarray(memory_context_tokens, dtype=float)
-    for name, arr in (("batch", b), ("prompt", p), ("context", c), ("tp", tp_arr)):
+    for name, arr in (
+        ("batch", b),
+        ("prompt", p),
+        ("context", c),
+        ("tp", tp_arr),
+        ("pp", pp_arr),
+        ("ep", ep_arr),
+    ):
         if not np.all(np.isfinite(arr)) or np.any(arr <= 0):
             raise InputError(f"{name} must be a positive whole number")
+    if np.any(pp_arr > spec.layers):
+        raise InputError(f"pp must be at most {spec.name}'s {spec.layers} layers")
+    if np.any(ep_arr > 1) and spec.moe is None:
+        raise InputError(f"ep > 1 needs a mixture-of-experts model; {spec.name} is dense")
+    links = Links() if links is None else links
     dtype = compute_dtype(gpu, weights)
     peak = float(gpu.peak_flops_per_s.for_dtype(dtype))
     bw = gpu.hbm_bandwidth_bytes_per_s
@@ -401,58 +572,112 @@ def roofline(
     ab = assumptions.activation_bytes
     lay = _layout(spec, kv_dtype)
     moe = spec.moe
-    b, p, c, tp_arr, mem_c = np.broadcast_arrays(b, p, c, tp_arr, mem_c)
+    b, p, c, tp_arr, pp_arr, ep_arr, mem_c = np.broadcast_arrays(b, p, c, tp_arr, pp_arr, ep_arr, mem_c)
+    h, L = spec.hidden_size, spec.layers
+    shard = np.maximum(tp_arr, ep_arr)  # GPUs per stage
+    dpa = shard / tp_arr  # attention data-parallel groups per stage (ep > tp)
+    stage_layers = np.ceil(L / pp_arr)
+    frac = stage_layers / L
+    moe_on_stage = np.minimum(stage_layers, lay.moe_layers) if moe is not None else 0.0 * frac
+    # Pipeline hops: stages of `shard` consecutive GPUs; floor(domain / shard) stages share a domain.
+    per_domain = (
+        np.maximum(np.floor(links.domain_gpus / shard), 1.0) if not math.isinf(links.domain_gpus) else pp_arr
+    )
+    crossing_hops = np.ceil(pp_arr / per_domain) - 1.0
+    inside_hops = pp_arr - 1.0 - crossing_hops
 
     def touched(tokens):  # noqa: ANN001, ANN202
         if moe is None:
             return np.zeros_like(tokens)
         return expected_experts_touched(moe.experts, moe.experts_per_token, tokens)
 
-    # Prefill: B prompts of P tokens in one step (the KV cache of the prompt is written, not re-read).
-    pre_tokens = b * p
-    pre_attn_flops = b * lay.attn_flops_coeff * _causal_attended(spec, p)
-    pre = _operators(
-        spec,
-        lay,
-        tokens=pre_tokens,
-        seqs=b,
-        attn_flops=pre_attn_flops,
-        kv_read_tokens=np.zeros_like(b),
-        tp=tp_arr,
-        wb=wb,
-        ab=ab,
-        experts_touched=touched(pre_tokens),
-    )
+    def comm(tokens_gpu):  # noqa: ANN001, ANN202
+        """TP all-reduces and EP all-to-alls of the worst stage, per micro-batch step."""
+        tp_c = (
+            2.0
+            * stage_layers
+            * _collective_s("allreduce", tokens_gpu * h * ab, tp_arr, gpu, links, assumptions)
+        )
+        if moe is not None:
+            size = tokens_gpu * moe.experts_per_token * h * ab
+            ep_c = 2.0 * moe_on_stage * _collective_s("alltoall", size, shard, gpu, links, assumptions)
+            ep_c = np.where(ep_arr > 1, ep_c, 0.0)
+        else:
+            ep_c = 0.0 * tp_c
+        return tp_c, ep_c
+
+    def p2p(tokens_gpu):  # noqa: ANN001, ANN202
+        size = tokens_gpu * h * ab / tp_arr
+        t_in = _p2p_s(size, False, gpu, links, assumptions)
+        t_out = _p2p_s(size, True, gpu, links, assumptions)
+        worst = np.where(pp_arr > 1, np.where(crossing_hops > 0, t_out, t_in), 0.0)
+        return worst, inside_hops * t_in + crossing_hops * t_out
+
+    kw = {"peak": peak, "bw": bw, "fl_eff": fl_eff, "bw_eff": bw_eff}
+
+    def phase(n_seq, tokens_per_seq, attn_flops_per_seq, kv_read_per_seq, seqs_total):  # noqa: ANN001, ANN202
+        m = np.minimum(seqs_total, pp_arr)  # micro-batches in flight
+        mb = seqs_total / m  # sequences per micro-batch
+        local = np.ceil(mb / dpa)  # sequences on the busiest attention group
+        tokens_gpu = local * tokens_per_seq
+        ops = _operators(
+            spec,
+            lay,
+            tokens=tokens_gpu,
+            seqs=local,
+            attn_flops=local * attn_flops_per_seq,
+            kv_read_tokens=local * kv_read_per_seq,
+            tp=tp_arr,
+            wb=wb,
+            ab=ab,
+            experts_touched=touched(mb * tokens_per_seq),
+            expert_tokens=mb * tokens_per_seq,
+            expert_shard=shard,
+            expert_ep=np.where(ep_arr > 1, ep_arr, 1.0),
+        )
+        tp_c, ep_c = comm(tokens_gpu)
+        ph = _phase(_stage_scale(ops, frac), comm_s=tp_c + ep_c, **kw)
+        ph["tp_comm_time_s"] = tp_c + 0.0 * ph["time_s"]
+        ph["ep_comm_time_s"] = ep_c + 0.0 * ph["time_s"]
+        worst, total_hops = p2p(tokens_gpu)
+        ph, f_gpu, b_gpu = _pipelined(
+            ph, frac=frac, pp=pp_arr, m=m, p2p_worst_s=worst, p2p_sum_s=total_hops, peak=peak, bw=bw
+        )
+        ph["sequences_per_gpu"] = local
+        return ph, f_gpu, b_gpu
+
+    # Prefill: B prompts of P tokens (the KV cache of the prompt is written, not re-read).
+    pre, pre_f, pre_b = phase(b, p, lay.attn_flops_coeff * _causal_attended(spec, p), 0.0 * p, b)
+    pre_time = pre["pipelined_ttft_s"]
     # Decode: one new token for each of B sequences at context C, reading C cached tokens (window-capped).
     cached = np.asarray(mdl.cached_tokens(spec, c), dtype=float)
-    dec_attn_flops = b * lay.decode_attn_flops_coeff * cached
-    dec = _operators(
-        spec,
-        lay,
-        tokens=b,
-        seqs=b,
-        attn_flops=dec_attn_flops,
-        kv_read_tokens=b * cached,
-        tp=tp_arr,
-        wb=wb,
-        ab=ab,
-        experts_touched=touched(b),
-    )
-    kw = {"peak": peak, "bw": bw, "fl_eff": fl_eff, "bw_eff": bw_eff}
-    prefill = _phase(pre, comm_s=_tp_comm_s(spec, gpu, pre_tokens, tp_arr, ab, assumptions), **kw)
-    decode = _phase(dec, comm_s=_tp_comm_s(spec, gpu, b, tp_arr, ab, assumptions), **kw)
+    dec, dec_f, dec_b = phase(b, 1.0 + 0.0 * b, lay.decode_attn_flops_coeff * cached, cached, b)
+    dec_time = dec["decode_cycle_s"]
+    for ph, t, f, by in ((pre, pre_time, pre_f, pre_b), (dec, dec_time, dec_f, dec_b)):
+        ph["time_s"] = t
+        ph["achieved_flops_per_s"] = f / t
+        ph["achieved_bytes_per_s"] = by / t
+        ph["mfu"] = f / t / peak
+        ph["bandwidth_utilization"] = by / t / bw
+        ph["comm_time_s"] = ph["comm_time_s"] + ph["pp_p2p_time_s"]
 
     ridge = peak / bw
     attainable_ridge = peak * fl_eff / (bw * bw_eff)
-    decode_tps_replica = b / decode["time_s"]
+    decode_tps_replica = b / dec_time
+    gpus = pp_arr * shard
 
     # Memory verdict: weights per GPU + KV for B sequences at the longest context (simple check; the memory
-    # command adds activations, runtime and fragmentation).
+    # command adds activations, runtime and fragmentation). Weights: non-expert / tp, experts / max(tp, ep),
+    # both x the stage's share of the layers; KV: the busiest attention group's sequences, heads / tp.
     counts = mdl.param_counts(spec)
-    weights_per_gpu = counts.total * wb / tp_arr
+    weights_per_gpu = ((counts.total - counts.expert) / tp_arr + counts.expert / shard) * wb * frac
     kv_shard = np.minimum(tp_arr, lay.kv_shard_max)
     kv_per_gpu = (
-        b * np.asarray(mdl.cached_tokens(spec, mem_c), dtype=float) * lay.kv_bytes_per_token / kv_shard
+        np.ceil(b / dpa)
+        * np.asarray(mdl.cached_tokens(spec, mem_c), dtype=float)
+        * lay.kv_bytes_per_token
+        / kv_shard
+        * frac
     )
     needed = weights_per_gpu + kv_per_gpu
 
@@ -471,14 +696,18 @@ def roofline(
         "prompt_tokens": p,
         "context_tokens": c,
         "tp": tp_arr,
-        "prefill": prefill,
-        "decode": decode,
-        "ttft_s": prefill["time_s"],
-        "time_per_output_token_s": decode["time_s"],
-        "decode_tokens_per_s_per_sequence": 1.0 / decode["time_s"],
+        "pp": pp_arr,
+        "ep": ep_arr,
+        "gpus_per_replica": gpus,
+        "attention_data_parallel": dpa,
+        "prefill": pre,
+        "decode": dec,
+        "ttft_s": pre_time,
+        "time_per_output_token_s": dec_time,
+        "decode_tokens_per_s_per_sequence": 1.0 / dec_time,
         "decode_tokens_per_s_per_replica": decode_tps_replica,
-        "decode_tokens_per_s_per_gpu": decode_tps_replica / tp_arr,
-        "prefill_tokens_per_s_per_replica": b * p / prefill["time_s"],
+        "decode_tokens_per_s_per_gpu": decode_tps_replica / gpus,
+        "prefill_tokens_per_s_per_replica": b * p / pre_time,
         "weights_bytes_per_gpu": weights_per_gpu,
         "kv_bytes_per_gpu": kv_per_gpu,
         "memory_needed_bytes_per_gpu": needed,
@@ -496,6 +725,9 @@ def critical_batch(
     weights: str = "bf16",
     kv_dtype: str = "bf16",
     assumptions: RooflineAssumptions = RooflineAssumptions(),
+    pp: int = 1,
+    ep: int = 1,
+    links: Links | None = None,
 ) -> float:
     """Smallest decode batch whose step is compute-bound (phase FLOPs / attainable compute >= bytes /
     attainable bandwidth), on the full model (activations, MoE expert occupancy, KV reads included).
@@ -512,9 +744,12 @@ def critical_batch(
             prompt_tokens=1,
             context_tokens=context_tokens,
             tp=tp,
+            pp=pp,
+            ep=ep,
             weights=weights,
             kv_dtype=kv_dtype,
             assumptions=assumptions,
+            links=links,
         )
         return np.asarray(r["decode"]["compute_bound"])
 
