@@ -156,3 +156,51 @@ def test_bad_input_exit_2(cli, args):
 def test_ep_must_divide_dp_when_training(cli):
     r = cli("memory", "--model", "mixtral-8x7b", "--train", "--dp", "6", "--ep", "4")
     assert r.exit_code == 2 and "--ep 4 must divide --dp 6" in r.stderr
+
+
+def test_training_interleaved_llama3_layout(cli):
+    # Llama 3 405B, TP 8, PP 16, DP 64, seq 8192, ZeRO-2, no recomputation, interleaved v = 8 with 7 layers on
+    # the first stage (Dubey et al. 2024 sec 3.3.2): the peak is rank 1 with 141 layer-micro-batches of
+    # 532,676,608 B (tests/test_memory.py works it out): activations 75,107,401,728 B.
+    r = cli(
+        "memory",
+        "--model",
+        "405b",
+        "--train",
+        "--tp",
+        "8",
+        "--pp",
+        "16",
+        "--dp",
+        "64",
+        "--context",
+        "8k",
+        "--zero",
+        "2",
+        "--recompute",
+        "none",
+        "--interleave",
+        "8",
+        "--first-stage-layers",
+        "7",
+        "--json",
+    )
+    assert r.exit_code == 0, r.stderr
+    data = r.json()
+    assert data["inputs"]["interleave"] == 8 and data["inputs"]["first_stage_layers"] == 7
+    assert data["results"]["rows"][0]["activations_bytes"] == 141 * 532_676_608
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--interleave", "2"],  # training only
+        ["--train", "--first-stage-layers", "3"],  # needs --pp >= 2
+        ["--train", "--pp", "2", "--first-stage-layers", "200"],  # more than the layers
+        ["--train", "--pp", "2", "--interleave", "0"],
+    ],
+)
+def test_interleave_bad_input_exit_2(cli, args):
+    r = cli("memory", "--model", "70b", *args)
+    assert r.exit_code == 2
+    assert "Traceback" not in r.stderr
