@@ -351,8 +351,6 @@ def load_assumptions_file(path: str) -> tuple[dict, dict]:
 # -------------------------------------------------------------------------------------------------- audit
 
 DEFAULT_CLUSTER = "dgx-h100"  # node, fabric and facility figures when a hardware entry names no cluster
-TRAIN_CONTEXT_TOKENS = 8192  # as `llmwalls cluster` (Llama 3 sec 3.4.1)
-TRAIN_BATCH_TOKENS = 16 * 2**20  # as `llmwalls cluster` (Llama 3 Table 4)
 
 
 def _hardware_at(spec: RoadmapSpec, qi: int) -> tuple[int, Hardware]:
@@ -397,6 +395,7 @@ def audit(
     from llmwalls import catalogue
     from llmwalls.engine import walls as eng
     from llmwalls.engine.model import param_counts
+    from llmwalls.engine.plan import default_global_batch, default_seq_len
     from llmwalls.errors import InputError
     from llmwalls.units import MEGA, SECONDS_PER_DAY, parse_count, parse_tokens
 
@@ -513,7 +512,7 @@ def audit(
                 seq = (
                     tokens_of(w.context, "context")
                     if w.context is not None
-                    else min(TRAIN_CONTEXT_TOKENS, model.max_context_tokens)
+                    else default_seq_len(model)
                 )
                 tokens = parse_count(w.tokens, "tokens") if isinstance(w.tokens, str) else float(w.tokens)  # type: ignore[arg-type]
                 deadline = w.deadline_days * SECONDS_PER_DAY if w.deadline_days is not None else None
@@ -526,7 +525,7 @@ def audit(
                             site,
                             gpus=gpus,
                             seq_len=seq,
-                            global_batch=max(1, TRAIN_BATCH_TOKENS // seq),
+                            global_batch=default_global_batch(seq),
                             tokens=tokens,
                             deadline_s=deadline,
                             eff=e,

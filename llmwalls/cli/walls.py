@@ -19,8 +19,6 @@ from llmwalls.cli.options import Check, Context, Json, KvDtype, Model, OptCluste
 _OptStr = str | None
 
 DEFAULT_CONTEXT_TOKENS = 4096
-TRAIN_CONTEXT_TOKENS = 8192  # Llama 3 pre-training sequence length (Llama 3 sec 3.4.1), as `llmwalls cluster`
-TRAIN_BATCH_TOKENS = 16 * 2**20  # Llama 3 405B: 16M tokens per step (Table 4), as `llmwalls cluster`
 SHORT = {
     "memory capacity": "memory",
     "memory bandwidth": "bandwidth",
@@ -430,7 +428,7 @@ def _run(**o) -> int:  # noqa: ANN003, C901, PLR0912, PLR0915
 
     from llmwalls import catalogue, render
     from llmwalls.engine import walls as eng
-    from llmwalls.engine.model import param_counts
+    from llmwalls.engine.plan import default_global_batch, default_seq_len, default_train_tokens
     from llmwalls.errors import InputError
     from llmwalls.units import (
         MEGA,
@@ -633,7 +631,7 @@ def _run(**o) -> int:  # noqa: ANN003, C901, PLR0912, PLR0915
         seq = (
             parse_tokens(contexts[0], "--context")
             if contexts
-            else min(TRAIN_CONTEXT_TOKENS, spec.max_context_tokens)
+            else default_seq_len(spec)
         )
         gpus = parse_int_count(o["gpus"], "--gpus") if o["gpus"] is not None else cl.total_gpus  # type: ignore[union-attr]
         if gpus > 10_000_000:
@@ -653,8 +651,8 @@ def _run(**o) -> int:  # noqa: ANN003, C901, PLR0912, PLR0915
             )
 
         def one(s, n, q, eff):  # noqa: ANN001, ANN202
-            gb = gb_given or max(1, TRAIN_BATCH_TOKENS // int(q))
-            tok = tokens_given or 20.0 * param_counts(s).total
+            gb = gb_given or default_global_batch(int(q))
+            tok = tokens_given or default_train_tokens(s)
             return eng.training_walls(
                 s,
                 g,
