@@ -189,6 +189,34 @@ def test_training_interleaved_llama3_layout(cli):
     data = r.json()
     assert data["inputs"]["interleave"] == 8 and data["inputs"]["first_stage_layers"] == 7
     assert data["results"]["rows"][0]["activations_bytes"] == 141 * 532_676_608
+    # 16k GPUs (DP 128): 16 micro-batches per pipeline = p, so rank 1 holds min(141, 16 x 8) = 128.
+    r = cli(
+        "memory",
+        "--model",
+        "405b",
+        "--train",
+        "--tp",
+        "8",
+        "--pp",
+        "16",
+        "--dp",
+        "128",
+        "--context",
+        "8k",
+        "--zero",
+        "2",
+        "--recompute",
+        "none",
+        "--interleave",
+        "8",
+        "--first-stage-layers",
+        "7",
+        "--microbatches",
+        "16",
+        "--json",
+    )
+    assert r.exit_code == 0, r.stderr
+    assert r.json()["results"]["rows"][0]["activations_bytes"] == 128 * 532_676_608
 
 
 @pytest.mark.parametrize(
@@ -198,6 +226,8 @@ def test_training_interleaved_llama3_layout(cli):
         ["--train", "--first-stage-layers", "3"],  # needs --pp >= 2
         ["--train", "--pp", "2", "--first-stage-layers", "200"],  # more than the layers
         ["--train", "--pp", "2", "--interleave", "0"],
+        ["--microbatches", "4"],
+        ["--train", "--microbatches", "0"],
     ],
 )
 def test_interleave_bad_input_exit_2(cli, args):

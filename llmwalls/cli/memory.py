@@ -84,6 +84,15 @@ def memory(
             "Llama 3 405B: 7, first chunk embedding-only); default ceil(layers / pp).",
         ),
     ] = None,
+    microbatches: Annotated[
+        int | None,
+        typer.Option(
+            "--microbatches",
+            min=1,
+            help="Micro-batches per pipeline per step (training; global batch / (DP x micro-batch)): a "
+            "stage never holds more than all of them (default: not capped).",
+        ),
+    ] = None,
     reserve: Annotated[
         _OptStr,
         typer.Option(
@@ -148,10 +157,16 @@ def _run(**o) -> int:  # noqa: ANN003, C901, PLR0912, PLR0915
             "data-parallel ranks, Megatron-core)"
         )
     if not train and (
-        dp > 1 or cp > 1 or o["zero"] or o["interleave"] > 1 or o["first_stage_layers"] is not None
+        dp > 1
+        or cp > 1
+        or o["zero"]
+        or o["interleave"] > 1
+        or o["first_stage_layers"] is not None
+        or o["microbatches"] is not None
     ):
         raise InputError(
-            "--dp, --cp, --zero, --interleave and --first-stage-layers apply to training; add --train"
+            "--dp, --cp, --zero, --interleave, --first-stage-layers and --microbatches apply to training; "
+            "add --train"
         )
     if o["first_stage_layers"] is not None and (pp < 2 or o["first_stage_layers"] > spec.layers):
         raise InputError(
@@ -215,6 +230,7 @@ def _run(**o) -> int:  # noqa: ANN003, C901, PLR0912, PLR0915
             first_stage_layers=o["first_stage_layers"],
             # an uneven first stage is Llama 3's layout: its first model chunk holds only the embedding
             first_chunk_layers=0 if (o["first_stage_layers"] is not None and o["interleave"] > 1) else None,
+            microbatches=o["microbatches"],
             assumptions=assumptions,
         )
         components = [
@@ -388,6 +404,7 @@ def _run(**o) -> int:  # noqa: ANN003, C901, PLR0912, PLR0915
                 flash_attention=o["flash_attention"],
                 interleave=o["interleave"],
                 first_stage_layers=o["first_stage_layers"],
+                microbatches=o["microbatches"],
             )
         results = {
             "hbm_bytes": gpu.hbm_bytes,

@@ -45,8 +45,12 @@ class MemoryAssumptions:
     # Fraction of HBM the workload may use. 0.9 is vLLM's default --gpu-memory-utilization ("the fraction of
     # GPU memory to be used for the model executor", default 0.9; vLLM engine arguments,
     # https://docs.vllm.ai/en/latest/configuration/engine_args.html). The other 10% absorbs allocator
-    # fragmentation, CUDA graphs and other processes. Also used for training (PyTorch's caching allocator
-    # typically loses 5-10% to fragmentation). CLI: --usable-fraction.
+    # fragmentation, CUDA graphs and other processes. Also used for training, as a judgement: no training
+    # framework reserves a fixed fraction (PyTorch's caching allocator takes what it needs), the loss is
+    # allocator fragmentation, which expandable segments reduce (PYTORCH_CUDA_ALLOC_CONF=
+    # expandable_segments:True, NVIDIA NeMo memory-tuning guide: "OOM failures during training often stem
+    # from memory fragmentation rather than raw capacity"). No published figure for that loss was found, so
+    # training keeps the serving default rather than a separate, unsourced one. CLI: --usable-fraction.
     usable_fraction: float = 0.9
     # Fixed runtime reserve per GPU, outside weights/KV/activations: the CUDA context (about 0.3-0.6 GiB on
     # Hopper with lazy module loading; PyTorch CUDA semantics notes), cuBLAS/cuBLASLt workspaces (32 MiB per
@@ -396,6 +400,7 @@ def training_memory_per_gpu(
     interleave=1,  # noqa: ANN001
     first_stage_layers=None,  # noqa: ANN001
     first_chunk_layers=None,  # noqa: ANN001
+    microbatches=None,  # noqa: ANN001
     assumptions: MemoryAssumptions = DEFAULT_ASSUMPTIONS,
 ) -> dict[str, np.ndarray]:
     """Bytes per GPU (the worst pipeline stage: the first) when training with mixed precision.
@@ -423,6 +428,10 @@ def training_memory_per_gpu(
     layout whose first chunk holds only the embedding (Llama 3, Dubey et al. 2024 sec 3.3.2: "the first
     model chunk on the first stage has only the embedding") passes first_chunk_layers = 0.
     first_stage_layers: transformer layers on the first stage (default ceil(layers / pp)).
+    microbatches: micro-batches per pipeline per step, m (default: unknown, no cap). A stage never holds
+    more than all of them: layer-micro-batches <= m x its layers (Megatron schedules.py: the warm-up is
+    capped at the total number of chunk micro-batches, and with m == p the interleaved schedule runs every
+    forward first).
     Left out: MoE router/dispatch buffers beyond the stored tokens, optimizer temporaries, communication
     buckets (part of the reserve), allocator fragmentation (part of the usable fraction).
     """
@@ -460,6 +469,8 @@ def training_memory_per_gpu(
     per_moe = activation_bytes_per_layer(model, moe_layer=True, **kw) if model.moe is not None else per_dense
     dense_layers = model.moe.dense_layers if model.moe is not None else model.layers
 
+    cap = np.inf if microbatches is None else np.asarray(microbatches, dtype=float)
+
     def stage(layers, first_dense, with_embedding: bool, units_per_layer, extra_units):  # noqa: ANN001, ANN202
         """Memory of one stage holding `layers` transformer layers, the first of them layer first_dense."""
         dense_here = np.clip(dense_layers - first_dense, 0.0, layers)
@@ -478,7 +489,8 @@ def training_memory_per_gpu(
             expert, optimizer=optimizer, zero_stage=zero_stage, dp=expert_data_parallel_size(dp, cp, ep)
         )
         mean = act_stage / np.maximum(layers, 1.0)
-        return w_n + w_e, g_n + g_e, o_n + o_e, act_stage * units_per_layer + mean * extra_units
+        units = np.minimum(layers * units_per_layer + extra_units, layers * cap)
+        return w_n + w_e, g_n + g_e, o_n + o_e, mean * units
 
     # First stage (rank 0): in_flight micro-batches of all its layers, plus (p - 1) of its first chunk
     # when interleaved (see the docstring).
