@@ -498,3 +498,17 @@ def test_uneven_first_stage_without_interleaving_is_rank1_or_rank0():
     assert float(r["activations"]) == 120 * 532_676_608
     # Even split (ceil(126/16) = 8 layers on rank 0, p = 16 in flight): 128 layer-micro-batches.
     assert float(mem.training_memory_per_gpu(m, **kw)["activations"]) == 128 * 532_676_608
+
+
+def test_deepseek_v3_pipeline_peak_is_rank1_with_all_moe_layers(dsv3):
+    # DeepSeek-V3: 61 layers, the first 3 dense. PP 16: rank 0 holds ceil(61/16) = 4 layers (3 dense + 1 MoE),
+    # rank 1 ceil(57/15) = 4 MoE layers. With EP 8 (TP 1) rank 1 holds 4 x 256 / 8 experts of 3 x 7168 x 2048
+    # = 44,040,192 params: 4 x 32 x 44,040,192 = 5,637,144,576 expert params, far more than rank 0's one MoE
+    # layer (1,409,286,144): rank 1 is the peak. Its non-expert share is 4/61 of attention + dense MLPs +
+    # norms (the engine spreads the dense MLPs evenly over the layers; an approximation), no embedding.
+    c = param_counts(dsv3)
+    r = mem.training_memory_per_gpu(
+        dsv3, tp=1, pp=16, dp=8, ep=8, micro_batch=1, seq_len=4096, zero_stage=0, recompute="full"
+    )
+    non_expert = (c.attention + c.dense_mlp + c.norms) * 4 / 61
+    assert float(r["weights"]) == pytest.approx(2 * (5_637_144_576 + non_expert))

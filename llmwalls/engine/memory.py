@@ -471,7 +471,7 @@ def training_memory_per_gpu(
 
     cap = np.inf if microbatches is None else np.asarray(microbatches, dtype=float)
 
-    def stage(layers, first_dense, with_embedding: bool, units_per_layer, extra_units):  # noqa: ANN001, ANN202
+    def stage(layers, first_dense, with_embedding, units_per_layer, extra_units):  # noqa: ANN001, ANN202
         """Memory of one stage holding `layers` transformer layers, the first of them layer first_dense."""
         dense_here = np.clip(dense_layers - first_dense, 0.0, layers)
         act_stage = dense_here * per_dense + (layers - dense_here) * per_moe
@@ -480,8 +480,7 @@ def training_memory_per_gpu(
         if model.moe is not None and (model.layers - dense_layers) > 0:
             full = np.minimum(layers, model.layers - dense_layers)
             expert = expert * np.where(full > 0, (layers - dense_here) / np.where(full > 0, full, 1.0), 0.0)
-        if not with_embedding:
-            end_part = 0.0 * end_part
+        end_part = np.where(with_embedding, end_part, 0.0)
         w_n, g_n, o_n = model_state_bytes(
             non_expert + end_part, optimizer=optimizer, zero_stage=zero_stage, dp=dp * cp
         )
@@ -489,7 +488,9 @@ def training_memory_per_gpu(
             expert, optimizer=optimizer, zero_stage=zero_stage, dp=expert_data_parallel_size(dp, cp, ep)
         )
         mean = act_stage / np.maximum(layers, 1.0)
-        units = np.minimum(layers * units_per_layer + extra_units, layers * cap)
+        units = layers * units_per_layer + extra_units
+        if microbatches is not None:
+            units = np.minimum(units, layers * cap)
         return w_n + w_e, g_n + g_e, o_n + o_e, mean * units
 
     # First stage (rank 0): in_flight micro-batches of all its layers, plus (p - 1) of its first chunk
@@ -507,16 +508,18 @@ def training_memory_per_gpu(
         + np.where(pp == 1, 4.0 * sbh_t * (1.0 + model.vocab_size / model.hidden_size), 0.0)
     )
     weights, grads, opt, activations = w0, g0, o0, a0
-    if first_stage_layers is not None:
-        # A lighter first stage moves the peak to rank 1: the rest of the layers spread evenly, one
-        # micro-batch fewer in flight with 1F1B (warm-up p - r - 1), and with interleaving Megatron's
-        # warm-up (p - r - 1) x 2 + (v - 1) x p chunk forwards on rank r = 1: layers x (in_flight +
-        # (p - 3) / v) layer-micro-batches (schedules.py, get_pp_rank_microbatches).
+    if model.layers > 1:
+        # Rank 1 can be the peak: when the first stage is lighter (a published uneven layout) or holds the
+        # dense leading layers of an MoE model (DeepSeek-V3: 3 dense layers, rank 1 all MoE). The rest of the
+        # layers spread evenly; one micro-batch fewer in flight with 1F1B (warm-up p - r - 1); with
+        # interleaving Megatron's warm-up (p - r - 1) x 2 + (v - 1) x p chunk forwards on rank r = 1:
+        # layers x (in_flight + (p - 3) / v) layer-micro-batches (schedules.py). With pp == 2 rank 1 is the
+        # last stage and holds the LM head. For an even dense split rank 0 stays the peak.
         mid = np.ceil((model.layers - first) / np.maximum(pp - 1.0, 1.0))
         units = np.where(v > 1, in_flight, in_flight - 1.0)
         extra1 = np.where(v > 1, (pp - 3.0) * mid / v, 0.0)
-        w1, g1, o1, a1 = stage(mid, first, False, units, extra1)
-        worse = (pp >= 3) & (w1 + g1 + o1 + a1 > w0 + g0 + o0 + a0)
+        w1, g1, o1, a1 = stage(mid, first, pp == 2, units, extra1)
+        worse = (pp >= 2) & (w1 + g1 + o1 + a1 > w0 + g0 + o0 + a0)
         weights, grads, opt, activations = (
             np.where(worse, x1, x0) for x0, x1 in ((w0, w1), (g0, g1), (o0, o1), (a0, a1))
         )
