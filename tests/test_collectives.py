@@ -100,12 +100,67 @@ def test_flat_group_across_nodes_uses_the_network():
     assert float(c.hierarchical_time_s("allreduce", 1e9, 4, 8, _tiers())) == pytest.approx(expected)
 
 
-def test_hierarchical_allreduce_two_levels():
-    # 16 ranks, stride 1: 8 per node, 2 nodes. RS + AG inside on 1 GB, all-reduce of 1/8 GB across 2 nodes.
+def test_hierarchical_allreduce_two_levels_pipelined():
+    # 2 nodes x 8 H100, all-reduce of 1 GB, stride 1: k = 8 per node, g = 2 nodes. By hand:
+    #   inside (reduce-scatter + all-gather on NVLink at 450 x 0.80 = 360 GB/s):
+    #       bandwidth 2 x 1e9 x 7/8 / 360e9 = 4.8611 ms        latency 2 x 7 x 3.4 us = 47.6 us
+    #   across (all-reduce of S/8 = 125 MB over 2 nodes, IB at 50 x 0.85 = 42.5 GB/s per GPU):
+    #       bandwidth 125e6 x 2 x 1/2 / 42.5e9 = 2.9412 ms     latency 2 x 1 x 9.6 us = 19.2 us
+    #   pipelined (Hu et al. 2025; NCCL 4 MiB chunks): N = 1e9 / 4,194,304 = 238.4 chunks
+    #       t = 47.6 us + 19.2 us + max(4.8611, 2.9412) ms + 2.9412 ms / 238.4
+    #         = 0.0668 + 4.8611 + 0.0123 = 4.9403 ms      (the serial sum was 7.8690 ms)
+    #   nccl-tests busbw = 1e9 x 2 x 15/16 / 4.9403 ms = 379.5 GB/s (NVLink-bound)
     up, out = 450e9 * 0.80, 50e9 * 0.85
-    inside = 2 * (1e9 * 7 / 8 / up + 7 * NVLINK_LAT)
-    across = (1e9 / 8) * 2 * 1 / 2 / out + 2 * 1 * IB_LAT
-    assert float(c.hierarchical_time_s("allreduce", 1e9, 16, 1, _tiers())) == pytest.approx(inside + across)
+    inside_bw, inside_lat = 2 * 1e9 * 7 / 8 / up, 2 * 7 * NVLINK_LAT
+    across_bw, across_lat = (1e9 / 8) * 2 * 1 / 2 / out, 2 * 1 * IB_LAT
+    expected = (
+        inside_lat + across_lat + max(inside_bw, across_bw) + min(inside_bw, across_bw) * 4 * 2**20 / 1e9
+    )
+    assert expected == pytest.approx(4.9403e-3, rel=1e-4)
+    t = float(c.hierarchical_time_s("allreduce", 1e9, 16, 1, _tiers()))
+    assert t == pytest.approx(expected, rel=1e-12)
+    assert float(c.busbw_bytes_per_s("allreduce", 1e9, t, 16)) == pytest.approx(379.5e9, rel=1e-3)
+    serial = inside_bw + inside_lat + across_bw + across_lat
+    assert serial == pytest.approx(7.8690e-3, rel=1e-4)
+
+
+def test_pipelined_time_by_hand():
+    # S <= one chunk: nothing overlaps, the serial sum. 1 MiB, tiers 2 ms and 3 ms, 10 us latency.
+    assert float(c.pipelined_time_s(2**20, 2e-3, 3e-3, 10e-6)) == pytest.approx(5.01e-3)
+    # 400 MiB = 100 chunks of 4 MiB: 3 ms + 2 ms / 100 + 10 us = 3.03 ms
+    assert float(c.pipelined_time_s(400 * 2**20, 2e-3, 3e-3, 10e-6)) == pytest.approx(3.03e-3)
+    # zero bytes: latency only
+    assert float(c.pipelined_time_s(0.0, 0.0, 0.0, 10e-6)) == pytest.approx(10e-6)
+
+
+def test_multinode_allgather_pipelined():
+    # all-gather of 1 GB output over 16 ranks (2 nodes): inside (8 ranks) on 1 GB, across (2 nodes) on S/8.
+    #   inside 1e9 x 7/8 / 360e9 = 2.4306 ms + 7 x 3.4 us; across 125e6 x 1/2 / 42.5e9 = 1.4706 ms + 9.6 us
+    #   t = 23.8 us + 9.6 us + 2.4306 ms + 1.4706 ms x 4 MiB / 1 GB = 2.4701 ms
+    inside, across = 1e9 * 7 / 8 / 360e9, 125e6 * 0.5 / 42.5e9
+    expected = 7 * NVLINK_LAT + IB_LAT + inside + across * 4 * 2**20 / 1e9
+    assert float(c.hierarchical_time_s("allgather", 1e9, 16, 1, _tiers())) == pytest.approx(expected)
+    assert expected == pytest.approx(2.4701e-3, rel=1e-4)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    size=st.floats(1.0, 1e11),
+    n=st.sampled_from([16, 32, 64, 128]),
+    op=st.sampled_from(["allreduce", "allgather"]),
+)
+def test_pipelined_between_slowest_tier_and_serial_sum(size, n, op):
+    # pipelining can hide the faster tier, never the slower one, and never costs more than running in series
+    tiers = _tiers()
+    t = float(c.hierarchical_time_s(op, size, n, 1, tiers))
+    g = n / 8
+    inside_ops = ("reducescatter", "allgather") if op == "allreduce" else (op,)
+    inside = sum(
+        float(c.collective_time_s(o, size, 8, H100_NVLINK, NVLINK_LAT, efficiency=0.80)) for o in inside_ops
+    )
+    across = float(c.collective_time_s(op, size / 8, g, IB_NDR, IB_LAT, efficiency=0.85))
+    assert t <= inside + across * (1 + 1e-12)
+    assert t >= max(inside, across) * (1 - 1e-12)
 
 
 def test_group_of_one_costs_nothing():

@@ -112,10 +112,72 @@ def test_single_gpu_step_is_compute_only(h100, tiers):
         "bubble_time_s",
     ):
         assert float(r[k]) == 0.0
-    # matmul time = 6-ish N D FLOPs / (MAMF 794.5 TFLOP/s x 0.70)
-    flops = float(tr.hardware_flops_per_token(spec, 4096, 0)) * 8 * 4096
-    assert float(r["matmul_time_s"]) == pytest.approx(flops / (794.5e12 * 0.70))
+    # matmul time = the GEMMs at MAMF 794.5 TFLOP/s x 0.70 + FlashAttention at peak 989.4 x 0.30.
+    # Attention forward over the full square at s = 4096: 4 x 32 x 32 x 128 x 4096 = 2,147,483,648 per token;
+    # the GEMMs are everything else: hardware FLOPs - 3 x that. FlashAttention executes, causal, half the
+    # square, forward 1 + backward 2.5: 2,147,483,648 x 3.5 / 2 per token (Dao 2023 sec 4.1).
+    tokens = 8 * 4096
+    attn_fwd = 2_147_483_648
+    gemm = (float(tr.hardware_flops_per_token(spec, 4096, 0)) - 3 * attn_fwd) * tokens / (794.5e12 * 0.70)
+    attn = attn_fwd * tokens * 3.5 / 2 / (989.4e12 * 0.30)
+    assert attn == pytest.approx(0.41490, rel=1e-4)
+    assert float(r["attention_time_s"]) == pytest.approx(attn)
+    assert float(r["matmul_time_s"]) == pytest.approx(gemm + attn)
     assert float(r["mfu"]) < 794.5e12 * 0.70 / 989.4e12
+
+
+def test_flash_attention_time_by_recompute_mode(h100, tiers):
+    # Llama-3.1-8B, one H100, one 8192-token sequence. Forward attention over the full square:
+    # 4 x 32 x 32 x 128 x 8192 = 4,294,967,296 FLOPs per token x 8192 tokens = 3.5184e13.
+    spec = catalogue.load_model("llama-3.1-8b")
+    fwd = 4_294_967_296 * 8192
+    rate = 989.4e12 * 0.30  # attention_efficiency x bf16 peak
+
+    def attn(rc, **changes):  # noqa: ANN001, ANN202
+        a = dataclasses.replace(tr.DEFAULT_ASSUMPTIONS, **changes)
+        r = tr.step_model(
+            spec, h100, tiers, tp=1, pp=1, dp=1, global_batch=1, seq_len=8192, recompute=rc, assumptions=a
+        )
+        return float(r["attention_time_s"])
+
+    # none and selective: causal half x (1 + 2.5) = 1.75 forwards -> 3.5184e13 x 1.75 / 296.82e12 = 0.20743 s.
+    # Selective recomputation adds nothing: FlashAttention's backward already recomputes the scores.
+    assert attn(0) == pytest.approx(fwd * 1.75 / rate)
+    assert attn(1) == pytest.approx(fwd * 1.75 / rate)
+    assert fwd * 1.75 / rate == pytest.approx(0.20743, rel=1e-4)
+    # full recomputation re-runs the forward: 0.5 x (1 + 2.5 + 1) = 2.25 forwards -> 0.26670 s
+    assert attn(2) == pytest.approx(fwd * 2.25 / rate)
+    # not causal: the whole square, 3.5 forwards
+    assert attn(0, causal_attention=False) == pytest.approx(fwd * 3.5 / rate)
+    # without FlashAttention (Megatron-LM 2021): the full square as GEMMs at the matmul rate, 3 passes + the
+    # selective recompute's forward: 4 x 3.5184e13 / (794.5e12 x 0.70) = 0.25306 s
+    assert attn(1, flash_attention=False) == pytest.approx(4 * fwd / (794.5e12 * 0.70))
+
+
+@settings(max_examples=30, deadline=None)
+@given(lo=st.floats(0.05, 0.9), step=st.floats(1.0, 3.0), seq=st.sampled_from([2048, 8192, 32768]))
+def test_faster_attention_never_slower_and_mfu_counting_unchanged(lo, step, seq):
+    spec = catalogue.load_model("llama-3.1-8b")
+    gpu = catalogue.load_gpu("h100-sxm")
+    tiers = Tiers.from_cluster(catalogue.load_cluster("dgx-h100"))
+    hi = min(lo * step, 1.0)
+    runs = [
+        tr.step_model(
+            spec,
+            gpu,
+            tiers,
+            tp=1,
+            pp=1,
+            dp=8,
+            global_batch=8,
+            seq_len=seq,
+            assumptions=dataclasses.replace(tr.DEFAULT_ASSUMPTIONS, attention_efficiency=e),
+        )
+        for e in (lo, hi)
+    ]
+    assert float(runs[1]["step_time_s"]) <= float(runs[0]["step_time_s"]) * (1 + 1e-12)
+    # MFU still counts 6N + the full square (PaLM appendix B), whatever the kernel's speed
+    assert float(runs[0]["model_flops_per_step"]) == float(runs[1]["model_flops_per_step"])
 
 
 def test_dp_overlap_never_hurts(h100, tiers):

@@ -21,6 +21,15 @@ Algorithms:
           reports MORE than the wire bandwidth: ml-engineering measured 482.26 GB/s busbw on 8x H200 where the
           wire is 450 GB/s (cases.toml mleng_h200_node_allreduce_nvls, algbw 275.58 GB/s).
 
+Two tiers (scale-up domain + scale-out network) are PIPELINED, not run one after the other: NCCL splits the
+buffer into chunks per channel (Simple protocol: NCCL_BUFFSIZE = 4 MiB per channel, moved in NCCL_STEPS = 8
+slots) and each chunk moves on as soon as the previous hop has delivered it, so the NVLink hops and the NIC
+hops work on different chunks at the same time (Hu et al. 2025, 'Demystifying NCCL', arXiv:2507.04786, secs on
+channels, slots and the ring/tree pipelines; Jeaugey, 'Massively Scale Your Deep Learning Training with NCCL
+2.4', NVIDIA blog 2019: the trees are pipelined in chunks). With N chunks and per-tier times a, b, a two-stage
+pipeline takes max(a, b) + min(a, b) / N (one chunk through the faster tier fills/drains the pipeline), plus
+the latency of both tiers once: see pipelined_time_s.
+
 Everything is numpy-vectorised: bytes, group size, bandwidth and latency broadcast against one another.
 """
 
@@ -59,6 +68,9 @@ class LinkEfficiency:
     # RoCE / Ethernet: congestion control and ECMP collisions cost more than on IB (Llama 3 paper sec 3.3.1
     # reports tuning for this); 0.75 judgement.
     roce: float = 0.75
+    # Plain Ethernet (TCP sockets / vendor TCP offload): judgement, no independent measurement in the project.
+    # The one out-of-sample case (GCP A3 Mega, GPUDirect-TCPXO, docs/validation.md) implies ~ 0.90 of its
+    # NIC once the tiers are pipelined; one case is not enough to move a default every Ethernet user gets.
     ethernet: float = 0.60
 
     def for_fabric(self, fabric: str) -> float:
@@ -203,6 +215,8 @@ class Tiers:
     out_efficiency: float
     nvls: bool = False  # all-reduce inside the domain with NVLink SHARP
     notes: tuple[str, ...] = field(default=())
+    # Bytes of the buffer in one pipeline stage of a two-tier collective (see pipelined_time_s).
+    pipeline_chunk_bytes: float = 0.0  # 0 = NCCL_PIPELINE_CHUNK_BYTES
 
     @classmethod
     def from_cluster(
@@ -220,6 +234,29 @@ class Tiers:
         )
 
 
+# One pipeline stage of a two-tier collective: NCCL's Simple-protocol buffer, NCCL_BUFFSIZE = 4 MiB per
+# channel (NCCL environment-variable docs; Hu et al. 2025 sec on protocols: Simple uses the whole buffer in
+# NCCL_STEPS = 8 slots). Taken per GPU: the channels run side by side, each on its share of the bandwidth, so
+# one stage of every channel together is ~ one buffer's worth of the GPU's time on the faster tier. Only the
+# fill term uses it; above a few hundred MiB it is < 1% of the time either way.
+NCCL_PIPELINE_CHUNK_BYTES = 4.0 * 2**20
+
+
+def pipelined_time_s(size_bytes, t_first_s, t_second_s, latency_s=0.0, chunk_bytes=NCCL_PIPELINE_CHUNK_BYTES):  # noqa: ANN001, ANN201
+    """Two tiers working on the same buffer in chunks, concurrently (NCCL: module docstring).
+
+    N = S / chunk chunks; each tier takes its bandwidth time / N per chunk; a two-stage pipeline finishes
+    after max(a, b) + min(a, b) / N. With S <= chunk there is one chunk: a + b, the serial sum. Latency
+    (both tiers' per-step alphas) is paid once, on top: t = latency + max(a, b) + min(a, b) min(1, chunk / S).
+    """
+    size = np.asarray(size_bytes, dtype=float)
+    a, b = np.asarray(t_first_s, dtype=float), np.asarray(t_second_s, dtype=float)
+    fill = np.minimum(
+        1.0, np.divide(chunk_bytes, size, out=np.full(np.broadcast(size, a).shape, np.inf), where=size > 0)
+    )
+    return np.asarray(latency_s, dtype=float) + np.maximum(a, b) + np.minimum(a, b) * fill
+
+
 def members_in_domain(n, stride, domain_gpus):  # noqa: ANN001, ANN201
     """How many of a group's n ranks share one scale-up domain when consecutive members are `stride`
     ranks apart (Megatron rank order: TP innermost, then CP, EP/DP, PP outermost). 1 = every member in a
@@ -234,15 +271,17 @@ def hierarchical_time_s(op: str, size_bytes, n, stride, tiers: Tiers):  # noqa: 
     """A collective over a group laid out across the two tiers.
 
     k = members per domain, g = n / k domains.  k == n: all on the scale-up fabric.  k == 1: flat on the
-    scale-out network (each GPU on its own NIC: rail-optimised fabric).  Otherwise the two-level
-    algorithm NCCL uses for all-reduce (reduce-scatter inside, all-reduce of S/k across, all-gather
-    inside); all-gather / reduce-scatter / all-to-all: the inside part on S, the outside part on S/k per
-    rank (each GPU drives its NIC).
+    scale-out network (each GPU on its own NIC: rail-optimised fabric).  Otherwise two levels:
+    all-reduce = reduce-scatter inside + all-reduce of S/k across + all-gather inside (the inside traffic is
+    the RS and the AG together: both use the same NVLink ports); all-gather / reduce-scatter / all-to-all =
+    the inside part on S, the outside part on S/k per rank (each GPU drives its NIC). The two levels are
+    PIPELINED (pipelined_time_s): time = latencies + max(inside, across) + fill, not their sum.
     """
     size = np.asarray(size_bytes, dtype=float)
     n = np.asarray(n, dtype=float)
     k = members_in_domain(n, stride, tiers.domain_gpus)
     g = np.maximum(1.0, np.round(n / k))
+    chunk = tiers.pipeline_chunk_bytes or NCCL_PIPELINE_CHUNK_BYTES
 
     def up(o: str, s, m, algorithm: str = "ring"):  # noqa: ANN001, ANN202
         return collective_time_s(
@@ -260,6 +299,14 @@ def hierarchical_time_s(op: str, size_bytes, n, stride, tiers: Tiers):  # noqa: 
             o, s, m, tiers.out_bandwidth_bytes_per_s, tiers.out_latency_s, efficiency=tiers.out_efficiency
         )
 
+    def two_level(inside_ops: tuple[str, ...], across_op: str):  # noqa: ANN202
+        # latency = the time of a zero-byte message; bandwidth = the rest (both tiers, then pipelined)
+        lat_in = sum(up(o, 0.0, k) for o in inside_ops)
+        bw_in = sum(up(o, size, k) for o in inside_ops) - lat_in
+        lat_out = out(across_op, 0.0, g)
+        bw_out = out(across_op, size / k, g) - lat_out
+        return pipelined_time_s(size, bw_in, bw_out, lat_in + lat_out, chunk)
+
     if op == "allreduce":
         if tiers.nvls:
             inside_all = collective_time_s(
@@ -274,11 +321,8 @@ def hierarchical_time_s(op: str, size_bytes, n, stride, tiers: Tiers):  # noqa: 
             inside_all = np.minimum(inside_all, up("allreduce", size, k))
         else:
             inside_all = up("allreduce", size, k)
-        inside_split = up("reducescatter", size, k) + up("allgather", size, k)
-        across = out("allreduce", size / k, g)
-        return np.where(g > 1, inside_split + across, inside_all)
+        return np.where(g > 1, two_level(("reducescatter", "allgather"), "allreduce"), inside_all)
     if op == "p2p":
         return np.where(k >= 2, up("p2p", size, 2), out("p2p", size, 2))
     inside = up(op, size, k)
-    across = out(op, size / k, g)
-    return np.where(g > 1, inside + across, inside)
+    return np.where(g > 1, two_level((op,), op), inside)

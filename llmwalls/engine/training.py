@@ -83,6 +83,19 @@ class TrainingAssumptions:
     virtual_stages: int = 0
     activation_bytes: float = 2.0  # bf16 activations on the wire and in HBM
     flash_attention: bool = True  # no s x s score matrix written to HBM (Dao et al. 2022)
+    # Fraction of the GPU's dense 16-bit PEAK (not MAMF: the papers report % of peak) that FlashAttention
+    # reaches, forward + backward, on the FLOPs it executes, counted as Dao-AILab/flash-attention
+    # benchmarks/benchmark_flash_attention.py counts them (causal: half the s x s square; backward = 2.5 x
+    # forward, its recompute of QK^T included). Published: FlashAttention-2 on A100 50-73% (Dao 2023,
+    # arXiv:2307.08691, abstract); FlashAttention-2 on H100 35% (Shah et al. 2024, arXiv:2407.08608,
+    # abstract); FlashAttention-3 on H100 up to 75% forward, backward lower (same abstract). 0.35 is the
+    # FlashAttention-2-on-H100 figure: the kernel most published H100 runs used, and the low end for A100
+    # (conservative there). Used only with flash_attention; without it (Megatron-LM 2021) the full square
+    # runs as batched GEMMs at the matmul rate.  No CLI option yet (engine default).
+    attention_efficiency: float = 0.30
+    # Decoder LMs mask the future: FlashAttention skips fully masked blocks, so it executes about half of the
+    # s x s square (the benchmark's causal // 2). MFU/HFU still count the full square (PaLM appendix B).
+    causal_attention: bool = True
     nvls: bool = False  # NVLink SHARP all-reduce inside the scale-up domain
 
 
@@ -114,6 +127,18 @@ def hardware_flops_per_token(spec, seq_len, recompute):  # noqa: ANN001, ANN201
     rc = _arr(recompute, int)
     extra = np.where(rc == 2, dense - lm_head + attention, np.where(rc == 1, attention, 0.0))
     return 3.0 * (dense + attention) + extra
+
+
+def flash_attention_flops(attn_fwd_flops, recompute, assumptions: TrainingAssumptions = DEFAULT_ASSUMPTIONS):  # noqa: ANN001, ANN201
+    """FLOPs a FlashAttention kernel EXECUTES for `attn_fwd_flops` (one forward over the full s x s square,
+    as attention_flops_per_token counts it): forward 1 + backward 2.5 (5 matmuls against the forward's 2: the
+    backward recomputes QK^T; Dao 2023 sec 4.1, benchmark_flash_attention.py) + 1 more forward under full
+    recomputation (selective recomputation adds nothing: FlashAttention already recomputes the scores),
+    x 1/2 for a causal mask."""
+    rc = _arr(recompute, int)
+    passes = 1.0 + 2.5 + np.where(rc == 2, 1.0, 0.0)
+    causal = 0.5 if assumptions.causal_attention else 1.0
+    return _arr(attn_fwd_flops) * passes * causal
 
 
 def bubble_fraction(pp, microbatches, virtual_stages=1):  # noqa: ANN001, ANN201
@@ -176,7 +201,19 @@ def step_model(
     # uneven pipelines: the slowest stage holds ceil(L/pp) layers and sets the pace (Llama 3 sec 3.3.2 runs
     # 126 layers on 16 stages this way)
     imbalance = np.ceil(L / pp) / (L / pp)
-    t_matmul = hw_flops / n_gpus / matmul_rate * imbalance
+    # attention core (QK^T, AV): with FlashAttention a separate kernel at its own rate (flash_attention_flops)
+    attn_fwd_tokens = attention_flops_per_token(spec, seq) * tokens  # full square, one forward
+    attn_counted = attn_fwd_tokens * (3.0 + np.where(rc >= 1, 1.0, 0.0))  # in hw_flops (selective/full +1)
+    if a.flash_attention:
+        attn_rate = (
+            float(gpu.peak_flops_per_s.bf16) * a.attention_efficiency
+        )  # 16-bit kernel (see assumption)
+        t_attn = flash_attention_flops(attn_fwd_tokens, rc, a) / n_gpus / attn_rate * imbalance
+        t_matmul = (hw_flops - attn_counted) / n_gpus / matmul_rate * imbalance + t_attn
+    else:
+        attn_rate = matmul_rate
+        t_attn = attn_counted / n_gpus / matmul_rate * imbalance
+        t_matmul = hw_flops / n_gpus / matmul_rate * imbalance
 
     # ---- elementwise HBM traffic (Korthikanti Table 2: 34 h/t with SP; 10 h + 24 h/t without)
     per_hidden = np.where(
@@ -229,8 +266,8 @@ def step_model(
     )
     ring_fwd = (cp - 1.0) * ring_hop
     ring_total = ring_fwd * (1.0 + 2.0 + np.where(rc >= 1, 1.0, 0.0))
-    _, attn_fpt, _ = flops_per_token(spec, seq)
-    attn_time_layer = (mb * seq / cp) * attn_fpt / L / tp / matmul_rate * (3.0 + np.where(rc >= 1, 1.0, 0.0))
+    # attention compute of one micro-batch on one layer of one CP rank (the window the KV ring hides behind)
+    attn_time_layer = t_attn / imbalance / m / (L / pp)
     t_cp = np.where(cp > 1, m * np.ceil(L / pp) * np.maximum(ring_total - attn_time_layer, 0.0), 0.0)
 
     # ---- EP: all-to-all dispatch + combine, forward and backward, every MoE layer
@@ -302,6 +339,8 @@ def step_model(
         "params_per_gpu": params_gpu,
         "peak_flops_per_s": peak,
         "matmul_flops_per_s": matmul_rate,
+        "attention_time_s": t_attn,
+        "attention_flops_per_s": attn_rate,
     }
 
 
