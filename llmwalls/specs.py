@@ -159,7 +159,11 @@ class GpuSpec(Profile):
     kind: Literal["gpu"]
     vendor: str
     form_factor: str = ""  # SXM, PCIe, OAM, superchip
-    hbm_bytes: PositiveFloat
+    hbm_bytes: PositiveFloat  # the datasheet's capacity, in the datasheet's (decimal) units
+    # What the driver reports as total device memory (nvidia-smi memory.total), where published. Vendors'
+    # "80 GB" is in practice about 80 GiB: an H100 80GB reports 81,559 MiB = 85.5e9 bytes. Capacity checks
+    # use this when present (memory_capacity_bytes), else hbm_bytes.
+    device_memory_bytes: PositiveFloat | None = None
     hbm_bandwidth_bytes_per_s: PositiveFloat
     peak_flops_per_s: PeakFlops
     tdp_w: PositiveFloat
@@ -175,8 +179,20 @@ class GpuSpec(Profile):
     price_date: str | None = None  # prices change: say when this one was true
     launch_date: str | None = None  # YYYY-MM of general availability, for roadmaps
 
+    @property
+    def memory_capacity_bytes(self) -> float:
+        """Device memory a job can address: the driver-reported total where known, else the datasheet's."""
+        return self.device_memory_bytes if self.device_memory_bytes is not None else self.hbm_bytes
+
     @model_validator(mode="after")
     def _check(self) -> GpuSpec:
+        if self.device_memory_bytes is not None and not (
+            0.9 * self.hbm_bytes <= self.device_memory_bytes <= 1.15 * self.hbm_bytes
+        ):
+            raise ValueError(
+                f"device_memory_bytes ({self.device_memory_bytes:.4g}) should be within -10%/+15% of hbm_bytes "
+                f"({self.hbm_bytes:.4g}); check the units (bytes, not MiB)"
+            )
         if self.idle_power_w is not None and self.idle_power_w >= self.tdp_w:
             raise ValueError(f"idle_power_w ({self.idle_power_w}) must be below tdp_w ({self.tdp_w})")
         if self.unit_price_usd is not None and not self.price_date:

@@ -208,7 +208,7 @@ def _training_result(s: dict) -> tuple[dict, dict]:
             global_batch=int(s["global_batch"]),
             seq_len=int(s["seq_len"]),
             assumptions=a,
-            usable_bytes=usable_bytes(gpu.hbm_bytes),
+            usable_bytes=usable_bytes(gpu.memory_capacity_bytes),
         )
         ranked = tr.rank_layouts(res, 1)
         if len(ranked) == 0:

@@ -19,10 +19,12 @@ def test_readme_command_prints_breakdown_and_wall(cli):
         "longest context",
     ):
         assert part in r.stdout
-    # Weights 70,553,706,496 x 2 B = 141.1 GB = 131.4 GiB; usable 0.9 x 80e9 = 72e9 B = 67.1 GiB.
+    # Weights 70,553,706,496 x 2 B = 141.1 GB = 131.4 GiB. Usable = 0.9 x the H100's device memory, 81,559 MiB
+    # (nvidia-smi) = 0.9 x 85,520,809,984 B = 76,968,728,985.6 B = 71.7 GiB.
     assert "131.4" in r.stdout
-    # TP 2 leaves 72 - 70.55 = 1.45 GB for reserve + KV: not enough; TP 4 fits.
-    assert "of 67.1 GiB — does not fit; needs TP >= 4" in r.stdout
+    # TP 2 per GPU: weights 70.554e9 + KV 4,096 x 163,840 B (half the KV heads) = 0.671e9 + activation workspace
+    # 8,192 x (28,672 + 4 x 8,192) x 2 B = 1.007e9 + reserve 1.074e9 = 73.30e9 <= 76.97e9: TP 2 fits.
+    assert "of 71.7 GiB — does not fit; needs TP >= 2" in r.stdout
     assert "Traceback" not in r.stderr
 
 
@@ -40,11 +42,13 @@ def test_json_fields(cli):
         row["weights_bytes"] + row["kv_cache_bytes"] + row["reserve_bytes"]
     )
     assert row["fits"] is False
-    assert data["results"]["usable_bytes"] == 72e9
+    usable = 0.9 * 81_559 * 2**20  # 0.9 x nvidia-smi's 81,559 MiB
+    assert data["results"]["usable_bytes"] == pytest.approx(usable)
+    assert data["results"]["hbm_bytes"] == 80e9  # the datasheet figure is kept beside it
     wall = data["walls"][0]
     assert wall["wall"] == "memory_capacity" and wall["unit"] == "bytes" and wall["hit"] is True
-    assert wall["limit"] == 72e9
-    assert data["results"]["derived"]["fewest_gpus"] == {"tp": 4, "pp": 1, "ep": 1, "gpus": 4, "fits": True}
+    assert wall["limit"] == pytest.approx(usable)
+    assert data["results"]["derived"]["fewest_gpus"] == {"tp": 2, "pp": 1, "ep": 1, "gpus": 2, "fits": True}
     assert data["inputs"]["context_above_max"] is False
 
 
@@ -84,7 +88,7 @@ def test_reserve_and_usable_fraction_override(cli):
     data = cli("memory", "--model", "8b", "--reserve", "2GiB", "--usable-fraction", "0.8", "--json").json()
     row = data["results"]["rows"][0]
     assert row["runtime_reserve_bytes"] == 2 * GiB
-    assert data["results"]["usable_bytes"] == 0.8 * 80e9
+    assert data["results"]["usable_bytes"] == pytest.approx(0.8 * 81_559 * 2**20)
 
 
 def test_training_json(cli):

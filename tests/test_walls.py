@@ -11,7 +11,8 @@ token.
 
 Memory engine defaults (llmwalls.engine.memory.MemoryAssumptions): usable 0.9 of HBM (vLLM), runtime reserve
 1 GiB,
-activation workspace 8192 tokens x (2 x FFN / tp + 4 x hidden) x 2 B. H100 SXM: 80e9 B HBM (datasheet 80 GB),
+activation workspace 8192 tokens x (2 x FFN / tp + 4 x hidden) x 2 B. H100 SXM: 81,559 MiB of device memory
+(nvidia-smi; the datasheet's "80 GB"),
 3.35e12 B/s; the roofline's bandwidth efficiency 0.65 (docs/calibration-roofline.md).
 """
 
@@ -31,7 +32,8 @@ from llmwalls.errors import InputError
 GiB = 2**30
 WEIGHTS_70B = 141_107_412_992
 KV_70B = 327_680
-USABLE_H100 = 80e9 * 0.9  # 72e9
+H100_DEVICE = 81_559 * 2**20  # 85,520,809,984 B
+USABLE_H100 = H100_DEVICE * 0.9  # 76,968,728,985.6 B
 
 
 @pytest.fixture(scope="module")
@@ -61,12 +63,12 @@ def test_capacity_wall_70b_bf16_one_h100_by_hand(m70, h100):
     #   weights 141,107,412,992 + KV 327,680 x 4,096 = 1,342,177,280
     # + runtime reserve 1 GiB = 1,073,741,824 + activations 8192 x (2 x 28672 + 4 x 8192) x 2 =
     # 1,476,395,008
-    #   = 144,999,727,104 bytes against 0.9 x 80e9 = 72e9 usable -> 2.0139
+    #   = 144,999,727,104 bytes against 0.9 x 85,520,809,984 = 76,968,728,985.6 usable -> 1.8839
     site = W.site_for(h100)
     r = W.serving_walls(m70, h100, site, gpus=1, tp=1, users=1, context_tokens=4096)
     expected = (WEIGHTS_70B + KV_70B * 4096 + GiB + 1_476_395_008) / USABLE_H100
     assert _u(r, "memory capacity") == pytest.approx(expected, rel=1e-9)
-    assert expected == pytest.approx(2.0139, abs=1e-4)
+    assert expected == pytest.approx(1.8839, abs=1e-4)
     assert str(r["binding"]) == "memory capacity"
     assert str(W.status(_u(r, "memory capacity"))) == "hit"
 
@@ -74,8 +76,8 @@ def test_capacity_wall_70b_bf16_one_h100_by_hand(m70, h100):
 def test_capacity_wall_tp8_64_users_first_hit_by_hand(m70, h100):
     # TP 8, one replica, 64 users. Per GPU: weights ~141.1e9 / 8 (norms replicated: +~2.6 MB) = 17.64e9;
     # reserve 1 GiB + 8192 x (2 x 28672 / 8 + 4 x 8192) x 2 = 654,311,424; KV 327,680 / 8 = 40,960 B per token
-    # per user, x 64 users = 2,621,440 B per context token. Room for KV: 72e9 - 17.64e9 - 1.074e9 - 0.654e9
-    # = 52.63e9 -> 20,077 tokens. In a doubling sweep from 4k, 16k (42.9e9 of KV) fits and 32k (85.9e9) does
+    # per user, x 64 users = 2,621,440 B per context token. Room for KV: 76.97e9 - 17.64e9 - 1.074e9 -
+    # 0.654e9 = 57.60e9 -> 21,973 tokens. In a doubling sweep from 4k, 16k (42.9e9 of KV) fits and 32k (85.9e9) does
     # not.
     site = W.site_for(h100)
     axis, ctx = W.parse_sweep("context=4k..1M")
@@ -104,7 +106,7 @@ def test_bandwidth_wall_70b_one_h100_by_hand(m70, h100):
 
 
 def test_binding_wall_8b_at_200_tokens_per_s_is_bandwidth(h100):
-    # Llama-3.1-8B: 8.03e9 parameters, 16 GB of bf16 weights fit an H100 easily (~0.25 of 72e9), but 200
+    # Llama-3.1-8B: 8.03e9 parameters, 16 GB of bf16 weights fit an H100 easily (~0.23 of 76.97e9), but 200
     # tokens/s
     # for one user needs (8.03e9 - 128256 x 4096 = 0.525e9 embedding) x 2 B x 200 = 3.0e12 B/s > 2.18e12 ->
     # 1.38:
@@ -288,7 +290,7 @@ def test_capacity_utilisation_monotone_in_users(users, context):
 def test_cli_names_the_binding_wall(cli):
     r = cli("walls", "--model", "70b", "--gpu", "h100", "--tp", "1")
     assert r.exit_code == 0
-    assert "Memory capacity is hit first (201%)" in r.stdout
+    assert "Memory capacity is hit first (188%)" in r.stdout
     assert "<- binds" in r.stdout
 
 
@@ -323,8 +325,8 @@ def test_cli_json(cli):
     assert cap["limit"] == pytest.approx(USABLE_H100)
     assert cap["status"] == "hit" and cap["binding"] is True
     lo, hi = cap["utilization_range"]
-    assert lo == pytest.approx(cap["demand"] / (80e9 * 0.95)) and hi == pytest.approx(
-        cap["demand"] / (80e9 * 0.85)
+    assert lo == pytest.approx(cap["demand"] / (H100_DEVICE * 0.95)) and hi == pytest.approx(
+        cap["demand"] / (H100_DEVICE * 0.85)
     )
     assert walls["power"]["status"] == "n/a" and walls["power"]["utilization"] is None
     assert d["results"]["binding"] == "memory capacity"

@@ -368,7 +368,7 @@ def plan_run(spec, cl, gpu, *, gpus: str | None = None, tokens: str | None = Non
         train_tokens=run["train_tokens"],
         seq_len=run["seq_len"],
         global_batch=run["global_batch"],
-        usable_bytes=usable_bytes(gpu.hbm_bytes),
+        usable_bytes=usable_bytes(gpu.memory_capacity_bytes),
     )
     if not p["found"]:
         raise InputError(
@@ -473,7 +473,7 @@ def _run(**o) -> int:  # noqa: ANN003, C901, PLR0912, PLR0915
             raise InputError(f"unknown --recompute {o['recompute']!r}; use none, selective or full")
     a, link = _fractions(o)
     tiers = _tiers(cl, link, o)
-    usable = usable_bytes(gpu.hbm_bytes)
+    usable = usable_bytes(gpu.memory_capacity_bytes)
 
     fixed = {
         "tp": o["tp"],

@@ -204,7 +204,7 @@ def _run(**o) -> int:  # noqa: ANN003, C901, PLR0912, PLR0915
         assumptions = dataclasses.replace(
             assumptions, usable_fraction=parse_fraction(o["usable_fraction"], "--usable-fraction")
         )
-    usable = mem.usable_bytes(gpu.hbm_bytes, assumptions)
+    usable = mem.usable_bytes(gpu.memory_capacity_bytes, assumptions)
 
     # ---- engine (one vectorised call over the batch x context grid)
     grid = list(itertools.product(batches, contexts))
@@ -336,7 +336,7 @@ def _run(**o) -> int:  # noqa: ANN003, C901, PLR0912, PLR0915
         derived["fewest_gpus"] = few
         act1 = float(mem.serving_activation_bytes(spec, tp=1, assumptions=assumptions))
         largest = mem.largest_params_one_gpu(
-            hbm_bytes=gpu.hbm_bytes,
+            hbm_bytes=gpu.memory_capacity_bytes,
             weights=weights,
             kv_bytes_per_token_value=float(mem.kv_bytes_per_token(spec, o["kv_dtype"])),
             assumptions=assumptions,
@@ -408,6 +408,7 @@ def _run(**o) -> int:  # noqa: ANN003, C901, PLR0912, PLR0915
             )
         results = {
             "hbm_bytes": gpu.hbm_bytes,
+            "memory_capacity_bytes": gpu.memory_capacity_bytes,
             "usable_bytes": usable,
             "fits": bool(fits.all()),
             "rows": rows,
@@ -453,7 +454,7 @@ def _run(**o) -> int:  # noqa: ANN003, C901, PLR0912, PLR0915
                     "name": "usable capacity",
                     "per_gpu": usable,
                     "all": usable * gpus,
-                    "note": f"{assumptions.usable_fraction:g} x {_gib(gpu.hbm_bytes)} GiB HBM",
+                    "note": f"{assumptions.usable_fraction:g} x {_gib(gpu.memory_capacity_bytes)} GiB device memory",
                 }
             )
             tables.append(t)

@@ -185,7 +185,7 @@ def _run(
 
     # Memory verdict: the memory engine's serving total (weights + KV + activations + reserve) against its
     # usable fraction of HBM when that engine is present; else weights + KV <= HBM.
-    needed, limit, how = r["memory_needed_bytes_per_gpu"], g.hbm_bytes, "weights + KV cache"
+    needed, limit, how = r["memory_needed_bytes_per_gpu"], g.memory_capacity_bytes, "weights + KV cache"
     try:
         from llmwalls.engine.memory import DEFAULT_ASSUMPTIONS as _mem_a
         from llmwalls.engine.memory import serving_memory_per_gpu
@@ -205,7 +205,7 @@ def _run(
             kv_dtype=kv_dtype,
         )
         needed = mem["total"]
-        limit = g.hbm_bytes * _mem_a.usable_fraction
+        limit = g.memory_capacity_bytes * _mem_a.usable_fraction
         how = (
             f"llmwalls memory: weights + KV + activations + reserve, {_mem_a.usable_fraction:.0%} "
             "of HBM usable"

@@ -452,7 +452,7 @@ def choose_tp(
         kv_dtype=kv_dtype,
         assumptions=ma,
     )
-    ok = np.nonzero(m["total"] <= mem.usable_bytes(gpu.hbm_bytes, ma))[0]
+    ok = np.nonzero(m["total"] <= mem.usable_bytes(gpu.memory_capacity_bytes, ma))[0]
     return int(t[ok[0]]) if ok.size else int(t[-1])
 
 
@@ -494,7 +494,7 @@ def serving_walls(
     ma = mem.DEFAULT_ASSUMPTIONS
     if eff.usable_fraction is not None:
         ma = dataclasses.replace(ma, usable_fraction=eff.usable_fraction)
-    usable = mem.usable_bytes(gpu.hbm_bytes, ma)
+    usable = mem.usable_bytes(gpu.memory_capacity_bytes, ma)
     m = mem.serving_memory_per_gpu(
         model, batch=batch, context_tokens=context, tp=tp, weights=weights, kv_dtype=kv_dtype, assumptions=ma
     )
@@ -612,7 +612,7 @@ def training_walls(
     if eff.network_efficiency is not None:
         tiers = dataclasses.replace(tiers, out_efficiency=eff.network_efficiency)
     ma = MEM if eff.usable_fraction is None else dataclasses.replace(MEM, usable_fraction=eff.usable_fraction)
-    usable = usable_bytes(gpu.hbm_bytes, ma)
+    usable = usable_bytes(gpu.memory_capacity_bytes, ma)
     p = plan_training(
         model,
         gpu,
