@@ -48,11 +48,11 @@ def test_deepseek_v3_ep64_on_nvl72_expert_bytes_and_all_to_all(dsv3, nvl72):
     assert expected == pytest.approx(8.891e9, rel=1e-3)
     # All-to-all: with EP 64 > TP 1 attention is data-parallel, one sequence per GPU. Per MoE layer each GPU
     # dispatches its token to 8 experts: 1 x 8 x 7168 x 2 B = 114,688 B, and combines the same back.
-    # One all-to-all: 10 us + 114,688 x 63/64 / (900e9 x 0.80) = 10 us + 0.1568 us = 10.157 us;
-    # x 2 x 58 MoE layers = 1.1782 ms per decode step.
-    one = 10e-6 + 114_688 * 63 / 64 / (900e9 * 0.80)
+    # One all-to-all: 25 us (RooflineAssumptions.allreduce_latency_s) + 114,688 x 63/64 / (900e9 x 0.80)
+    # = 25 us + 0.1568 us = 25.157 us; x 2 x 58 MoE layers = 2.9182 ms per decode step.
+    one = 25e-6 + 114_688 * 63 / 64 / (900e9 * 0.80)
     assert float(d["ep_comm_time_s"]) == pytest.approx(2 * 58 * one, rel=1e-9)
-    assert float(d["ep_comm_time_s"]) == pytest.approx(1.1782e-3, rel=1e-3)
+    assert float(d["ep_comm_time_s"]) == pytest.approx(2.9182e-3, rel=1e-3)
     # A replica is 64 GPUs; the 64 tokens of a step leave it once per step.
     assert float(r["gpus_per_replica"]) == 64
     assert float(r["decode_tokens_per_s_per_replica"]) == pytest.approx(
@@ -70,8 +70,8 @@ def test_ep_beyond_the_scale_up_domain_is_charged_at_the_network_rate(dsv3, hgx,
     inside = rf.roofline(dsv3, g, links=nvl72, **kw)["decode"]["ep_comm_time_s"]
     assert float(over) > float(inside)
     # by hand: S = 1 token x 8 x 7168 x 2 = 114,688 B; inside k = 8: 114,688 x 7/8 / (450e9 x 0.8);
-    # across g = 2: 14,336 x 1/2 / (50e9 x 0.85); + 10 us + 9.6 us; x 2 x 58.
-    t = 114_688 * 7 / 8 / (450e9 * 0.8) + 14_336 / 2 / (50e9 * 0.85) + 10e-6 + 9.6e-6
+    # across g = 2: 14,336 x 1/2 / (50e9 x 0.85); + 25 us + 9.6 us; x 2 x 58.
+    t = 114_688 * 7 / 8 / (450e9 * 0.8) + 14_336 / 2 / (50e9 * 0.85) + 25e-6 + 9.6e-6
     assert float(over) == pytest.approx(2 * 58 * t, rel=1e-9)
 
 
@@ -101,7 +101,7 @@ def test_adding_ep_never_increases_expert_bytes_per_gpu(tp, ep1, ep2, batch):
 def test_pp2_halves_weights_and_adds_one_p2p_per_token(hgx):
     # Llama-3.1-70B (80 layers) on DGX H100, TP 8: PP 2 puts 40 layers on each stage -> weights and KV per
     # GPU halve. A token crosses one stage boundary: 1 x 8192 x 2 B / TP 8 = 2,048 B (scatter/gather). Each
-    # stage fills one 8-GPU domain, so the hop crosses the network: 10 us + 9.6 us + 2,048 / (50e9 x 0.85)
+    # stage fills one 8-GPU domain, so the hop crosses the network: 25 us + 9.6 us + 2,048 / (50e9 x 0.85)
     # = 19.648 us. At batch 1 one micro-batch is in flight: time per token = the whole model on one TP group
     # (the sum of the two stages) + that hop.
     spec = load_model("llama-3.1-70b")
@@ -111,7 +111,7 @@ def test_pp2_halves_weights_and_adds_one_p2p_per_token(hgx):
     two = rf.roofline(spec, g, pp=2, **kw)
     assert float(two["weights_bytes_per_gpu"]) == pytest.approx(float(one["weights_bytes_per_gpu"]) / 2)
     assert float(two["kv_bytes_per_gpu"]) == pytest.approx(float(one["kv_bytes_per_gpu"]) / 2)
-    hop = 10e-6 + 9.6e-6 + 2048 / (50e9 * 0.85)
+    hop = 25e-6 + 9.6e-6 + 2048 / (50e9 * 0.85)
     assert float(two["decode"]["pp_p2p_time_s"]) == pytest.approx(hop, rel=1e-9)
     assert float(two["time_per_output_token_s"]) == pytest.approx(
         float(one["time_per_output_token_s"]) + hop, rel=1e-9
@@ -138,12 +138,12 @@ def test_full_pipeline_runs_at_the_slowest_stage(hgx):
 
 def test_pp1_ep1_without_cluster_is_unchanged():
     # The single-node model is the calibrated one (docs/calibration-roofline.md): pp = ep = 1 and no
-    # cluster must give exactly the old TP path (two all-reduces per layer, fixed 10 us + ring term).
+    # cluster must give exactly the old TP path (two all-reduces per layer, fixed 25 us + ring term).
     spec = load_model("llama-2-70b")
     g = load_gpu("h100-sxm")
     r = rf.roofline(spec, g, batch=1, prompt_tokens=5, context_tokens=105, tp=8)
-    # 2 x 80 all-reduces of 8192 x 2 B = 16,384 B: 10 us + 2 x 7/8 x 16,384 / 450e9 = 10.0637 us each.
-    per = 10e-6 + 2 * 7 / 8 * 16_384 / 450e9
+    # 2 x 80 all-reduces of 8192 x 2 B = 16,384 B: 25 us + 2 x 7/8 x 16,384 / 450e9 = 25.0637 us each.
+    per = 25e-6 + 2 * 7 / 8 * 16_384 / 450e9
     assert float(r["decode"]["tp_comm_time_s"]) == pytest.approx(160 * per, rel=1e-9)
     assert float(r["decode"]["comm_time_s"]) == pytest.approx(160 * per, rel=1e-9)
 
@@ -182,7 +182,7 @@ def test_cli_cluster_ep_json(cli):
     assert j["inputs"]["gpu"] == "gb200"  # the cluster's GPU by default
     assert j["inputs"]["gpus_per_replica"] == 64
     row = j["results"]["rows"][0]
-    assert row["decode"]["ep_comm_time_s"] == pytest.approx(1.1782e-3, rel=1e-3)
+    assert row["decode"]["ep_comm_time_s"] == pytest.approx(2.9182e-3, rel=1e-3)
 
 
 def test_cli_human_rows_for_pp_and_ep(cli):
