@@ -17,7 +17,10 @@ FLOPs (per token, forward; x3 for forward + backward, PaLM appendix B / Kaplan e
         V/16lh),
                    the four-pass count whose logit term stays at 3 passes)
 Time:
-    matmul      = hardware FLOPs / (peak x achievable matmul fraction)       (MAMF-measured, see assumptions)
+    matmul      = GEMM FLOPs / (MAMF x achievable matmul fraction)           (MAMF-measured, see assumptions)
+                  + with FlashAttention: the FLOPs the kernel executes (causal: half the square; backward
+                  2.5 x forward; + 1 forward under full recomputation) / (16-bit peak x attention_efficiency)
+                  (Dao 2023 sec 4.1; Shah et al. 2024). Without it the full square runs at the GEMM rate.
     elementwise = bytes moved by norms, activations, dropout, residuals, softmax / achievable HBM bandwidth
                   (per token per layer the 34 h bytes Korthikanti Table 2 stores, 5 a s more without
                   FlashAttention: the kernels that write those activations also read them back)
@@ -53,8 +56,9 @@ class TrainingAssumptions:
     # Fraction of the GPU's MEASURED maximum achievable matmul FLOP/s (MAMF: Bekman's mamf-finder, the GPU
     # profile's measured_matmul_flops_per_s) that a transformer layer's GEMMs reach end to end inside a
     # training step: per-GPU GEMM shapes after TP split are smaller than MAMF's best shape, kernels launch
-    # back to back with gaps, fused attention runs below GEMM peak. 0.70 reproduces Megatron-LM (A100) and
-    # Llama 3 (H100) within 15% (docs/calibration-cluster.md) with no per-case fitting.  --matmul-efficiency
+    # back to back with gaps (FlashAttention has its own rate: attention_efficiency). 0.70 reproduces
+    # Megatron-LM (A100) and Llama 3 (H100) within 15% (docs/calibration-cluster.md) with no per-case
+    # fitting.  --matmul-efficiency
     matmul_fraction_of_mamf: float = 0.70
     # Used when a GPU profile has no MAMF figure: MAMF / peak of the measured GPUs (H100 SXM 794.5 / 989.4 =
     # 0.80; A100 SXM ~ 0.87) -> 0.80.
