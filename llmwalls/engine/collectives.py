@@ -300,11 +300,13 @@ def hierarchical_time_s(op: str, size_bytes, n, stride, tiers: Tiers):  # noqa: 
         )
 
     def two_level(inside_ops: tuple[str, ...], across_op: str):  # noqa: ANN202
-        # latency = the time of a zero-byte message; bandwidth = the rest (both tiers, then pipelined)
-        lat_in = sum(up(o, 0.0, k) for o in inside_ops)
-        bw_in = sum(up(o, size, k) for o in inside_ops) - lat_in
-        lat_out = out(across_op, 0.0, g)
-        bw_out = out(across_op, size / k, g) - lat_out
+        # each tier split into its latency steps and its bandwidth time, then pipelined
+        up_bw = tiers.up_bandwidth_bytes_per_s * tiers.up_efficiency
+        out_bw = tiers.out_bandwidth_bytes_per_s * tiers.out_efficiency
+        lat_in = sum(np.where(k > 1, _steps(o, k, "ring"), 0.0) for o in inside_ops) * tiers.up_latency_s
+        bw_in = sum(np.where(k > 1, size * busbw_factor(o, k), 0.0) for o in inside_ops) / up_bw
+        lat_out = _steps(across_op, g, "ring") * tiers.out_latency_s
+        bw_out = size / k * busbw_factor(across_op, g) / out_bw
         return pipelined_time_s(size, bw_in, bw_out, lat_in + lat_out, chunk)
 
     if op == "allreduce":
