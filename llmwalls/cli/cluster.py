@@ -102,6 +102,13 @@ def cluster(  # noqa: PLR0913
             help="Fraction of measured MAMF a training step's GEMMs reach (default 0.70).",
         ),
     ] = None,
+    attention_efficiency: Annotated[
+        _OptStr,
+        typer.Option(
+            "--attention-efficiency",
+            help="Fraction of the 16-bit peak FlashAttention reaches on attention FLOPs (default 0.30).",
+        ),
+    ] = None,
     nvlink_efficiency: Annotated[
         _OptStr,
         typer.Option(
@@ -165,6 +172,10 @@ def _fractions(o: dict):  # noqa: ANN202
     if o["matmul_efficiency"] is not None:
         a = dataclasses.replace(
             a, matmul_fraction_of_mamf=parse_fraction(o["matmul_efficiency"], "--matmul-efficiency")
+        )
+    if o["attention_efficiency"] is not None:
+        a = dataclasses.replace(
+            a, attention_efficiency=parse_fraction(o["attention_efficiency"], "--attention-efficiency")
         )
     if o["tp_exposed"] is not None:
         a = dataclasses.replace(
