@@ -33,11 +33,19 @@ def time_it(args: list[str], runs: int, env: dict | None = None) -> float:
 def main() -> None:
     runs = int(sys.argv[1]) if len(sys.argv) > 1 else 20
     t_python = statistics.median(
-        [(lambda t0: (subprocess.run([sys.executable, "-c", "pass"]), time.perf_counter() - t0)[1])(time.perf_counter())
-         for _ in range(runs)]
+        [
+            (lambda t0: (subprocess.run([sys.executable, "-c", "pass"]), time.perf_counter() - t0)[1])(
+                time.perf_counter()
+            )
+            for _ in range(runs)
+        ]
     )
-    complete_env = {**os.environ, "_LLMWALLS_COMPLETE": "complete_bash", "COMP_WORDS": "llmwalls profiles show h1",
-                    "COMP_CWORD": "3"}
+    complete_env = {
+        **os.environ,
+        "_LLMWALLS_COMPLETE": "complete_bash",
+        "COMP_WORDS": "llmwalls profiles show h1",
+        "COMP_CWORD": "3",
+    }
     rows = [
         ("python -c pass (floor)", t_python, None),
         ("llmwalls --help", time_it(["--help"], runs), 0.12),

@@ -58,7 +58,9 @@ class Entry:
     origin: str  # "built-in" or "user"
     source: str
     description: str
-    data: dict[str, Any] | None = field(default=None, compare=False, repr=False)  # parsed TOML, reused by load
+    data: dict[str, Any] | None = field(
+        default=None, compare=False, repr=False
+    )  # parsed TOML, reused by load
 
 
 def read_toml(path: Path) -> dict[str, Any]:
@@ -96,8 +98,16 @@ def _scan(root: Path, origin: str) -> list[Entry]:
         aliases = data.get("aliases", [])
         aliases = tuple(a.lower() for a in aliases if isinstance(a, str)) if isinstance(aliases, list) else ()
         entries.append(
-            Entry(kind, name.lower(), aliases, path, origin, str(data.get("source", "")),
-                  str(data.get("description", "")), data)
+            Entry(
+                kind,
+                name.lower(),
+                aliases,
+                path,
+                origin,
+                str(data.get("source", "")),
+                str(data.get("description", "")),
+                data,
+            )
         )
     return entries
 
@@ -130,7 +140,9 @@ def resolve(kind: str, text: str, *, announce: bool = True) -> Entry:
         data = read_toml(path)
         if data.get("kind") != kind:
             raise ProfileError(text, [f"kind = {data.get('kind')!r}, but a {kind} profile is needed here"])
-        return Entry(kind, str(data.get("name", path.stem)), (), path, "file", str(data.get("source", "")), "")
+        return Entry(
+            kind, str(data.get("name", path.stem)), (), path, "file", str(data.get("source", "")), ""
+        )
     key = text.strip().lower()
     table = index()[kind]
     if key in table:
@@ -145,7 +157,11 @@ def resolve(kind: str, text: str, *, announce: bool = True) -> Entry:
         fragments = [e for e in table.values() if key and key in e.name]
         if len(fragments) != 1:
             names = list(table) + [a for e in table.values() for a in e.aliases]
-            close = [n for n in fragments[:5]] if fragments else difflib.get_close_matches(key, names, n=4, cutoff=0.5)
+            close = (
+                [n for n in fragments[:5]]
+                if fragments
+                else difflib.get_close_matches(key, names, n=4, cutoff=0.5)
+            )
             raise ProfileNotFoundError(kind, text, [getattr(c, "name", c) for c in close])
         chosen = fragments[0]
     if announce and key != chosen.name:
@@ -166,7 +182,9 @@ def format_validation_error(exc: Any) -> list[str]:
         elif msg.startswith("Value error, "):
             msg = msg[len("Value error, ") :]
         got = err.get("input")
-        if err["type"] not in ("missing", "extra_forbidden", "value_error") and not isinstance(got, (dict, list)):
+        if err["type"] not in ("missing", "extra_forbidden", "value_error") and not isinstance(
+            got, (dict, list)
+        ):
             msg += f" (got {got!r})"
         problems.append(f"{loc}: {msg}" if loc != "profile" else msg)
     return problems

@@ -67,12 +67,22 @@ def emit_json(command: str, inputs: dict[str, Any], results: Any, walls: Sequenc
     sys.stdout.write(json.dumps(payload, indent=2, allow_nan=False) + "\n")
 
 
-def wall(name: str, demand: float, limit: float, unit: str, *, higher_is_worse: bool = True, **extra: Any) -> dict:
+def wall(
+    name: str, demand: float, limit: float, unit: str, *, higher_is_worse: bool = True, **extra: Any
+) -> dict:
     """A wall record. For 'higher is worse' walls (memory, power, cost) utilization = demand / limit and the
     wall is hit above 1. For targets (tokens/s wanted vs achievable) pass higher_is_worse=False."""
     utilization = demand / limit if limit else math.inf
     hit = utilization > 1.0 if higher_is_worse else demand < limit
-    return {"wall": name, "demand": demand, "limit": limit, "unit": unit, "utilization": utilization, "hit": hit, **extra}
+    return {
+        "wall": name,
+        "demand": demand,
+        "limit": limit,
+        "unit": unit,
+        "utilization": utilization,
+        "hit": hit,
+        **extra,
+    }
 
 
 # --------------------------------------------------------------------------------------------- tables
@@ -99,8 +109,13 @@ def _console(stderr: bool = False):  # noqa: ANN202
 
     # Fixed width and no colour when not a terminal (pipes, CI, golden tests).
     width = None if sys.stdout.isatty() else int(os.environ.get("COLUMNS", "120"))
-    return Console(stderr=stderr, width=width, no_color=not sys.stdout.isatty() or "NO_COLOR" in os.environ,
-                   highlight=False, soft_wrap=False)
+    return Console(
+        stderr=stderr,
+        width=width,
+        no_color=not sys.stdout.isatty() or "NO_COLOR" in os.environ,
+        highlight=False,
+        soft_wrap=False,
+    )
 
 
 def print_tables(tables: Iterable[Table], lines: Sequence[str] = (), styles: Sequence[str] = ()) -> None:
@@ -110,8 +125,13 @@ def print_tables(tables: Iterable[Table], lines: Sequence[str] = (), styles: Seq
 
     console = _console()
     for table in tables:
-        rt = RichTable(title=table.title, caption=table.caption, box=box.SIMPLE_HEAD, title_justify="left",
-                       caption_justify="left")
+        rt = RichTable(
+            title=table.title,
+            caption=table.caption,
+            box=box.SIMPLE_HEAD,
+            title_justify="left",
+            caption_justify="left",
+        )
         for col in table.columns:
             rt.add_column(col.header, justify=col.justify)  # type: ignore[arg-type]
         for row in table.rows:

@@ -414,9 +414,15 @@ def audit(
         return parse_tokens(value, what) if isinstance(value, str) else int(value)
 
     for wi, w in enumerate(spec.workloads):
-        if w.kind == "training" and w.quarter is not None and quarter_index(w.quarter.upper()) not in quarters:
-            notes.append(f"{w.name} starts in {w.quarter}, outside the {quarter_name(quarters[0])}.."
-                         f"{quarter_name(quarters[-1])} horizon: not audited (see --months)")
+        if (
+            w.kind == "training"
+            and w.quarter is not None
+            and quarter_index(w.quarter.upper()) not in quarters
+        ):
+            notes.append(
+                f"{w.name} starts in {w.quarter}, outside the {quarter_name(quarters[0])}.."
+                f"{quarter_name(quarters[-1])} horizon: not audited (see --months)"
+            )
         starve = None
         starve_pess = None
         for k, qi in enumerate(quarters):
@@ -444,7 +450,9 @@ def audit(
                 )
             from llmwalls.engine.cost import CostAssumptions
 
-            price, _ = catalogue.rental_price(gpu.name, hw.usd_per_gpu_hour, CostAssumptions().rent_usd_per_gpu_hour)
+            price, _ = catalogue.rental_price(
+                gpu.name, hw.usd_per_gpu_hour, CostAssumptions().rent_usd_per_gpu_hour
+            )
             site_w = hw.site_mw * MEGA * frac if hw.site_mw is not None else None
             model = catalogue.load("model", _model_at(w, qi), announce=False)
             if w.kind == "serving":
@@ -509,11 +517,7 @@ def audit(
             else:
                 if qi != quarter_index(w.quarter.upper()):  # type: ignore[union-attr]
                     continue
-                seq = (
-                    tokens_of(w.context, "context")
-                    if w.context is not None
-                    else default_seq_len(model)
-                )
+                seq = tokens_of(w.context, "context") if w.context is not None else default_seq_len(model)
                 tokens = parse_count(w.tokens, "tokens") if isinstance(w.tokens, str) else float(w.tokens)  # type: ignore[arg-type]
                 deadline = w.deadline_days * SECONDS_PER_DAY if w.deadline_days is not None else None
                 try:

@@ -8,7 +8,6 @@ This module imports pydantic (about 0.1 s): only commands that load profiles imp
 
 from __future__ import annotations
 
-
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, Strict, StrictBool, model_validator
@@ -47,7 +46,9 @@ class Profile(_Strict):
                 if isinstance(node, BaseModel) and part in type(node).model_fields:
                     node = getattr(node, part)
                 else:
-                    raise ValueError(f"sources names {key!r}, which is not a field of this {self.kind} profile")
+                    raise ValueError(
+                        f"sources names {key!r}, which is not a field of this {self.kind} profile"
+                    )
         return self
 
 
@@ -125,9 +126,13 @@ class ModelSpec(Profile):
                 f"({self.attention_heads}); give head_dim explicitly"
             )
         if self.mla is not None and self.kv_heads != self.attention_heads:
-            raise ValueError("an MLA model has kv_heads equal to attention_heads (every head gets its own K/V)")
+            raise ValueError(
+                "an MLA model has kv_heads equal to attention_heads (every head gets its own K/V)"
+            )
         if self.moe is not None and self.moe.dense_layers > self.layers:
-            raise ValueError(f"moe.dense_layers ({self.moe.dense_layers}) is more than layers ({self.layers})")
+            raise ValueError(
+                f"moe.dense_layers ({self.moe.dense_layers}) is more than layers ({self.layers})"
+            )
         if self.sliding_window_tokens is not None and self.sliding_window_tokens > self.max_context_tokens:
             raise ValueError("sliding_window_tokens is larger than max_context_tokens")
         if self.position_embedding == "learned" and self.max_context_tokens > 2**20:
@@ -269,5 +274,3 @@ KINDS: dict[str, type[Profile]] = {
     "grid": GridSpec,
     "price": PriceSpec,
 }
-
-

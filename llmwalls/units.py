@@ -53,8 +53,15 @@ DTYPE_BYTES: dict[str, float] = {
 
 _BYTE_UNITS = {
     "b": 1.0,
-    "kb": KB, "mb": MB, "gb": GB, "tb": TB, "pb": PB,
-    "kib": KiB, "mib": MiB, "gib": GiB, "tib": TiB,
+    "kb": KB,
+    "mb": MB,
+    "gb": GB,
+    "tb": TB,
+    "pb": PB,
+    "kib": KiB,
+    "mib": MiB,
+    "gib": GiB,
+    "tib": TiB,
 }
 _DECIMAL_SUFFIX = {"": 1.0, "k": 1e3, "m": 1e6, "b": 1e9, "g": 1e9, "t": 1e12}
 _BINARY_TOKEN_SUFFIX = {"": 1, "k": 1024, "m": 1024**2}

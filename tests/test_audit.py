@@ -72,7 +72,9 @@ def test_example_chat_is_near_in_q2_and_starves_there_only_pessimistically():
     cap = q2["walls"]["memory capacity"]
     assert cap["utilization"] == pytest.approx(72_720_236_544 / (0.9 * device), rel=1e-4)
     assert cap["status"] == "near"
-    assert cap["range"][1] == pytest.approx(72_720_236_544 / (0.85 * device), rel=1e-4) and cap["range"][1] > 1
+    assert (
+        cap["range"][1] == pytest.approx(72_720_236_544 / (0.85 * device), rel=1e-4) and cap["range"][1] > 1
+    )
     q1 = rows[("chat-70b", "2026Q1")]
     assert q1["walls"]["memory capacity"]["utilization"] == pytest.approx(
         (17_640_734_720 + 40_960 * 8192 * 118 + 1_073_741_824 + 654_311_424) / (0.9 * device), rel=1e-4
@@ -82,7 +84,11 @@ def test_example_chat_is_near_in_q2_and_starves_there_only_pessimistically():
     assert chat["quarter_pessimistic"] == "2026Q2" and chat["wall_pessimistic"] == "memory capacity"
     assert chat["quarter"] != "2026Q2"  # at the central assumption it starves later
     first = result["summary"][0]
-    assert (first["workload"], first["quarter"], first["wall"]) == ("rag-long-context", "2026Q2", "memory capacity")
+    assert (first["workload"], first["quarter"], first["wall"]) == (
+        "rag-long-context",
+        "2026Q2",
+        "memory capacity",
+    )
 
 
 def test_example_training_run_misses_its_deadline():

@@ -286,8 +286,25 @@ def test_scaling_fixed_per_gpu_grows_the_batch(cli):
 def test_attention_efficiency_option(cli):
     # Llama 3's 128k-context layout (Table 4): attention is a large share of the FLOPs at 131,072 tokens, so a
     # faster attention kernel must raise throughput, and a fraction outside (0, 1] is an input error.
-    args = ("cluster", "--model", "405b", "--gpus", "16384", "--tp", "8", "--pp", "16", "--cp", "16", "--dp", "8",
-            "--context", "128k", "--uneven-pp", "--json")
+    args = (
+        "cluster",
+        "--model",
+        "405b",
+        "--gpus",
+        "16384",
+        "--tp",
+        "8",
+        "--pp",
+        "16",
+        "--cp",
+        "16",
+        "--dp",
+        "8",
+        "--context",
+        "128k",
+        "--uneven-pp",
+        "--json",
+    )
     slow = cli(*args, "--attention-efficiency", "0.3").json()["results"]["throughput"]["mfu"]
     fast = cli(*args, "--attention-efficiency", "0.6").json()["results"]["throughput"]["mfu"]
     assert fast > slow

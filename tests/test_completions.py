@@ -24,7 +24,9 @@ def test_shipped_completion_scripts_are_current(shell, filename):
 
 def _complete_bash(words: str, cword: int) -> list[str]:
     env = {**os.environ, "_LLMWALLS_COMPLETE": "complete_bash", "COMP_WORDS": words, "COMP_CWORD": str(cword)}
-    out = subprocess.run([sys.executable, "-m", "llmwalls"], env=env, capture_output=True, text=True, timeout=60)
+    out = subprocess.run(
+        [sys.executable, "-m", "llmwalls"], env=env, capture_output=True, text=True, timeout=60
+    )
     assert out.returncode == 0, out.stderr
     return out.stdout.split()
 

@@ -497,8 +497,9 @@ def test_calibration_llama31_405b_gpu_hours(h100, dgx):
     # pre-training the cost wall counts should come out a little under it: within 15%, not above.
     m = catalogue.load("model", "llama-3.1-405b", announce=False)
     site = W.site_for(h100, dgx, usd_per_gpu_hour=2.0, budget_usd=1.0)
-    r = W.training_walls(m, h100, dgx, site, gpus=16384, seq_len=8192, global_batch=2048, tokens=15.6e12,
-                         deadline_s=None)
+    r = W.training_walls(
+        m, h100, dgx, site, gpus=16384, seq_len=8192, global_batch=2048, tokens=15.6e12, deadline_s=None
+    )
     ratio = float(r["gpu_hours"]) / 30.84e6
     assert 0.85 <= ratio <= 1.0
     # the cost wall is those GPU-hours x $/GPU-hour

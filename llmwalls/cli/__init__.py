@@ -38,8 +38,9 @@ def load_command(name: str):  # noqa: ANN201 - a (vendored) Click command
     target = getattr(importlib.import_module(module_name), attribute)
     if isinstance(target, typer.Typer):  # a command group (profiles)
         return typer.main.get_group(target)
-    single = typer.Typer(add_completion=False, rich_markup_mode=None,
-                         context_settings={"help_option_names": ["-h", "--help"]})
+    single = typer.Typer(
+        add_completion=False, rich_markup_mode=None, context_settings={"help_option_names": ["-h", "--help"]}
+    )
     single.command(name=name)(target)
     return typer.main.get_command(single)
 
@@ -97,7 +98,9 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
-    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version."),
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version."
+    ),
 ) -> None:
     """Which wall an LLM workload hits first."""
 

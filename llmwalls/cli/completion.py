@@ -16,7 +16,10 @@ SHELLS = ("bash", "zsh", "fish")
 def script_for(shell: str) -> str:
     from typer._completion_shared import get_completion_script  # Typer's own script templates
 
-    return get_completion_script(prog_name="llmwalls", complete_var="_LLMWALLS_COMPLETE", shell=shell).strip() + "\n"
+    return (
+        get_completion_script(prog_name="llmwalls", complete_var="_LLMWALLS_COMPLETE", shell=shell).strip()
+        + "\n"
+    )
 
 
 def completion(

@@ -27,24 +27,46 @@ def _complete(kind: str):  # noqa: ANN202
 
 
 Model = Annotated[
-    str, typer.Option("--model", "-m", help="Model profile: name, alias (70b, 405b) or path to a TOML file.",
-                      autocompletion=_complete("model"))
+    str,
+    typer.Option(
+        "--model",
+        "-m",
+        help="Model profile: name, alias (70b, 405b) or path to a TOML file.",
+        autocompletion=_complete("model"),
+    ),
 ]
 Gpu = Annotated[
-    str, typer.Option("--gpu", "-g", help="GPU profile: name, alias (h100, h200, mi300x) or TOML path.",
-                      autocompletion=_complete("gpu"))
+    str,
+    typer.Option(
+        "--gpu",
+        "-g",
+        help="GPU profile: name, alias (h100, h200, mi300x) or TOML path.",
+        autocompletion=_complete("gpu"),
+    ),
 ]
 OptGpu = Annotated[
-    str | None, typer.Option("--gpu", "-g", help="GPU profile (default: the cluster's GPU).",
-                             autocompletion=_complete("gpu"))
+    str | None,
+    typer.Option(
+        "--gpu", "-g", help="GPU profile (default: the cluster's GPU).", autocompletion=_complete("gpu")
+    ),
 ]
 Cluster = Annotated[
-    str, typer.Option("--cluster", "-c", help="Cluster profile: name, alias or TOML path.",
-                      autocompletion=_complete("cluster"))
+    str,
+    typer.Option(
+        "--cluster",
+        "-c",
+        help="Cluster profile: name, alias or TOML path.",
+        autocompletion=_complete("cluster"),
+    ),
 ]
 OptCluster = Annotated[
-    str | None, typer.Option("--cluster", "-c", help="Cluster profile: name, alias or TOML path.",
-                             autocompletion=_complete("cluster"))
+    str | None,
+    typer.Option(
+        "--cluster",
+        "-c",
+        help="Cluster profile: name, alias or TOML path.",
+        autocompletion=_complete("cluster"),
+    ),
 ]
 Gpus = Annotated[str | None, typer.Option("--gpus", help="Total number of GPUs (1k = 1000).")]
 
@@ -62,7 +84,9 @@ Context = Annotated[
     list[str] | None,
     typer.Option("--context", help="Tokens per sequence (4k = 4096, 128k = 131072); repeat for a sweep."),
 ]
-Prompt = Annotated[str | None, typer.Option("--prompt", help="Prompt (prefill) tokens per sequence (2k = 2048).")]
+Prompt = Annotated[
+    str | None, typer.Option("--prompt", help="Prompt (prefill) tokens per sequence (2k = 2048).")
+]
 OutputTokens = Annotated[str | None, typer.Option("--output-tokens", help="Generated tokens per sequence.")]
 
 Weights = Annotated[

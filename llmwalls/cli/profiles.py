@@ -10,7 +10,9 @@ import typer
 from llmwalls.cli.options import Force, Json
 
 app = typer.Typer(
-    help="List, show, validate and import model / GPU / cluster profiles.", no_args_is_help=True, rich_markup_mode=None
+    help="List, show, validate and import model / GPU / cluster profiles.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
 )
 
 Kind = Annotated[
@@ -28,8 +30,15 @@ def list_(kind: Kind = None, json_: Json = False) -> None:
     if kind is not None and kind not in KIND_DIRS:
         raise InputError(f"--kind must be one of {', '.join(KIND_DIRS)}, got {kind!r}")
     rows = [
-        {"kind": e.kind, "name": e.name, "aliases": list(e.aliases), "origin": e.origin, "path": str(e.path),
-         "description": e.description, "source": e.source}
+        {
+            "kind": e.kind,
+            "name": e.name,
+            "aliases": list(e.aliases),
+            "origin": e.origin,
+            "path": str(e.path),
+            "description": e.description,
+            "source": e.source,
+        }
         for e in entries(kind)
     ]
     if json_:
@@ -55,7 +64,9 @@ def _complete_any(incomplete: str) -> list[str]:
 
 @app.command()
 def show(
-    name: Annotated[str, typer.Argument(help="Profile name, alias or TOML path.", autocompletion=_complete_any)],
+    name: Annotated[
+        str, typer.Argument(help="Profile name, alias or TOML path.", autocompletion=_complete_any)
+    ],
     kind: Kind = None,
     json_: Json = False,
 ) -> None:
@@ -77,8 +88,9 @@ def show(
             "kv_cache_bytes_per_token_bf16": kv_bytes_per_token(profile),  # type: ignore[arg-type]
         }
     if json_:
-        render.emit_json("profiles.show", {"name": name}, {"profile": profile.model_dump(mode="json"),
-                                                             "derived": derived})
+        render.emit_json(
+            "profiles.show", {"name": name}, {"profile": profile.model_dump(mode="json"), "derived": derived}
+        )
         return
     text = tomli_w.dumps(catalogue.profile_to_toml_dict(profile))
     if derived:
@@ -148,8 +160,11 @@ def profile_from_hf_config(cfg: dict, name: str, source: str) -> dict:
         if window < out["max_context_tokens"]:
             out["sliding_window_tokens"] = window
     if cfg.get("num_local_experts"):  # Mixtral
-        out["moe"] = {"experts": cfg["num_local_experts"], "experts_per_token": cfg.get("num_experts_per_tok", 2),
-                      "expert_ffn_size": cfg["intermediate_size"]}
+        out["moe"] = {
+            "experts": cfg["num_local_experts"],
+            "experts_per_token": cfg.get("num_experts_per_tok", 2),
+            "expert_ffn_size": cfg["intermediate_size"],
+        }
     if cfg.get("n_routed_experts"):  # DeepSeek-V2/V3
         out["moe"] = {
             "experts": cfg["n_routed_experts"],
@@ -204,6 +219,8 @@ def import_(
     target = catalogue.user_dir() / catalogue.KIND_DIRS["model"] / f"{profile.name}.toml"
     if not force and profile.name in catalogue.index()["model"]:
         existing = catalogue.index()["model"][profile.name]
-        raise WriteRefusedError(f"a model profile {profile.name!r} exists ({existing.path}); pass --force to replace it")
+        raise WriteRefusedError(
+            f"a model profile {profile.name!r} exists ({existing.path}); pass --force to replace it"
+        )
     catalogue.write_atomic(target, tomli_w.dumps(catalogue.profile_to_toml_dict(profile)), force=force)
     print(f"wrote {target}")

@@ -463,8 +463,10 @@ def _run(**o) -> int:  # noqa: ANN003, C901, PLR0912, PLR0915
         raise InputError("give --gpu (e.g. h100) or --cluster (e.g. dgx-h100)")
     g = catalogue.load_gpu(o["gpu"] if o["gpu"] is not None else cl.gpu)  # type: ignore[union-attr]
     if cl is not None and catalogue.resolve("gpu", cl.gpu, announce=False).name != g.name:
-        render.warn(f"--gpu {g.name} in {cl.name}'s nodes: its node power, PUE, racks and network are kept, the "
-                    f"scale-up bandwidth is the {g.name}'s own")
+        render.warn(
+            f"--gpu {g.name} in {cl.name}'s nodes: its node power, PUE, racks and network are kept, the "
+            f"scale-up bandwidth is the {g.name}'s own"
+        )
         cl = eng.cluster_for_gpu(cl, g)
     ranges = eng.resolve_ranges(ranges, g, o["weights"])
     site_w = parse_positive_float(o["site_mw"], "--site-mw") * MEGA if o["site_mw"] is not None else None
@@ -476,7 +478,9 @@ def _run(**o) -> int:  # noqa: ANN003, C901, PLR0912, PLR0915
     )
     from llmwalls.engine.cost import CostAssumptions
 
-    price, price_source = catalogue.rental_price(g.name, price_override, CostAssumptions().rent_usd_per_gpu_hour)
+    price, price_source = catalogue.rental_price(
+        g.name, price_override, CostAssumptions().rent_usd_per_gpu_hour
+    )
     site = eng.site_for(g, cl, site_w=site_w, usd_per_gpu_hour=price, budget_usd=budget)
     if site_w is not None:
         for note in site.notes:
@@ -628,11 +632,7 @@ def _run(**o) -> int:  # noqa: ANN003, C901, PLR0912, PLR0915
             f"{shown['context']} context, {tps:g} tok/s/user, TTFT {ttft:g} s)"
         )
     else:
-        seq = (
-            parse_tokens(contexts[0], "--context")
-            if contexts
-            else default_seq_len(spec)
-        )
+        seq = parse_tokens(contexts[0], "--context") if contexts else default_seq_len(spec)
         gpus = parse_int_count(o["gpus"], "--gpus") if o["gpus"] is not None else cl.total_gpus  # type: ignore[union-attr]
         if gpus > 10_000_000:
             raise InputError(f"--gpus {gpus:,} is absurd (more than 10 million GPUs)")
