@@ -233,6 +233,8 @@ def load(kind: str, text: str, *, announce: bool = True) -> Profile:
 def load_any(text: str, kind: str | None = None) -> Profile:
     """A profile of any kind (or the given one): a path, or a name tried kind by kind, exact names first."""
     if kind is not None:
+        if kind not in KIND_DIRS:
+            raise ProfileError("--kind", [f"must be one of {', '.join(KIND_DIRS)}, got {kind!r}"])
         return load(kind, text)
     if _looks_like_path(text):
         return load_path(Path(text).expanduser())

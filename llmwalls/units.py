@@ -65,7 +65,7 @@ _BYTE_UNITS = {
 }
 _DECIMAL_SUFFIX = {"": 1.0, "k": 1e3, "m": 1e6, "b": 1e9, "g": 1e9, "t": 1e12}
 _BINARY_TOKEN_SUFFIX = {"": 1, "k": 1024, "m": 1024**2}
-_NUMBER = r"[0-9]*\.?[0-9]+(?:e[+-]?[0-9]+)?"
+_NUMBER = r"[+-]?[0-9]*\.?[0-9]+(?:e[+-]?[0-9]+)?"  # signed, so "-1" is refused as negative, not as text
 
 # Anything larger than this is a typo, not a plan (about the number of atoms in a mole).
 ABSURD = 1e24

@@ -264,3 +264,7 @@ def test_import_bad_config(cli, tmp_path, isolated_home, content, expected):
     path.write_text(content)
     assert expected in one_line_error(cli("profiles", "import", str(path), "--name", "x"))
     assert not (isolated_home / "models").exists()
+
+
+def test_show_with_unknown_kind_is_one_line(cli):
+    assert "--kind" in one_line_error(cli("profiles", "show", "h100", "--kind", "tpu"))

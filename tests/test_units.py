@@ -55,3 +55,9 @@ def test_iec_formatting():
     assert fmt_bytes_iec(80e9) == "74.5 GiB"  # 80e9 / 2**30 = 74.51
     assert fmt_bytes_iec(GiB) == "1.0 GiB"
     assert not math.isnan(GiB)
+
+
+@pytest.mark.parametrize("parse", [parse_count, parse_tokens, parse_bytes])
+def test_negative_values_are_called_negative_not_text(parse):
+    with pytest.raises(InputError, match="greater than zero"):
+        parse("-1" if parse is not parse_bytes else "-1GB", "x")
