@@ -303,6 +303,12 @@ def cost(
         )
     a = a.replace(rent_usd_per_gpu_hour=rent)
 
+    # Precisions are checked even without --model: a typo in a script is refused, never silently ignored.
+    from llmwalls.engine.model import dtype_bytes, weight_bytes_per_param
+
+    weight_bytes_per_param(weights)
+    dtype_bytes(kv_dtype, "KV-cache precision")
+
     # ------------------------------------------------------------------ training plan (--tokens)
     planned = None
     if tokens is not None:

@@ -163,10 +163,11 @@ def _run(**o) -> int:  # noqa: ANN003, C901, PLR0912, PLR0915
         or o["interleave"] > 1
         or o["first_stage_layers"] is not None
         or o["microbatches"] is not None
+        or o["micro_batch"] is not None
     ):
         raise InputError(
-            "--dp, --cp, --zero, --interleave, --first-stage-layers and --microbatches apply to training; "
-            "add --train"
+            "--dp, --cp, --zero, --interleave, --first-stage-layers, --microbatches and --micro-batch apply to "
+            "training; add --train"
         )
     if o["first_stage_layers"] is not None and (pp < 2 or o["first_stage_layers"] > spec.layers):
         raise InputError(
@@ -175,8 +176,7 @@ def _run(**o) -> int:  # noqa: ANN003, C901, PLR0912, PLR0915
     recompute = o["recompute"].lower()
     if recompute not in mem.RECOMPUTE:
         raise InputError(f"unknown --recompute {o['recompute']!r}; use none, selective or full")
-    if train:
-        mem.optimizer_bytes_per_param(o["optimizer"])
+    mem.optimizer_bytes_per_param(o["optimizer"])  # checked in serving mode too: a typo is never ignored
     batches = [parse_int_count(b, "--batch") for b in (o["batch"] or [str(DEFAULT_BATCH)])]
     for b in batches:
         if b > MAX_BATCH:
@@ -454,7 +454,10 @@ def _run(**o) -> int:  # noqa: ANN003, C901, PLR0912, PLR0915
                     "name": "usable capacity",
                     "per_gpu": usable,
                     "all": usable * gpus,
-                    "note": f"{assumptions.usable_fraction:g} x {_gib(gpu.memory_capacity_bytes)} GiB device memory",
+                    "note": (
+                        f"{assumptions.usable_fraction:g} x {_gib(gpu.memory_capacity_bytes)} GiB "
+                        "device memory"
+                    ),
                 }
             )
             tables.append(t)

@@ -184,6 +184,12 @@ def power(
             render.warn(f"--power-cap-w {cap_w:g} W is at or above the TDP ({tdp_w:g} W): it changes nothing")
 
     spec_m = load_model(model) if model is not None else None
+    # Checked even when unused (no --model): a typo in a script is refused, never silently ignored.
+    from llmwalls.engine.model import weight_bytes_per_param
+
+    weight_bytes_per_param(weights)
+    if prompt is not None:
+        parse_tokens(prompt, "--prompt")
     planned = None
     if tokens is not None:
         # The run's GPU-hours from the training plan (the layout `llmwalls cluster` picks, its defaults).

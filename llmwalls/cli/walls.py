@@ -225,8 +225,9 @@ def _f(x) -> float:  # noqa: ANN001
 
 
 def wall_rows(result: dict, low: dict | None, high: dict | None, near: float, index=()) -> list[dict]:  # noqa: ANN001
-    """One row per wall at one point (``index`` into the arrays): demand, limit, utilisation bar, range, status;
-    the binding wall's row in bold. low/high: the pessimistic and optimistic results (utilisation range)."""
+    """One row per wall at one point (``index`` into the arrays): demand, limit, utilisation bar, range,
+    status; the binding wall's row in bold. low/high: the pessimistic and optimistic results (utilisation
+    range)."""
     import numpy as np
 
     from llmwalls.engine import walls as eng
@@ -304,10 +305,7 @@ def verdict(result: dict, rows: list[dict], gpu_name: str, index=()) -> str:  # 
         why = f"the facility draws {d} against a site cap of {lim}"
     else:
         why = f"the plan costs {d} against a budget of {lim}"
-    if u > 1:
-        head = f"{name} is hit first ({u:.0%})"
-    else:
-        head = f"no wall is hit; {name} binds first at {u:.0%}"
+    head = f"{name} is hit first ({u:.0%})" if u > 1 else f"no wall is hit; {name} binds first at {u:.0%}"
     line = f"{head}: {why}."
     if serving and all(r["utilization"] <= 1 or np.isnan(r["utilization"]) for r in rows):
         lat = at("latency_utilization")
@@ -320,8 +318,8 @@ def verdict(result: dict, rows: list[dict], gpu_name: str, index=()) -> str:  # 
 
 
 def depends_sentence(rows: list[dict], bind_low: str, bind_high: str) -> str | None:
-    """Say when the verdict depends on the assumptions: a wall whose hit-or-not changes across the range of the
-    efficiencies, or a different binding wall at the two ends."""
+    """Say when the verdict depends on the assumptions: a wall whose hit-or-not changes across the range of
+    the efficiencies, or a different binding wall at the two ends."""
     parts = []
     for r in rows:
         if "range" not in r or r["range"][0] != r["range"][0]:
@@ -448,6 +446,18 @@ def _run(**o) -> int:  # noqa: ANN003, C901, PLR0912, PLR0915
     train = o["train"]
     if train and axis == "users":
         raise InputError("--sweep users is for serving; training sweeps context, gpus or params")
+    if not train:
+        given = [
+            flag
+            for flag, key in (
+                ("--tokens", "tokens"),
+                ("--deadline-days", "deadline_days"),
+                ("--global-batch", "global_batch"),
+            )
+            if o[key] is not None
+        ]
+        if given:
+            raise InputError(f"{', '.join(given)} apply to training; add --train")
     ranges, walls_table = load_ranges(o["assumptions"], o)
     wa = eng.WallsAssumptions(**walls_table) if walls_table else eng.DEFAULT_ASSUMPTIONS
     if o["near"] is not None:
@@ -574,7 +584,8 @@ def _run(**o) -> int:  # noqa: ANN003, C901, PLR0912, PLR0915
             raise InputError(f"--gpus {gpus} is fewer than one replica's TP {tp}")
         if ctx > spec.max_context_tokens:
             render.warn(
-                f"context {ctx:,} is above {spec.name}'s maximum of {spec.max_context_tokens:,}; computed anyway"
+                f"context {ctx:,} is above {spec.name}'s maximum of {spec.max_context_tokens:,}; "
+                "computed anyway"
             )
         point = {"gpus": gpus, "users": users, "context": ctx}
         kw = {
@@ -703,13 +714,14 @@ def _run(**o) -> int:  # noqa: ANN003, C901, PLR0912, PLR0915
         if train:
             lay = central["layout"]
             caption = (
-                f"layout TP {lay['tp']} PP {lay['pp']} DP {lay['dp']} CP {lay['cp']} EP {lay['ep']}, micro-batch "
-                f"{lay['micro_batch']}, ZeRO {lay['zero_stage']}; MFU {_f(central['mfu']):.0%}; "
+                f"layout TP {lay['tp']} PP {lay['pp']} DP {lay['dp']} CP {lay['cp']} EP {lay['ep']}, "
+                f"micro-batch {lay['micro_batch']}, ZeRO {lay['zero_stage']}; MFU {_f(central['mfu']):.0%}; "
                 f"{_f(central['gpu_hours']):,.0f} GPU-hours at ${price:g}/GPU-hour ({price_source})"
             )
         else:
             caption = (
-                f"{_f(central['replicas']):,.0f} replica{'s' if _f(central['replicas']) != 1 else ''} x TP {tp}, "
+                f"{_f(central['replicas']):,.0f} replica{'s' if _f(central['replicas']) != 1 else ''} "
+                f"x TP {tp}, "
                 f"{_f(central['batch_per_replica']):,.0f} "
                 f"sequences each; decode {1 / _f(central['decode_time_per_token_s']):.1f} tokens/s per user, "
                 f"TTFT {_f(central['ttft_s']):.2f} s; ${price:g}/GPU-hour ({price_source})"
