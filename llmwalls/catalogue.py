@@ -29,7 +29,8 @@ MAX_PROFILE_BYTES = 1_000_000  # a profile is a page of TOML; anything bigger is
 
 
 def builtin_dir() -> Path:
-    """Inside an installed wheel: llmwalls/profiles. From a source checkout: the repo's top-level profiles/."""
+    """Inside an installed wheel: llmwalls/profiles. From a source checkout: the repo's top-level
+    profiles/."""
     packaged = Path(__file__).resolve().parent / "profiles"
     if packaged.is_dir():
         return packaged
@@ -76,6 +77,8 @@ def read_toml(path: Path) -> dict[str, Any]:
             return tomllib.load(fh)
     except tomllib.TOMLDecodeError as exc:
         raise ProfileError(str(path), [f"not valid TOML: {exc}"]) from None
+    except RecursionError:  # hostile nesting ([[[[...]]]]): tomllib recurses once per level
+        raise ProfileError(str(path), ["arrays or tables nested too deeply to be a profile"]) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ProfileError(str(path), [f"cannot read file: {exc}"]) from None
 
@@ -132,7 +135,8 @@ def _looks_like_path(text: str) -> bool:
 
 
 def resolve(kind: str, text: str, *, announce: bool = True) -> Entry:
-    """Find a profile by name, alias, unique fragment, or path. Raises ProfileNotFoundError with suggestions."""
+    """Find a profile by name, alias, unique fragment, or path. Raises ProfileNotFoundError with
+    suggestions."""
     if _looks_like_path(text):
         path = Path(text).expanduser()
         if not path.is_file():
@@ -170,7 +174,8 @@ def resolve(kind: str, text: str, *, announce: bool = True) -> Entry:
 
 
 def format_validation_error(exc: Any) -> list[str]:
-    """pydantic ValidationError -> one readable line per problem: 'layers: must be greater than 0 (got -1)'."""
+    """pydantic ValidationError -> one readable line per problem:
+    'layers: must be greater than 0 (got -1)'."""
     problems = []
     for err in exc.errors():
         loc = ".".join(str(p) for p in err["loc"]) or "profile"

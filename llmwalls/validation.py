@@ -24,6 +24,7 @@ import dataclasses
 import math
 from functools import cache
 from importlib import resources
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -118,6 +119,14 @@ def parse_cases(text: str) -> CaseFile:
     import tomllib
 
     return CaseFile.model_validate(tomllib.loads(text))
+
+
+def read_cases(path: Path) -> CaseFile:
+    """A user's case file: read with the catalogue's guarded TOML reader (size, encoding, nesting), then
+    validated (raises ProfileError or pydantic.ValidationError)."""
+    from llmwalls.catalogue import read_toml
+
+    return CaseFile.model_validate(read_toml(path))
 
 
 @cache

@@ -268,3 +268,34 @@ def test_import_bad_config(cli, tmp_path, isolated_home, content, expected):
 
 def test_show_with_unknown_kind_is_one_line(cli):
     assert "--kind" in one_line_error(cli("profiles", "show", "h100", "--kind", "tpu"))
+
+
+DEEP = 'kind = "gpu"\nx = ' + "[" * 50_000 + "]" * 50_000 + "\n"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("profiles", "show", "{path}"),
+        ("memory", "--model", "{path}"),
+        ("audit", "{path}"),
+        ("walls", "--model", "8b", "--assumptions", "{path}"),
+        ("calibrate", "--cases", "{path}"),
+    ],
+)
+def test_hostile_nesting_is_one_line_everywhere_a_toml_file_is_read(cli, tmp_path, args):
+    # tomllib recurses once per nesting level: 50,000 levels would raise RecursionError.
+    path = tmp_path / "deep.toml"
+    path.write_text(DEEP)
+    line = one_line_error(cli(*[a.format(path=path) for a in args]))
+    assert "nested too deeply" in line
+
+
+def test_broken_user_profile_does_not_break_other_commands(cli, isolated_home):
+    (isolated_home / "gpus").mkdir(parents=True)
+    (isolated_home / "gpus" / "deep.toml").write_text(DEEP)
+    (isolated_home / "gpus" / "binary.toml").write_bytes(b'kind = "gpu"\n\xff\xfe\x00garbage')
+    catalogue.index.cache_clear()
+    assert cli("memory", "--model", "8b", "--gpu", "h100").exit_code == 0
+    r = cli("profiles", "validate", str(isolated_home / "gpus" / "deep.toml"))
+    assert r.exit_code == 2 and "nested too deeply" in r.stderr

@@ -177,7 +177,6 @@ def calibrate(
 
 def _read_cases(path: str):  # noqa: ANN202
     """A user's case file, validated; every problem is one line (exit 2)."""
-    import tomllib
     from pathlib import Path
 
     from pydantic import ValidationError
@@ -189,9 +188,7 @@ def _read_cases(path: str):  # noqa: ANN202
     if not p.is_file():
         raise InputError(f"case file {path!r} not found")
     try:
-        return validation.parse_cases(p.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"case file {path}: not valid TOML ({exc})") from None
+        return validation.read_cases(p)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(x) for x in first["loc"])
