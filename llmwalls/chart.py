@@ -222,7 +222,12 @@ def text_lines(
     """Each series against xs on log-log axes in plain characters; a '=' line at ``threshold`` (the wall), and
     a legend. Values below ``y_floor`` sit on the bottom row; later series overwrite earlier ones where they
     share a cell ('*' marks a shared cell)."""
-    pts = [(x, y) for s in series for x, y in zip(xs, s.values) if y is not None and y == y and y > 0]
+    pts = [
+        (x, y)
+        for s in series
+        for x, y in zip(xs, s.values, strict=True)
+        if y is not None and y == y and y > 0
+    ]
     ys = [max(y, y_floor) for _, y in pts] + [threshold]
     x_lo, x_hi = math.log10(min(xs)), math.log10(max(xs))
     if x_hi - x_lo < 1e-9:
@@ -246,7 +251,7 @@ def text_lines(
         grid[tr][c] = "="
     for s in series:
         prev = None
-        for x, y in zip(xs, s.values):
+        for x, y in zip(xs, s.values, strict=True):
             if y is None or y != y or y <= 0:
                 prev = None
                 continue

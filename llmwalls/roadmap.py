@@ -214,8 +214,8 @@ def _name_problem(kind: str, text: Any, where: str) -> str | None:
 
 
 def _semantic_problems(data: dict[str, Any]) -> list[str]:
-    """Checks on the raw data that a schema cannot make: profile names, quarter order, parseable sizes. Run even
-    when the schema fails, so every problem is reported at once."""
+    """Checks on the raw data that a schema cannot make: profile names, quarter order, parseable sizes. Run
+    even when the schema fails, so every problem is reported at once."""
     from llmwalls.errors import LlmwallsError as _Err
     from llmwalls.units import parse_count, parse_tokens
 
@@ -388,8 +388,8 @@ def audit(
     assumptions=None,  # noqa: ANN001, C901, PLR0912, PLR0915
     where: str = "roadmap",
 ) -> dict:
-    """Every workload x quarter of the horizon against every wall (llmwalls.engine.walls), the first quarter and
-    wall each workload starves on, and what would fix it. Returns plain dicts and floats."""
+    """Every workload x quarter of the horizon against every wall (llmwalls.engine.walls), the first quarter
+    and wall each workload starves on, and what would fix it. Returns plain dicts and floats."""
     import math
 
     from llmwalls import catalogue

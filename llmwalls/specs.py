@@ -195,8 +195,8 @@ class GpuSpec(Profile):
             0.9 * self.hbm_bytes <= self.device_memory_bytes <= 1.15 * self.hbm_bytes
         ):
             raise ValueError(
-                f"device_memory_bytes ({self.device_memory_bytes:.4g}) should be within -10%/+15% of hbm_bytes "
-                f"({self.hbm_bytes:.4g}); check the units (bytes, not MiB)"
+                f"device_memory_bytes ({self.device_memory_bytes:.4g}) should be within -10%/+15% of "
+                f"hbm_bytes ({self.hbm_bytes:.4g}); check the units (bytes, not MiB)"
             )
         if self.idle_power_w is not None and self.idle_power_w >= self.tdp_w:
             raise ValueError(f"idle_power_w ({self.idle_power_w}) must be below tdp_w ({self.tdp_w})")
@@ -237,8 +237,8 @@ class ClusterSpec(Profile):
     def _check(self) -> ClusterSpec:
         if self.scale_up_domain_gpus % self.gpus_per_node and self.gpus_per_node % self.scale_up_domain_gpus:
             raise ValueError(
-                f"scale_up_domain_gpus ({self.scale_up_domain_gpus}) and gpus_per_node ({self.gpus_per_node}) "
-                "must divide one another"
+                f"scale_up_domain_gpus ({self.scale_up_domain_gpus}) and gpus_per_node "
+                f"({self.gpus_per_node}) must divide one another"
             )
         if self.inter_node_bandwidth_bytes_per_s > self.intra_node_bandwidth_bytes_per_s * 1.0001:
             raise ValueError("inter_node_bandwidth_bytes_per_s is above intra_node_bandwidth_bytes_per_s")

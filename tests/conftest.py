@@ -40,7 +40,8 @@ class Result:
 
 @pytest.fixture
 def cli(capsys):
-    """Run `llmwalls ARGS...` in-process through the real entry point (error handling and exit codes included)."""
+    """Run `llmwalls ARGS...` in-process through the real entry point (error handling and exit codes
+    included)."""
 
     def run(*args: str) -> Result:
         capsys.readouterr()

@@ -62,8 +62,8 @@ def test_example_chat_is_near_in_q2_and_starves_there_only_pessimistically():
     #   KV 327,680 / 8 = 40,960 B per token x 8,192 x 159 = 53,351,448,576 B
     #   reserve 1 GiB + 8192 x (2 x 28672 / 8 + 4 x 8192) x 2 = 1,073,741,824 + 654,311,424
     #   = 72,720,236,544 B. The H100 reports 81,559 MiB = 85,520,809,984 B (nvidia-smi); 0.9 of it is
-    #   76,968,728,985.6 B -> 0.9448: near, not hit. With the pessimistic usable fraction 0.85 (72,692,688,486 B)
-    #   it is 1.0004: hit. So the verdict depends on the assumption, and the audit says so.
+    #   76,968,728,985.6 B -> 0.9448: near, not hit. With the pessimistic usable fraction 0.85
+    #   (72,692,688,486 B) it is 1.0004: hit. So the verdict depends on the assumption, and the audit says so.
     result = audit(load_roadmap(EXAMPLE))
     rows = {(r["workload"], r["quarter"]): r for r in result["rows"]}
     q2 = rows[("chat-70b", "2026Q2")]

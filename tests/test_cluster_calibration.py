@@ -3,10 +3,10 @@ training throughput. Each case is copied from ../shared/calibration/cases.toml (
 with its citation; tolerance 15% (issue 5). Predicted TFLOP/s are counted the way each paper counts them:
 Megatron-LM with its Eq. 3 (hardware FLOPs including the full-recomputation forward), Llama 3 as model FLOPs.
 The table of predictions and the reasoning behind the defaults: docs/calibration-cluster.md. With the
-pipelined collective tiers and FlashAttention at attention_efficiency 0.30 of peak: mean error -2.7%, RMS 5.2%,
-worst +10.3% (Llama 3 at 128k context, the one case the attention rate moves: Megatron-LM 2021 had no
-FlashAttention). At attention_efficiency 0.35 that case leaves the band (+19.5%): the reason the default is not
-higher.
+pipelined collective tiers and FlashAttention at attention_efficiency 0.30 of peak: mean error -2.7%, RMS
+5.2%, worst +10.3% (Llama 3 at 128k context, the one case the attention rate moves: Megatron-LM 2021 had no
+FlashAttention). At attention_efficiency 0.35 that case leaves the band (+19.5%): the reason the default is
+not higher.
 """
 
 from __future__ import annotations

@@ -22,8 +22,9 @@ def test_readme_command_prints_breakdown_and_wall(cli):
     # Weights 70,553,706,496 x 2 B = 141.1 GB = 131.4 GiB. Usable = 0.9 x the H100's device memory, 81,559 MiB
     # (nvidia-smi) = 0.9 x 85,520,809,984 B = 76,968,728,985.6 B = 71.7 GiB.
     assert "131.4" in r.stdout
-    # TP 2 per GPU: weights 70.554e9 + KV 4,096 x 163,840 B (half the KV heads) = 0.671e9 + activation workspace
-    # 8,192 x (28,672 + 4 x 8,192) x 2 B = 1.007e9 + reserve 1.074e9 = 73.30e9 <= 76.97e9: TP 2 fits.
+    # TP 2 per GPU: weights 70.554e9 + KV 4,096 x 163,840 B (half the KV heads) = 0.671e9 + activation
+    # workspace 8,192 x (28,672 + 4 x 8,192) x 2 B = 1.007e9 + reserve 1.074e9 = 73.30e9 <= 76.97e9:
+    # TP 2 fits.
     assert "of 71.7 GiB — does not fit; needs TP >= 2" in r.stdout
     assert "Traceback" not in r.stderr
 

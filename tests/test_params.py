@@ -52,10 +52,11 @@ def test_exact_counts(name, expected):
 
 
 def test_gpt3_by_hand():
-    # 12 l h^2 (attention 4h^2 + MLP 8h^2 per layer) + biases + 2 LayerNorms/layer + embeddings (Kaplan 2020):
-    l, h, V, s = 96, 12288, 50257, 2048
+    # 12 n_layer h^2 (attention 4h^2 + MLP 8h^2 per layer) + biases + 2 LayerNorms/layer + embeddings
+    # (Kaplan 2020):
+    n_layer, h, V, s = 96, 12288, 50257, 2048
     per_layer = 12 * h * h + (3 * h + h) + (4 * h + h) + 2 * (2 * h)
-    expected = l * per_layer + V * h + s * h + 2 * h
+    expected = n_layer * per_layer + V * h + s * h + 2 * h
     assert param_counts(catalogue.load_model("gpt-3-175b")).total == expected
 
 

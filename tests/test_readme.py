@@ -1,5 +1,5 @@
-"""The README's examples run (exit 0, or 1 where a --check wall is hit), and every command is documented in the
-README and has help text. Examples with shell substitution or pipes are skipped."""
+"""The README's examples run (exit 0, or 1 where a --check wall is hit), and every command is documented in
+the README and has help text. Examples with shell substitution or pipes are skipped."""
 
 import re
 import shlex

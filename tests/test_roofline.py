@@ -215,8 +215,8 @@ def test_calibration_trtllm_offline_throughput(h100):
     # 1000/1000, offline max throughput. Source: NVIDIA/TensorRT-LLM docs/source/performance/perf-overview.md
     # @00f37686aa854010d68bcbd0f4ab000221541ca6. Our reading of the setup (assumptions, not in the source):
     # FP8 KV cache (NVIDIA's FP8 checkpoints), batch = the most sequences of 2,000 tokens whose weights + KV
-    # fit the H100's 81,559 MiB, decode at the mean context 1,500, each request's 1,000-token prefill serialised with decode:
-    # tokens/s = 1000 B / (1000 t_decode(B) + B t_prefill(1 x 1000)).
+    # fit the H100's 81,559 MiB, decode at the mean context 1,500, each request's 1,000-token prefill
+    # serialised with decode: tokens/s = 1000 B / (1000 t_decode(B) + B t_prefill(1 x 1000)).
     m = load_model("llama-3.1-8b")
     batches = np.arange(1, 4097)
     r = rf.roofline(

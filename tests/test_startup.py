@@ -16,7 +16,8 @@ try:
     main({argv!r})
 except SystemExit:
     pass
-print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in {heavy!r} or m.startswith('llmwalls.engine'))))
+loaded = [m for m in sys.modules if m.split('.')[0] in {heavy!r} or m.startswith('llmwalls.engine')]
+print(json.dumps(sorted(loaded)))
 """
 
 

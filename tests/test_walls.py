@@ -77,8 +77,8 @@ def test_capacity_wall_tp8_64_users_first_hit_by_hand(m70, h100):
     # TP 8, one replica, 64 users. Per GPU: weights ~141.1e9 / 8 (norms replicated: +~2.6 MB) = 17.64e9;
     # reserve 1 GiB + 8192 x (2 x 28672 / 8 + 4 x 8192) x 2 = 654,311,424; KV 327,680 / 8 = 40,960 B per token
     # per user, x 64 users = 2,621,440 B per context token. Room for KV: 76.97e9 - 17.64e9 - 1.074e9 -
-    # 0.654e9 = 57.60e9 -> 21,973 tokens. In a doubling sweep from 4k, 16k (42.9e9 of KV) fits and 32k (85.9e9) does
-    # not.
+    # 0.654e9 = 57.60e9 -> 21,973 tokens. In a doubling sweep from 4k, 16k (42.9e9 of KV) fits and 32k
+    # (85.9e9) does not.
     site = W.site_for(h100)
     axis, ctx = W.parse_sweep("context=4k..1M")
     r = W.serving_walls(m70, h100, site, gpus=8, tp=8, users=64, context_tokens=ctx)
@@ -340,8 +340,8 @@ def test_cli_verdict_depends_on_assumptions(cli):
     r = cli("walls", "--model", "8b", "--gpu", "h100", "--tokens-per-s-per-user", "140", "--context", "1k")
     assert r.exit_code == 0
     assert (
-        "The verdict depends on the assumptions: memory bandwidth is not hit (97%) but is with the pessimistic "
-        "efficiencies (107%)"
+        "The verdict depends on the assumptions: memory bandwidth is not hit (97%) but is with the "
+        "pessimistic efficiencies (107%)"
     ) in r.stdout
     r = cli(
         "walls",
@@ -404,7 +404,8 @@ def test_cli_sweep_json_and_params(cli):
 def test_cli_assumptions_file(cli, tmp_path):
     f = tmp_path / "a.toml"
     f.write_text(
-        "[uncertainty]\nbandwidth_efficiency = [0.5, 0.6]\nusable_fraction = 0.9\n[walls]\nnear_threshold = 0.5\n"
+        "[uncertainty]\nbandwidth_efficiency = [0.5, 0.6]\nusable_fraction = 0.9\n"
+        "[walls]\nnear_threshold = 0.5\n"
     )
     d = cli("walls", "--model", "8b", "--gpu", "h100", "--assumptions", str(f), "--json").json()
     assert d["inputs"]["ranges"]["bandwidth_efficiency"]["low"] == 0.5
@@ -490,11 +491,12 @@ def test_cli_unknown_model(cli):
 
 
 def test_calibration_llama31_405b_gpu_hours(h100, dgx):
-    # Calibration case llama31_mc_405b_gpuh (cases.toml): "Llama 3.1 405B: total training GPU-hours (H100-80GB)"
-    # = 30.84M; source meta-llama/llama-models, models/llama3_1/MODEL_CARD.md @1b28708f. Setup from
-    # llama3_405b_compute (arXiv:2407.21783): 15.6T tokens at 8,192 context; 16,384 H100 and 16M-token batches
-    # (Llama 3 Table 4). The card's figure covers all training (post-training and restarts too), so the
-    # pre-training the cost wall counts should come out a little under it: within 15%, not above.
+    # Calibration case llama31_mc_405b_gpuh (cases.toml):
+    # "Llama 3.1 405B: total training GPU-hours (H100-80GB)" = 30.84M; source meta-llama/llama-models,
+    # models/llama3_1/MODEL_CARD.md @1b28708f. Setup from llama3_405b_compute (arXiv:2407.21783): 15.6T
+    # tokens at 8,192 context; 16,384 H100 and 16M-token batches (Llama 3 Table 4). The card's figure covers
+    # all training (post-training and restarts too), so the pre-training the cost wall counts should come out
+    # a little under it: within 15%, not above.
     m = catalogue.load("model", "llama-3.1-405b", announce=False)
     site = W.site_for(h100, dgx, usd_per_gpu_hour=2.0, budget_usd=1.0)
     r = W.training_walls(

@@ -14,8 +14,9 @@ import typer
 
 from llmwalls import __version__
 
-# Commands load lazily: a call imports and builds only the command it runs (Typer would otherwise inspect every
-# command's options on every call, ~50 ms). `llmwalls --help` lists them all. name -> (module, attribute).
+# Commands load lazily: a call imports and builds only the command it runs (Typer would otherwise inspect
+# every command's options on every call, ~50 ms). `llmwalls --help` lists them all.
+# name -> (module, attribute).
 COMMANDS: dict[str, tuple[str, str]] = {
     "memory": ("llmwalls.cli.memory", "memory"),
     "roofline": ("llmwalls.cli.roofline", "roofline"),

@@ -185,8 +185,8 @@ def _run(path: str, months: int, assumptions_path: str | None, as_json: bool, ch
                 render.Column("what fixes it (in that quarter)", "fix", justify="left"),
             ],
             sum_rows,
-            "pessimistic: with the low end of every efficiency range; fix: GPUs for the GPU-bound walls, then the "
-            "power and money those GPUs need",
+            "pessimistic: with the low end of every efficiency range; fix: GPUs for the GPU-bound walls, "
+            "then the power and money those GPUs need",
         )
     )
     starving = [s for s in result["summary"] if s["starves"]]

@@ -166,8 +166,8 @@ def _run(**o) -> int:  # noqa: ANN003, C901, PLR0912, PLR0915
         or o["micro_batch"] is not None
     ):
         raise InputError(
-            "--dp, --cp, --zero, --interleave, --first-stage-layers, --microbatches and --micro-batch apply to "
-            "training; add --train"
+            "--dp, --cp, --zero, --interleave, --first-stage-layers, --microbatches and --micro-batch "
+            "apply to training; add --train"
         )
     if o["first_stage_layers"] is not None and (pp < 2 or o["first_stage_layers"] > spec.layers):
         raise InputError(

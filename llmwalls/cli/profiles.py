@@ -156,9 +156,12 @@ def profile_from_hf_config(cfg: dict, name: str, source: str) -> dict:
     if cfg.get("attention_bias"):
         out["qkv_bias"] = True
     window = cfg.get("sliding_window")
-    if window and cfg.get("use_sliding_window", model_type in ("mistral", "mixtral")):
-        if window < out["max_context_tokens"]:
-            out["sliding_window_tokens"] = window
+    if (
+        window
+        and cfg.get("use_sliding_window", model_type in ("mistral", "mixtral"))
+        and window < out["max_context_tokens"]
+    ):
+        out["sliding_window_tokens"] = window
     if cfg.get("num_local_experts"):  # Mixtral
         out["moe"] = {
             "experts": cfg["num_local_experts"],

@@ -1,6 +1,6 @@
-"""Every wall of one workload side by side: memory capacity, memory bandwidth, compute, interconnect, power and
-cost. This module composes the other engines (memory, roofline, training/collectives, power, cost); it derives
-no formula of its own beyond the ratio demand / limit and which ratio is largest.
+"""Every wall of one workload side by side: memory capacity, memory bandwidth, compute, interconnect, power
+and cost. This module composes the other engines (memory, roofline, training/collectives, power, cost); it
+derives no formula of its own beyond the ratio demand / limit and which ratio is largest.
 
 Pure and vectorised: serving inputs (GPUs, users, context, prompt, TP) are numpy-broadcastable and every wall
 is an array of their broadcast shape, so a sweep is one call. Training walls come from the layout search of
@@ -289,7 +289,8 @@ def status(utilization, near: float = DEFAULT_ASSUMPTIONS.near_threshold):  # no
 
 
 def binding(walls: dict[str, dict]):  # noqa: ANN201
-    """Name of the wall with the highest utilisation at every point (NaN walls ignored), and that utilisation."""
+    """Name of the wall with the highest utilisation at every point (NaN walls ignored), and that
+    utilisation."""
     names = [w for w in WALLS if w in walls]
     stack = np.stack(np.broadcast_arrays(*(np.asarray(walls[w]["utilization"], dtype=float) for w in names)))
     filled = np.where(np.isnan(stack), -np.inf, stack)
@@ -312,7 +313,8 @@ def _wall(demand, limit, unit: str, **extra) -> dict:  # noqa: ANN001, ANN003
 
 @dataclass(frozen=True)
 class Site:
-    """Facility figures the power and cost walls need: from a cluster profile or the power engine's defaults."""
+    """Facility figures the power and cost walls need: from a cluster profile or the power engine's
+    defaults."""
 
     gpus_per_node: int
     node_overhead_w: float
@@ -429,8 +431,8 @@ def choose_tp(
     kv_dtype="bf16",  # noqa: ANN001
     usable_fraction: float | None = None,
 ) -> int:
-    """Smallest tensor-parallel degree (powers of two dividing the heads, within the scale-up domain and the GPU
-    count) whose replicas hold their share of the users in memory; the largest such TP when none does.
+    """Smallest tensor-parallel degree (powers of two dividing the heads, within the scale-up domain and the
+    GPU count) whose replicas hold their share of the users in memory; the largest such TP when none does.
     gpus None: as many GPUs as one replica needs."""
     from llmwalls.engine import memory as mem
 
@@ -473,8 +475,9 @@ def serving_walls(
     eff: Efficiencies = Efficiencies(),
     assumptions: WallsAssumptions = DEFAULT_ASSUMPTIONS,
 ) -> dict:
-    """Every wall of a serving plan at each broadcast point of (gpus, tp, users, context_tokens, prompt_tokens).
-    Returns {"walls": {name: wall dict}, "binding": names, "max_utilization", plus the plan's figures}."""
+    """Every wall of a serving plan at each broadcast point of (gpus, tp, users, context_tokens,
+    prompt_tokens). Returns {"walls": {name: wall dict}, "binding": names, "max_utilization", plus the plan's
+    figures}."""
     from llmwalls.engine import memory as mem
     from llmwalls.engine import roofline as rl
 
@@ -712,9 +715,9 @@ def clear_from(values, utilization):  # noqa: ANN001, ANN201
 
 
 def sweep_answers(values, result: dict) -> dict:  # noqa: ANN001
-    """For each wall, the swept value where it is first hit (and, for a wall hit from the start, where it clears);
-    which wall is hit first (earliest value; ties go to the higher utilisation there); and the swept values at
-    which no wall is hit (first and last)."""
+    """For each wall, the swept value where it is first hit (and, for a wall hit from the start, where it
+    clears); which wall is hit first (earliest value; ties go to the higher utilisation there); and the swept
+    values at which no wall is hit (first and last)."""
     firsts = {w: first_hit(values, result["walls"][w]["utilization"]) for w in result["walls"]}
     clears = {w: clear_from(values, result["walls"][w]["utilization"]) for w in result["walls"]}
     hit = [
