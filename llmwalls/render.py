@@ -4,7 +4,9 @@ base units under a versioned schema; warnings and errors go to stderr. No other 
 JSON envelope (every command):
     {"schema": "llmwalls.<command>", "schema_version": 1, "llmwalls_version": "...",
      "inputs": {...}, "results": [...] or {...}, "walls": [...], "warnings": [...]}
-A wall is {"wall": name, "demand": x, "limit": y, "unit": "bytes", "utilization": x/y, "hit": bool}.
+A wall is {"wall": identifier, "label": name, "demand": x, "limit": y, "unit": "bytes", "utilization": x/y,
+"hit": bool}; identifiers are snake_case and shared by every command (memory_capacity, memory_bandwidth,
+compute, interconnect, power, site_power, rack_power, cost, budget, ...).
 Field names never change within a schema_version; new fields may be added.
 """
 
@@ -70,12 +72,15 @@ def emit_json(command: str, inputs: dict[str, Any], results: Any, walls: Sequenc
 def wall(
     name: str, demand: float, limit: float, unit: str, *, higher_is_worse: bool = True, **extra: Any
 ) -> dict:
-    """A wall record. For 'higher is worse' walls (memory, power, cost) utilization = demand / limit and the
-    wall is hit above 1. For targets (tokens/s wanted vs achievable) pass higher_is_worse=False."""
+    """A wall record. ``wall`` is an identifier (``memory_capacity``), the same in every command's JSON;
+    ``label`` is its human name. For 'higher is worse' walls (memory, power, cost) utilization = demand / limit
+    and the wall is hit above 1. For targets (tokens/s wanted vs achievable) pass higher_is_worse=False."""
     utilization = demand / limit if limit else math.inf
     hit = utilization > 1.0 if higher_is_worse else demand < limit
+    ident = name.strip().lower().replace(" ", "_").replace("-", "_")
     return {
-        "wall": name,
+        "wall": ident,
+        "label": ident.replace("_", " "),
         "demand": demand,
         "limit": limit,
         "unit": unit,

@@ -319,8 +319,10 @@ def test_cli_json(cli):
     d = r.json()
     assert d["schema"] == "llmwalls.walls"
     walls = {w["wall"]: w for w in d["walls"]}
-    assert set(walls) == set(W.WALLS)
-    cap = walls["memory capacity"]
+    # JSON names walls by identifier, as every other command does; the label is the table's name.
+    assert set(walls) == {name.replace(" ", "_") for name in W.WALLS}
+    assert {w["label"] for w in d["walls"]} == set(W.WALLS)
+    cap = walls["memory_capacity"]
     assert cap["demand"] == pytest.approx(WEIGHTS_70B + KV_70B * 4096 + GiB + 1_476_395_008)
     assert cap["limit"] == pytest.approx(USABLE_H100)
     assert cap["status"] == "hit" and cap["binding"] is True
