@@ -73,8 +73,9 @@ def wall(
     name: str, demand: float, limit: float, unit: str, *, higher_is_worse: bool = True, **extra: Any
 ) -> dict:
     """A wall record. ``wall`` is an identifier (``memory_capacity``), the same in every command's JSON;
-    ``label`` is its human name. For 'higher is worse' walls (memory, power, cost) utilization = demand / limit
-    and the wall is hit above 1. For targets (tokens/s wanted vs achievable) pass higher_is_worse=False."""
+    ``label`` is its human name. For 'higher is worse' walls (memory, power, cost) utilization =
+    demand / limit and the wall is hit above 1. For targets (tokens/s wanted vs achievable) pass
+    higher_is_worse=False."""
     utilization = demand / limit if limit else math.inf
     hit = utilization > 1.0 if higher_is_worse else demand < limit
     ident = name.strip().lower().replace(" ", "_").replace("-", "_")
