@@ -1,0 +1,28 @@
+"""The tree passes ruff (lint and format) with the project's configuration in pyproject.toml."""
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _ruff() -> list[str]:
+    exe = Path(sys.executable).with_name("ruff")
+    if exe.exists():
+        return [str(exe)]
+    found = shutil.which("ruff")
+    if not found:
+        pytest.skip("ruff is not installed (it comes with the test extra)")
+    return [found]
+
+
+@pytest.mark.parametrize("args", [["check", "."], ["format", "--check", "."]], ids=["lint", "format"])
+def test_ruff(args):
+    if not (ROOT / "pyproject.toml").exists():
+        pytest.skip("not a source checkout")
+    out = subprocess.run([*_ruff(), *args], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-1000:]
