@@ -153,3 +153,29 @@ def print_tables(tables: Iterable[Table], lines: Sequence[str] = (), styles: Seq
 
 def print_text(text: str) -> None:
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
+
+class ProgressBar:
+    """A progress(done, total) callback that shows a transient Rich bar on stderr, started only for more
+    than ``threshold`` items (the layout search: a million candidates is about a second), so quick runs and
+    scripts never see it."""
+
+    def __init__(self, enabled: bool, threshold: int = 1_000_000, description: str = "evaluating layouts"):
+        self.enabled, self.threshold, self.description = enabled, threshold, description
+        self.bar: Any = None
+        self.task: Any = None
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self.enabled or total <= self.threshold:
+            return
+        if self.bar is None:
+            from rich.progress import Progress
+
+            self.bar = Progress(console=_console(stderr=True), transient=True)
+            self.task = self.bar.add_task(self.description, total=total)
+            self.bar.start()
+        self.bar.update(self.task, completed=done)
+
+    def stop(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()

@@ -277,29 +277,6 @@ def _validate_explicit(
     return warnings
 
 
-class _Bar:
-    """A Rich progress bar for the layout evaluation, started only when there are more than a million
-    candidates (~1 s at the benchmarked rate); a progress(done, total) callback for plan_training."""
-
-    def __init__(self, enabled: bool) -> None:
-        self.enabled, self.bar, self.task = enabled, None, None
-
-    def __call__(self, done: int, total: int) -> None:
-        if not self.enabled or total <= 1_000_000:
-            return
-        if self.bar is None:
-            from rich.progress import Progress
-
-            self.bar = Progress(transient=True)
-            self.task = self.bar.add_task("evaluating layouts", total=total)
-            self.bar.start()
-        self.bar.update(self.task, completed=done)
-
-    def stop(self) -> None:
-        if self.bar is not None:
-            self.bar.stop()
-
-
 def training_inputs(
     spec,
     cl,
@@ -499,7 +476,7 @@ def _run(**o) -> int:  # noqa: ANN003, C901, PLR0912, PLR0915
     }
     for w in _validate_explicit(spec, gpus, fixed, gb, seq, tiers, o["uneven_pp"]):
         render.warn(w)
-    bar = _Bar(enabled=not o["json_"])
+    bar = render.ProgressBar(enabled=not o["json_"])
     t0 = time.perf_counter()
     try:
         p = plan_training(
