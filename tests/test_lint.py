@@ -26,3 +26,16 @@ def test_ruff(args):
         pytest.skip("not a source checkout")
     out = subprocess.run([*_ruff(), *args], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-1000:]
+
+
+def test_rich_is_imported_only_by_the_render_module():
+    # ruff's banned-api rule (pyproject) keeps Rich and Typer out of the engine; inside llmwalls/cli it must
+    # allow Typer, so this test keeps Rich out of the CLI modules too (output has one home: render.py).
+    import re
+
+    offenders = [
+        str(path.relative_to(ROOT))
+        for path in (ROOT / "llmwalls").rglob("*.py")
+        if path.name != "render.py" and re.search(r"^\s*(from|import) rich\b", path.read_text(), flags=re.M)
+    ]
+    assert offenders == []
