@@ -218,6 +218,33 @@ def test_memory_capacity_and_bandwidth_match_datasheet(gpu, case_id, capacity_gb
         assert spec.hbm_bytes == capacity_gb * GB, f"{gpu} capacity vs {case_id}: decimal GB exactly"
 
 
+# Driver-reported total device memory (GpuSpec.device_memory_bytes), as published. nvidia-smi and hl-smi
+# print MiB, so bytes = MiB x 2^20; rocm-smi prints bytes. (gpu, tool, MiB or None, bytes or None, source)
+MODAL = "thundergolfer.com/blog/nvidia-gpu-memory-capacity (Modal), table of nvidia-smi totals"
+DEVICE_MEMORY_CASES = [
+    ("h100-sxm", "nvidia-smi", 81_559, None, MODAL + ": 'H100 80 GB 81,559 MiB'"),
+    ("h200-sxm", "nvidia-smi", 143_771, None, MODAL + ": 'H200 141 GB 143,771 MiB'"),
+    # 81,559 x 1,048,576 = 85,520,809,984 B: the PCIe card reports the same total as the SXM5 part.
+    ("h100-pcie", "nvidia-smi", 81_559, None, "published logs: 'GPU: NVIDIA H100 PCIe (81559 MiB)'"),
+    # 46,068 x 1,048,576 = 48,305,799,168 B
+    ("l40s", "nvidia-smi", 46_068, None, MODAL + ": 'L40S 48 GB 46,068 MiB'; akash provider-configs PR #99"),
+    # 189,471 x 1,048,576 = 198,674,743,296 B
+    ("gb200", "nvidia-smi", 189_471, None, "published nvidia-smi tables: '0MiB / 189471MiB', 1200W cap"),
+    # rocm-smi 'VRAM Total Memory (B): 206141652992' = 196,592 MiB (amd-smi static 'SIZE: 196592 MB')
+    ("mi300x", "rocm-smi", None, 206_141_652_992, "ROCm/legacy-rocm-build issue #4750, bare-metal 8x MI300X"),
+    # 131,072 x 1,048,576 = 137,438,953,472 B = 128 GiB exactly
+    ("gaudi3", "hl-smi", 131_072, None, "ibm-cloud-docs/containers cs_app_deploy.md: '672MiB / 131072MiB'"),
+]  # MI325X: no published rocm-smi byte total found, so its profile has none and uses hbm_bytes.
+
+
+@pytest.mark.parametrize("gpu,tool,mib,reported_bytes,source", DEVICE_MEMORY_CASES)
+def test_device_memory_is_the_published_driver_total(gpu, tool, mib, reported_bytes, source):
+    want = mib * 2**20 if mib is not None else reported_bytes
+    spec = _gpu(gpu)
+    assert spec.device_memory_bytes == want, f"{gpu}: {tool} total ({source})"
+    assert spec.memory_capacity_bytes == want  # capacity walls use the driver figure, not the datasheet's
+
+
 def test_h200_capacity_is_141_decimal_gb_not_gib():
     # NVIDIA: '141GB HBM3e' (calibration case spec_h200_sxm_hbm). 141 GiB would be 151.4e9 bytes.
     assert _gpu("h200").hbm_bytes == 141e9
