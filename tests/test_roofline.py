@@ -142,10 +142,11 @@ def test_mla_decode_reads_the_compressed_latent(h100):
 
 
 def test_tensor_parallel_all_reduce_term(l2_70b, h100):
-    # tp=2: two all-reduces per layer of 1 x 8,192 x 2 B = 16,384 B each:
-    # 25 µs (allreduce_latency_s) + 2(2-1)/2 x 16,384 / 450e9 = 25.0364 µs; x 2 x 80 = 4.0058 ms per step.
+    # tp=2: two all-reduces per layer of 1 x 8,192 x 2 B = 16,384 B each: 25 µs (allreduce_latency_s)
+    # + 2(2-1)/2 x 16,384 / (450e9 x 0.80) = 25.0455 µs (0.80: NCCL's NVLink busbw / wire,
+    # collectives.LinkEfficiency.nvlink); x 2 x 80 = 4.0073 ms per step.
     r = rf.roofline(l2_70b, h100, batch=1, prompt_tokens=1, context_tokens=1, tp=2)
-    assert float(r["decode"]["comm_time_s"]) == pytest.approx(160 * (25e-6 + 16_384 / 450e9), rel=1e-9)
+    assert float(r["decode"]["comm_time_s"]) == pytest.approx(160 * (25e-6 + 16_384 / 360e9), rel=1e-9)
     one = rf.roofline(l2_70b, h100, batch=1, prompt_tokens=1, context_tokens=1, tp=1)
     # Weights per GPU halve: memory time halves (to within the replicated norms and full-width activations).
     mem2 = float(r["decode"]["time_s"] - r["decode"]["comm_time_s"])
@@ -327,3 +328,44 @@ def test_vectorised_equals_scalar(model, batches, prompt, context, tp):
                 assert vec[phase]["operators"][name]["bytes"][i] == pytest.approx(
                     float(op["bytes"]), rel=1e-12
                 )
+
+
+def test_large_batch_all_reduce_at_nccl_link_fraction(h100):
+    # Llama-3.1-405B TP8 decode at batch 539 (trtllm_l31_405b_h100_tp8_1000_1000's batch, docs/validation.md
+    # item 2): each all-reduce carries 539 x 16,384 x 2 B = 17,661,952 B. Ring term 2 x 7/8 x S / (450e9 x
+    # 0.80) = 85.86 µs (0.80 = nccl-tests busbw / NVLink wire, mleng_a100_node_allreduce 0.783 and
+    # mleng_h200_node_allreduce_ring 0.817) + 25 µs = 110.86 µs; x 2 x 126 layers = 27.94 ms per step.
+    # At the datasheet wire (the old default) it was 25 + 68.69 = 93.69 µs, 23.61 ms per step.
+    spec = load_model("llama-3.1-405b")
+    kw = {"batch": 539, "prompt_tokens": 1000, "context_tokens": 1500, "tp": 8, "weights": "fp8"}
+    r = rf.roofline(spec, h100, kv_dtype="fp8", **kw)
+    s = 539 * 16_384 * 2
+    per = 25e-6 + 2 * 7 / 8 * s / (450e9 * 0.80)
+    assert float(r["decode"]["tp_comm_time_s"]) == pytest.approx(252 * per, rel=1e-9)
+    assert float(r["decode"]["tp_comm_time_s"]) == pytest.approx(27.94e-3, rel=1e-3)
+    wire = rf.roofline(
+        spec, h100, kv_dtype="fp8", assumptions=rf.RooflineAssumptions(allreduce_link_efficiency=1.0), **kw
+    )
+    assert float(wire["decode"]["tp_comm_time_s"]) == pytest.approx(23.61e-3, rel=1e-3)
+
+
+def test_single_node_tp_matches_the_cluster_path(h100):
+    # One HGX H100 node must cost the same with or without --cluster: dgx-h100's NVSwitch tier is the GPU's
+    # 450 GB/s link at LinkEfficiency.nvlink, which is now also the single-node default.
+    from llmwalls.catalogue import load_cluster
+
+    spec = load_model("llama-2-70b")
+    kw = {
+        "batch": 64,
+        "prompt_tokens": 2048,
+        "context_tokens": 3072,
+        "tp": 2,
+        "weights": "fp8",
+        "kv_dtype": "fp8",
+    }
+    alone = rf.roofline(spec, h100, **kw)
+    node = rf.roofline(spec, h100, links=rf.Links.from_cluster(load_cluster("dgx-h100")), **kw)
+    for phase in ("prefill", "decode"):
+        assert float(alone[phase]["tp_comm_time_s"]) == pytest.approx(
+            float(node[phase]["tp_comm_time_s"]), rel=1e-12
+        )

@@ -74,7 +74,7 @@ def test_json_every_figure_in_si(cli):
     first = rows[0]
     assert first["machine_balance_flops_per_byte"] == pytest.approx(989.4e12 / 3.35e12)
     # tp=2, full bandwidth: 137.43e9 B / 2 / 3.35e12 = 20.5 ms of weights + KV at 4,352 tokens
-    # (4,352 x 327,680 B / 2 = 0.713 GB -> 0.21 ms) + 160 all-reduces of 16 KiB at 25 µs + 16,384 / 450e9
+    # (4,352 x 327,680 B / 2 = 0.713 GB -> 0.21 ms) + 160 all-reduces of 16 KiB at 25 µs + 16,384 / 360e9
     # each (4.01 ms) = 24.7 ms.
     assert first["time_per_output_token_s"] == pytest.approx(0.0205 + 0.00021 + 0.00401, rel=0.01)
     assert set(first["decode"]["operators"]) == {"qkv", "attention", "attn_out", "mlp", "experts", "lm_head"}

@@ -72,6 +72,17 @@ class RooflineAssumptions:
         8 GPUs. Those four cases are therefore in-sample for this one parameter. Added once per all-reduce,
         two per layer per step (Shoeybi et al. 2019, Megatron-LM, sec 3: one after attention, one after the
         MLP), on top of the ring bandwidth term over the GPU's scale-up link.
+    allreduce_link_efficiency: None -- the fraction of the link's one-direction bandwidth that the bandwidth
+        term of a serving collective reaches when no cluster profile is given. None takes the measured
+        fraction engine.collectives.LinkEfficiency gives the same fabric with ``--cluster``: NVLink 0.80
+        (nccl-tests all-reduce busbw / wire: 8x A100 0.783, 8x H200 ring 0.817; ml-engineering, cases.toml
+        mleng_a100_node_allreduce, mleng_h200_node_allreduce_ring), xGMI 0.70 for AMD parts, RoCE 0.75 for
+        Intel Gaudi, PCIe 0.70 for the PCIe fallback. It was 1.0 (the datasheet wire) until the large-batch
+        tensor-parallel serving cases showed the all-reduce too cheap (docs/validation.md, item 2). Even 0.80
+        is an upper bound for the 1-64 MiB messages of large-batch decode and prefill: NCCL reaches 40 GB/s
+        busbw at 1 MiB, 220 GB/s at 16 MiB and 402 GB/s at 128 MiB on 8x H200
+        (mleng_h200_node_allreduce_nvls), so an all-reduce of that size is still charged somewhat fast.
+        A number overrides the fraction for every GPU.
     pcie_link_bytes_per_s: 32e9 -- the link tensor parallelism uses on a GPU whose profile has no scale-up
         link (H100 PCIe, L40S): PCIe 4.0 x16, 16 GT/s x 16 lanes x 128/130 = 31.5 GB/s per direction (PCI-SIG
         PCIe 4.0 base specification); a PCIe 5.0 card reaches twice that when every hop is Gen5.
@@ -83,6 +94,7 @@ class RooflineAssumptions:
     default_flops_efficiency: float = 0.75
     activation_bytes: float = 2.0
     allreduce_latency_s: float = 25e-6
+    allreduce_link_efficiency: float | None = None
     pcie_link_bytes_per_s: float = 32e9
 
 
@@ -306,18 +318,11 @@ def allreduce_time_s(message_bytes, ranks, link_bytes_per_s: float, latency_s: f
     return np.where(n > 1, latency_s + wire, 0.0)
 
 
-def _tp_comm_s(spec: ModelSpec, gpu: GpuSpec, tokens, tp, ab: float, a: RooflineAssumptions):  # noqa: ANN001
-    """Two all-reduces per layer per step of tokens x hidden activations (Megatron-LM sec 3)."""
-    tp_arr = np.asarray(tp)
-    link = gpu.scale_up_bandwidth_bytes_per_s or a.pcie_link_bytes_per_s
-    per = allreduce_time_s(tokens * spec.hidden_size * ab, tp_arr, link, a.allreduce_latency_s)
-    return 2.0 * spec.layers * per
-
-
 @dataclass(frozen=True)
 class Links:
     """Where serving collectives run. Without a cluster profile: every GPU of the replica on the GPU's own
-    scale-up link (or PCIe), datasheet bandwidth, one fixed latency per collective (the single-node model
+    scale-up link (or PCIe) at the fraction of its datasheet bandwidth that NCCL reaches on that fabric
+    (RooflineAssumptions.allreduce_link_efficiency), one fixed latency per collective (the single-node model
     the calibration in docs/calibration-roofline.md used). From a cluster profile (``Links.from_cluster``):
     the scale-up domain size (8 on HGX, 72 on GB200 NVL72), the per-GPU link bandwidths of both tiers with
     the achievable efficiencies of engine.collectives.LinkEfficiency (nccl-tests busbw calibration), and
@@ -325,7 +330,7 @@ class Links:
 
     domain_gpus: float = math.inf
     up_bytes_per_s: float | None = None  # None: the GPU profile's scale-up link, else PCIe
-    up_efficiency: float = 1.0
+    up_efficiency: float | None = None  # None: RooflineAssumptions.allreduce_link_efficiency (see _up_link)
     out_bytes_per_s: float = 0.0
     out_efficiency: float = 1.0
     out_latency_s: float = 0.0
@@ -345,10 +350,30 @@ class Links:
         )
 
 
+def _up_link(gpu: GpuSpec, links: Links, a: RooflineAssumptions) -> tuple[float, float]:
+    """(bandwidth, achievable fraction) of the scale-up link a replica's collectives use. From a cluster
+    profile both come from it; otherwise the GPU's own scale-up link (or PCIe) at
+    ``a.allreduce_link_efficiency``, by default the fraction engine.collectives.LinkEfficiency measured for
+    that fabric (nccl-tests busbw / wire), so one HGX node costs the same with or without ``--cluster``."""
+    from llmwalls.engine.collectives import DEFAULT_LINK_EFFICIENCY as LE
+
+    up = links.up_bytes_per_s or gpu.scale_up_bandwidth_bytes_per_s or a.pcie_link_bytes_per_s
+    if links.up_efficiency is not None:
+        return up, links.up_efficiency
+    if a.allreduce_link_efficiency is not None:
+        return up, a.allreduce_link_efficiency
+    if not (links.up_bytes_per_s or gpu.scale_up_bandwidth_bytes_per_s):
+        return up, LE.pcie
+    # AMD parts talk over xGMI, Intel Gaudi over its integrated RoCE ports, NVIDIA parts over NVLink.
+    fabric = {"amd": "xgmi", "intel": "roce"}.get(gpu.vendor.lower(), "nvlink")
+    return up, LE.for_fabric(fabric)
+
+
 def _collective_s(op: str, size, n, gpu: GpuSpec, links: Links, a: RooflineAssumptions):  # noqa: ANN001, ANN202
     """One collective of ``size`` bytes per rank over ``n`` consecutive GPUs (engine.collectives model).
 
-    Inside the scale-up domain: a.allreduce_latency_s + size x busbw factor / (link x efficiency). A group
+    Inside the scale-up domain: a.allreduce_latency_s + size x busbw factor / (link x efficiency), the
+    efficiency from _up_link (NCCL's measured fraction of the wire, not the datasheet). A group
     larger than the domain is split as NCCL does (collectives.hierarchical_time_s: reduce-scatter inside,
     all-reduce of size/k across the g = n/k domains, all-gather inside; all-to-all inside on size, across on
     size/k per GPU) and every network step adds the scale-out latency: 2(g-1) of them for an all-reduce
@@ -357,8 +382,8 @@ def _collective_s(op: str, size, n, gpu: GpuSpec, links: Links, a: RooflineAssum
 
     n = np.asarray(n, dtype=float)
     size = np.asarray(size, dtype=float)
-    up = links.up_bytes_per_s or gpu.scale_up_bandwidth_bytes_per_s or a.pcie_link_bytes_per_s
-    inside = collective_time_s(op, size, n, up, 0.0, efficiency=links.up_efficiency)
+    up, up_eff = _up_link(gpu, links, a)
+    inside = collective_time_s(op, size, n, up, 0.0, efficiency=up_eff)
     if math.isinf(links.domain_gpus):
         wire = inside
         g = np.ones_like(n)
@@ -367,7 +392,7 @@ def _collective_s(op: str, size, n, gpu: GpuSpec, links: Links, a: RooflineAssum
             domain_gpus=int(links.domain_gpus),
             up_bandwidth_bytes_per_s=up,
             up_latency_s=0.0,
-            up_efficiency=links.up_efficiency,
+            up_efficiency=up_eff,
             out_bandwidth_bytes_per_s=links.out_bytes_per_s,
             out_latency_s=0.0,
             out_efficiency=links.out_efficiency,
@@ -383,8 +408,8 @@ def _p2p_s(size, crossing, gpu: GpuSpec, links: Links, a: RooflineAssumptions): 
     """One pipeline send of ``size`` bytes: latency + size / link, on the network when it crosses domains."""
     from llmwalls.engine.collectives import p2p_time_s
 
-    up = links.up_bytes_per_s or gpu.scale_up_bandwidth_bytes_per_s or a.pcie_link_bytes_per_s
-    t_in = p2p_time_s(size, up, a.allreduce_latency_s, efficiency=links.up_efficiency)
+    up, up_eff = _up_link(gpu, links, a)
+    t_in = p2p_time_s(size, up, a.allreduce_latency_s, efficiency=up_eff)
     if links.out_bytes_per_s <= 0:
         return t_in
     t_out = p2p_time_s(
