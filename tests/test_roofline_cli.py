@@ -200,3 +200,20 @@ def test_fp8_refused_on_a_gpu_without_fp8(cli, tmp_path):
     r = cli("roofline", "--model", "llama-2-7b", "--gpu", str(path), "--weights", "fp8")
     assert r.exit_code == 2
     assert "no fp8 tensor-core peak" in r.stderr
+
+
+def test_allreduce_overrides(cli):
+    # Llama-3.1-70B decode at TP 8: 2 all-reduces per layer x 80 layers = 160 per token (Megatron-LM sec 3),
+    # so raising the fixed latency from 10 to 25 µs adds 160 x 15 µs = 2.4 ms per output token.
+    def tpot(*extra):
+        r = cli("roofline", "--model", "70b", "--gpu", "h100", "--tp", "8", "--json", *extra)
+        assert r.exit_code == 0, r.stderr
+        return r.json()["results"]["rows"][0]["time_per_output_token_s"]
+
+    assert tpot("--allreduce-latency-us", "25") - tpot("--allreduce-latency-us", "10") == pytest.approx(
+        160 * 15e-6, rel=1e-6
+    )
+    # A lower achievable link fraction can only make the all-reduces slower.
+    assert tpot("--allreduce-link-efficiency", "0.4") > tpot("--allreduce-link-efficiency", "0.8")
+    bad = cli("roofline", "--model", "70b", "--allreduce-link-efficiency", "2")
+    assert bad.exit_code == 2 and "--allreduce-link-efficiency" in bad.stderr

@@ -70,6 +70,22 @@ def roofline(
             "matmul / peak, else 0.75).",
         ),
     ] = None,
+    allreduce_latency: Annotated[
+        str | None,
+        typer.Option(
+            "--allreduce-latency-us",
+            help="Fixed cost of one tensor-parallel all-reduce, in µs (default 25, calibrated on published "
+            "TP decode rates).",
+        ),
+    ] = None,
+    allreduce_link_efficiency: Annotated[
+        str | None,
+        typer.Option(
+            "--allreduce-link-efficiency",
+            help="Fraction of the scale-up link's bandwidth an all-reduce reaches (default per fabric, "
+            "NVLink 0.80 as measured by nccl-tests).",
+        ),
+    ] = None,
     min_tokens_per_s: Annotated[
         str | None,
         typer.Option(
@@ -116,6 +132,8 @@ def _run(
     kv_dtype,
     bandwidth_efficiency,  # noqa: ANN001, C901, PLR0912, PLR0915
     flops_efficiency,
+    allreduce_latency,
+    allreduce_link_efficiency,
     min_tokens_per_s,
     plot,
     no_chart,
@@ -130,7 +148,13 @@ def _run(
     from llmwalls.catalogue import load_cluster, load_gpu, load_model
     from llmwalls.engine import roofline as rf
     from llmwalls.errors import InputError
-    from llmwalls.units import parse_count, parse_fraction, parse_int_count, parse_tokens
+    from llmwalls.units import (
+        parse_count,
+        parse_fraction,
+        parse_int_count,
+        parse_positive_float,
+        parse_tokens,
+    )
 
     spec = load_model(model)
     cl = load_cluster(cluster) if cluster is not None else None
@@ -156,6 +180,18 @@ def _run(
         if flops_efficiency is not None
         else None,
     )
+    if allreduce_latency is not None:
+        us = parse_positive_float(allreduce_latency, "--allreduce-latency-us", allow_zero=True)
+        if us > 10_000:
+            raise InputError(f"--allreduce-latency-us {allreduce_latency} is over 10 ms; the unit is µs")
+        assumptions = dataclasses.replace(assumptions, allreduce_latency_s=us * 1e-6)
+    if allreduce_link_efficiency is not None:
+        assumptions = dataclasses.replace(
+            assumptions,
+            allreduce_link_efficiency=parse_fraction(
+                allreduce_link_efficiency, "--allreduce-link-efficiency"
+            ),
+        )
     if tp > 1 and g.scale_up_bandwidth_bytes_per_s is None and cl is None:
         render.warn(
             f"{g.name} has no NVLink-class link in its profile: the --tp {tp} all-reduces go over PCIe "
