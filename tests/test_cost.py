@@ -239,3 +239,25 @@ def test_vectorised_equals_scalar():
 def test_every_assumption_has_source_and_date():
     for name, info in c.CostAssumptions().sources().items():
         assert info["source"] and info["date"], name
+
+
+def test_serving_capacity_70b_on_h100_by_hand():
+    # Llama-3.1-70B bf16, 4,096-token users at 20 tokens/s, H100 (81,559 MiB = 85,520,809,984 B of device
+    # memory). At TP 8 each GPU holds 141,107,412,992 / 8 = 17,638,426,624 B of weights (the roofline splits
+    # all weights evenly; the 2.3 MB of norms every rank replicates are below its resolution) and each user's
+    # KV cache is 4,096 x 327,680 / 8 = 167,772,160 B per GPU: (85,520,809,984 - 17,638,426,624) / 167,772,160
+    # = 404.6 -> 404 users per replica, 50.5 per GPU (the roofline's fit test: weights + KV <= device memory).
+    from llmwalls.catalogue import load_gpu, load_model
+    from llmwalls.engine.cost import serving_capacity
+
+    cap = serving_capacity(
+        load_model("llama-3.1-70b"), load_gpu("h100-sxm"), context_tokens=4096, tokens_per_s_per_user=20
+    )
+    assert cap["feasible"] and cap["tp"] == 8 and cap["batch_per_replica"] == 404
+    assert cap["weights_bytes_per_gpu"] == pytest.approx(17_638_426_624, rel=1e-9)
+    assert cap["tokens_per_s_per_user_at_batch"] >= 20
+    # Asking for more speed per user than one GPU's bandwidth allows at any batch is infeasible.
+    slow = serving_capacity(
+        load_model("llama-3.1-70b"), load_gpu("h100-sxm"), context_tokens=4096, tokens_per_s_per_user=10_000
+    )
+    assert slow["feasible"] is False

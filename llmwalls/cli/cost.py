@@ -321,50 +321,30 @@ def cost(
     tps_gpu = tps_given
     replica_gpus = 1
     if tps_given is None and spec is not None and (planned is None or n_users is not None):
-        from llmwalls.engine import model as mdl
-        from llmwalls.engine import roofline as rl
-
         # TP inside the scale-up domain (cluster profile), else inside an 8-GPU node (over PCIe for GPUs
         # without a scale-up link; the roofline engine charges the slower all-reduces)
-        domain = cl.scale_up_domain_gpus if cl is not None else 8
-        tps = np.array([t for t in (1, 2, 4, 8, 16, 32, 64, 72) if t <= max(domain, 1)], dtype=float)
-        batch = np.arange(1, 4097, dtype=float)[:, None]
-        r = rl.roofline(
+        cap = eng.serving_capacity(
             spec,
             g,
-            batch=batch,
-            prompt_tokens=1,
             context_tokens=context_tokens,
-            tp=tps[None, :],
+            tokens_per_s_per_user=per_user,
+            scale_up_domain_gpus=cl.scale_up_domain_gpus if cl is not None else 8,
             weights=weights,
             kv_dtype=kv_dtype,
         )
-        speed = np.asarray(r["decode_tokens_per_s_per_sequence"])
-        fits = np.asarray(r["fits"])
-        per_rep = eng.users_per_replica(fits, speed, per_user, batch, axis=0)
-        per_gpu = per_rep / tps
-        best = int(np.argmax(per_gpu))
-        fit_max = np.max(np.where(fits, batch, 0.0), axis=0)
-        if per_rep[best] > 0:
-            b_star = int(per_rep[best])
-            replica_gpus = int(tps[best])
-            tps_gpu = float(b_star * speed[b_star - 1, best] / tps[best])
+        if cap["feasible"]:
+            replica_gpus = cap["tp"]
+            tps_gpu = cap["tokens_per_s_per_gpu"]
             serving = {
                 "source": "llmwalls.engine.roofline (decode, memory-bound roofline with its efficiencies)",
-                "tp": replica_gpus,
-                "batch_per_replica": b_star,
-                "tokens_per_s_per_user_at_batch": float(speed[b_star - 1, best]),
-                "max_batch_that_fits_per_replica": float(fit_max[best]),
-                "kv_bytes_per_user": float(
-                    mdl.kv_bytes_per_token(spec, kv_dtype) * mdl.cached_tokens(spec, context_tokens)
-                ),
-                "weights_bytes_per_gpu": float(np.asarray(r["weights_bytes_per_gpu"])[0, best]),
+                **{k: v for k, v in cap.items() if k not in ("feasible", "tokens_per_s_per_gpu")},
             }
         else:
             serving = {"source": "llmwalls.engine.roofline", "feasible": False}
             render.warn(
-                f"{spec.name} on {g.name}: no tensor-parallel size up to {int(tps[-1])} holds even one "
-                f"user's {context_tokens}-token KV cache at {per_user:g} tokens/s; no serving figures"
+                f"{spec.name} on {g.name}: no tensor-parallel size up to {cap['largest_tp_tried']} holds "
+                f"even one user's {context_tokens}-token KV cache at {per_user:g} tokens/s; "
+                "no serving figures"
             )
 
     fleet_serving = None

@@ -367,3 +367,59 @@ def users_per_replica(
     ok = np.asarray(fits, dtype=bool) & (_a(tokens_per_s_per_sequence) >= _a(tokens_per_s_per_user))
     b = np.broadcast_to(_a(batch), ok.shape)
     return np.max(np.where(ok, b, 0.0), axis=axis)
+
+
+# TP sizes tried for a serving replica (powers of two up to a node, and whole NVL72-style domains).
+SERVING_TP_SIZES = (1, 2, 4, 8, 16, 32, 64, 72)
+SERVING_MAX_BATCH = 4096  # concurrent sequences per replica searched (beyond any engine's scheduler limit)
+
+
+def serving_capacity(
+    spec: Any,
+    gpu: Any,
+    *,
+    context_tokens: int,
+    tokens_per_s_per_user: float,
+    scale_up_domain_gpus: int = 8,
+    weights: str = "bf16",
+    kv_dtype: str = "bf16",
+) -> dict[str, Any]:
+    """Users one GPU can serve, from the roofline engine: for every TP size inside the scale-up domain and
+    every batch up to SERVING_MAX_BATCH, decode speed per sequence and whether weights + KV fit; a replica's
+    users are the largest batch that fits and still meets the per-user speed (users_per_replica); the TP with
+    the most users per GPU wins. Returns feasible=False when no TP holds even one user at that speed."""
+    from llmwalls.engine import model as mdl
+    from llmwalls.engine import roofline as rl
+
+    tps = np.array([t for t in SERVING_TP_SIZES if t <= max(scale_up_domain_gpus, 1)], dtype=float)
+    batch = np.arange(1, SERVING_MAX_BATCH + 1, dtype=float)[:, None]
+    r = rl.roofline(
+        spec,
+        gpu,
+        batch=batch,
+        prompt_tokens=1,
+        context_tokens=context_tokens,
+        tp=tps[None, :],
+        weights=weights,
+        kv_dtype=kv_dtype,
+    )
+    speed = np.asarray(r["decode_tokens_per_s_per_sequence"])
+    fits = np.asarray(r["fits"])
+    per_rep = users_per_replica(fits, speed, tokens_per_s_per_user, batch, axis=0)
+    best = int(np.argmax(per_rep / tps))
+    if per_rep[best] <= 0:
+        return {"feasible": False, "largest_tp_tried": int(tps[-1])}
+    users = int(per_rep[best])
+    tp = int(tps[best])
+    return {
+        "feasible": True,
+        "tp": tp,
+        "batch_per_replica": users,
+        "tokens_per_s_per_user_at_batch": float(speed[users - 1, best]),
+        "tokens_per_s_per_gpu": float(users * speed[users - 1, best] / tp),
+        "max_batch_that_fits_per_replica": float(np.max(np.where(fits, batch, 0.0), axis=0)[best]),
+        "kv_bytes_per_user": float(
+            mdl.kv_bytes_per_token(spec, kv_dtype) * mdl.cached_tokens(spec, context_tokens)
+        ),
+        "weights_bytes_per_gpu": float(np.asarray(r["weights_bytes_per_gpu"])[0, best]),
+    }
