@@ -12,11 +12,11 @@ not higher.
 from __future__ import annotations
 
 import pytest
+from megatron_gpt import megatron_gpt
 
 from llmwalls import catalogue
 from llmwalls.engine import training as tr
 from llmwalls.engine.collectives import Tiers
-from llmwalls.specs import ModelSpec
 
 TOLERANCE = 0.15
 
@@ -49,26 +49,6 @@ LLAMA3_TABLE4 = [
     ("llama3_t4_16k_gpus", 8, 1, 16, 128, 8192, 16, 400.0),
     ("llama3_t4_16k_gpus_128k_ctx", 8, 16, 16, 8, 131072, 16, 380.0),
 ]
-
-
-def megatron_gpt(heads: int, hidden: int, layers: int) -> ModelSpec:
-    return ModelSpec(
-        kind="model",
-        name="megatron-gpt",
-        source="Narayanan et al. 2021 Table 1",
-        layers=layers,
-        hidden_size=hidden,
-        attention_heads=heads,
-        kv_heads=heads,
-        ffn_size=4 * hidden,
-        mlp_gated=False,
-        vocab_size=51200,
-        tied_embeddings=True,
-        norm="layernorm",
-        linear_bias=True,
-        position_embedding="learned",
-        max_context_tokens=2048,
-    )
 
 
 def megatron_prediction(heads, hidden, layers, tp, pp, dp, gb) -> float:  # noqa: ANN001

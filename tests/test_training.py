@@ -10,32 +10,11 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from megatron_gpt import megatron_gpt
 
 from llmwalls import catalogue
 from llmwalls.engine import training as tr
 from llmwalls.engine.collectives import Tiers
-from llmwalls.specs import ModelSpec
-
-
-def gpt(layers: int, hidden: int, heads: int) -> ModelSpec:
-    """A Megatron-LM GPT (Narayanan et al. 2021 Table 1): 4h GELU MLP, tied embeddings, learned positions."""
-    return ModelSpec(
-        kind="model",
-        name="gpt-test",
-        source="Narayanan et al. 2021 Table 1",
-        layers=layers,
-        hidden_size=hidden,
-        attention_heads=heads,
-        kv_heads=heads,
-        ffn_size=4 * hidden,
-        mlp_gated=False,
-        vocab_size=51200,
-        tied_embeddings=True,
-        norm="layernorm",
-        linear_bias=True,
-        position_embedding="learned",
-        max_context_tokens=2048,
-    )
 
 
 @pytest.fixture(scope="module")
@@ -80,7 +59,7 @@ def test_full_recompute_matches_megatron_eq3():
     # GPT 1T: l = 128, h = 25600, s = 2048, V = 51200; per token (B s = 1):
     n_layers, h, s, V = 128, 25600, 2048, 51200
     eq3 = 96 * n_layers * h**2 * (1 + s / (6 * h) + V / (16 * n_layers * h))
-    ours = float(tr.hardware_flops_per_token(gpt(n_layers, h, 160), s, 2))
+    ours = float(tr.hardware_flops_per_token(megatron_gpt(160, h, n_layers), s, 2))
     assert ours == pytest.approx(eq3, rel=0.002)  # biases and norms are the 0.2%
 
 
@@ -88,7 +67,7 @@ def test_model_flops_match_korthikanti_eq7_and_selective_recompute():
     # Korthikanti et al. 2022 Eq. 7 (model FLOPs, cases.toml kort22_eq7_modelflops): 72 B L s h^2 (1 + s/(6h)
     # + v/(12hL)); GPT-3 175B: L 96, h 12288, s 2048, v 51200. Per token that is 72 L h^2 + 12 L s h + 6 h v.
     L_, h, s, v = 96, 12288, 2048, 51200
-    spec = gpt(L_, h, 96)
+    spec = megatron_gpt(96, h, L_)
     eq7 = 72 * L_ * h**2 * (1 + s / (6 * h) + v / (12 * h * L_))
     assert float(tr.model_flops_per_token(spec, s)) == pytest.approx(eq7, rel=0.002)
     # Selective recomputation re-runs the attention core forward (QK^T and AV: 4 s h per layer per token):
