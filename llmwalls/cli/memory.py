@@ -291,37 +291,20 @@ def _run(**o) -> int:  # noqa: ANN003, C901, PLR0912, PLR0915
     derived: dict = {}
     if not train:
         ctx0, b0 = contexts[0], batches[0]
+        layout = dict(
+            usable=usable,
+            tp=tp,
+            pp=pp,
+            ep=ep,
+            weights=weights,
+            kv_dtype=o["kv_dtype"],
+            assumptions=assumptions,
+        )
         derived["max_batch_at_context"] = {
-            str(c): int(
-                mem.max_batch(
-                    spec,
-                    usable=usable,
-                    context_tokens=c,
-                    tp=tp,
-                    pp=pp,
-                    ep=ep,
-                    weights=weights,
-                    kv_dtype=o["kv_dtype"],
-                    assumptions=assumptions,
-                )
-            )
-            for c in contexts
+            str(c): int(mem.max_batch(spec, context_tokens=c, **layout)) for c in contexts
         }
         derived["max_context_at_batch"] = {
-            str(b): int(
-                mem.max_context(
-                    spec,
-                    usable=usable,
-                    batch=b,
-                    tp=tp,
-                    pp=pp,
-                    ep=ep,
-                    weights=weights,
-                    kv_dtype=o["kv_dtype"],
-                    assumptions=assumptions,
-                )
-            )
-            for b in batches
+            str(b): int(mem.max_context(spec, batch=b, **layout)) for b in batches
         }
         few = mem.fewest_gpus(
             spec,
