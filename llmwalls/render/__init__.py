@@ -18,7 +18,10 @@ import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 from llmwalls import __version__
 
@@ -110,7 +113,7 @@ class Table:
     caption: str | None = None
 
 
-def _console(stderr: bool = False):  # noqa: ANN202
+def _console(stderr: bool = False) -> Console:
     from rich.console import Console
 
     # Fixed width and no colour when not a terminal (pipes, CI, golden tests).
