@@ -303,7 +303,7 @@ def _scaling_table(report: ClusterReport, moe: bool) -> _Table | None:
 def show(report: ClusterReport, *, search: bool = False) -> None:
     """Print the report's tables and verdict on stdout (notes and warnings on stderr). ``search``: also the
     table of the best layouts."""
-    from llmwalls.render import _console, show_notices
+    from llmwalls.render import _console, emit, show_notices
 
     moe = report.inputs.experts is not None
     show_notices(report)
@@ -316,11 +316,13 @@ def show(report: ClusterReport, *, search: bool = False) -> None:
         _search_table(report, moe) if search else None,
         _scaling_table(report, moe),
     )
-    for table in tables:
-        if table is not None:
-            _print(console, table, width)
     line, hit = verdict(report)
-    console.print(line, style="bold red" if hit else "bold green", markup=False)
+    with console.capture() as captured:
+        for table in tables:
+            if table is not None:
+                _print(console, table, width)
+        console.print(line, style="bold red" if hit else "bold green", markup=False)
+    emit(captured.get())
 
 
 __all__ = ["show", "verdict"]
