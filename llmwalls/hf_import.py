@@ -1,10 +1,11 @@
 """Hugging Face config.json -> model-profile fields, for `llmwalls profiles import`.
 
-Reads the architecture fields of the decoder-only families in the catalogue (Llama 2/3/4, Mistral, Mixtral,
-Qwen2/2.5/3, Qwen3-MoE, Qwen3-Next, DeepSeek-V2/V3, Kimi K2, GLM-4.5, gpt-oss, Gemma 2/3, Phi-3/4) and refuses,
-with one line, what the profile schema cannot represent instead of dropping it: an unknown layer type, a
-per-layer list of windows, state-space or other linear-attention layers than Gated DeltaNet, MoE layer
-placements other than "every n-th layer after the dense leading ones". Pure: no file access, no printing.
+Reads the architecture fields of the decoder-only families in the catalogue (Llama 2/3/4, Mistral,
+Mixtral, Qwen2/2.5/3, Qwen3-MoE, Qwen3-Next, DeepSeek-V2/V3, Kimi K2, GLM-4.5, gpt-oss, Gemma 2/3, Phi-3/4)
+and refuses, with one line, what the profile schema cannot represent instead of dropping it: an unknown
+layer type, a per-layer list of windows, state-space or other linear-attention layers than Gated DeltaNet,
+MoE layer placements other than "every n-th layer after the dense leading ones". Pure: no file access, no
+printing.
 """
 
 from __future__ import annotations
