@@ -682,3 +682,34 @@ def test_cli_import_of_a_list_window_is_one_line_exit_2(cli, tmp_path, isolated_
         float(memory.serving_memory_per_gpu(model("my-oss"), batch=1, context_tokens=1)["weights"]),
         13_751_518_848,
     )
+
+
+def test_fp4_formats_compute_where_the_gpu_has_fp4():
+    # MXFP4/NVFP4 run on fp4 tensor cores where the GPU has them (B200); on Hopper, which has none, the
+    # kernels dequantise to bf16 (weight-only), so the roofline uses the bf16 peak there.
+    oss = model("gpt-oss-20b")
+    for weights in ("mxfp4", "nvfp4"):
+        on_h100 = roofline.roofline(
+            oss, catalogue.load_gpu("h100-sxm"), batch=1, prompt_tokens=1, context_tokens=1, weights=weights
+        )
+        on_b200 = roofline.roofline(
+            oss, catalogue.load_gpu("b200"), batch=1, prompt_tokens=1, context_tokens=1, weights=weights
+        )
+        assert on_h100["compute_dtype"] == "bf16"
+        assert on_b200["compute_dtype"] == "fp4"
+    with pytest.raises(InputError, match="fp4"):
+        roofline.roofline(
+            oss, catalogue.load_gpu("h100-sxm"), batch=1, prompt_tokens=1, context_tokens=1, weights="fp4"
+        )
+
+
+@pytest.mark.parametrize("name", ["gpt-oss-120b", "gemma-3-27b", "llama-4-scout", "qwen3-next-80b-a3b"])
+def test_mixed_layer_caches_vectorise(name):
+    # An array of contexts gives, point by point, what one context at a time gives; the cache never shrinks
+    # as the context grows.
+    m = model(name)
+    contexts = np.array([1, 100, 128, 129, 1024, 1025, 8192, 8193, 32768, 131072], dtype=float)
+    together = kv_cache_bytes_per_sequence(m, contexts)
+    one_by_one = [float(kv_cache_bytes_per_sequence(m, c)) for c in contexts]
+    assert together.tolist() == one_by_one
+    assert np.all(np.diff(together) > 0)
