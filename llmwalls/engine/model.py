@@ -240,7 +240,7 @@ def _kind_caps(spec: ModelSpec) -> list[tuple[int, float]]:
     return [(counts[k], caps[k]) for k in ("full", "sliding", "chunked") if counts[k]]
 
 
-def cached_tokens(spec: ModelSpec, context_tokens: npt.ArrayLike) -> npt.NDArray[np.float64] | npt.ArrayLike:
+def cached_tokens(spec: ModelSpec, context_tokens: npt.ArrayLike) -> npt.NDArray[np.float64]:
     """Tokens held in the KV cache at a context length, averaged over the attention layers, so that
     kv_bytes_per_token x cached_tokens is the whole cache of one sequence:
       full layer:     the context;
@@ -248,13 +248,9 @@ def cached_tokens(spec: ModelSpec, context_tokens: npt.ArrayLike) -> npt.NDArray
       chunked layer:  min(context, chunk) -- a token attends only within its chunk of C tokens (Llama 4,
                       HF Llama4TextAttention with attention_chunk_size), so at most C are kept; this is the
                       cache at the end of a chunk, the size a server must provision.
-    A model whose attention layers are all full returns context_tokens itself."""
-    caps = _kind_caps(spec)
-    if len(caps) == 1:
-        cap = caps[0][1]
-        # one kind: the context itself (full) or min(context, W) as Mistral 7B's rolling buffer
-        return context_tokens if math.isinf(cap) else np.minimum(context_tokens, int(cap))
+    A float array of the context's shape (a model whose attention layers are all full: the context)."""
     c = np.asarray(context_tokens, dtype=float)
+    caps = _kind_caps(spec)
     layers = sum(n for n, _ in caps)
     return np.asarray(sum(n * np.minimum(c, cap) for n, cap in caps) / layers, dtype=float)
 
