@@ -713,3 +713,14 @@ def test_mixed_layer_caches_vectorise(name):
     one_by_one = [float(kv_cache_bytes_per_sequence(m, c)) for c in contexts]
     assert together.tolist() == one_by_one
     assert np.all(np.diff(together) > 0)
+
+
+def test_nvfp4_weights_and_an_fp32_state():
+    # Qwen3-235B-A22B all in NVFP4: 235,093,634,560 params x 0.5625 B = 132,240,169,440 B (123.2 GiB) over
+    # TP 1, against 470 GB in bf16.
+    q = model("qwen3-235b-a22b")
+    m = memory.serving_memory_per_gpu(q, batch=1, context_tokens=1, weights="nvfp4")
+    assert float(m["weights"]) == 235_093_634_560 * 0.5625 == 132_240_169_440
+    # Qwen3-Next's DeltaNet state kept in fp32 (state_dtype; vLLM --mamba-ssm-cache-dtype float32) doubles it:
+    # 36 x 548,864 x 4 B = 79,036,416 B per sequence.
+    assert linear_state_bytes_per_sequence(model("qwen3-next-80b-a3b"), "fp32") == 79_036_416
