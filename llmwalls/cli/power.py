@@ -165,7 +165,7 @@ def power(
     a = dataclasses.replace(eng.DEFAULT, **overrides)
 
     u = parse_fraction(utilization, "--utilization", allow_zero=True)
-    tdp_w = g.tdp_w
+    tdp_w = g.require_tdp_w()
     idle_w = g.idle_power_w if g.idle_power_w is not None else a.idle_fraction * tdp_w
     idle_source = (
         "profile idle_power_w" if g.idle_power_w is not None else f"{a.idle_fraction:g} x TDP, assumed"

@@ -342,7 +342,8 @@ def site_for(
     """Site figures from a cluster profile when given, else llmwalls.engine.power's defaults."""
     from llmwalls.engine.power import DEFAULT as PW
 
-    idle = gpu.idle_power_w if gpu.idle_power_w is not None else PW.idle_fraction * gpu.tdp_w
+    tdp_w = gpu.require_tdp_w()
+    idle = gpu.idle_power_w if gpu.idle_power_w is not None else PW.idle_fraction * tdp_w
     if cluster is not None:
         liquid = cluster.cooling == "liquid"
         return Site(
@@ -354,7 +355,7 @@ def site_for(
             gpus_per_rack=cluster.gpus_per_rack,
             fixed_rack=cluster.gpus_per_rack is not None
             and cluster.scale_up_domain_gpus > cluster.gpus_per_node,
-            tdp_w=gpu.tdp_w,
+            tdp_w=tdp_w,
             idle_w=idle,
             domain_gpus=cluster.scale_up_domain_gpus,
             site_w=site_w,
@@ -369,7 +370,7 @@ def site_for(
         rack_limit_w=PW.rack_limit_air_w,
         gpus_per_rack=None,
         fixed_rack=False,
-        tdp_w=gpu.tdp_w,
+        tdp_w=tdp_w,
         idle_w=idle,
         domain_gpus=domain,
         site_w=site_w,
