@@ -155,7 +155,7 @@ class PeakFlops(_Strict):
     fp64: PositiveFloat | None = None
     fp32: PositiveFloat | None = None
     tf32: PositiveFloat | None = None
-    bf16: PositiveFloat
+    bf16: PositiveFloat | None = None  # None only where there is none (V100) or none is published
     fp16: PositiveFloat | None = None
     fp8: PositiveFloat | None = None
     int8: PositiveFloat | None = None
@@ -165,6 +165,23 @@ class PeakFlops(_Strict):
     def for_dtype(self, dtype: str) -> float | None:
         """FLOP/s for a compute precision; int4 weight-only kernels compute in the activation precision."""
         return getattr(self, dtype, None)
+
+    @property
+    def half_precision(self) -> float:
+        """The 16-bit tensor rate used where a precision has no peak of its own: bf16, else fp16 (V100).
+        An announced part whose vendor gave neither is refused rather than guessed."""
+        value = self.bf16 if self.bf16 is not None else self.fp16
+        if value is None:
+            from llmwalls.errors import InputError
+
+            raise InputError("this accelerator has no published bf16 or fp16 peak; give a lower precision")
+        return value
+
+    @model_validator(mode="after")
+    def _check(self) -> PeakFlops:
+        if all(getattr(self, d) is None for d in DTYPES):
+            raise ValueError("peak_flops_per_s needs at least one precision (bf16 where published)")
+        return self
 
 
 class GpuSpec(Profile):

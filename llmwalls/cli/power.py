@@ -411,7 +411,7 @@ def power(
         weight_bytes = param_counts(spec).total * weight_bytes_per_param(weights)
         flops_per_token = dense_flops_per_token(spec)
         dtype = compute_dtype_for_weights(weights)
-        peak = g.peak_flops_per_s.for_dtype(dtype) or g.peak_flops_per_s.bf16
+        peak = g.peak_flops_per_s.for_dtype(dtype) or g.peak_flops_per_s.half_precision
         pj_flop = (
             a.pj_per_flop
             if a.pj_per_flop is not None
