@@ -286,8 +286,9 @@ class ClusterSpec(Profile):
     scale_out_fabric: Literal["infiniband", "roce", "ethernet", "efa", "dcn"]
     inter_node_bandwidth_bytes_per_s: PositiveFloat
     inter_node_latency_s: PositiveFloat
-    # Everything in a node but its GPUs at full load: CPUs, DRAM, NICs, fans, PSU losses.
-    node_overhead_power_w: NonNegativeFloat
+    # Everything in a node but its GPUs at full load: CPUs, DRAM, NICs, fans, PSU losses. None where no
+    # figure is public (TPU hosts, an announced rack): `power` then asks for --node-overhead-w.
+    node_overhead_power_w: NonNegativeFloat | None = None
     pue: Annotated[float, Field(ge=1.0, le=5.0, allow_inf_nan=False)]
     cooling: Literal["air", "liquid"] = "air"
     gpus_per_rack: PositiveInt | None = None
@@ -298,6 +299,17 @@ class ClusterSpec(Profile):
     @property
     def total_gpus(self) -> int:
         return self.gpus_per_node * self.nodes
+
+    def require_node_overhead_w(self) -> float:
+        """Node power beyond the accelerators, or a one-line refusal where none is public."""
+        if self.node_overhead_power_w is None:
+            from llmwalls.errors import InputError
+
+            raise InputError(
+                f"no public power figure for the hosts of {self.name} (a node without its accelerators); "
+                "pass --node-overhead-w"
+            )
+        return self.node_overhead_power_w
 
     @model_validator(mode="after")
     def _check(self) -> ClusterSpec:

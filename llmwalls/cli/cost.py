@@ -253,7 +253,9 @@ def cost(
     if cl is not None:
         if a.pue is None:
             changes["pue"] = cl.pue
-        changes["node_overhead_w_per_gpu"] = cl.node_overhead_power_w / cl.gpus_per_node
+        if cl.node_overhead_power_w is None:
+            render.warn(f"no public host power for {cl.name}: electricity counts the accelerators only")
+        changes["node_overhead_w_per_gpu"] = (cl.node_overhead_power_w or 0.0) / cl.gpus_per_node
         if cl.gpus_per_rack:
             changes["gpus_per_cabinet"] = float(cl.gpus_per_rack)
         changes["liquid_cooled"] = cl.cooling == "liquid"

@@ -203,7 +203,7 @@ def power(
 
     gpus_per_node = cl.gpus_per_node if cl is not None else a.gpus_per_node
     overhead_w = (
-        a.node_overhead_w if (cl is None or node_overhead_w is not None) else cl.node_overhead_power_w
+        a.node_overhead_w if (cl is None or node_overhead_w is not None) else cl.require_node_overhead_w()
     )
     if gpus is not None:
         n_gpus = parse_int_count(gpus, "--gpus")

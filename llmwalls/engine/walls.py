@@ -348,7 +348,7 @@ def site_for(
         liquid = cluster.cooling == "liquid"
         return Site(
             gpus_per_node=cluster.gpus_per_node,
-            node_overhead_w=cluster.node_overhead_power_w,
+            node_overhead_w=cluster.node_overhead_power_w or 0.0,
             pue=cluster.pue,
             rack_limit_w=cluster.rack_power_limit_w
             or (PW.rack_limit_liquid_w if liquid else PW.rack_limit_air_w),
@@ -361,6 +361,9 @@ def site_for(
             site_w=site_w,
             usd_per_gpu_hour=usd_per_gpu_hour,
             budget_usd=budget_usd,
+            notes=()
+            if cluster.node_overhead_power_w is not None
+            else (f"no public host power for {cluster.name}: site power counts the accelerators only",),
         )
     domain = PW.gpus_per_node if gpu.scale_up_bandwidth_bytes_per_s else 1
     return Site(
