@@ -283,7 +283,9 @@ def prices_for_gpu(gpu_name: str) -> list[Profile]:
     return sorted(found, key=lambda p: (p.commitment != "on-demand", p.usd_per_gpu_hour))  # type: ignore[attr-defined]
 
 
-def rental_price(gpu_name: str, override: float | None, fallback_usd: float | None = None) -> tuple[float, str]:
+def rental_price(
+    gpu_name: str, override: float | None, fallback_usd: float | None = None
+) -> tuple[float, str]:
     """$/GPU-hour and where it came from: the option, else the first of prices_for_gpu, else the fallback.
     Without a fallback, a GPU with no price profile is refused (InputError): never another GPU's price."""
     if override is not None:

@@ -80,13 +80,15 @@ def cost(
     price_per_gpu_hour: Annotated[
         str | None,
         typer.Option(
-            "--price-per-gpu-hour", help="Rental $/GPU-hour (default: the GPU's price profiles; required where none is public)."
+            "--price-per-gpu-hour",
+            help="Rental $/GPU-hour (default: the GPU's price profiles; needed where none).",
         ),
     ] = None,
     gpu_price: Annotated[
         str | None,
         typer.Option(
-            "--gpu-price", help="Purchase price of one GPU in $ (default: the profile's; required where none is public)."
+            "--gpu-price",
+            help="Purchase price of one GPU in $ (default: the profile's, if public).",
         ),
     ] = None,
     years: Annotated[
@@ -639,7 +641,9 @@ def cost(
                     render.Column(
                         "buying pays back",
                         "break_even_month",
-                        lambda m: f"month {m:.1f}" if math.isfinite(m) else ("n/a" if math.isnan(m) else "never"),
+                        lambda m: (
+                            f"month {m:.1f}" if math.isfinite(m) else ("n/a" if math.isnan(m) else "never")
+                        ),
                     ),
                 ],
                 rent_options,

@@ -262,7 +262,7 @@ def torus_parts(
     op: str, size_bytes: ArrayLike, n: ArrayLike, stride: ArrayLike, torus_dims: Sequence[int]
 ) -> tuple[np.ndarray, np.ndarray]:
     """(hops, bytes over one link one way) of a collective on a torus group (section comment above): time =
-    hops x per-hop latency + bytes / (B x efficiency). Conventions of S as in nccl-tests (module docstring)."""
+    hops x per-hop latency + bytes / (B x efficiency). S as in nccl-tests (module docstring)."""
     size = np.asarray(size_bytes, dtype=float)
     g = torus_group_dims(n, stride, torus_dims)
     members = np.prod(g, axis=-1)
