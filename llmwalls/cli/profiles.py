@@ -31,7 +31,7 @@ def list_(kind: Kind = None, json_: Json = False) -> None:
 
     if kind is not None and kind not in KIND_DIRS:
         raise InputError(f"--kind must be one of {', '.join(KIND_DIRS)}, got {kind!r}")
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "kind": e.kind,
             "name": e.name,
@@ -45,7 +45,7 @@ def list_(kind: Kind = None, json_: Json = False) -> None:
     ]
     if kind == "gpu":
         for row in rows:
-            row.update(_gpu_figures(row["name"]))
+            row.update(_gpu_figures(str(row["name"])))
     if json_:
         render.emit_json("profiles.list", {"kind": kind}, rows)
         return
