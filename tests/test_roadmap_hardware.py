@@ -268,3 +268,76 @@ def test_profiles_list_gpu_fits_100_columns_with_the_key_figures(cli, monkeypatc
 def test_profiles_show_gives_every_source(cli):
     out = cli("profiles", "show", "tpu-v7").stdout
     assert "blog.google" in out and "[sources]" in out and "scale_up_bandwidth_bytes_per_s" in out
+
+
+# ------------------------------------------------------------------------------------------------ roadmap
+
+MIXED_ROADMAP = """
+kind = "roadmap"
+name = "mix"
+start = "2026Q1"
+
+[[hardware]]
+quarter = "2026Q1"
+gpu = "h100"
+cluster = "dgx-h100"
+gpus = 1024
+site_mw = 5.0
+
+[[hardware]]
+quarter = "2026Q2"
+gpu = "b200"
+cluster = "dgx-b200"
+gpus = 1024
+site_mw = 8.0
+
+[[hardware]]
+quarter = "2026Q3"
+gpu = "gb300"
+cluster = "gb300-nvl72"
+gpus = 576
+site_mw = 8.0
+usd_per_gpu_hour = 6.0
+
+[[hardware]]
+quarter = "2026Q4"
+gpu = "mi355x"
+cluster = "mi355x-pollara"
+gpus = 512
+site_mw = 8.0
+usd_per_gpu_hour = 3.0
+
+[[hardware]]
+quarter = "2027Q1"
+gpu = "tpu-v6e"
+cluster = "tpu-v6e-pod"
+gpus = 256
+
+[[hardware]]
+quarter = "2027Q2"
+gpu = "tpu-v7"
+cluster = "tpu-v7-pod"
+gpus = 1024
+usd_per_gpu_hour = 5.0
+
+[[workloads]]
+name = "chat-70b"
+model = "70b"
+share = 0.5
+users = 2000
+context = "8k"
+tokens_per_s_per_user = 20
+ttft_s = 2.0
+"""
+
+
+def test_a_roadmap_mixing_hopper_blackwell_amd_and_tpus_audits_without_borrowing(cli, tmp_path):
+    # Every entry names its own cluster profile, and every price is the roadmap's or a price profile's:
+    # no 'dgx-h100 fabric' or 'fallback price' warning. TPU power is unknown (no public TDP), not guessed.
+    path = tmp_path / "mix.toml"
+    path.write_text(MIXED_ROADMAP)
+    r = cli("audit", str(path), "--json")
+    assert r.exit_code == 0, r.stderr
+    assert "warning" not in r.stderr
+    rows = {row["quarter"]: row for row in r.json()["results"]["rows"]}
+    assert rows["2027Q1"]["gpu"] == "tpu-v6e" and rows["2027Q2"]["gpu"] == "tpu-v7"

@@ -342,8 +342,10 @@ def site_for(
     """Site figures from a cluster profile when given, else llmwalls.engine.power's defaults."""
     from llmwalls.engine.power import DEFAULT as PW
 
-    tdp_w = gpu.require_tdp_w()
+    # No public TDP (TPUs, Trainium, announced parts): the power figures come out unknown (NaN), not guessed.
+    tdp_w = gpu.tdp_w if gpu.tdp_w is not None else float("nan")
     idle = gpu.idle_power_w if gpu.idle_power_w is not None else PW.idle_fraction * tdp_w
+    no_tdp = () if gpu.tdp_w is not None else (f"no public TDP for {gpu.name}: the power wall is unknown",)
     if cluster is not None:
         liquid = cluster.cooling == "liquid"
         return Site(
@@ -361,9 +363,12 @@ def site_for(
             site_w=site_w,
             usd_per_gpu_hour=usd_per_gpu_hour,
             budget_usd=budget_usd,
-            notes=()
-            if cluster.node_overhead_power_w is not None
-            else (f"no public host power for {cluster.name}: site power counts the accelerators only",),
+            notes=no_tdp
+            + (
+                ()
+                if cluster.node_overhead_power_w is not None
+                else (f"no public host power for {cluster.name}: site power counts the accelerators only",)
+            ),
         )
     domain = PW.gpus_per_node if gpu.scale_up_bandwidth_bytes_per_s else 1
     return Site(
@@ -379,7 +384,8 @@ def site_for(
         site_w=site_w,
         usd_per_gpu_hour=usd_per_gpu_hour,
         budget_usd=budget_usd,
-        notes=("no cluster profile: node overhead, PUE and rack limit are llmwalls.engine.power defaults",),
+        notes=no_tdp
+        + ("no cluster profile: node overhead, PUE and rack limit are llmwalls.engine.power defaults",),
     )
 
 
