@@ -203,7 +203,8 @@ class GpuSpec(Profile):
     hbm_bandwidth_bytes_per_s: PositiveFloat
     peak_flops_per_s: PeakFlops  # dense (see PeakFlops)
     # Board / module power at full load. None where the vendor publishes none (Google TPUs since v5, AWS
-    # Trainium): the power and cost commands then refuse rather than guess (require_tdp_w).
+    # Trainium): `power` and `cost` then refuse (require_tdp_w) and `walls`/`audit` show an unknown power
+    # wall, rather than guess.
     tdp_w: PositiveFloat | None = None
     # Scale-up link (NVLink, xGMI, Gaudi RoCE ports, TPU ICI, NeuronLink) per accelerator, ONE direction, all
     # links together: H100 NVLink 4 is 900 GB/s bidirectional = 450 GB/s each way. None for GPUs without one
@@ -218,8 +219,8 @@ class GpuSpec(Profile):
     measured_hbm_bandwidth_bytes_per_s: PositiveFloat | None = None
     idle_power_w: PositiveFloat | None = None
     # Purchase price of one accelerator, with the date it was true and its source in `sources`. Where no
-    # price is public, leave it out and set no_public_price = true: `cost` then asks for --gpu-price
-    # instead of borrowing another accelerator's price.
+    # price is public, leave it out and set no_public_price = true: `cost` then shows the buy side as unknown
+    # and names --gpu-price, instead of borrowing another accelerator's price.
     unit_price_usd: PositiveFloat | None = None
     price_date: str | None = None  # prices change: say when this one was true
     no_public_price: StrictBool = False
