@@ -192,7 +192,7 @@ def test_a_tpu_pod_runs_through_cluster(cli):
     assert r.exit_code == 0, r.stderr
     inputs = r.json()["inputs"]
     assert inputs["cluster"] == "tpu-v5p-pod"
-    assert inputs["tiers"]["torus_dims"] == [16, 20, 28]
+    assert inputs["fabric"]["torus_dims"] == [16, 20, 28]
 
 
 def test_a_tpu_pod_runs_through_power_once_the_host_power_is_given(cli):
