@@ -53,7 +53,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -781,9 +781,39 @@ def search(
     for g in gpus:
         if g.name not in usd_per_gpu_hour or not usd_per_gpu_hour[g.name] > 0:
             raise InputError(f"no positive $/GPU-hour for {g.name}")
-    a = assumptions
     tok = token_accounting(workload)
-    t = build_tables(spec, gpus, tok, a, layouts=layouts)
+    t = build_tables(spec, gpus, tok, assumptions, layouts=layouts)
+    return search_tables(
+        t,
+        tok,
+        workload,
+        slo,
+        usd_per_gpu_hour=usd_per_gpu_hour,
+        kv_context_tokens=float(mdl.cached_tokens(spec, tok.mean_context)),
+        speculative=speculative,
+        offload=offload,
+        assumptions=assumptions,
+        modes=modes,
+    )
+
+
+def search_tables(
+    t: StepTables,
+    tok: Tokens,
+    workload: Workload,
+    slo: Slo,
+    *,
+    usd_per_gpu_hour: dict[str, float],
+    kv_context_tokens: float,
+    speculative: Speculative | None = None,
+    offload: Offload | None = None,
+    assumptions: ServingAssumptions = DEFAULT_ASSUMPTIONS,
+    modes: tuple[str, ...] = ("aggregated", "disaggregated"),
+) -> SearchResult:
+    """``search`` on step tables already built (``build_tables``, or any StepTables: the tests use a
+    hand-made one). ``kv_context_tokens``: tokens a decoding sequence holds in its KV cache on average (its
+    mean context, capped by a sliding window)."""
+    a = assumptions
     K = len(t.configs)
     price = np.array([usd_per_gpu_hour[c.gpu] for c in t.configs])
     g_rep = t.gpus_per_replica
@@ -796,8 +826,7 @@ def search(
 
     # Decode-batch grid, KV capacity (HBM and offloaded host memory).
     Bg = np.unique(np.round(np.geomspace(1.0, a.max_batch, a.batch_points)))
-    private = mdl.cached_tokens(spec, tok.mean_context) - tok.shared
-    private = max(float(private), 1.0)
+    private = max(kv_context_tokens - tok.shared, 1.0)
     kvpt = t.kv_bytes_per_token_per_gpu
     cap_hbm = kv_capacity_sequences(t.free_kv_bytes_per_gpu, kvpt, private, tok.shared, a.block_tokens)
     cap = cap_hbm
@@ -1268,3 +1297,54 @@ def _choose(agg: Deployment | None, dis: Deployment | None) -> tuple[Deployment 
         f"aggregated costs ${agg.usd_per_hour:,.0f}/h against ${dis.usd_per_hour:,.0f}/h disaggregated: "
         f"{walls(agg)}; disaggregated: {walls(dis)}"
     )
+
+
+def concurrent_users_per_gpu(
+    spec: ModelSpec,
+    gpu: GpuSpec,
+    *,
+    context_tokens: float,
+    tokens_per_s_per_user: float,
+    tp: int,
+    weights: str = "bf16",
+    kv_dtype: str = "bf16",
+    assumptions: ServingAssumptions = DEFAULT_ASSUMPTIONS,
+) -> dict[str, float | str]:
+    """Users streaming at once per GPU: the largest decode batch B of one TP replica whose paged KV cache
+    at ``context_tokens`` fits and whose step still gives every user ``tokens_per_s_per_user``
+    (1 / step time >= target), divided by the replica's GPUs. ``bound``: "KV capacity" or "speed". Every
+    user is decoding all the time (no think time, no prefill): an upper bound on users per GPU."""
+    if not (context_tokens >= 1 and tokens_per_s_per_user > 0):
+        raise InputError("context must be >= 1 token and the per-user speed > 0 tokens/s")
+    a = replace(assumptions, weight_dtypes=(weights,), kv_dtypes=(kv_dtype,))
+    tok = Tokens(
+        prompt=context_tokens,
+        prompt_p50=context_tokens,
+        prompt_p99=context_tokens,
+        cached=0.0,
+        uncached=context_tokens,
+        uncached_p50=context_tokens,
+        uncached_p99=context_tokens,
+        uncached_cv2=0.0,
+        decoded=1.0,
+        output=1.0,
+        shared=0.0,
+        mean_context=context_tokens,
+    )
+    t = build_tables(spec, [gpu], tok, a, layouts=[(tp, 1)])
+    B = np.arange(1.0, 2.0**15 + 1)[None, :]
+    speed = 1.0 / step_time(t, B, 0.0).time_s[0]
+    kv_tokens = float(mdl.cached_tokens(spec, context_tokens))
+    cap = float(
+        kv_capacity_sequences(t.free_kv_bytes_per_gpu, t.kv_bytes_per_token_per_gpu, kv_tokens, 0.0, 16)[0]
+    )
+    fast = B[0][speed >= tokens_per_s_per_user]
+    by_speed = float(fast.max()) if fast.size else 0.0
+    users = min(by_speed, cap)
+    return {
+        "users_per_replica": users,
+        "users_per_gpu": users / tp,
+        "users_per_gpu_by_speed": by_speed / tp,
+        "users_per_gpu_by_kv": cap / tp,
+        "bound": "KV capacity" if cap < by_speed else "speed",
+    }
