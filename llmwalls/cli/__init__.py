@@ -27,6 +27,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "audit": ("llmwalls.cli.audit", "audit"),
     "profiles": ("llmwalls.cli.profiles", "app"),
     "calibrate": ("llmwalls.cli.calibrate", "calibrate"),
+    "schema": ("llmwalls.cli.schema", "schema"),
     "completion": ("llmwalls.cli.completion", "completion"),
 }
 

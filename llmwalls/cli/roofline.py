@@ -346,7 +346,7 @@ def _run(
 
     image_note = None
     if plot is not None:
-        from llmwalls import chart
+        from llmwalls.render import chart
 
         try:
             chart.save_roofline_plot(
@@ -626,7 +626,7 @@ def _print_human(
     )
 
     if not no_chart:
-        from llmwalls import chart
+        from llmwalls.render import chart
 
         render.print_text(
             "\n"

@@ -179,3 +179,21 @@ class ProgressBar:
     def stop(self) -> None:
         if self.bar is not None:
             self.bar.stop()
+
+
+# ------------------------------------------------------------------------------------ typed reports
+
+
+def show_notices(report: Any) -> None:
+    """A report's notes and warnings on stderr (the JSON carries them too)."""
+    for message in getattr(report, "notes", ()):
+        print(f"llmwalls: {message}", file=sys.stderr)
+    for message in getattr(report, "warnings", ()):
+        print(f"llmwalls: warning: {message}", file=sys.stderr)
+
+
+def print_json_report(command: str, report: Any) -> None:
+    """One JSON document on stdout, serialised from the typed report (llmwalls.api.contract)."""
+    from llmwalls.api.contract import document
+
+    sys.stdout.write(json.dumps(document(command, report), indent=2, allow_nan=False) + "\n")
