@@ -386,3 +386,57 @@ def test_daily_volume_and_lognormal_lengths():
     _, p50, p99, cv2 = sv.Lengths(2000, p50=1000, p99=10000).resolved()
     assert (p50, p99) == (1000, 10000)
     assert cv2 == pytest.approx(1.66366, rel=1e-4)
+
+
+# ------------------------------------------------------------------------------------- API and command
+
+
+def test_api_serve_report_is_typed_and_walls_are_consistent():
+    from llmwalls import api
+
+    r = api.serve(
+        model="70b",
+        gpus=("h100",),
+        requests_per_s=10,
+        prompt_tokens=2048,
+        output_tokens=500,
+        ttft_p99_s=1.0,
+        tpot_p99_s=0.05,
+        usd_per_gpu_hour=2.0,
+    )
+    assert r.results.meets_slo and r.results.best is not None
+    # $/request = $/h / 3600 / rate: the fleet's GPUs x $2.
+    assert r.results.best.usd_per_request == pytest.approx(r.results.best.gpus * 2.0 / 3600 / 10)
+    lat = [w for w in r.walls if w.wall == "latency"]
+    assert [w.limit for w in lat] == [1.0, 0.05] and not any(w.hit for w in r.walls)
+    assert "model '70b' -> llama-3.1-70b" in r.notes
+
+
+def test_cli_serve_table_json_and_check(cli, tmp_path):
+    args = ("serve", "--model", "70b", "--gpu", "h100", "--rate", "10", "--ttft-p99-s", "1")
+    r = cli(*args, "--tpot-p99-s", "0.05")
+    assert r.exit_code == 0, r.stderr
+    assert "best:" in r.stdout and "Pareto front" in r.stdout
+    j = cli(*args, "--json")
+    assert j.exit_code == 0 and j.json()["schema"] == "llmwalls.serve"
+    # 1 ms per output token is below any 70B decode step on an H100: nothing meets it, --check exits 1.
+    bad = cli(*args, "--tpot-p99-s", "0.001", "--check")
+    assert bad.exit_code == 1 and "NO DEPLOYMENT" in bad.stdout
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        ("--rate", "0"),
+        ("--rate", "10", "--requests-per-day", "1M"),
+        ("--rate", "10", "--speculative", "3"),
+        ("--rate", "10", "--speculative", "x:0.5"),
+        ("--rate", "10", "--prefix-hit", "1.5"),
+        ("--rate", "10", "--mode", "sideways"),
+        ("--rate", "10", "--ttft-p99-s", "-1"),
+        ("--rate", "10", "--prompt", "lots"),
+    ],
+)
+def test_cli_serve_bad_input_exits_2(cli, extra):
+    r = cli("serve", "--model", "70b", "--gpu", "h100", *extra)
+    assert r.exit_code == 2 and r.stderr.startswith("llmwalls: error:") and "Traceback" not in r.stderr
