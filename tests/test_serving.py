@@ -24,16 +24,17 @@ def test_littles_law():
 
 def test_aggregated_rate_solves_littles_law_with_prefill_steps():
     # B = 40 decoding, D = 400 tokens (tau = 1), pure decode step t_d = 10 ms, full-chunk step t_f = 20 ms,
-    # prefill work s = 40 ms per request. B tau / D = 0.1 = lambda t_d + lambda^2 s (t_f - t_d)
-    #   = 0.01 lambda + 4e-4 lambda^2  ->  lambda = (-0.01 + sqrt(1e-4 + 1.6e-4)) / 8e-4
-    #   = (-0.01 + 0.0161245) / 8e-4 = 7.6556 requests/s.
+    # prefill work s = 40 ms per request: lambda = B / (D t_d + B s (1 - t_d/t_f))
+    #   = 40 / (400 x 0.01 + 40 x 0.04 x 0.5) = 40 / 4.8 = 8.3333 requests/s.
     lam = float(sv.aggregated_rate(40, 400, 0.010, 0.020, 0.040))
-    assert lam == pytest.approx(7.6556, rel=1e-4)
-    # Check back: rho = 7.6556 x 0.04 = 0.30623, mean step 0.01 + 0.30623 x 0.01 = 0.0130623 s,
-    # lambda D t = 7.6556 x 400 x 0.0130623 = 40.0 sequences.
-    assert lam * 400 * (0.010 + lam * 0.040 * 0.010) == pytest.approx(40.0)
+    assert lam == pytest.approx(8.33333, rel=1e-5)
+    # Check back with Little's law: rho = 8.3333 x 0.04 = 1/3 of the time in full steps; steps per second
+    # (1/3)/0.02 + (2/3)/0.01 = 83.333, mean step 12 ms; lambda D t = 8.3333 x 400 x 0.012 = 40 sequences.
+    t = float(sv.mean_step_s(lam * 0.040, np.array(0.010), np.array(0.020)))
+    assert t == pytest.approx(0.012)
+    assert float(sv.littles_law(lam, 400 * t)) == pytest.approx(40.0)
     # No prefill work: lambda = B / (D t_d) = 40 / (400 x 0.01) = 10.
-    assert float(sv.aggregated_rate(40, 400, 0.010, 0.010, 0.040)) == pytest.approx(10.0)
+    assert float(sv.aggregated_rate(40, 400, 0.010, 0.020, 0.0)) == pytest.approx(10.0)
 
 
 # --------------------------------------------------------------------------------------------- queueing
@@ -284,10 +285,10 @@ def test_aggregated_pays_for_prefill_in_the_decode_step():
     # full step carries 2048 - B prefill tokens: max(1e-5 x 2048, 0.01) = 20.48 ms; a pure decode step 10 ms;
     # a request's prefill work s = 2000 x 0.02048 / (2048 - B) s.
     # The p99 concurrency must fit the cap: B = 44 -> 44 + 2.3263 sqrt(44) = 59.43 <= 60; B = 45 -> 60.61.
-    # At B = 44: s = 40.96 / 2004 = 0.0204391 s, s (t_f - t_d) = 0.0204391 x 0.01048 = 2.14202e-4 and
-    # B/D = 0.11 = 0.01 lambda + 2.14202e-4 lambda^2
-    # -> lambda = (-0.01 + sqrt(1e-4 + 9.42489e-5)) / 4.28404e-4 = 9.1907 requests/s per replica.
-    w = sv.Workload(9.19, sv.Lengths(2000), sv.Lengths(400))
+    # At B = 44: s = 40.96 / 2004 = 0.0204391 s and
+    # lambda = B / (D t_d + B s (1 - t_d/t_f)) = 44 / (400 x 0.01 + 44 x 0.0204391 x 0.511719)
+    #        = 44 / (4 + 0.460200) = 9.8650 requests/s per replica.
+    w = sv.Workload(9.86, sv.Lengths(2000), sv.Lengths(400))
     a = sv.ServingAssumptions(chunk_tokens=(2048,), max_batch=60, batch_points=200)
     tok = sv.token_accounting(w)
     r = sv.search_tables(
@@ -302,11 +303,16 @@ def test_aggregated_pays_for_prefill_in_the_decode_step():
     )
     pool = r.aggregated.pools[0]
     assert pool.replicas == 1 and pool.limit == "max batch"
-    assert pool.capacity_requests_per_s_per_replica == pytest.approx(9.1907, rel=1e-4)
-    # Near capacity: rho = 9.19 x 0.0204391 = 0.18784, mean step = 0.01 + 0.18784 x 0.01048 = 0.011969 s,
-    # which is TPOT p50; the step is memory-bound on average (10 ms of weight streaming of 12 ms).
-    assert r.aggregated.tpot_p50_s == pytest.approx(0.011969, rel=1e-3)
+    assert pool.capacity_requests_per_s_per_replica == pytest.approx(9.8650, rel=1e-4)
+    # At 9.86/s: rho = 9.86 x 0.0204391 = 0.201530 of the time in full steps; mean step (= TPOT p50)
+    # 1 / (0.201530 / 0.02048 + 0.798470 / 0.01) = 1 / 89.6873 = 0.0111498 s.
+    assert r.aggregated.tpot_p50_s == pytest.approx(0.0111498, rel=1e-3)
+    # Time shares: full steps are compute-bound, decode steps memory-bound; 0.20 of the time is compute.
     assert pool.wall == "memory bandwidth"
+    # Input tokens pay for the prefill's share of the time: rho (1 - t_d/t_f) = 0.201530 x 0.511719 = 0.10313.
+    d = r.aggregated
+    usd_in = d.usd_per_million_input_tokens * 9.86 * 2000 / 1e6 * 3600
+    assert usd_in / d.usd_per_hour == pytest.approx(0.10313, rel=2e-3)
 
 
 # ------------------------------------------------------------------------------------------ the search

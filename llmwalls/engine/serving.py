@@ -254,6 +254,9 @@ class ServingAssumptions:
     # Points on the utilisation grid of a prefill pool (M/G/1 load searched for the TTFT SLO).
     prefill_load_points: int = 200
     roofline: rf.RooflineAssumptions = field(default_factory=rf.RooflineAssumptions)
+    # Where a replica's collectives run (roofline.Links): None = one scale-up domain (the roofline's
+    # default); Links.from_cluster(...) for replicas that span nodes (wide expert parallelism).
+    links: rf.Links | None = None
     memory: mem.MemoryAssumptions = field(default_factory=mem.MemoryAssumptions)
 
 
@@ -516,7 +519,7 @@ def build_tables(
             except InputError:
                 continue
             for kdt in a.kv_dtypes:
-                kw = {"weights": wdt, "kv_dtype": kdt, "assumptions": a.roofline}
+                kw = {"weights": wdt, "kv_dtype": kdt, "assumptions": a.roofline, "links": a.links}
                 # Decode steps over the token grid: at context 1 (linear ops, head, collectives) and at the
                 # mean context (attention of the decoding sequences).
                 r = rf.roofline(
@@ -658,21 +661,28 @@ def aggregated_rate(
 ) -> np.ndarray:
     """Requests/s one replica serves while B sequences decode (continuous batching, chunked prefill).
 
-    Steps are either pure decode (time t_d) or carry a full prefill chunk (t_f). The prefill queue is busy a
-    fraction rho = lambda s of the time (s = a request's prefill work in full-chunk steps, in seconds), so the
-    mean step is t = t_d + rho (t_f - t_d). Little's law on the decoding sequences,
-    B = lambda (D / tau) t  (D/tau steps per request), gives
-        B tau / D = lambda t_d + lambda^2 s (t_f - t_d),
-    a quadratic in lambda whose positive root is returned (lambda = B tau / (D t_d) when t_f = t_d)."""
+    Steps are either pure decode (time t_d) or carry a full prefill chunk (t_f); every step advances each
+    decoding sequence by one step. The prefill queue is busy a fraction rho = lambda s of the time (s = a
+    request's prefill work in full-chunk steps, in seconds), so the replica runs rho / t_f + (1 - rho) / t_d
+    steps per second and a sequence's mean step lasts t = 1 / (rho / t_f + (1 - rho) / t_d)
+    (``mean_step_s``). Little's law on the decoding sequences, B = lambda n t (n = D / tau steps per
+    request), is then linear in lambda:
+        lambda = B / (n t_d + B s (1 - t_d / t_f)):
+    each request costs n t_d / B of pure decode time plus the prefill's full-step time, less the decode
+    steps the full steps also made."""
     B = np.asarray(decode_seqs, dtype=float)
     n = np.asarray(decode_steps_per_request, dtype=float)
     td = np.asarray(decode_step_s, dtype=float)
-    q = np.asarray(prefill_service_s, dtype=float) * (np.asarray(full_step_s, dtype=float) - td)
-    c = B / n
-    with np.errstate(divide="ignore", invalid="ignore"):
-        root = (-td + np.sqrt(td * td + 4.0 * q * c)) / (2.0 * q)
-        lin = c / td
-    return np.where(q > 1e-15 * td, root, lin)
+    tf = np.asarray(full_step_s, dtype=float)
+    s = np.asarray(prefill_service_s, dtype=float)
+    return B / (n * td + B * s * (1.0 - td / tf))
+
+
+def mean_step_s(rho: np.ndarray | float, decode_step_s: np.ndarray, full_step_s: np.ndarray) -> np.ndarray:
+    """Mean duration of the steps a decoding sequence sees: a fraction rho of the time in full steps t_f,
+    the rest in decode steps t_d: 1 / (rho / t_f + (1 - rho) / t_d) (steps per second, inverted)."""
+    r = np.clip(np.asarray(rho, dtype=float), 0.0, 1.0)
+    return 1.0 / (r / full_step_s + (1.0 - r) / decode_step_s)
 
 
 # --------------------------------------------------------------------------------------------- results
@@ -889,11 +899,11 @@ def search_tables(
 
         full, dec, s_pre, lam = at(B)
         rho = lam * s_pre
-        mean_step = dec.time_s + rho * (full.time_s - dec.time_s)
+        mean_step = mean_step_s(rho, dec.time_s, full.time_s)
         tpot50 = mean_step / tau
         B99 = concurrency_quantile(B, a.concurrency_z)
         full99, dec99, s99x, _ = at(B99)
-        tpot99 = (dec99.time_s + rho * (full99.time_s - dec99.time_s)) / tau
+        tpot99 = mean_step_s(rho, dec99.time_s, full99.time_s) / tau
         wq = mg1_mean_wait_s(lam, s_pre, cv2, workload.arrival_cv2)
         own = full.time_s * np.ceil(
             np.array([tok.uncached_p50, tok.uncached_p99])[:, None, None, None] / room_c
@@ -940,15 +950,22 @@ def search_tables(
             lim = [n for n, f in zip(_limit_names(), fails[:, kk, ss, nxt], strict=True) if f]
             limit = lim[0] if lim and last + 1 < len(Bg) else "max batch searched"
             cfg = t.configs[kk]
-            pre_share = op(rho * (full.time_s - dec.time_s) / mean_step)
+            # Share of the time prefill takes: the full steps' excess over a decode step.
+            pre_share = op(np.clip(rho, 0.0, 1.0) * (1.0 - dec.time_s / full.time_s))
             u = pre_share * a.prefill_power_utilization + (1 - pre_share) * a.decode_power_utilization
             w_gpu = float(pw.gpu_power_w(t.tdp_w[kk], t.idle_w[kk], u))
             b_op = op(B)
+            rc = np.clip(rho, 0.0, 1.0)
+
+            def share(f: np.ndarray, d: np.ndarray) -> float:
+                """Time-weighted share of a wall over full (rho) and decode (1 - rho) steps."""
+                return op(rc * f / full.time_s + (1.0 - rc) * d / dec.time_s)
+
             st = Step(
-                np.array(op(mean_step)),
-                np.array(op(dec.compute_s + rho * (full.compute_s - dec.compute_s))),
-                np.array(op(dec.memory_s + rho * (full.memory_s - dec.memory_s))),
-                np.array(op(dec.comm_s + rho * (full.comm_s - dec.comm_s))),
+                np.array(1.0),
+                np.array(share(full.compute_s, dec.compute_s)),
+                np.array(share(full.memory_s, dec.memory_s)),
+                np.array(share(full.comm_s, dec.comm_s)),
             )
             pool = Pool(
                 role="aggregated",
@@ -961,7 +978,7 @@ def search_tables(
                 kv_capacity_sequences=float(cap[kk]),
                 requests_per_s_per_replica=lam_op,
                 capacity_requests_per_s_per_replica=float(lam_cap[kk, ss]),
-                step_time_s=float(st.time_s),
+                step_time_s=op(mean_step),
                 utilization=op(rho),
                 wall=_wall(st, limit == "KV capacity"),
                 limit=limit,
@@ -1347,4 +1364,133 @@ def concurrent_users_per_gpu(
         "users_per_gpu_by_speed": by_speed / tp,
         "users_per_gpu_by_kv": cap / tp,
         "bound": "KV capacity" if cap < by_speed else "speed",
+    }
+
+
+# ------------------------------------------------------------------------- fixed-deployment measurements
+
+
+def _fixed_tables(
+    spec: ModelSpec,
+    gpu: GpuSpec,
+    *,
+    tp: int,
+    ep: int,
+    weights: str,
+    kv_dtype: str,
+    context_tokens: float,
+    prompt_tokens: float,
+    assumptions: ServingAssumptions,
+) -> StepTables:
+    a = replace(assumptions, weight_dtypes=(weights,), kv_dtypes=(kv_dtype,))
+    tok = Tokens(
+        prompt=prompt_tokens,
+        prompt_p50=prompt_tokens,
+        prompt_p99=prompt_tokens,
+        cached=0.0,
+        uncached=prompt_tokens,
+        uncached_p50=prompt_tokens,
+        uncached_p99=prompt_tokens,
+        uncached_cv2=0.0,
+        decoded=1.0,
+        output=1.0,
+        shared=0.0,
+        mean_context=context_tokens,
+    )
+    t = build_tables(spec, [gpu], tok, a, layouts=[(tp, ep)])
+    if not t.configs:
+        raise InputError(f"{gpu.name} cannot run {weights} weights")
+    return t
+
+
+def decode_pool_throughput(
+    spec: ModelSpec,
+    gpu: GpuSpec,
+    *,
+    batch_per_gpu: float,
+    context_tokens: float,
+    tp: int = 1,
+    ep: int = 1,
+    weights: str = "bf16",
+    kv_dtype: str = "bf16",
+    speculative: Speculative | None = None,
+    assumptions: ServingAssumptions = DEFAULT_ASSUMPTIONS,
+) -> dict[str, float | str]:
+    """A decode pool held at ``batch_per_gpu`` sequences per GPU at ``context_tokens`` (the benchmark
+    setting of a disaggregated decode instance): step time, output tokens/s per GPU and per user, the
+    wall of the step and whether the KV fits. With ``speculative``: each step verifies k+1 tokens per
+    sequence, adds k draft steps of c target steps, and emits (1 - a^(k+1)) / (1 - a) tokens."""
+    t = _fixed_tables(
+        spec,
+        gpu,
+        tp=tp,
+        ep=ep,
+        weights=weights,
+        kv_dtype=kv_dtype,
+        context_tokens=context_tokens,
+        prompt_tokens=1.0,
+        assumptions=assumptions,
+    )
+    g = float(t.gpus_per_replica[0])
+    B = np.array([batch_per_gpu * g])
+    plain = step_time(t, B, 0.0)
+    tau, step = 1.0, plain
+    if speculative is not None:
+        k = speculative.draft_tokens
+        v = step_time(t, B, 0.0, tokens_per_seq=k + 1.0)
+        extra = k * speculative.draft_cost * plain.time_s
+        step = Step(v.time_s + extra, v.compute_s, v.memory_s + extra, v.comm_s)
+        tau = speculative.tokens_per_step
+    time_s = float(step.time_s[0])
+    kv_tokens = float(mdl.cached_tokens(spec, context_tokens))
+    cap = float(
+        kv_capacity_sequences(
+            t.free_kv_bytes_per_gpu, t.kv_bytes_per_token_per_gpu, kv_tokens, 0.0, assumptions.block_tokens
+        )[0]
+    )
+    dpa = max(tp, ep) / tp
+    return {
+        "step_time_s": time_s,
+        "output_tokens_per_s_per_gpu": float(B[0]) * tau / time_s / g,
+        "tokens_per_s_per_user": tau / time_s,
+        "tokens_per_step": tau,
+        "wall": _wall(Step(step.time_s[0], step.compute_s[0], step.memory_s[0], step.comm_s[0]), False),
+        "kv_fits": float(B[0]) / dpa <= cap,
+    }
+
+
+def prefill_pool_throughput(
+    spec: ModelSpec,
+    gpu: GpuSpec,
+    *,
+    tokens_per_gpu: float,
+    prompt_tokens: float,
+    tp: int = 1,
+    ep: int = 1,
+    weights: str = "bf16",
+    kv_dtype: str = "bf16",
+    assumptions: ServingAssumptions = DEFAULT_ASSUMPTIONS,
+) -> dict[str, float | str]:
+    """A prefill pool running steps of ``tokens_per_gpu`` prompt tokens per GPU (whole prompts of
+    ``prompt_tokens``): input tokens/s per GPU and the wall of the step. The step's logits are counted for
+    one prompt (the LM head is a few percent of a long prompt's FLOPs)."""
+    t = _fixed_tables(
+        spec,
+        gpu,
+        tp=tp,
+        ep=ep,
+        weights=weights,
+        kv_dtype=kv_dtype,
+        context_tokens=1.0,
+        prompt_tokens=prompt_tokens,
+        assumptions=assumptions,
+    )
+    g = float(t.gpus_per_replica[0])
+    n = tokens_per_gpu * g
+    st = step_time(t, np.zeros(1), np.array([n]))
+    time_s = float(st.time_s[0])
+    return {
+        "step_time_s": time_s,
+        "input_tokens_per_s_per_gpu": n / time_s / g,
+        "wall": _wall(Step(st.time_s[0], st.compute_s[0], st.memory_s[0], st.comm_s[0]), False),
     }
