@@ -166,7 +166,9 @@ def serve(
         if bad or not modes:
             raise InputError(f"mode must be one of {', '.join(MODES)}")
         if (requests_per_s is None) == (requests_per_day is None):
-            raise InputError("give the request rate once: per second (--rate) or per day (--requests-per-day)")
+            raise InputError(
+                "give the request rate once: per second (--rate) or per day (--requests-per-day)"
+            )
         if max_replica_gpus < 1:
             raise InputError("the largest replica must have at least one GPU")
         kw = {

@@ -74,6 +74,11 @@ PCIE5_X16_BYTES_PER_S = 63.0e9
 # datasheet, https://www.nvidia.com/en-us/data-center/grace-hopper-superchip/).
 NVLINK_C2C_BYTES_PER_S = 450.0e9
 
+# Cost of one draft token as a fraction of a target decode step (Leviathan et al.'s c). An assumption: a
+# draft model ~1/20 of the target, or one MTP module (DeepSeek-V3: one transformer block beside 61, plus
+# the shared output head) with its launch overheads. Override per run.
+DEFAULT_DRAFT_COST = 0.05
+
 WALLS = ("memory capacity (KV)", "memory bandwidth", "compute", "interconnect")
 
 
@@ -190,7 +195,7 @@ class Speculative:
 
     draft_tokens: int
     acceptance_rate: float
-    draft_cost: float = 0.05  # assumption: a draft of ~1/20 the target's step time
+    draft_cost: float = DEFAULT_DRAFT_COST
 
     def __post_init__(self) -> None:
         if not (isinstance(self.draft_tokens, int) and 1 <= self.draft_tokens <= 16):
