@@ -54,6 +54,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 
@@ -524,7 +525,12 @@ def build_tables(
             except InputError:
                 continue
             for kdt in a.kv_dtypes:
-                kw = {"weights": wdt, "kv_dtype": kdt, "assumptions": a.roofline, "links": a.links}
+                kw: dict[str, Any] = {
+                    "weights": wdt,
+                    "kv_dtype": kdt,
+                    "assumptions": a.roofline,
+                    "links": a.links,
+                }
                 # Decode steps over the token grid: at context 1 (linear ops, head, collectives) and at the
                 # mean context (attention of the decoding sequences).
                 r = rf.roofline(
@@ -605,8 +611,8 @@ class Step:
 
 def step_time(
     t: StepTables,
-    decode_seqs: np.ndarray,
-    prefill_tokens: np.ndarray,
+    decode_seqs: np.ndarray | float,
+    prefill_tokens: np.ndarray | float,
     *,
     tokens_per_seq: float = 1.0,
     prefill_prefix_reread_tokens: np.ndarray | float = 0.0,
@@ -925,10 +931,10 @@ def search_tables(
                 ~(_slo_ok(tpot50, slo.tpot_p50_s) & _slo_ok(tpot99, slo.tpot_p99_s)),
             ]
         )
-        feasible = ~fails.any(axis=0)
+        feasible = np.asarray(~fails.any(axis=0))
         points += B.size
         # Pareto (all constraints but TPOT: TPOT is the axis).
-        near = ~fails[:4].any(axis=0)
+        near = np.asarray(~fails[:4].any(axis=0))
         out_per_gpu = lam * tok.decoded / g_rep.reshape(-1, 1, 1)
         pareto += _front(near, 1.0 / tpot50, out_per_gpu, B, "aggregated", t.configs, S)
         lam_cap = np.where(feasible, lam, 0.0).max(axis=2)  # (K, S)
@@ -1145,7 +1151,7 @@ def _disaggregated(
             ~(_slo_ok(tpot50, slo.tpot_p50_s) & _slo_ok(tpot99, slo.tpot_p99_s)),
         ]
     )
-    feas_d = ~fails.any(axis=0)
+    feas_d = np.asarray(~fails.any(axis=0))
     lam_d_cap = np.where(feas_d, lam_d, 0.0).max(axis=1)
     with np.errstate(divide="ignore"):
         reps_p = np.where(
