@@ -315,6 +315,33 @@ def test_aggregated_pays_for_prefill_in_the_decode_step():
     assert usd_in / d.usd_per_hour == pytest.approx(0.10313, rel=2e-3)
 
 
+def test_kv_offload_by_hand():
+    # The toy decode pool holds 90 sequences in HBM (see the disaggregated test). With 2e10 B of host memory per
+    # GPU, 25,000 blocks fit in all: floor(25000 / 138) = 181 sequences. Every sequence beyond 90 has its
+    # 138 blocks x 16 tokens x 1e5 B = 2.208e8 B read back over PCIe 5.0 (63e9 B/s) each step:
+    # t(B) = 0.01 + (B - 90) x 2.208e8 / 63e9 = 0.01 + (B - 90) x 3.50476e-3 s.
+    # TPOT p99 <= 50 ms at the p99 concurrency: B99 <= 90 + 0.04 / 3.50476e-3 = 101.41;
+    # B = 80 -> 80 + 2.3263 sqrt(80) = 100.81 fits, B = 81 -> 101.94 does not: 80 / 4 = 20 requests/s per
+    # replica, against 70 / 4 = 17.5 without offload (the KV bound).
+    w = sv.Workload(20.0, sv.Lengths(2000), sv.Lengths(400))
+    slo = sv.Slo(tpot_p99_s=0.05)
+    a = sv.ServingAssumptions(max_batch=120, batch_points=600)
+    tok = sv.token_accounting(w)
+    kw = {
+        "usd_per_gpu_hour": {"toy": 2.0},
+        "kv_context_tokens": tok.mean_context,
+        "assumptions": a,
+        "modes": ("disaggregated",),
+    }
+    off = sv.search_tables(_toy_tables(), tok, w, slo, offload=sv.Offload(2e10), **kw)
+    dec = off.disaggregated.pools[1]
+    assert dec.kv_capacity_sequences == 181
+    assert dec.capacity_requests_per_s_per_replica == pytest.approx(20.0)
+    assert dec.limit == "TPOT SLO"
+    plain = sv.search_tables(_toy_tables(), tok, w, slo, **kw)
+    assert plain.disaggregated.pools[1].capacity_requests_per_s_per_replica == pytest.approx(17.5)
+
+
 # ------------------------------------------------------------------------------------------ the search
 
 
@@ -441,6 +468,10 @@ def test_cli_serve_table_json_and_check(cli, tmp_path):
         ("--rate", "10", "--mode", "sideways"),
         ("--rate", "10", "--ttft-p99-s", "-1"),
         ("--rate", "10", "--prompt", "lots"),
+        ("--rate", "10", "--weights", "int3"),
+        ("--rate", "10", "--kv-dtype", "fp7"),
+        ("--rate", "10", "--chunk", "16"),
+        ("--rate", "10", "--offload-host-gib", "64", "--offload-link", "fast"),
     ],
 )
 def test_cli_serve_bad_input_exits_2(cli, extra):

@@ -61,6 +61,10 @@ class ServeInputs:
     prices: tuple[GpuPrice, ...]
     modes: tuple[str, ...]
     max_replica_gpus: int
+    weight_dtypes: tuple[str, ...]
+    kv_dtypes: tuple[str, ...]
+    chunk_tokens: tuple[int, ...]
+    max_batch: int
 
 
 @dataclass(frozen=True)
@@ -118,6 +122,40 @@ def _load(kind: str, text: str) -> Any:
     return catalogue.load(kind, entry.name, announce=False)
 
 
+def _assumptions(
+    base: sv.ServingAssumptions | None,
+    max_replica_gpus: int,
+    weight_dtypes: Sequence[str] | None,
+    kv_dtypes: Sequence[str] | None,
+    chunk_tokens: Sequence[int] | None,
+    max_batch: int | None,
+) -> sv.ServingAssumptions:
+    """The engine's assumptions with the search space the caller chose (each name checked)."""
+    from dataclasses import replace
+
+    from llmwalls.engine import model as mdl
+
+    a = base or sv.ServingAssumptions()
+    change: dict[str, Any] = {"max_replica_gpus": max_replica_gpus}
+    if weight_dtypes:
+        for w in weight_dtypes:
+            mdl.weight_bytes_per_param(w)
+        change["weight_dtypes"] = tuple(w.lower() for w in weight_dtypes)
+    if kv_dtypes:
+        for k in kv_dtypes:
+            mdl.dtype_bytes(k, "KV-cache precision")
+        change["kv_dtypes"] = tuple(k.lower() for k in kv_dtypes)
+    if chunk_tokens:
+        if any(c < 64 for c in chunk_tokens):
+            raise InputError("chunk sizes must be at least 64 tokens")
+        change["chunk_tokens"] = tuple(int(c) for c in chunk_tokens)
+    if max_batch is not None:
+        if max_batch < 1:
+            raise InputError("the max batch must be at least 1 sequence")
+        change["max_batch"] = int(max_batch)
+    return replace(a, **change)
+
+
 def serve(
     *,
     model: str | ModelSpec,
@@ -145,6 +183,10 @@ def serve(
     usd_per_gpu_hour: float | Mapping[str, float] | None = None,
     modes: Sequence[str] = MODES,
     max_replica_gpus: int = 8,
+    weight_dtypes: Sequence[str] | None = None,
+    kv_dtypes: Sequence[str] | None = None,
+    chunk_tokens: Sequence[int] | None = None,
+    max_batch: int | None = None,
     assumptions: sv.ServingAssumptions | None = None,
 ) -> ServeReport:
     """The cheapest deployment meeting the SLO (see the module docstring). ``usd_per_gpu_hour``: one price
@@ -201,11 +243,7 @@ def serve(
             prices.append(GpuPrice(s.name, price, source))
             if source.startswith("llmwalls fallback"):
                 notices.note(f"{s.name}: no rental price profile; ${price:.2f}/GPU-hour assumed")
-        a = assumptions or sv.ServingAssumptions()
-        if max_replica_gpus != a.max_replica_gpus:
-            from dataclasses import replace
-
-            a = replace(a, max_replica_gpus=max_replica_gpus)
+        a = _assumptions(assumptions, max_replica_gpus, weight_dtypes, kv_dtypes, chunk_tokens, max_batch)
         t0 = time.perf_counter()
         r = sv.search(
             spec,
@@ -248,6 +286,10 @@ def serve(
         prices=tuple(prices),
         modes=tuple(modes),
         max_replica_gpus=max_replica_gpus,
+        weight_dtypes=a.weight_dtypes,
+        kv_dtypes=a.kv_dtypes,
+        chunk_tokens=a.chunk_tokens,
+        max_batch=a.max_batch,
     )
     results = ServeResults(
         meets_slo=r.best is not None,

@@ -110,6 +110,26 @@ def serve(
     max_replica_gpus: Annotated[
         int, typer.Option("--max-replica-gpus", min=1, max=72, help="Largest replica searched (GPUs).")
     ] = 8,
+    weights: Annotated[
+        list[str] | None,
+        typer.Option("--weights", help="Weight precision to search (repeat; default bf16 and fp8)."),
+    ] = None,
+    kv_dtype: Annotated[
+        list[str] | None,
+        typer.Option("--kv-dtype", help="KV-cache precision to search (repeat; default bf16 and fp8)."),
+    ] = None,
+    chunk: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--chunk", help="Tokens per step (chunked prefill) to search (repeat; default 512, 2k, 8k)."
+        ),
+    ] = None,
+    max_batch: Annotated[
+        int | None,
+        typer.Option(
+            "--max-batch", min=1, max=1_000_000, help="Most sequences a replica may run (default 4096)."
+        ),
+    ] = None,
     plot: Annotated[
         _OptStr, typer.Option("--plot", help="Save the Pareto front to FILE.png or FILE.svg.")
     ] = None,
@@ -178,6 +198,10 @@ def serve(
         usd_per_gpu_hour=None if price is None else parse_positive_float(price, "--price-per-gpu-hour"),
         modes=modes,
         max_replica_gpus=max_replica_gpus,
+        weight_dtypes=weights,
+        kv_dtypes=kv_dtype,
+        chunk_tokens=None if not chunk else [int(_tokens(c, "--chunk") or 0) for c in chunk],
+        max_batch=max_batch,
     )
     if json_out:
         render.print_json_report("serve", report)
