@@ -445,15 +445,26 @@ LINEAR_OPS = ("qkv", "attn_out", "mlp", "experts")
 _GRID = np.unique(np.round(np.geomspace(1.0, 2.0**18, 72)))
 
 
-def _interp(table: np.ndarray, n: np.ndarray) -> np.ndarray:
-    """Piecewise-linear interpolation of table[k, :] (over _GRID) at n[k, ...], extrapolating the end
-    segments; exact for quantities affine in n."""
+_Where = tuple[np.ndarray, np.ndarray, np.ndarray]
+
+
+def _where(n: np.ndarray) -> _Where:
+    """Where n[k, ...] falls on _GRID: (configuration index, segment, weight), for _interp."""
     g = _GRID
     n = np.asarray(n, dtype=float)
     i = np.clip(np.searchsorted(g, n, side="right") - 1, 0, len(g) - 2)
     w = (n - g[i]) / (g[i + 1] - g[i])
-    k = np.arange(table.shape[0]).reshape((-1,) + (1,) * (n.ndim - 1))
-    return table[k, i] * (1.0 - w) + table[k, i + 1] * w
+    k = np.arange(n.shape[0]).reshape((-1,) + (1,) * (n.ndim - 1))
+    return k, i, w
+
+
+def _interp(table: np.ndarray, n: np.ndarray | _Where) -> np.ndarray:
+    """Piecewise-linear interpolation of table[k, :] (over _GRID) at n[k, ...], extrapolating the end
+    segments; exact for quantities affine in n. ``n`` may be a precomputed _where(n)."""
+    k, i, w = n if isinstance(n, tuple) else _where(n)
+    flat = table.ravel()
+    j = k * table.shape[1] + i
+    return flat[j] * (1.0 - w) + flat[j + 1] * w
 
 
 @dataclass(frozen=True)
@@ -531,33 +542,29 @@ def build_tables(
                     "assumptions": a.roofline,
                     "links": a.links,
                 }
-                # Decode steps over the token grid: at context 1 (linear ops, head, collectives) and at the
-                # mean context (attention of the decoding sequences).
+                # One roofline call: decode steps over the token grid at the mean context (the linear
+                # operators, the LM head and the collectives depend on the tokens only, the attention on the
+                # context as well), and, in six extra columns, one prefill each of the prompts and of their
+                # cached prefixes (prefill attention: all prompt positions minus the cached ones; causal, so
+                # the difference is exact).
+                extra = np.concatenate([prompts, np.maximum(cached, 1.0)])
                 r = rf.roofline(
                     spec,
                     gpu,
-                    batch=g[None, None, :],
-                    prompt_tokens=1,
-                    context_tokens=np.array([1.0, tok.mean_context])[:, None, None],
-                    tp=tp[None, :, None],
-                    ep=ep[None, :, None],
-                    **kw,
-                )
-                ops = r["decode"]["operators"]
-                # Prefill attention: all prompt positions minus the cached ones (causal: exact difference).
-                rp = rf.roofline(
-                    spec,
-                    gpu,
-                    batch=1,
-                    prompt_tokens=np.concatenate([prompts, np.maximum(cached, 1.0)])[None, :],
-                    context_tokens=1,
+                    batch=np.concatenate([g, np.ones(len(extra))])[None, :],
+                    prompt_tokens=np.concatenate([np.ones(len(g)), extra])[None, :],
+                    context_tokens=tok.mean_context,
                     tp=tp[:, None],
                     ep=ep[:, None],
                     **kw,
                 )
-                pa = rp["prefill"]["operators"]["attention"]
-                pf = pa["flops"][:, :3] - np.where(cached >= 1.0, pa["flops"][:, 3:], 0.0)
-                pb = pa["bytes"][:, :3] - np.where(cached >= 1.0, pa["bytes"][:, 3:], 0.0)
+                ops = {
+                    o: {"flops": v["flops"][:, : len(g)], "bytes": v["bytes"][:, : len(g)]}
+                    for o, v in r["decode"]["operators"].items()
+                }
+                pa = r["prefill"]["operators"]["attention"]
+                pf = pa["flops"][:, -6:-3] - np.where(cached >= 1.0, pa["flops"][:, -3:], 0.0)
+                pb = pa["bytes"][:, -6:-3] - np.where(cached >= 1.0, pa["bytes"][:, -3:], 0.0)
                 dpa = np.maximum(tp, ep) / tp  # attention groups (SGLang DP attention when ep > tp)
                 memo = mem.serving_memory_per_gpu(
                     spec,
@@ -572,13 +579,13 @@ def build_tables(
                 free = (
                     mem.usable_bytes(gpu.memory_capacity_bytes, a.memory) - memo["weights"] - memo["reserve"]
                 )
-                add("lin_flops", np.stack([ops[o]["flops"][0] for o in LINEAR_OPS], axis=1))
-                add("lin_bytes", np.stack([ops[o]["bytes"][0] for o in LINEAR_OPS], axis=1))
-                add("head_flops", ops["lm_head"]["flops"][0])
-                add("head_bytes", ops["lm_head"]["bytes"][0])
-                add("comm_s", r["decode"]["tp_comm_time_s"][0] + r["decode"]["ep_comm_time_s"][0])
-                add("dec_attn_flops", ops["attention"]["flops"][1])
-                add("dec_attn_bytes", ops["attention"]["bytes"][1])
+                add("lin_flops", np.stack([ops[o]["flops"] for o in LINEAR_OPS], axis=1))
+                add("lin_bytes", np.stack([ops[o]["bytes"] for o in LINEAR_OPS], axis=1))
+                add("head_flops", ops["lm_head"]["flops"])
+                add("head_bytes", ops["lm_head"]["bytes"])
+                add("comm_s", (r["decode"]["tp_comm_time_s"] + r["decode"]["ep_comm_time_s"])[:, : len(g)])
+                add("dec_attn_flops", ops["attention"]["flops"])
+                add("dec_attn_bytes", ops["attention"]["bytes"])
                 add("pre_attn_flops_per_token", pf / uncached / dpa[:, None])
                 add("pre_attn_bytes_per_token", pb / uncached / dpa[:, None])
                 add("kv_bytes_per_token_per_gpu", memo["kv_bytes_per_token"])
@@ -640,13 +647,17 @@ def step_time(
         comp = comp + np.where(tc > tm, tc, 0.0)
         memt = memt + np.where(tc > tm, 0.0, tm)
 
+    at_n = _where(n)
     for i in range(len(LINEAR_OPS)):
-        roof(_interp(t.lin_flops[:, i, :], n), _interp(t.lin_bytes[:, i, :], n))
-    seqs = np.maximum(B * tokens_per_seq + (k > 0), 1.0)  # logits: every verified position, one per prompt
+        roof(_interp(t.lin_flops[:, i, :], at_n), _interp(t.lin_bytes[:, i, :], at_n))
+    seqs = _where(
+        np.maximum(B * tokens_per_seq + (k > 0), 1.0)
+    )  # logits: each verified position, each prompt
     roof(_interp(t.head_flops, seqs), _interp(t.head_bytes, seqs))
     bb = np.maximum(B, 1.0)
-    dec_f = np.where(B > 0, _interp(t.dec_attn_flops, bb) * B / bb, 0.0) * tokens_per_seq
-    dec_b = np.where(B > 0, _interp(t.dec_attn_bytes, bb) * B / bb, 0.0)
+    at_b = _where(bb)
+    dec_f = np.where(B > 0, _interp(t.dec_attn_flops, at_b) * B / bb, 0.0) * tokens_per_seq
+    dec_b = np.where(B > 0, _interp(t.dec_attn_bytes, at_b) * B / bb, 0.0)
     reread = (
         k
         * np.asarray(prefill_prefix_reread_tokens, dtype=float)
@@ -656,7 +667,7 @@ def step_time(
         dec_f + k * t.pre_attn_flops_per_token[:, 0].reshape(shape),
         dec_b + k * t.pre_attn_bytes_per_token[:, 0].reshape(shape) + reread,
     )
-    comm = _interp(t.comm_s, n) + np.asarray(offload_read_bytes, dtype=float) / offload_link_bytes_per_s
+    comm = _interp(t.comm_s, at_n) + np.asarray(offload_read_bytes, dtype=float) / offload_link_bytes_per_s
     return Step(time_s=comp + memt + comm, compute_s=comp, memory_s=memt, comm_s=comm)
 
 
