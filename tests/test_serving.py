@@ -7,6 +7,8 @@ import time
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from llmwalls import catalogue
 from llmwalls.engine import roofline as rf
@@ -316,8 +318,8 @@ def test_aggregated_pays_for_prefill_in_the_decode_step():
 
 
 def test_kv_offload_by_hand():
-    # The toy decode pool holds 90 sequences in HBM (see the disaggregated test). With 2e10 B of host memory per
-    # GPU, 25,000 blocks fit in all: floor(25000 / 138) = 181 sequences. Every sequence beyond 90 has its
+    # The toy decode pool holds 90 sequences in HBM (see the disaggregated test). With 2e10 B of host memory
+    # per GPU, 25,000 blocks fit in all: floor(25000 / 138) = 181 sequences. Every sequence beyond 90 has its
     # 138 blocks x 16 tokens x 1e5 B = 2.208e8 B read back over PCIe 5.0 (63e9 B/s) each step:
     # t(B) = 0.01 + (B - 90) x 2.208e8 / 63e9 = 0.01 + (B - 90) x 3.50476e-3 s.
     # TPOT p99 <= 50 ms at the p99 concurrency: B99 <= 90 + 0.04 / 3.50476e-3 = 101.41;
@@ -477,3 +479,29 @@ def test_cli_serve_table_json_and_check(cli, tmp_path):
 def test_cli_serve_bad_input_exits_2(cli, extra):
     r = cli("serve", "--model", "70b", "--gpu", "h100", *extra)
     assert r.exit_code == 2 and r.stderr.startswith("llmwalls: error:") and "Traceback" not in r.stderr
+
+
+@given(
+    b=st.floats(1, 4096),
+    d=st.floats(1, 8192),
+    td=st.floats(1e-3, 0.2),
+    ratio=st.floats(1.0, 50.0),
+    s=st.floats(0.0, 5.0),
+)
+def test_aggregated_rate_satisfies_littles_law(b, d, td, ratio, s):
+    # Whatever the step times: lambda D (mean step at rho = lambda s) = B, while the prefill server is stable.
+    tf = td * ratio
+    lam = float(sv.aggregated_rate(b, d, td, tf, s))
+    rho = lam * s
+    if rho < 1.0:
+        t = float(sv.mean_step_s(rho, np.array(td), np.array(tf)))
+        assert lam * d * t == pytest.approx(b, rel=1e-9)
+
+
+@given(rho=st.floats(0.02, 0.98), q=st.floats(0.5, 0.999))
+def test_wait_quantile_grows_with_load_and_quantile(rho, q):
+    # M/M/1 with unit mean service: W = rho / (1 - rho); the quantile never falls as rho or q rises.
+    w = lambda r: r / (1 - r)  # noqa: E731
+    a = float(sv.wait_quantile_s(w(rho), rho, q))
+    assert a <= float(sv.wait_quantile_s(w(min(rho + 0.01, 0.99)), min(rho + 0.01, 0.99), q)) + 1e-12
+    assert a <= float(sv.wait_quantile_s(w(rho), rho, min(q + 0.0005, 0.9999))) + 1e-12
