@@ -203,6 +203,7 @@ def serve(
         chunk_tokens=None if not chunk else [int(_tokens(c, "--chunk") or 0) for c in chunk],
         max_batch=max_batch,
     )
+    render.show_notices(report)
     if json_out:
         render.print_json_report("serve", report)
     else:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from llmwalls import render
+from llmwalls.api._serve import ServeReport
 from llmwalls.render.numbers import duration, percent, si, sig, usd
 
 PARETO_ROWS = 12  # rows of the front shown in the table (evenly spread over it)
@@ -16,7 +17,7 @@ def _cfg(c: Any) -> str:
     return f"{c.gpu} TP{c.tp}{ep} {c.weights}/{c.kv_dtype}"
 
 
-def show(report: Any, *, plot: str | None = None) -> None:
+def show(report: ServeReport, *, plot: str | None = None) -> None:
     res = report.results
     inp = report.inputs
     deps = [d for d in (res.aggregated, res.disaggregated) if d is not None]
@@ -133,7 +134,6 @@ def show(report: Any, *, plot: str | None = None) -> None:
     else:
         lines.append(f"best: {best.mode}, {best.gpus:,} GPUs, {usd(best.usd_per_hour)}/h. {res.reason}")
         styles.append("bold")
-    render.show_notices(report)
     render.print_tables(tables, lines, styles)
     if plot:
         save_pareto_plot(plot, res.pareto, title=f"{inp.model}: Pareto front")
