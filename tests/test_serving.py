@@ -451,7 +451,7 @@ def test_cli_serve_table_json_and_check(cli, tmp_path):
     args = ("serve", "--model", "70b", "--gpu", "h100", "--rate", "10", "--ttft-p99-s", "1")
     r = cli(*args, "--tpot-p99-s", "0.05")
     assert r.exit_code == 0, r.stderr
-    assert "best:" in r.stdout and "Pareto front" in r.stdout
+    assert "best:" in r.stdout and "Pareto front" in r.stdout and "a aggregated   d disaggregated" in r.stdout
     j = cli(*args, "--json")
     assert j.exit_code == 0 and j.json()["schema"] == "llmwalls.serve"
     # 1 ms per output token is below any 70B decode step on an H100: nothing meets it, --check exits 1.

@@ -133,6 +133,7 @@ def serve(
     plot: Annotated[
         _OptStr, typer.Option("--plot", help="Save the Pareto front to FILE.png or FILE.svg.")
     ] = None,
+    no_chart: Annotated[bool, typer.Option("--no-chart", help="Do not draw the terminal chart.")] = False,
     json_out: Json = False,
     check: Check = False,
 ) -> None:
@@ -209,6 +210,6 @@ def serve(
     else:
         from llmwalls.render import serve as view
 
-        view.show(report, plot=plot)
+        view.show(report, plot=plot, chart=not no_chart)
     if check and not report.results.meets_slo:
         raise typer.Exit(1)

@@ -17,7 +17,7 @@ def _cfg(c: Any) -> str:
     return f"{c.gpu} TP{c.tp}{ep} {c.weights}/{c.kv_dtype}"
 
 
-def show(report: ServeReport, *, plot: str | None = None) -> None:
+def show(report: ServeReport, *, plot: str | None = None, chart: bool = True) -> None:
     res = report.results
     inp = report.inputs
     deps = [d for d in (res.aggregated, res.disaggregated) if d is not None]
@@ -135,9 +135,35 @@ def show(report: ServeReport, *, plot: str | None = None) -> None:
         lines.append(f"best: {best.mode}, {best.gpus:,} GPUs, {usd(best.usd_per_hour)}/h. {res.reason}")
         styles.append("bold")
     render.print_tables(tables, lines, styles)
+    if chart and res.pareto:
+        render.print_text(text_pareto(res.pareto))
     if plot:
         save_pareto_plot(plot, res.pareto, title=f"{inp.model}: Pareto front")
         render.print_text(f"chart saved to {plot}")
+
+
+def text_pareto(points: Any, *, width: int = 64, height: int = 14) -> str:
+    """The Pareto front in plain characters: output tokens/s per GPU (up) against tokens/s per user (right),
+    'a' aggregated, 'd' disaggregated points, linear axes from zero."""
+    xs = [p.tokens_per_s_per_user for p in points]
+    ys = [p.output_tokens_per_s_per_gpu for p in points]
+    x_hi, y_hi = max(xs) * 1.02, max(ys) * 1.05
+    grid = [[" "] * width for _ in range(height)]
+    for p, x, y in zip(points, xs, ys, strict=True):
+        c = min(int(x / x_hi * (width - 1)), width - 1)
+        r = height - 1 - min(int(y / y_hi * (height - 1)), height - 1)
+        mark = "a" if p.mode == "aggregated" else "d"
+        grid[r][c] = mark if grid[r][c] in (" ", mark) else "*"
+    label_w = len(sig(y_hi))
+    lines = ["Pareto front: output tokens/s per GPU (up) against tokens/s per user (right)"]
+    for r, row in enumerate(grid):
+        label = sig(y_hi) if r == 0 else ("0" if r == height - 1 else "")
+        lines.append(f"{label:>{label_w}} |" + "".join(row).rstrip())
+    lines.append(" " * label_w + " +" + "-" * width)
+    right = sig(x_hi)
+    lines.append(" " * label_w + "  0" + " " * max(width - len(right) - 1, 1) + right)
+    lines.append(" " * label_w + "  a aggregated   d disaggregated   * both")
+    return "\n".join(lines)
 
 
 def save_pareto_plot(path: str, points: Any, *, title: str = "") -> None:
