@@ -959,14 +959,10 @@ def search_tables(
             kk, ss = np.unravel_index(order[0], cost.shape)
             r = int(reps[kk, ss])
             lam_op = lam_target / r
-            idx = np.arange(len(Bg))
-            row_f = feasible[kk, ss]
-            last = int(idx[row_f].max())
-            # Operating point: interpolate every metric on lambda along the B grid (lambda rises with B).
-            xs = lam[kk, ss, : last + 1]
+            j0, j1, wt, last = _operating_point(lam[kk, ss], feasible[kk, ss], lam_op)
 
             def op(v: np.ndarray) -> float:
-                return float(np.interp(lam_op, xs, v[kk, ss, : last + 1]))
+                return float(v[kk, ss, j0] * (1.0 - wt) + v[kk, ss, j1] * wt)
 
             nxt = min(last + 1, len(Bg) - 1)
             lim = [n for n, f in zip(_limit_names(), fails[:, kk, ss, nxt], strict=True) if f]
@@ -1052,6 +1048,22 @@ def search_tables(
         points=points,
         tokens_per_step=tau,
     )
+
+
+def _operating_point(lam: np.ndarray, ok: np.ndarray, target: float) -> tuple[int, int, float, int]:
+    """Where a replica runs at ``target`` requests/s along its batch grid: the first feasible batch whose rate
+    reaches the target (j1), interpolated linearly on the rate from the batch before it (j0) when that one is
+    feasible and below; and the batch of the replica's capacity (the most requests/s among feasible
+    batches). The rate need not rise with the batch everywhere (a shrinking chunk budget, offloaded KV), so
+    no monotone interpolation is assumed."""
+    idx = np.flatnonzero(ok & (lam >= target * (1.0 - 1e-12)))
+    j1 = int(idx[0])
+    j0, wt = j1, 0.0
+    if j1 > 0 and ok[j1 - 1] and lam[j1 - 1] < target:
+        j0 = j1 - 1
+        wt = float((target - lam[j0]) / (lam[j1] - lam[j0]))
+    cap = int(np.flatnonzero(ok)[np.argmax(lam[ok])])
+    return j0, j1, wt, cap
 
 
 def _front(
@@ -1226,12 +1238,10 @@ def _disaggregated(
     )
     # Decode operating point.
     lam_op_d = lam_target / rd
-    row = feas_d[i_d]
-    last = int(np.flatnonzero(row).max())
-    xs = lam_d[i_d, : last + 1]
+    j0, j1, wt, last = _operating_point(lam_d[i_d], feas_d[i_d], lam_op_d)
 
     def op(v: np.ndarray) -> float:
-        return float(np.interp(lam_op_d, xs, v[i_d, : last + 1]))
+        return float(v[i_d, j0] * (1.0 - wt) + v[i_d, j1] * wt)
 
     nxt = min(last + 1, len(Bg) - 1)
     lim = [n for n, f in zip(_limit_names(), fails[:, i_d, nxt], strict=True) if f]
