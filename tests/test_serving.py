@@ -156,6 +156,9 @@ def test_kv_capacity_bound_on_concurrency():
     # Without the shared prefix stored once, each sequence holds 3,000 tokens: 3000/16 + 0.5 = 188 blocks,
     # floor(16384 / 188) = 87.
     assert float(sv.kv_capacity_sequences(10 * 2**30, 40_960, 3000, 0, 16)) == 87
+    # A linear-attention model also keeps a constant state per sequence: 10 blocks' worth (6,553,600 B) makes
+    # each sequence 125.5 + 10 = 135.5 blocks: floor(16321 / 135.5) = 120.
+    assert float(sv.kv_capacity_sequences(10 * 2**30, 40_960, 2000, 1000, 16, 6_553_600)) == 120
     # Nothing free: nothing fits.
     assert float(sv.kv_capacity_sequences(-1.0, 40_960, 3000, 0, 16)) == 0
 

@@ -347,14 +347,17 @@ def kv_capacity_sequences(
     private_tokens: np.ndarray | float,
     shared_tokens: np.ndarray | float,
     block_tokens: int,
+    state_bytes_per_sequence: np.ndarray | float = 0.0,
 ) -> np.ndarray:
     """Sequences whose KV fits ``free_bytes`` of paged cache: blocks = floor(free / (block x bytes/token));
-    the shared prefix takes ceil(shared / block) blocks once; each sequence its private tokens' blocks.
-    0 when nothing fits."""
+    the shared prefix takes ceil(shared / block) blocks once; each sequence its private tokens' blocks, plus
+    its constant linear-attention state (models with linear-attention layers) counted in blocks' worth of
+    bytes. 0 when nothing fits."""
     block_bytes = block_tokens * np.asarray(kv_bytes_per_token, dtype=float)
     blocks = np.floor(np.maximum(np.asarray(free_bytes, dtype=float), 0.0) / block_bytes)
     shared = np.ceil(np.asarray(shared_tokens, dtype=float) / block_tokens)
     per_seq = kv_blocks_per_sequence(private_tokens, block_tokens)
+    per_seq = per_seq + np.asarray(state_bytes_per_sequence, dtype=float) / block_bytes
     with np.errstate(divide="ignore", invalid="ignore"):
         n = np.floor((blocks - shared) / per_seq)
     return np.maximum(np.where(per_seq > 0, n, np.inf), 0.0)
@@ -489,6 +492,8 @@ class StepTables:
     gpus_per_replica: np.ndarray
     tdp_w: np.ndarray
     idle_w: np.ndarray
+    # Constant linear-attention state of one sequence on one GPU (0 without linear-attention layers).
+    state_bytes_per_sequence_per_gpu: np.ndarray | float = 0.0
 
 
 def _layouts(spec: ModelSpec, a: ServingAssumptions) -> list[tuple[int, int]]:
@@ -591,6 +596,7 @@ def build_tables(
                 add("kv_bytes_per_token_per_gpu", memo["kv_bytes_per_token"])
                 add("free_kv_bytes_per_gpu", free)
                 add("weights_bytes_per_gpu", memo["weights"])
+                add("state_bytes_per_sequence_per_gpu", memo["linear_state"])
                 add("gpus_per_replica", np.maximum(tp, ep))
                 add("compute_flops_per_s", np.full(len(lay), float(r["attainable_peak_flops_per_s"])))
                 add("bandwidth_bytes_per_s", np.full(len(lay), float(r["attainable_bandwidth_bytes_per_s"])))
@@ -860,13 +866,19 @@ def search_tables(
     Bg = np.unique(np.round(np.geomspace(1.0, a.max_batch, a.batch_points)))
     private = max(kv_context_tokens - tok.shared, 1.0)
     kvpt = t.kv_bytes_per_token_per_gpu
-    cap_hbm = kv_capacity_sequences(t.free_kv_bytes_per_gpu, kvpt, private, tok.shared, a.block_tokens)
+    state = t.state_bytes_per_sequence_per_gpu
+    cap_hbm = kv_capacity_sequences(t.free_kv_bytes_per_gpu, kvpt, private, tok.shared, a.block_tokens, state)
     cap = cap_hbm
     if offload is not None:
         cap = kv_capacity_sequences(
-            t.free_kv_bytes_per_gpu + offload.host_bytes_per_gpu, kvpt, private, tok.shared, a.block_tokens
+            t.free_kv_bytes_per_gpu + offload.host_bytes_per_gpu,
+            kvpt,
+            private,
+            tok.shared,
+            a.block_tokens,
+            state,
         )
-    seq_kv_bytes = kv_blocks_per_sequence(private, a.block_tokens) * a.block_tokens * kvpt  # per GPU
+    seq_kv_bytes = kv_blocks_per_sequence(private, a.block_tokens) * a.block_tokens * kvpt + state  # per GPU
     weights_fit = t.free_kv_bytes_per_gpu > 0
 
     def dec_step(B: np.ndarray, k: np.ndarray | float, reread: np.ndarray | float = 0.0) -> Step:
@@ -1385,7 +1397,14 @@ def concurrent_users_per_gpu(
     speed = 1.0 / step_time(t, B, 0.0).time_s[0]
     kv_tokens = float(mdl.cached_tokens(spec, context_tokens))
     cap = float(
-        kv_capacity_sequences(t.free_kv_bytes_per_gpu, t.kv_bytes_per_token_per_gpu, kv_tokens, 0.0, 16)[0]
+        kv_capacity_sequences(
+            t.free_kv_bytes_per_gpu,
+            t.kv_bytes_per_token_per_gpu,
+            kv_tokens,
+            0.0,
+            a.block_tokens,
+            t.state_bytes_per_sequence_per_gpu,
+        )[0]
     )
     fast = B[0][speed >= tokens_per_s_per_user]
     by_speed = float(fast.max()) if fast.size else 0.0
@@ -1477,7 +1496,12 @@ def decode_pool_throughput(
     kv_tokens = float(mdl.cached_tokens(spec, context_tokens))
     cap = float(
         kv_capacity_sequences(
-            t.free_kv_bytes_per_gpu, t.kv_bytes_per_token_per_gpu, kv_tokens, 0.0, assumptions.block_tokens
+            t.free_kv_bytes_per_gpu,
+            t.kv_bytes_per_token_per_gpu,
+            kv_tokens,
+            0.0,
+            assumptions.block_tokens,
+            t.state_bytes_per_sequence_per_gpu,
         )[0]
     )
     dpa = max(tp, ep) / tp
