@@ -600,10 +600,10 @@ def build_tables(
                 add("gpus_per_replica", np.maximum(tp, ep))
                 add("compute_flops_per_s", np.full(len(lay), float(r["attainable_peak_flops_per_s"])))
                 add("bandwidth_bytes_per_s", np.full(len(lay), float(r["attainable_bandwidth_bytes_per_s"])))
-                idle = (
-                    gpu.idle_power_w if gpu.idle_power_w is not None else gpu.tdp_w * pw.DEFAULT.idle_fraction
-                )
-                add("tdp_w", np.full(len(lay), gpu.tdp_w))
+                # No published TDP: power and energy are unknown (NaN), not guessed.
+                tdp = math.nan if gpu.tdp_w is None else float(gpu.tdp_w)
+                idle = gpu.idle_power_w if gpu.idle_power_w is not None else tdp * pw.DEFAULT.idle_fraction
+                add("tdp_w", np.full(len(lay), tdp))
                 add("idle_w", np.full(len(lay), idle))
                 configs += [Config(gpu.name, t, e, wdt, kdt) for t, e in lay]
     if not configs:
@@ -936,8 +936,9 @@ def search_tables(
         mean_step = mean_step_s(rho, dec.time_s, full.time_s)
         tpot50 = mean_step / tau
         B99 = concurrency_quantile(B, a.concurrency_z)
-        full99, dec99, s99x, _ = at(B99)
-        tpot99 = mean_step_s(rho, dec99.time_s, full99.time_s) / tau
+        # Step times at the p99 concurrency: interpolated along the batch grid (the steps are piecewise
+        # affine in B between grid points).
+        tpot99 = mean_step_s(rho, _along_batch(dec.time_s, Bg, B99), _along_batch(full.time_s, Bg, B99)) / tau
         wq = mg1_mean_wait_s(lam, s_pre, cv2, workload.arrival_cv2)
         own = full.time_s * np.ceil(
             np.array([tok.uncached_p50, tok.uncached_p99])[:, None, None, None] / room_c
@@ -1062,6 +1063,16 @@ def search_tables(
     )
 
 
+def _along_batch(v: np.ndarray, grid: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """v[..., j] (sampled at the batches grid[j]) at batches b[...] (b's shape = v's), linearly between grid
+    points and extrapolated from the last segment beyond them."""
+    i = np.clip(np.searchsorted(grid, b, side="right") - 1, 0, len(grid) - 2)
+    w = (b - grid[i]) / (grid[i + 1] - grid[i])
+    lo = np.take_along_axis(v, i, axis=-1)
+    hi = np.take_along_axis(v, i + 1, axis=-1)
+    return np.asarray(lo * (1.0 - w) + hi * w)
+
+
 def _operating_point(lam: np.ndarray, ok: np.ndarray, target: float) -> tuple[int, int, float, int]:
     """Where a replica runs at ``target`` requests/s along its batch grid: the first feasible batch whose rate
     reaches the target (j1), interpolated linearly on the rate from the batch before it (j0) when that one is
@@ -1175,8 +1186,7 @@ def _disaggregated(
     lam_d = B * tau / (tok.decoded * dec.time_s)
     tpot50 = dec.time_s / tau
     B99 = concurrency_quantile(B, a.concurrency_z)
-    dec99 = dec_step(B99, 0.0)
-    tpot99 = dec99.time_s / tau
+    tpot99 = _along_batch(dec.time_s, Bg, B99) / tau
     fails = np.stack(
         [
             (cap[:, None] < B99) | ~weights_fit[:, None],
