@@ -241,6 +241,8 @@ def serve(
             if not price > 0:
                 raise InputError(f"the $/GPU-hour of {s.name} must be > 0")
             prices.append(GpuPrice(s.name, price, source))
+            if s.tdp_w is None:
+                notices.note(f"{s.name}: no published TDP; its power and energy per token are unknown")
             if source.startswith("llmwalls fallback"):
                 notices.note(f"{s.name}: no rental price profile; ${price:.2f}/GPU-hour assumed")
         a = _assumptions(assumptions, max_replica_gpus, weight_dtypes, kv_dtypes, chunk_tokens, max_batch)

@@ -3,6 +3,7 @@ Pareto front and the reason the best one wins; optionally the front as an image.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from llmwalls import render
@@ -36,7 +37,7 @@ def show(report: ServeReport, *, plot: str | None = None, chart: bool = True) ->
             ("$ / 1M input tokens", lambda d: usd(d.usd_per_million_input_tokens)),
             ("$ / 1M output tokens", lambda d: usd(d.usd_per_million_output_tokens)),
             ("$ per request", lambda d: usd(d.usd_per_request)),
-            ("power", lambda d: si(d.power_w, "W")),
+            ("power", lambda d: si(d.power_w, "W") if math.isfinite(d.power_w) else "unknown (no TDP)"),
             ("J per output token", lambda d: sig(d.joules_per_output_token)),
         )
         for name, f in fields:
