@@ -508,3 +508,18 @@ def test_wait_quantile_grows_with_load_and_quantile(rho, q):
     a = float(sv.wait_quantile_s(w(rho), rho, q))
     assert a <= float(sv.wait_quantile_s(w(min(rho + 0.01, 0.99)), min(rho + 0.01, 0.99), q)) + 1e-12
     assert a <= float(sv.wait_quantile_s(w(rho), rho, min(q + 0.0005, 0.9999))) + 1e-12
+
+
+def test_cli_serve_without_tdp_has_unknown_power_and_valid_json(cli):
+    # TPU v7 has no published TDP: power and joules are null in the JSON (not a guess), and the document still
+    # validates against the generated schema.
+    import jsonschema
+
+    from llmwalls.api.contract import json_schema
+
+    r = cli("serve", "--model", "8b", "--gpu", "tpu-v7", "--rate", "5", "--json")
+    assert r.exit_code == 0, r.stderr
+    doc = r.json()
+    jsonschema.validate(doc, json_schema("serve"))
+    assert doc["results"]["best"]["power_w"] is None
+    assert any("no published TDP" in n for n in doc["notes"])

@@ -734,7 +734,7 @@ class Pool:
     utilization: float  # prefill server load rho (prefill, aggregated) or concurrency / KV capacity
     wall: str  # which wall binds: one of WALLS
     limit: str  # what stops more load per replica
-    power_w_per_gpu: float
+    power_w_per_gpu: float | None  # None: the accelerator has no published TDP
 
 
 @dataclass(frozen=True)
@@ -752,9 +752,9 @@ class Deployment:
     usd_per_million_input_tokens: float
     usd_per_million_output_tokens: float
     usd_per_request: float
-    power_w: float
-    joules_per_output_token: float
-    joules_per_token: float
+    power_w: float | None  # None when an accelerator has no published TDP
+    joules_per_output_token: float | None
+    joules_per_token: float | None
 
 
 @dataclass(frozen=True)
@@ -1013,7 +1013,7 @@ def search_tables(
                 utilization=op(rho),
                 wall=_wall(st, limit == "KV capacity"),
                 limit=limit,
-                power_w_per_gpu=w_gpu,
+                power_w_per_gpu=_known(w_gpu),
             )
             deployments["aggregated"] = _deployment(
                 "aggregated",
@@ -1256,7 +1256,7 @@ def _disaggregated(
         utilization=float(rho_p),
         wall=_wall(pre_step, False),
         limit="TTFT SLO" if (slo.ttft_p50_s or slo.ttft_p99_s) else "prefill saturation",
-        power_w_per_gpu=w_p,
+        power_w_per_gpu=_known(w_p),
     )
     # Decode operating point.
     lam_op_d = lam_target / rd
@@ -1289,7 +1289,9 @@ def _disaggregated(
         utilization=op(B) / float(cap[i_d]) if cap[i_d] > 0 else math.inf,
         wall=_wall(st, limit == "KV capacity"),
         limit=limit,
-        power_w_per_gpu=float(pw.gpu_power_w(t.tdp_w[i_d], t.idle_w[i_d], a.decode_power_utilization)),
+        power_w_per_gpu=_known(
+            float(pw.gpu_power_w(t.tdp_w[i_d], t.idle_w[i_d], a.decode_power_utilization))
+        ),
     )
     dep = _deployment(
         "disaggregated",
@@ -1302,6 +1304,11 @@ def _disaggregated(
         tpot=(op(tpot50), op(tpot99)),
     )
     return dep, pts, 2 * B.size + int(ok_p.size)
+
+
+def _known(value: float) -> float | None:
+    """A figure, or None where it is unknown (NaN: no published TDP)."""
+    return value if math.isfinite(value) else None
 
 
 def _deployment(
@@ -1327,7 +1334,8 @@ def _deployment(
     usd_out = usd_h - usd_in
     in_tps = lam * tok.prompt
     out_tps = lam * tok.decoded
-    watts = sum(p.gpus * p.power_w_per_gpu for p in pools)
+    per_gpu = [p.power_w_per_gpu for p in pools]
+    watts = None if None in per_gpu else sum(p.gpus * (p.power_w_per_gpu or 0.0) for p in pools)
     return Deployment(
         mode=mode,
         pools=pools,
@@ -1343,8 +1351,8 @@ def _deployment(
         usd_per_million_output_tokens=usd_out / SECONDS_PER_HOUR / out_tps * 1e6,
         usd_per_request=usd_h / SECONDS_PER_HOUR / lam,
         power_w=watts,
-        joules_per_output_token=watts / out_tps,
-        joules_per_token=watts / (out_tps + in_tps),
+        joules_per_output_token=None if watts is None else watts / out_tps,
+        joules_per_token=None if watts is None else watts / (out_tps + in_tps),
     )
 
 

@@ -3,7 +3,6 @@ Pareto front and the reason the best one wins; optionally the front as an image.
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from llmwalls import render
@@ -37,8 +36,11 @@ def show(report: ServeReport, *, plot: str | None = None, chart: bool = True) ->
             ("$ / 1M input tokens", lambda d: usd(d.usd_per_million_input_tokens)),
             ("$ / 1M output tokens", lambda d: usd(d.usd_per_million_output_tokens)),
             ("$ per request", lambda d: usd(d.usd_per_request)),
-            ("power", lambda d: si(d.power_w, "W") if math.isfinite(d.power_w) else "unknown (no TDP)"),
-            ("J per output token", lambda d: sig(d.joules_per_output_token)),
+            ("power", lambda d: "unknown (no TDP)" if d.power_w is None else si(d.power_w, "W")),
+            (
+                "J per output token",
+                lambda d: "unknown" if d.joules_per_output_token is None else sig(d.joules_per_output_token),
+            ),
         )
         for name, f in fields:
             row = {"what": name}
