@@ -523,3 +523,15 @@ def test_cli_serve_without_tdp_has_unknown_power_and_valid_json(cli):
     jsonschema.validate(doc, json_schema("serve"))
     assert doc["results"]["best"]["power_w"] is None
     assert any("no published TDP" in n for n in doc["notes"])
+
+
+def test_cli_serve_assumption_options_reach_the_engine(cli):
+    # Decode-only pools at idle power (utilisation 0) draw less than at TDP (1); a faster KV link shortens the
+    # disaggregated TTFT.
+    base = ("serve", "--model", "8b", "--gpu", "h100", "--rate", "10", "--mode", "disaggregated", "--json")
+    lo = cli(*base, "--power-utilization-decode", "0").json()["results"]["best"]
+    hi = cli(*base, "--power-utilization-decode", "1").json()["results"]["best"]
+    assert lo["pools"][1]["power_w_per_gpu"] < hi["pools"][1]["power_w_per_gpu"]
+    slow = cli(*base, "--kv-link-gb-s", "1").json()["results"]["best"]
+    fast = cli(*base, "--kv-link-gb-s", "400").json()["results"]["best"]
+    assert fast["ttft_p50_s"] < slow["ttft_p50_s"]

@@ -130,6 +130,38 @@ def serve(
             "--max-batch", min=1, max=1_000_000, help="Most sequences a replica may run (default 4096)."
         ),
     ] = None,
+    kv_link_gb_s: Annotated[
+        float | None,
+        typer.Option(
+            "--kv-link-gb-s",
+            min=0.001,
+            help="KV hand-over between disaggregated pools, GB/s per GPU (default 40: 400 Gb/s at 80%).",
+        ),
+    ] = None,
+    block_tokens: Annotated[
+        int | None,
+        typer.Option(
+            "--block-tokens", min=1, max=4096, help="Paged-KV block size, tokens (default 16, vLLM's)."
+        ),
+    ] = None,
+    power_prefill: Annotated[
+        float | None,
+        typer.Option(
+            "--power-utilization-prefill",
+            min=0.0,
+            max=1.0,
+            help="GPU power while prefilling, fraction of idle..TDP (default 0.9, an assumption).",
+        ),
+    ] = None,
+    power_decode: Annotated[
+        float | None,
+        typer.Option(
+            "--power-utilization-decode",
+            min=0.0,
+            max=1.0,
+            help="GPU power while decoding, fraction of idle..TDP (default 0.6, an assumption).",
+        ),
+    ] = None,
     plot: Annotated[
         _OptStr, typer.Option("--plot", help="Save the Pareto front to FILE.png or FILE.svg.")
     ] = None,
@@ -170,6 +202,13 @@ def serve(
             link = parse_positive_float(offload_link, "--offload-link (GB/s)") * 1e9
         offload = sv.Offload(parse_positive_float(offload_host_gib, "--offload-host-gib") * 2**30, link)
     modes = ("aggregated", "disaggregated") if mode == "both" else (mode,)
+    d = sv.DEFAULT_ASSUMPTIONS
+    assumptions = sv.ServingAssumptions(
+        kv_transfer_bytes_per_s=d.kv_transfer_bytes_per_s if kv_link_gb_s is None else kv_link_gb_s * 1e9,
+        block_tokens=d.block_tokens if block_tokens is None else block_tokens,
+        prefill_power_utilization=d.prefill_power_utilization if power_prefill is None else power_prefill,
+        decode_power_utilization=d.decode_power_utilization if power_decode is None else power_decode,
+    )
     report = api.serve(
         model=model,
         gpus=gpu,
@@ -203,6 +242,7 @@ def serve(
         kv_dtypes=kv_dtype,
         chunk_tokens=None if not chunk else [int(_tokens(c, "--chunk") or 0) for c in chunk],
         max_batch=max_batch,
+        assumptions=assumptions,
     )
     render.show_notices(report)
     if json_out:
