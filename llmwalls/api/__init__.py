@@ -43,6 +43,8 @@ _EXPORTS: dict[str, str] = {
     "AuditReport": "llmwalls.api._audit:AuditReport",
     "calibrate": "llmwalls.api._calibrate:calibrate",
     "CalibrateReport": "llmwalls.api._calibrate:CalibrateReport",
+    "serve": "llmwalls.api._serve:serve",
+    "ServeReport": "llmwalls.api._serve:ServeReport",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -22,6 +22,7 @@ SCHEMA_VERSION = 2
 REPORTS: dict[str, str] = {
     "calibrate": "llmwalls.api._calibrate:CalibrateReport",
     "cluster": "llmwalls.api._cluster:ClusterReport",
+    "serve": "llmwalls.api._serve:ServeReport",
 }
 
 ENVELOPE_FIELDS = ("inputs", "results", "walls", "warnings", "notes")
