@@ -283,7 +283,8 @@ def test_training_energy_from_the_plan_by_hand(cli):
     hours = c.json()["results"]["training"]["gpu_hours"]
     r = cli("power", *RUN_405B, "--grid-g-per-kwh", "400", "--json")
     assert r.exit_code == 0, r.stderr
-    plan = r.json()["results"]["training_plan"]
+    training = r.json()["results"]["training_plan"]
+    plan = training["plan"]
     assert plan["gpu_hours"] == pytest.approx(hours, rel=1e-12)  # the cluster command's GPU-hours, exactly
     assert plan["gpus"] == 16384 and plan["train_tokens"] == 15.6e12
     L = plan["layout"]
@@ -292,7 +293,7 @@ def test_training_energy_from_the_plan_by_hand(cli):
     # the fat tree: 16,384 NICs on 64-port switches need 3 tiers (2 x 32^2 = 2,048 < 16,384 <= 2 x 32^3),
     # 2 x 16,384 / 32 + 16,384 / 64 = 1,280 switches x 1,720 W = 2,201,600 W / 16,384 = 134.375 W:
     # 700 + 575 + 134.375 = 1,409.375 W. Facility: x PUE 1.58 = 2,226.8125 W.
-    e = plan["energy"]
+    e = training["energy"]
     assert e["gpu"]["per_gpu_w"] == pytest.approx(700.0)
     assert e["it"]["per_gpu_w"] == pytest.approx(1409.375)
     assert e["facility"]["per_gpu_w"] == pytest.approx(2226.8125)
@@ -318,7 +319,7 @@ def test_training_energy_against_the_llama31_card(cli):
 def test_training_energy_beside_given_gpu_hours(cli):
     r = cli("power", *RUN_405B, "--gpu-hours", "30.84M")
     assert r.exit_code == 0, r.stderr
-    assert "Energy of 30,840,000 GPU-hours" in r.stdout
+    assert "Energy of 30.8M GPU-hours" in r.stdout  # 30,840,000 to 3 significant figures
     assert "Energy of training llama-3.1-405b on 15.6T tokens" in r.stdout
     assert "planned as `llmwalls cluster`" in r.stdout and "TP " in r.stdout
     # a training query: no serving or data-movement sections for the trained model
@@ -331,7 +332,7 @@ def test_training_plan_without_cluster_uses_dgx_h100(cli):
     assert "dgx-h100" in r.stderr
     d = r.json()
     # the power table sizes the GPUs the run was planned on: dgx-h100's 1,024
-    assert d["results"]["training_plan"]["gpus"] == 1024 == d["inputs"]["gpus"]
+    assert d["results"]["training_plan"]["plan"]["gpus"] == 1024 == d["inputs"]["gpus"]
 
 
 def test_a_site_cap_below_one_node_is_a_hit_wall_not_bad_input(cli):
@@ -371,11 +372,11 @@ def test_training_energy_under_a_power_cap_by_hand(cli):
     slowed = st["step_time_s"] + (st["matmul_time_s"] + st["bubble_time_s"]) * (1 / f - 1)
     r = cli("power", *RUN_405B, "--power-cap-w", "500", "--json")
     assert r.exit_code == 0, r.stderr
-    plan = r.json()["results"]["training_plan"]
-    cap = plan["power_cap"]
+    training = r.json()["results"]["training_plan"]
+    cap = training["power_cap"]
     assert cap["clock_fraction"] == pytest.approx(f)
     assert cap["step_time_s"] == pytest.approx(slowed)
     assert cap["gpu_hours"] == pytest.approx(hours * slowed / st["step_time_s"])
     # energy: the capped run's GPU-hours x 500 W at the board
-    assert plan["energy"]["gpu"]["energy_kwh"] == pytest.approx(cap["gpu_hours"] * 0.5)
-    assert plan["gpu_hours"] == pytest.approx(hours)  # the uncapped plan is still reported
+    assert training["energy"]["gpu"]["energy_kwh"] == pytest.approx(cap["gpu_hours"] * 0.5)
+    assert training["plan"]["gpu_hours"] == pytest.approx(hours)  # the uncapped plan is still reported

@@ -16,12 +16,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from llmwalls import notices
+from llmwalls.api._planning import MAX_GPUS, TrainingPlan
 from llmwalls.api.types import KvFormat, Plan, Wall, WeightFormat
 from llmwalls.engine.cost import CostAssumptions
 from llmwalls.errors import InputError
 
 if TYPE_CHECKING:
-    from llmwalls.api._planning import PlannedRun
     from llmwalls.specs import ClusterSpec, GpuSpec, ModelSpec
 
 # Serving defaults when none is given: the tokens each user's KV cache holds, the decode speed each user
@@ -123,7 +123,7 @@ class RunCost:
 class TrainingCost:
     """A training run planned as `cluster` plans it, rented and on owned GPUs."""
 
-    plan: PlannedRun
+    plan: TrainingPlan
     rent_usd: float
     owned_usd: float
 
@@ -383,8 +383,8 @@ def _cost(
         months=months,
         budget=budget_usd,
     )
-    if gpus is not None and gpus < 1:
-        raise InputError(f"GPU count must be at least 1, got {gpus}")
+    if gpus is not None and not 1 <= gpus <= MAX_GPUS:
+        raise InputError(f"GPU count must be between 1 and {MAX_GPUS:,}, got {gpus:,}")
     if users is not None and users < 1:
         raise InputError(f"concurrent users must be at least 1, got {users}")
     if context_tokens < 1:
@@ -431,12 +431,12 @@ def _cost(
     a = a.replace(gpu_unit_price_usd=gpu_price.usd, rent_usd_per_gpu_hour=rent.usd)
 
     # ------------------------------------------------------------------ training plan
-    planned: PlannedRun | None = None
+    planned: TrainingPlan | None = None
     if train_tokens is not None:
         assert spec is not None
         from llmwalls.api._planning import plan_run
 
-        planned, _ = plan_run(spec, cl, g, gpus=gpus, train_tokens=train_tokens, what="cost")
+        planned = plan_run(spec, cl, g, gpus=gpus, train_tokens=train_tokens)
 
     # ------------------------------------------------------------------ serving capacity
     serving: ServingCapacity | None = None

@@ -14,15 +14,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from llmwalls import notices
+from llmwalls.api._planning import MAX_GPUS, TrainingPlan
 from llmwalls.api.types import Wall, WeightFormat
 from llmwalls.engine.power import DEFAULT, PowerAssumptions
 from llmwalls.errors import InputError
 
 if TYPE_CHECKING:
-    from llmwalls.api._planning import PlannedRun
     from llmwalls.specs import ClusterSpec, GpuSpec, ModelSpec
 
 # Serving without a given throughput: decode at this prompt length when none is given (tokens), and the
@@ -182,7 +182,7 @@ class CappedRun:
 class TrainingEnergy:
     """A training run planned as `cluster` plans it, its energy at the power cap when one is given."""
 
-    plan: PlannedRun
+    plan: TrainingPlan
     power_cap: CappedRun | None
     energy: Energy
 
@@ -331,8 +331,8 @@ def _power(
         (train_tokens, "training tokens"),
     ):
         _positive(value, what)
-    if gpus is not None and gpus < 1:
-        raise InputError(f"GPU count must be at least 1, got {gpus}")
+    if gpus is not None and not 1 <= gpus <= MAX_GPUS:
+        raise InputError(f"GPU count must be between 1 and {MAX_GPUS:,}, got {gpus:,}")
     if batch is not None and batch < 1:
         raise InputError(f"concurrent users per GPU must be at least 1, got {batch}")
     if prompt_tokens is not None and prompt_tokens < 1:
@@ -368,13 +368,14 @@ def _power(
         grid_g = float(grid_profile.grams_co2e_per_kwh)  # type: ignore[attr-defined]
         grid_source = f"grid {grid_profile.name}"
 
-    planned: PlannedRun | None = None
-    step: Any = None
+    planned: TrainingPlan | None = None
     if train_tokens is not None:
+        # The run's GPU-hours from the layout `cluster` picks; the model is then the model trained: no
+        # serving or data-movement sections for it.
         assert spec_m is not None
         from llmwalls.api._planning import plan_run
 
-        planned, step = plan_run(spec_m, cl, g, gpus=gpus, train_tokens=train_tokens, what="power")
+        planned = plan_run(spec_m, cl, g, gpus=gpus, train_tokens=train_tokens)
 
     if gpus is not None:
         n_gpus = gpus
@@ -487,7 +488,7 @@ def _power(
             # A cap slows the run: its GPU-hours grow as the step stretches (engine.plan.slowed_step_time_s).
             from llmwalls.engine.plan import slowed_step_time_s
 
-            slowed = float(slowed_step_time_s(step, thr_compute, thr_memory))
+            slowed = float(slowed_step_time_s(planned.step.times(), thr_compute, thr_memory))
             stretch = slowed / planned.step_time_s
             run_hours = planned.gpu_hours * stretch
             capped = CappedRun(power_cap_w, clock, slowed, planned.time_to_train_s * stretch, run_hours)

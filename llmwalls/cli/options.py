@@ -98,16 +98,14 @@ Json = Annotated[bool, typer.Option("--json", help="Print JSON (SI base units, v
 Check = Annotated[bool, typer.Option("--check", help="Exit 1 when a checked wall is hit (for CI scripts).")]
 Force = Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")]
 
+
 # ------------------------------------------------------------ fleet, site, money and workload (power, cost)
-# One bound on GPU counts for every command that takes --gpus: beyond 10 million GPUs (hundreds of times
-# today's largest clusters) a count is a typo, and the fat-tree and site searches stay bounded.
-MAX_GPUS = 10_000_000
-
-
 def parse_gpus(text: str | None, what: str = "--gpus") -> int | None:
-    """--gpus parsed ('1k' = 1000) and bounded by MAX_GPUS; None stays None."""
+    """--gpus parsed ('1k' = 1000) and bounded by the one GPU-count bound, llmwalls.api._planning.MAX_GPUS
+    (10 million: beyond it a count is a typo); None stays None."""
     if text is None:
         return None
+    from llmwalls.api._planning import MAX_GPUS
     from llmwalls.errors import InputError
     from llmwalls.units import parse_int_count
 

@@ -155,7 +155,7 @@ def site_for(
         rack_w, rack_source, rack_given = cluster.rack_power_limit_w, f"cluster {cluster.name}", True
     else:
         rack_w, rack_source, rack_given = default_rack_w, f"{cooling} cooling default", False
-    common = {
+    common: dict[str, Any] = {
         "pue": pue_v,
         "rack_limit_w": rack_w,
         "tdp_w": tdp_w,

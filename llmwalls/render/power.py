@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from llmwalls.render._tables import Col, count, table
 from llmwalls.render._tables import show as _show
-from llmwalls.render.numbers import duration, percent, si, sig
+from llmwalls.render.numbers import duration, iec_bytes, percent, si, sig
 
 if TYPE_CHECKING:
     from llmwalls.api._power import Energy, PowerReport
@@ -215,7 +215,7 @@ def show(report: PowerReport) -> None:
                 [
                     [
                         st.step,
-                        si(st.bytes, "B"),
+                        iec_bytes(st.bytes),
                         si(st.flops, "FLOP"),
                         sig(st.bytes_energy_j),
                         sig(st.flops_energy_j),
