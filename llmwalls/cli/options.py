@@ -8,12 +8,13 @@ the command, so every bad value gets the same one-line error.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 import typer
 
 
-def _complete(kind: str):  # noqa: ANN202
+def _complete(kind: str) -> Callable[[str], list[str]]:
     def complete(incomplete: str) -> list[str]:
         from llmwalls.catalogue import entries
 

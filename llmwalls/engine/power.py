@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from llmwalls.units import BITS_PER_BYTE, JOULES_PER_KWH, SECONDS_PER_HOUR
 
@@ -216,7 +217,9 @@ def site_power(
 # ----------------------------------------------------------------------------------------------- GPU
 
 
-def gpu_power_w(tdp_w, idle_w, utilization, cap_w=None):  # noqa: ANN001, ANN201
+def gpu_power_w(
+    tdp_w: ArrayLike, idle_w: ArrayLike, utilization: ArrayLike, cap_w: ArrayLike | None = None
+) -> np.ndarray:
     """GPU board power at a utilisation in [0, 1]: P = P_idle + u (P_tdp - P_idle), the linear server power
     model of Fan, Weber & Barroso, "Power provisioning for a warehouse-sized computer", ISCA 2007, sec. 4.
     A power cap clips it: P = min(P, cap)."""
@@ -227,7 +230,9 @@ def gpu_power_w(tdp_w, idle_w, utilization, cap_w=None):  # noqa: ANN001, ANN201
     return power
 
 
-def dvfs_clock_fraction(cap_w, tdp_w, static_fraction=DEFAULT.static_fraction):  # noqa: ANN001, ANN201
+def dvfs_clock_fraction(
+    cap_w: ArrayLike, tdp_w: ArrayLike, static_fraction: ArrayLike = DEFAULT.static_fraction
+) -> np.ndarray:
     """Clock (relative to the full-power clock) a GPU sustains under a power cap, for work that draws TDP at
     full clock.
 
@@ -244,11 +249,11 @@ def dvfs_clock_fraction(cap_w, tdp_w, static_fraction=DEFAULT.static_fraction): 
 
 
 def capped_throughput_fraction(
-    clock_fraction,
-    memory_bound,
-    *,  # noqa: ANN001, ANN201
-    memory_saturation_clock_fraction=DEFAULT.memory_saturation_clock_fraction,
-):
+    clock_fraction: ArrayLike,
+    memory_bound: ArrayLike,
+    *,
+    memory_saturation_clock_fraction: float = DEFAULT.memory_saturation_clock_fraction,
+) -> np.ndarray:
     """Throughput kept at a clock fraction: compute-bound work scales with the clock; memory-bound work keeps
     full throughput while the clock stays above the fraction needed to saturate HBM, and slows in proportion
     below it (an assumption, see PowerAssumptions.memory_saturation_clock_fraction). memory_bound may be a
@@ -261,7 +266,7 @@ def capped_throughput_fraction(
 # ------------------------------------------------------------------------------- network, node, rack
 
 
-def fat_tree(endpoints, ports=DEFAULT.switch_ports):  # noqa: ANN001, ANN201
+def fat_tree(endpoints: ArrayLike, ports: int = DEFAULT.switch_ports) -> tuple[np.ndarray, np.ndarray]:
     """Tiers and switch count of a non-blocking fat tree of k-port switches for N endpoints (Al-Fares et al.
     2008): T = the fewest tiers with 2 (k/2)^T >= N; the T - 1 lower tiers each have ceil(N / (k/2)) switches
     (k/2 ports down, k/2 up), the top tier ceil(N / k) (all k ports down). N <= 1 needs no switch."""
@@ -280,11 +285,11 @@ def fat_tree(endpoints, ports=DEFAULT.switch_ports):  # noqa: ANN001, ANN201
 
 def cluster_power(
     *,
-    gpu_w,  # noqa: ANN001 - per-GPU board power (after utilisation and cap)
-    gpus,  # noqa: ANN001
+    gpu_w: ArrayLike,  # per-GPU board power (after utilisation and cap)
+    gpus: ArrayLike,
     gpus_per_node: int,
     node_overhead_w: float,
-    pue,  # noqa: ANN001
+    pue: ArrayLike,
     rack_limit_w: float,
     gpus_per_rack: int | None = None,
     switch_w: float = DEFAULT.switch_power_w,
@@ -372,18 +377,18 @@ def max_nodes_under_cap(
 # ------------------------------------------------------------------------------------- energy, carbon
 
 
-def run_energy_j(gpu_hours, per_gpu_w):  # noqa: ANN001, ANN201
+def run_energy_j(gpu_hours: ArrayLike, per_gpu_w: ArrayLike) -> np.ndarray:
     """Energy of a run of known GPU-hours at a per-GPU power (GPU board, or IT or facility share per GPU):
     E = GPU-hours x 3600 s x W. This is the method of the Llama model cards (GPU-hours x 700 W)."""
     return np.asarray(gpu_hours, float) * SECONDS_PER_HOUR * np.asarray(per_gpu_w, float)
 
 
-def carbon_g(energy_j, grams_co2e_per_kwh):  # noqa: ANN001, ANN201
+def carbon_g(energy_j: ArrayLike, grams_co2e_per_kwh: ArrayLike) -> np.ndarray:
     """Location-based emissions: kWh x grid intensity (GHG Protocol Scope 2 location-based method)."""
     return np.asarray(energy_j, float) / JOULES_PER_KWH * np.asarray(grams_co2e_per_kwh, float)
 
 
-def joules_per_token(per_gpu_w, tokens_per_s_per_gpu):  # noqa: ANN001, ANN201
+def joules_per_token(per_gpu_w: ArrayLike, tokens_per_s_per_gpu: ArrayLike) -> np.ndarray:
     """Serving: J/token = W per GPU / (tokens/s per GPU) (energy per token = power x time per token)."""
     return np.asarray(per_gpu_w, float) / np.asarray(tokens_per_s_per_gpu, float)
 
@@ -391,12 +396,14 @@ def joules_per_token(per_gpu_w, tokens_per_s_per_gpu):  # noqa: ANN001, ANN201
 # --------------------------------------------------------------------------- data movement vs arithmetic
 
 
-def derived_pj_per_flop(tdp_w, idle_w, peak_flops_per_s):  # noqa: ANN001, ANN201
+def derived_pj_per_flop(tdp_w: ArrayLike, idle_w: ArrayLike, peak_flops_per_s: ArrayLike) -> np.ndarray:
     """Upper bound on energy per FLOP: dynamic power at full load over the dense peak, (TDP - idle) / peak."""
     return (np.asarray(tdp_w, float) - np.asarray(idle_w, float)) / np.asarray(peak_flops_per_s, float) / PICO
 
 
-def data_movement_energy(bytes_moved, flops, *, hbm_pj_per_bit: float, pj_per_flop):  # noqa: ANN001
+def data_movement_energy(
+    bytes_moved: ArrayLike, flops: ArrayLike, *, hbm_pj_per_bit: float, pj_per_flop: ArrayLike
+) -> dict[str, np.ndarray]:
     """Energy of a step split into moving bytes from HBM and doing FLOPs (energy = operations x energy each):
     E_bytes = bytes x 8 x pJ/bit, E_flops = FLOPs x pJ/FLOP, share = E_bytes / (E_bytes + E_flops)."""
     e_bytes = np.asarray(bytes_moved, float) * BITS_PER_BYTE * hbm_pj_per_bit * PICO
