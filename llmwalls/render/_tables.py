@@ -50,10 +50,12 @@ def count(x: float) -> str:
 
 def show(tables: Sequence[Any], lines: Sequence[tuple[str, str | None]] = ()) -> None:
     """Print the tables, then the summary lines (text, Rich style or None) on stdout."""
-    from llmwalls.render import _console
+    from llmwalls.render import _console, emit
 
     console = _console()
-    for t in tables:
-        console.print(t)
-    for text, style in lines:
-        console.print(text, style=style, markup=False, highlight=False)
+    with console.capture() as captured:
+        for t in tables:
+            console.print(t)
+        for text, style in lines:
+            console.print(text, style=style, markup=False, highlight=False)
+    emit(captured.get())
