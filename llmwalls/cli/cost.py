@@ -12,10 +12,10 @@ from llmwalls.api.types import KvFormat, Plan, WeightFormat
 from llmwalls.cli.options import (
     Budget,
     Check,
-    Context,
     GpuHours,
     Gpus,
     Json,
+    OneContext,
     OptCluster,
     OptGpu,
     OptModel,
@@ -60,7 +60,7 @@ def cost(
     users: Users = None,
     tokens_per_s_per_user: TokensPerSPerUser = None,
     tokens_per_s: TokensPerSPerGpu = None,
-    context: Context = None,
+    context: OneContext = None,
     weights: Annotated[WeightFormat, typer.Option("--weights", help="Weight precision.")] = WeightFormat.bf16,
     kv_dtype: Annotated[KvFormat, typer.Option("--kv-dtype", help="KV-cache precision.")] = KvFormat.bf16,
     months: Annotated[
@@ -145,8 +145,6 @@ def cost(
         raise InputError("--tokens needs --model (the model trained on those tokens)")
     if users is not None and tokens_per_s is None and model is None:
         raise InputError("--users needs --tokens-per-s (tokens/s per GPU) or --model (to estimate it)")
-    if context is not None and len(context) > 1:
-        raise InputError("cost takes one --context (the tokens each user's KV cache holds)")
     assumptions = CostAssumptions().replace(
         years=count(years, "--years"),
         cost_of_capital=share(cost_of_capital, "--cost-of-capital (yearly: 0.08 or 8%)"),
@@ -181,7 +179,7 @@ def cost(
         tokens_per_s=parse_positive_float(tokens_per_s, "--tokens-per-s")
         if tokens_per_s is not None
         else None,
-        context_tokens=parse_tokens(context[0], "--context") if context else 4096,
+        context_tokens=parse_tokens(context, "--context") if context is not None else 4096,
         weights=weights,
         kv_dtype=kv_dtype,
         months=month_count if month_count is not None else 36.0,

@@ -186,3 +186,10 @@ TokensPerSPerUser = Annotated[
     str | None,
     typer.Option("--tokens-per-s-per-user", help="Decode speed each user must get (default 20 tokens/s)."),
 ]
+# One value where a command takes no sweep (the repeatable --context and --batch above promise a sweep).
+OneContext = Annotated[
+    str | None, typer.Option("--context", help="Tokens per sequence (4k = 4096, 128k = 131072).")
+]
+OneBatch = Annotated[
+    str | None, typer.Option("--batch", "-b", help="Concurrent sequences (users) served per GPU.")
+]

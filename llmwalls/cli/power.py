@@ -10,11 +10,11 @@ import typer
 
 from llmwalls.api.types import WeightFormat
 from llmwalls.cli.options import (
-    Batch,
     Check,
     GpuHours,
     Gpus,
     Json,
+    OneBatch,
     OptCluster,
     OptGpu,
     OptModel,
@@ -57,7 +57,7 @@ def power(
         typer.Option("--grid-g-per-kwh", help="Grid carbon intensity in gCO2e/kWh (instead of --grid)."),
     ] = None,
     tokens_per_s: TokensPerSPerGpu = None,
-    batch: Batch = None,
+    batch: OneBatch = None,
     model: OptModel = None,
     weights: Annotated[
         WeightFormat, typer.Option("--weights", help="Weight precision of --model.")
@@ -139,8 +139,6 @@ def power(
     pue_value = num(pue, "--pue")
     if pue_value is not None and not 1 <= pue_value <= 5:
         raise InputError(f"--pue must be between 1 and 5 (facility power / IT power), got {pue!r}")
-    if batch and len(batch) > 1:
-        raise InputError("llmwalls power takes one --batch (concurrent users per GPU)")
     site_w = num(site_mw, "--site-mw")
     rack_w = num(rack_kw, "--rack-kw")
     report = api.power(
@@ -161,7 +159,7 @@ def power(
         grid=grid,
         grid_g_per_kwh=num(grid_g_per_kwh, "--grid-g-per-kwh"),
         tokens_per_s_per_gpu=num(tokens_per_s, "--tokens-per-s"),
-        batch=parse_int_count(batch[0], "--batch") if batch else None,
+        batch=parse_int_count(batch, "--batch") if batch is not None else None,
         prompt_tokens=parse_tokens(prompt, "--prompt") if prompt is not None else None,
         weights=weights,
         assumptions=dataclasses.replace(DEFAULT, **overrides),
