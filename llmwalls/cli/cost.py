@@ -118,9 +118,9 @@ def cost(
 ) -> None:
     """Cost wall: capex, opex, $ per run and per 1M tokens, GPUs for N users, buy vs rent, budget."""
     from llmwalls import api, render
+    from llmwalls.api._cost import CostAssumptions
     from llmwalls.cli.options import parse_gpus
     from llmwalls.cli.options import parse_usd as _usd
-    from llmwalls.engine.cost import CostAssumptions
     from llmwalls.errors import InputError
     from llmwalls.render import cost as view
     from llmwalls.units import (

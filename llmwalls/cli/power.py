@@ -97,11 +97,9 @@ def power(
     check: Check = False,
 ) -> None:
     """GPU, node, network, rack and facility power; the site-cap wall; energy, carbon and joules per token."""
-    import dataclasses
-
     from llmwalls import api, render
+    from llmwalls.api._power import PowerAssumptions
     from llmwalls.cli.options import parse_gpus
-    from llmwalls.engine.power import DEFAULT
     from llmwalls.errors import InputError
     from llmwalls.render import power as view
     from llmwalls.units import (
@@ -162,7 +160,7 @@ def power(
         batch=parse_int_count(batch, "--batch") if batch is not None else None,
         prompt_tokens=parse_tokens(prompt, "--prompt") if prompt is not None else None,
         weights=weights,
-        assumptions=dataclasses.replace(DEFAULT, **overrides),
+        assumptions=PowerAssumptions(**overrides),
     )
     render.show_notices(report)
     if json_:
