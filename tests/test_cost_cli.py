@@ -100,7 +100,7 @@ def test_done_when_70b_million_users(cli):
         "Capex",
         "Running cost",
         "Rent or buy",
-        "Serving 1,000,000 concurrent users",
+        "Serving 1,000,000 users at 20 tokens/s each",
         "users: 50.5 per GPU -> 19,808 GPUs",
         "buy vs rent",
         "no cost wall checked",

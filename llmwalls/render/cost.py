@@ -153,11 +153,7 @@ def _rent_options(report: CostReport) -> tuple[Any, str | None]:
         back = f"month {sig(o.break_even_month)}" if o.break_even_month is not None else "never"
         lead = [o.name, o.provider, o.commitment, o.price_date] if wide else [o.name]
         rows.append([*lead, usd(o.usd_per_gpu_hour), usd(o.tco_rent_usd), back])
-    note = (
-        None
-        if wide
-        else f"providers, terms and price dates: --json or a terminal of {WIDE_COLUMNS} columns or more"
-    )
+    note = None if wide else f"provider, terms, date: --json or {WIDE_COLUMNS}+ columns"
     return table(f"Published rental prices for {r.gpu}", cols, rows, caption=note), note
 
 
@@ -168,11 +164,9 @@ def _serving(report: CostReport) -> tuple[Any, str]:
     rows = []
     if s is not None and s.tp is not None:
         rows += [
-            [
-                "replica",
-                f"TP={s.tp}: {s.batch_per_replica:,} users at {sig(s.tokens_per_s_per_user_at_batch or 0)} "
-                "tokens/s each",
-            ],
+            ["GPUs of a replica (tensor parallel)", f"{s.tp}"],
+            ["users per replica", f"{s.batch_per_replica or 0:,}"],
+            ["tokens/s each of them gets", sig(s.tokens_per_s_per_user_at_batch or 0)],
             ["users whose KV cache fits per replica", f"{s.max_batch_that_fits_per_replica or 0:,.0f}"],
         ]
     rows += [
@@ -183,7 +177,7 @@ def _serving(report: CostReport) -> tuple[Any, str]:
     ]
     users = i.users or 0
     plural = "" if users == 1 else "s"
-    title = f"Serving {users:,} concurrent user{plural} at {count(i.tokens_per_s_per_user)} tokens/s each"
+    title = f"Serving {users:,} user{plural} at {count(i.tokens_per_s_per_user)} tokens/s each"
     if s is not None and s.tp is not None:
         fit = s.max_batch_that_fits_per_replica or 0
         b_star = s.batch_per_replica or 0
@@ -203,7 +197,7 @@ def _serving(report: CostReport) -> tuple[Any, str]:
     else:
         why = "users per GPU = tokens/s per GPU / tokens/s per user (memory unchecked: give --model)."
     line = f"users: {sig(sf.users_per_gpu)} per GPU -> {sf.gpus:,.0f} GPUs. {why}"
-    return table(title, [Col("item", text=True), Col("")], rows), line
+    return table(title, [Col("item", text=True), Col("value")], rows), line
 
 
 def show(report: CostReport) -> None:

@@ -146,7 +146,7 @@ def show(report: PowerReport) -> None:
     if i.power_cap_w is not None:
         tables.append(
             table(
-                f"Power cap {_w(i.power_cap_w)} of {_w(g.tdp_w)} (static share {sig(a.static_fraction)})",
+                f"Power cap {_w(i.power_cap_w)} of {_w(g.tdp_w)} (static share {percent(a.static_fraction)})",
                 [Col("quantity", text=True), Col("at the cap")],
                 [
                     ["clock (DVFS, P = s TDP + (1 - s) TDP f^3)", percent(g.clock_fraction)],
