@@ -91,7 +91,12 @@ Prompt = Annotated[
 OutputTokens = Annotated[str | None, typer.Option("--output-tokens", help="Generated tokens per sequence.")]
 
 Weights = Annotated[
-    str, typer.Option("--weights", help="Weight precision: fp32, bf16, fp16, fp8, int8, int4.")
+    str,
+    typer.Option(
+        "--weights",
+        help="Weight precision: fp32, bf16, fp16, fp8, int8, int4, fp4, mxfp4, nvfp4 (a model's routed "
+        "experts keep their published format, e.g. gpt-oss MXFP4).",
+    ),
 ]
 KvDtype = Annotated[str, typer.Option("--kv-dtype", help="KV-cache precision: bf16, fp16, fp8, int8.")]
 
