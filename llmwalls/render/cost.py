@@ -3,6 +3,7 @@ tables, then the break-even, planned-run, users and cost-wall lines."""
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Any
 
 from llmwalls.render._tables import Col, count, table
@@ -211,7 +212,10 @@ def show(report: CostReport) -> None:
     lines: list[tuple[str, str | None]] = []
     be = r.fleet.break_even_month
     years = float(r.assumptions["years"].value or 0)
-    if be is not None:
+    price = r.gpu_unit_price.usd
+    if price is None or math.isnan(price):  # no purchase price known: every buy-side figure is unknown
+        lines.append((f"buy vs rent: unknown ({r.gpu_unit_price.source})", None))
+    elif be is not None:
         within = "within" if be <= years * 12 else "beyond"
         lines.append(
             (
