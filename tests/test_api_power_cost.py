@@ -56,7 +56,7 @@ def test_cost_deepseek_v3_run():
     # DeepSeek-V3 Technical Report (arXiv:2412.19437), Table 1: 2.788M H800 GPU-hours x $2 = $5.576M.
     r = api.cost(gpu="h800", gpu_hours=2.788e6, rent_usd_per_gpu_hour=2.0)
     assert r.results.run is not None and r.results.run.rent_usd == pytest.approx(5_576_000.0, rel=1e-12)
-    assert r.results.rent.source == "given" and not r.results.rent.assumed
+    assert r.results.rent.source == "given" and r.results.rent.known
     assert r.walls == ()
 
 
@@ -93,11 +93,27 @@ def test_cost_usd_per_million_tokens():
     assert r.results.tokens.rent_usd_per_million_tokens == pytest.approx(2.5 / 3.6, rel=1e-12)
 
 
-def test_cost_gpu_without_a_price_reports_where_the_price_came_from():
-    r = api.cost(gpu="h800", gpus=8, rent_usd_per_gpu_hour=2.0)
-    assert r.results.gpu_unit_price.assumed and "assumption" in r.results.gpu_unit_price.source
-    assert any("no unit_price_usd" in w for w in r.warnings)
-    assert not any("seed" in text for text in (*r.warnings, r.results.gpu_unit_price.source))
+def test_cost_gpu_without_a_price_never_borrows_another():
+    # The h800-sxm profile has no public purchase price: the buy side is unknown, never an H100's $40,000;
+    # the rent side still comes from its price profile (DeepSeek-V3's assumed $2/GPU-hour).
+    import math
+
+    r = api.cost(gpu="h800", gpus=8)
+    price = r.results.gpu_unit_price
+    assert not price.known and price.usd is not None and math.isnan(price.usd)
+    assert "no public purchase price" in price.source and any(
+        "no public purchase price" in w for w in r.warnings
+    )
+    assert math.isnan(r.results.fleet.capex_usd) and r.results.fleet.break_even_month is None
+    assert r.results.rent.known and r.results.rent.usd == 2.0
+    assert not any("seed" in text for text in (*r.warnings, price.source))
+
+
+def test_cost_gpu_without_a_rental_price_is_refused():
+    from llmwalls.errors import InputError
+
+    with pytest.raises(InputError, match="no public rental price"):
+        api.cost(gpu="l40s", gpus=8, gpu_price_usd=9000.0)
 
 
 @pytest.mark.parametrize(

@@ -61,11 +61,12 @@ class CostInputs:
 
 @dataclass(frozen=True)
 class PriceSource:
-    """A price and where it came from; ``assumed`` when no profile or input gave it (an llmwalls default)."""
+    """A price and where it came from; ``known`` is False when neither a profile nor the caller gives one
+    (``usd`` is then NaN in Python, null in the JSON)."""
 
     usd: float | None
     source: str
-    assumed: bool
+    known: bool
 
 
 @dataclass(frozen=True)
@@ -237,36 +238,27 @@ def _finite(x: Any) -> float | None:
     return v if math.isfinite(v) else None
 
 
-def gpu_purchase_price(g: GpuSpec, given_usd: float | None, a: CostAssumptions) -> PriceSource:
-    """One GPU's purchase price: the one given, else the profile's dated unit_price_usd, else the
-    CostAssumptions default (an H100's price) with a warning."""
+def gpu_purchase_price(g: GpuSpec, given_usd: float | None) -> PriceSource:
+    """One GPU's purchase price: the one given, else the profile's dated unit_price_usd, else unknown (NaN,
+    warned): never another GPU's price. NaN propagates through the cost engine, so every buy-side figure
+    comes out unknown (None in the JSON)."""
     if given_usd is not None:
-        return PriceSource(given_usd, "given", False)
+        return PriceSource(given_usd, "given", True)
     if g.unit_price_usd is not None:
-        return PriceSource(g.unit_price_usd, f"{g.name} profile ({g.price_date})", False)
-    notices.warn(
-        f"{g.name} has no unit_price_usd in its profile; using ${a.gpu_unit_price_usd:,.0f}, an H100's price "
-        "assumed by llmwalls (give the GPU's purchase price)"
-    )
-    return PriceSource(
-        a.gpu_unit_price_usd, "llmwalls assumption: an H100's price (no price in the profile)", True
-    )
+        return PriceSource(g.unit_price_usd, f"{g.name} profile ({g.price_date})", True)
+    source = f"no public purchase price for {g.name}; give one for the buy-side figures"
+    notices.warn(source)
+    return PriceSource(math.nan, source, False)
 
 
-def rental_price(
-    g: GpuSpec, given_usd: float | None, options: tuple[RentOption, ...], a: CostAssumptions
-) -> PriceSource:
-    """$/GPU-hour to rent: the one given, else the cheapest on-demand price profile for the GPU, else the
-    CostAssumptions fallback with a warning."""
+def rental_price(g: GpuSpec, given_usd: float | None, options: tuple[RentOption, ...]) -> PriceSource:
+    """$/GPU-hour to rent: the one given, else the cheapest on-demand price profile for the GPU; a GPU with
+    neither is refused (InputError): never another GPU's price."""
     if given_usd is not None:
-        return PriceSource(given_usd, "given", False)
+        return PriceSource(given_usd, "given", True)
     if options:
-        return PriceSource(options[0].usd_per_gpu_hour, f"price profile {options[0].name}", False)
-    notices.warn(
-        f"no price profile for {g.name}; renting at ${a.rent_usd_per_gpu_hour:.2f}/GPU-hour "
-        "(give a rental price)"
-    )
-    return PriceSource(a.rent_usd_per_gpu_hour, "llmwalls fallback (no price profile for this GPU)", True)
+        return PriceSource(options[0].usd_per_gpu_hour, f"price profile {options[0].name}", True)
+    raise InputError(f"no public rental price for {g.name} (no price profile): give its price per GPU-hour")
 
 
 def cost(
@@ -404,7 +396,11 @@ def _cost(
     spec = catalogue.load_model(model) if isinstance(model, str) else model
 
     # Site figures (node overhead, PUE, rack limit, idle power): engine.power.site_for, as power and walls.
+    g.require_tdp_w()  # no public TDP: refused (a cost without power figures would borrow another chip's)
     site = pw.site_for(g, cl, pue=a.pue, liquid=True if liquid_cooling else None)
+    if cl is not None:
+        for note in site.notes:  # e.g. no public host power for the cluster: accelerators only
+            notices.warn(note)
     a = a.replace(
         pue=site.pue,
         node_overhead_w_per_gpu=site.node_overhead_w / site.gpus_per_node,
@@ -412,7 +408,7 @@ def _cost(
         liquid_cooled=site.cooling == "liquid",
         idle_power_fraction=site.idle_w / site.tdp_w if g.idle_power_w is not None else None,
     )
-    gpu_price = gpu_purchase_price(g, gpu_price_given, a)
+    gpu_price = gpu_purchase_price(g, gpu_price_given)
     options = tuple(
         RentOption(
             p.name,
@@ -426,7 +422,7 @@ def _cost(
         )
         for p in catalogue.prices_for_gpu(g.name)
     )
-    rent = rental_price(g, rent_given, options, a)
+    rent = rental_price(g, rent_given, options)
     assert gpu_price.usd is not None and rent.usd is not None
     a = a.replace(gpu_unit_price_usd=gpu_price.usd, rent_usd_per_gpu_hour=rent.usd)
 

@@ -347,9 +347,15 @@ def _power(
     spec_m = catalogue.load_model(model) if isinstance(model, str) else model
     if train_tokens is not None and spec_m is None:
         raise InputError("a training run's tokens need the model trained on them")
+    g.require_tdp_w()  # no public TDP: refused, never another chip's
+    if cl is not None and node_overhead_w is None:
+        cl.require_node_overhead_w()  # no public host power: refused unless the overhead is given
     site = eng.site_for(
         g, cl, pue=pue, rack_limit_w=rack_limit_w, node_overhead_w=node_overhead_w, assumptions=a
     )
+    if cl is not None:
+        for note in site.notes:  # e.g. no public host power for the cluster: accelerators only
+            notices.warn(note)
     tdp_w, idle_w = site.tdp_w, site.idle_w
     if power_cap_w is not None:
         floor_w = a.static_fraction * tdp_w
@@ -538,7 +544,8 @@ def _power(
         weight_bytes = param_counts(spec_m).total * weight_bytes_per_param(weights.value)
         flops_per_token = dense_flops_per_token(spec_m)
         peak = (
-            g.peak_flops_per_s.for_dtype(compute_dtype_for_weights(weights.value)) or g.peak_flops_per_s.bf16
+            g.peak_flops_per_s.for_dtype(compute_dtype_for_weights(weights.value))
+            or g.peak_flops_per_s.half_precision
         )
         pj_flop = (
             a.pj_per_flop

@@ -19,11 +19,11 @@ from llmwalls.cli.options import (
     OptCluster,
     OptGpu,
     OptModel,
+    PlannedTokens,
     PricePerGpuHour,
     Pue,
     TokensPerSPerGpu,
     TokensPerSPerUser,
-    TrainTokens,
     Users,
     Utilization,
 )
@@ -37,7 +37,7 @@ def cost(
     cluster: OptCluster = None,
     gpus: Gpus = None,
     gpu_hours: GpuHours = None,
-    tokens: TrainTokens = None,
+    tokens: PlannedTokens = None,
     price_per_gpu_hour: PricePerGpuHour = None,
     gpu_price: Annotated[
         _OptStr,

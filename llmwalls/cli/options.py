@@ -13,6 +13,8 @@ from typing import Annotated
 
 import typer
 
+from llmwalls.api.types import Recompute
+
 
 def _complete(kind: str) -> Callable[[str], list[str]]:
     def complete(incomplete: str) -> list[str]:
@@ -104,6 +106,69 @@ Json = Annotated[bool, typer.Option("--json", help="Print JSON (SI base units, v
 Check = Annotated[bool, typer.Option("--check", help="Exit 1 when a checked wall is hit (for CI scripts).")]
 Force = Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")]
 
+# ---- a training run and its layout search (cluster; walls, power and cost plan the same run). A degree
+# left out is searched; choices are the Enums of llmwalls.api.types so completion offers them.
+_OptInt = int | None
+SearchTp = Annotated[
+    _OptInt, typer.Option("--tp", min=1, max=1_000_000, help="Tensor-parallel degree (default: searched).")
+]
+SearchPp = Annotated[
+    _OptInt, typer.Option("--pp", min=1, max=1_000_000, help="Pipeline-parallel degree (default: searched).")
+]
+SearchDp = Annotated[
+    _OptInt, typer.Option("--dp", min=1, max=10_000_000, help="Data-parallel degree (default: searched).")
+]
+SearchCp = Annotated[
+    _OptInt, typer.Option("--cp", min=1, max=1_000_000, help="Context-parallel degree (default: searched).")
+]
+SearchEp = Annotated[
+    _OptInt,
+    typer.Option("--ep", min=1, max=1_000_000, help="Expert-parallel degree, MoE (default: searched)."),
+]
+SearchMicroBatch = Annotated[
+    _OptInt,
+    typer.Option(
+        "--micro-batch", min=1, max=1_000_000, help="Sequences per micro-batch (default: searched)."
+    ),
+]
+SearchZero = Annotated[
+    _OptInt, typer.Option("--zero", min=0, max=3, help="ZeRO stage 0-3 (3 = FSDP) (default: searched).")
+]
+SearchRecompute = Annotated[
+    Recompute | None,
+    typer.Option("--recompute", case_sensitive=False, help="Activation recomputation (default: searched)."),
+]
+SequenceParallel = Annotated[
+    bool | None,
+    typer.Option(
+        "--sequence-parallel/--no-sequence-parallel",
+        help="Megatron sequence parallelism with TP (default: on).",
+    ),
+]
+Interleave = Annotated[
+    _OptInt,
+    typer.Option(
+        "--interleave",
+        min=0,
+        max=1024,
+        help="Interleaved pipeline chunks per GPU (v); 0 = auto, 1 = plain 1F1B.",
+    ),
+]
+GlobalBatch = Annotated[
+    str | None,
+    typer.Option("--global-batch", help="Sequences per optimizer step (default: 16Mi tokens / context)."),
+]
+TrainContext = Annotated[
+    str | None,
+    typer.Option("--context", help="Training sequence length in tokens (4k = 4096; default 8,192 or less)."),
+]
+TrainTokens = Annotated[
+    str | None,
+    typer.Option(
+        "--tokens", help="Training tokens, e.g. 15e12 or 15T (default: 20 per parameter, Chinchilla)."
+    ),
+]
+
 
 # ------------------------------------------------------------ fleet, site, money and workload (power, cost)
 def parse_gpus(text: str | None, what: str = "--gpus") -> int | None:
@@ -146,7 +211,8 @@ OptModel = Annotated[
     ),
 ]
 GpuHours = Annotated[str | None, typer.Option("--gpu-hours", help="GPU-hours of a run (1.46M = 1,460,000).")]
-TrainTokens = Annotated[
+# --tokens where a run is costed only when given (cluster's TrainTokens above defaults to 20 per parameter)
+PlannedTokens = Annotated[
     str | None,
     typer.Option(
         "--tokens",
@@ -181,8 +247,8 @@ PricePerGpuHour = Annotated[
     str | None,
     typer.Option(
         "--price-per-gpu-hour",
-        help="Rental $ per GPU-hour (default: the GPU's cheapest on-demand price profile, else $2.50 "
-        "with a warning).",
+        help="Rental $ per GPU-hour (default: the GPU's cheapest on-demand price profile; needed where "
+        "none is published).",
     ),
 ]
 Budget = Annotated[str | None, typer.Option("--budget", help="Budget in $ (40M = 40,000,000).")]

@@ -18,11 +18,11 @@ from llmwalls.cli.options import (
     OptCluster,
     OptGpu,
     OptModel,
+    PlannedTokens,
     Prompt,
     Pue,
     SiteMw,
     TokensPerSPerGpu,
-    TrainTokens,
     Utilization,
 )
 
@@ -50,7 +50,7 @@ def power(
         ),
     ] = None,
     gpu_hours: GpuHours = None,
-    tokens: TrainTokens = None,
+    tokens: PlannedTokens = None,
     grid: Annotated[_OptStr, typer.Option("--grid", help="Grid profile (gCO2e/kWh) for carbon.")] = None,
     grid_g_per_kwh: Annotated[
         _OptStr,

@@ -9,6 +9,7 @@ judgement calls are the fields of ``PowerAssumptions``, each with its value, sou
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -136,7 +137,11 @@ def site_for(
     the cluster's, liquid when ``liquid`` is True, else air. Idle power: the GPU profile's idle_power_w,
     else assumptions.idle_fraction x TDP."""
     a = assumptions
-    tdp_w = float(gpu.tdp_w)
+    # No public TDP (TPUs, Trainium, announced parts): the power figures come out unknown (NaN), not guessed.
+    tdp_w = float(gpu.tdp_w) if gpu.tdp_w is not None else math.nan
+    notes: tuple[str, ...] = ()
+    if gpu.tdp_w is None:
+        notes = (f"no public TDP for {gpu.name}: the power wall is unknown",)
     if gpu.idle_power_w is not None:
         idle_w, idle_source = float(gpu.idle_power_w), "profile idle_power_w"
     else:
@@ -171,9 +176,14 @@ def site_for(
         "idle_source": idle_source,
     }
     if cluster is not None:
+        if node_overhead_w is None and cluster.node_overhead_power_w is None:
+            notes += (f"no public host power for {cluster.name}: site power counts the accelerators only",)
         return Site(
             gpus_per_node=cluster.gpus_per_node,
-            node_overhead_w=(cluster.node_overhead_power_w if node_overhead_w is None else node_overhead_w),
+            node_overhead_w=(
+                (cluster.node_overhead_power_w or 0.0) if node_overhead_w is None else node_overhead_w
+            ),
+            notes=notes,
             gpus_per_rack=cluster.gpus_per_rack,
             fixed_rack=cluster.gpus_per_rack is not None
             and cluster.scale_up_domain_gpus > cluster.gpus_per_node,
@@ -186,7 +196,8 @@ def site_for(
         gpus_per_rack=None,
         fixed_rack=False,
         domain_gpus=a.gpus_per_node if gpu.scale_up_bandwidth_bytes_per_s else 1,
-        notes=("no cluster profile: node overhead, PUE and rack limit are llmwalls.engine.power defaults",),
+        notes=notes
+        + ("no cluster profile: node overhead, PUE and rack limit are llmwalls.engine.power defaults",),
         **common,
     )
 

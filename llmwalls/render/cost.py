@@ -145,6 +145,8 @@ def _rent_or_buy(report: CostReport) -> Any:
 def _rent_options(report: CostReport) -> tuple[Any, str | None]:
     i, r = report.inputs, report.results
     wide = _width() >= WIDE_COLUMNS
+    price = r.gpu_unit_price.usd
+    unknown_price = price is None or math.isnan(price)
     cols = [Col("price profile", name=True)]
     if wide:
         cols += [Col("provider", text=True), Col("terms", text=True), Col("date", name=True)]
@@ -152,6 +154,8 @@ def _rent_options(report: CostReport) -> tuple[Any, str | None]:
     rows = []
     for o in r.rent_options:
         back = f"month {sig(o.break_even_month)}" if o.break_even_month is not None else "never"
+        if unknown_price:
+            back = "n/a"  # no purchase price: the break-even is unknown, not "never"
         lead = [o.name, o.provider, o.commitment, o.price_date] if wide else [o.name]
         rows.append([*lead, usd(o.usd_per_gpu_hour), usd(o.tco_rent_usd), back])
     note = None if wide else f"provider, terms, date: --json or {WIDE_COLUMNS}+ columns"
