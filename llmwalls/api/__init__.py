@@ -22,6 +22,7 @@ from typing import Any
 _EXPORTS: dict[str, str] = {
     "Wall": "llmwalls.api.types:Wall",
     "Layout": "llmwalls.api.types:Layout",
+    "Plan": "llmwalls.api.types:Plan",
     "Recompute": "llmwalls.api.types:Recompute",
     "Optimizer": "llmwalls.api.types:Optimizer",
     "WeightFormat": "llmwalls.api.types:WeightFormat",

@@ -23,6 +23,8 @@ REPORTS: dict[str, str] = {
     "calibrate": "llmwalls.api._calibrate:CalibrateReport",
     "cluster": "llmwalls.api._cluster:ClusterReport",
     "serve": "llmwalls.api._serve:ServeReport",
+    "power": "llmwalls.api._power:PowerReport",
+    "cost": "llmwalls.api._cost:CostReport",
 }
 
 ENVELOPE_FIELDS = ("inputs", "results", "walls", "warnings", "notes")

@@ -103,6 +103,13 @@ class KvFormat(StrEnum):
     int8 = "int8"
 
 
+class Plan(StrEnum):
+    """How a fleet is paid for, the plan a cost budget is checked against: buy (capex + opex) or rent."""
+
+    buy = "buy"
+    rent = "rent"
+
+
 @dataclass(frozen=True)
 class Layout:
     """How a model is spread over GPUs: tensor, pipeline, data, expert and context parallel degrees, the ZeRO
