@@ -1,9 +1,9 @@
-"""Benchmark: candidate layouts evaluated per second by the cluster layout search (issue 5: at least
+"""Benchmark: candidate layouts evaluated per second by the cluster layout search (target: at least
 1,000,000/s on a 2-core machine). Enumerates every valid layout of Llama-3.1-405B on a dgx-h100 cluster at
 64 GPU counts, then times the full evaluation (step model + memory model + fits mask) over all of them at
 once, best of 3.
 
-    /work/.venv/bin/python benchmarks/bench_cluster_search.py
+    python benchmarks/bench_cluster_search.py
 """
 
 from __future__ import annotations

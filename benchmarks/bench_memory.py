@@ -1,4 +1,4 @@
-"""Speed of `llmwalls memory` (issue 3 targets, 2-core machine): the README's main command
+"""Speed of `llmwalls memory` (targets on a 2-core machine): the README's main command
 `llmwalls memory --model 70b --gpu h100 --json` as a whole process under 0.3 s median, and a vectorised sweep
 of 100,000 (batch, context, TP) points through the engine in-process under 0.1 s (plus, for the cluster
 layout search, 1,000,000 training layouts). Run: python benchmarks/bench_memory.py [runs]."""

@@ -1,4 +1,4 @@
-"""Start-up time of the CLI as a whole process (issue 2 target: `llmwalls --help` under 0.12 s median on a
+"""Start-up time of the CLI as a whole process (target: `llmwalls --help` under 0.12 s median on a
 2-core machine). Run: python benchmarks/bench_startup.py [runs]. Uses the installed `llmwalls` script if it
 is on PATH next to this interpreter, else `python -m llmwalls`."""
 

@@ -1,5 +1,5 @@
 """The built-in hardware catalogue: every profile validates, names resolve, and the GPU numbers match the
-published datasheet figures recorded in shared/calibration/cases.toml (copied below with their citations).
+published datasheet figures (copied below with their citations).
 
 Tolerance: 1%. Vendors round (MI300X BF16 is 1,307.4 TFLOP/s exactly, tabulated as 1,300), nothing else.
 """
@@ -14,7 +14,7 @@ from llmwalls.catalogue import KIND_DIRS
 T = 1e12  # TFLOP/s -> FLOP/s
 GB = 1e9  # decimal, as datasheets state capacity and bandwidth
 
-# Citation keys used in the tables below (from shared/calibration/cases.toml):
+# Citation keys used in the tables below:
 MLENGACC = (
     "stas00/ml-engineering @744d01e18b79512572f64a6bbd8b5f4a725203a7 (2026-08-22), "
     "compute/accelerator/README.md (tables cite vendor spec pages: "
@@ -316,7 +316,7 @@ def test_dgx_h100_node_overhead_is_system_max_minus_gpu_tdp():
     # 8x 400 Gb/s NDR, one per GPU: 400e9 bit/s / 8 = 50e9 bytes/s per GPU per direction.
     assert c.inter_node_bandwidth_bytes_per_s == 400e9 / 8
     assert c.intra_node_bandwidth_bytes_per_s == _gpu(c.gpu).scale_up_bandwidth_bytes_per_s == 450e9
-    assert c.total_gpus == 1024  # seed 000: 'A standard AI cluster might contain 1,024 GPUs'
+    assert c.total_gpus == 1024  # 128 DGX H100 nodes x 8 GPUs
 
 
 def test_dgx_a100_node_overhead_is_system_max_minus_gpu_tdp():

@@ -1,6 +1,6 @@
 """Calibration: the step model with its DEFAULT assumptions (one set, not fitted per case) against published
-training throughput. Each case is copied from ../shared/calibration/cases.toml (category train_throughput)
-with its citation; tolerance 15% (issue 5). Predicted TFLOP/s are counted the way each paper counts them:
+training throughput. Each case is copied from its publication with its citation;
+tolerance 15%. Predicted TFLOP/s are counted the way each paper counts them:
 Megatron-LM with its Eq. 3 (hardware FLOPs including the full-recomputation forward), Llama 3 as model FLOPs.
 The table of predictions and the reasoning behind the defaults: docs/calibration-cluster.md. With the
 pipelined collective tiers and FlashAttention at attention_efficiency 0.30 of peak: mean error -2.7%, RMS

@@ -31,7 +31,7 @@ def _tiers(nvls: bool = False) -> c.Tiers:
 
 
 def test_busbw_factors_are_nccl_tests():
-    # nccl-tests doc/PERFORMANCE.md (cases.toml nccl_busbw_allreduce): 2(n-1)/n and (n-1)/n
+    # NVIDIA/nccl-tests doc/PERFORMANCE.md: 2(n-1)/n and (n-1)/n
     assert c.busbw_factor("allreduce", 8) == pytest.approx(2 * 7 / 8)
     assert c.busbw_factor("allgather", 8) == pytest.approx(7 / 8)
     assert c.busbw_factor("reducescatter", 8) == pytest.approx(7 / 8)
@@ -40,7 +40,7 @@ def test_busbw_factors_are_nccl_tests():
 
 
 def test_allreduce_1gb_over_8_h100_at_assumed_busbw():
-    # issue 5 "must reproduce": assumed busbw = 450 GB/s x 0.80 = 360 GB/s.
+    # Hand-worked: assumed busbw = 450 GB/s x 0.80 = 360 GB/s.
     # t = 1e9 x 2 x 7/8 / 360e9 + 2 x 7 x 3.4 us = 4.8611 ms + 0.0476 ms = 4.9087 ms
     busbw = 450e9 * 0.80
     expected = 1e9 * 2 * 7 / 8 / busbw + 2 * 7 * NVLINK_LAT
@@ -56,7 +56,7 @@ def test_allreduce_1gb_over_8_h100_at_assumed_busbw():
     assert float(c.busbw_bytes_per_s("allreduce", 1e9, t0, 8)) == pytest.approx(360e9)
 
 
-# Measured nccl-tests all-reduce busbw, 16 GiB, one 8-GPU node (cases.toml category 'collective'):
+# Measured nccl-tests all-reduce busbw, 16 GiB, one 8-GPU node:
 # stas00/ml-engineering @744d01e18b79512572f64a6bbd8b5f4a725203a7,
 # network/README.md and network/benchmarks/README.md
 MEASURED = [

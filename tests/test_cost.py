@@ -25,7 +25,7 @@ BARE = c.CostAssumptions(
 
 
 def test_deepseek_v3_training_cost():
-    # cases.toml dsv3_cost_total / dsv3_gpuh_*: DeepSeek-AI, "DeepSeek-V3 Technical Report", arXiv:2412.19437,
+    # DeepSeek-AI, "DeepSeek-V3 Technical Report", arXiv:2412.19437,
     # Table 1: 2,664K pre-training + 119K context extension + 5K post-training = 2,788K H800 GPU-hours at an
     # assumed $2/GPU-hour = $5.576M (pre-training $5.328M, context extension $0.238M, post-training $0.01M).
     # Tolerance: exact (a product of published figures).
@@ -91,7 +91,8 @@ def test_capex_defaults_itemised_by_hand():
 
 
 def test_liquid_cooling_per_cabinet_and_itemised_floor():
-    # Seed 000: liquid cooling "over $50,000 per cabinet"; 32 GPUs per cabinet -> $1,562.50 per GPU.
+    # The $50,000-per-cabinet liquid-cooling assumption (CostAssumptions);
+    # 32 GPUs per cabinet -> $1,562.50 per GPU.
     a = dataclasses.replace(c.CostAssumptions(), liquid_cooled=True)
     assert float(c.capex_per_gpu(a, 40_000.0)["liquid_cooling_usd"]) == 1_562.5
     # A 5% share: top-down 46,250 x 0.05 / 0.95 = 2,434.21 < itemised 5,000 + 1,000 + 1,562.5 = 7,562.5, so

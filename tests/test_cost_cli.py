@@ -6,7 +6,7 @@ import pytest
 
 
 def test_deepseek_v3_run_cost_json(cli):
-    # cases.toml dsv3_cost_total: DeepSeek-V3 Technical Report (arXiv:2412.19437), Table 1:
+    # DeepSeek-V3 Technical Report (arXiv:2412.19437), Table 1:
     # 2.788M H800 GPU-hours x $2/GPU-hour = $5.576M. Exact.
     r = cli("cost", "--gpu", "h800", "--gpu-hours", "2.788M", "--price-per-gpu-hour", "2", "--json")
     assert r.exit_code == 0, r.stderr
@@ -249,7 +249,7 @@ RUN_405B = ("--model", "405b", "--cluster", "dgx-h100", "--gpus", "16384", "--to
 
 
 def test_llama31_405b_run_cost_from_the_plan(cli):
-    """Calibration case llama31_mc_405b_gpuh (cases.toml): "Llama 3.1 405B: total training GPU-hours
+    """Llama 3.1 model card: "Llama 3.1 405B: total training GPU-hours
     (H100-80GB)" = 30.84M; source meta-llama/llama-models, models/llama3_1/MODEL_CARD.md @1b28708f. Setup
     from llama3_405b_compute (arXiv:2407.21783): 15.6T tokens at 8,192 context on 16,384 H100 with 16M-token
     batches (Table 4). Tolerance: the plan within 15% of the card and not above it. The plan is pre-training

@@ -1,4 +1,4 @@
-"""Runs tests/test_exit_codes.sh (the shell-script test of exit codes 0 / 1 / 2 that issue 8 asks for) with
+"""Runs tests/test_exit_codes.sh (the shell-script test of exit codes 0 / 1 / 2) with
 bash, against this interpreter's llmwalls (LLMWALLS="<python> -m llmwalls"). Skipped where bash is missing."""
 
 from __future__ import annotations

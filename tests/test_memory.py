@@ -1,4 +1,4 @@
-"""Memory engine (issue 3): every expected value worked out by hand from the cited formula or a published
+"""Memory engine: every expected value worked out by hand from the cited formula or a published
 number; the arithmetic is in the comments."""
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ def gpt3():
 
 def test_llama70b_bf16_weights(m70):
     # 70,553,706,496 parameters (Meta config, tests/test_params.py) x 2 bytes = 141,107,412,992 B = 141.1 GB
-    # = 131.4 GiB (issue 3).
+    # = 131.4 GiB.
     r = mem.serving_memory_per_gpu(m70, batch=1, context_tokens=1)
     assert float(r["weights"]) == 141_107_412_992
     assert float(r["weights"]) / GB == pytest.approx(141.1, abs=0.05)
@@ -43,7 +43,7 @@ def test_llama70b_bf16_weights(m70):
 
 
 def test_llama70b_fp32_weights_280gb(m70):
-    # Seed 000: "70B in FP32 needs ~280 GB for weights alone": 70e9 x 4 = 280e9;
+    # The rule of thumb "70B in FP32 needs ~280 GB for weights alone": 70e9 x 4 = 280e9;
     # exactly 70.55e9 x 4 = 282.2 GB.
     r = mem.serving_memory_per_gpu(m70, batch=1, context_tokens=1, weights="fp32")
     assert float(r["weights"]) == 70_553_706_496 * 4
@@ -61,7 +61,7 @@ def test_llama70b_kv_per_token(m70):
 
 def test_deepseek_v3_mla_kv_and_weights(dsv3):
     # MLA caches (kv_lora_rank 512 + rope dim 64) x 61 layers x 2 bytes = 70,272 B/token (DeepSeek-V2 Table 1;
-    # seed 002: "about 70 KB per token").
+    # "about 70 KB per token").
     r = mem.serving_memory_per_gpu(dsv3, batch=1, context_tokens=1)
     assert float(r["kv_bytes_per_token"]) == (512 + 64) * 61 * 2 == 70_272
     # 671,026,419,200 parameters x 2 bytes = 1,342,052,838,400 B = 1,342 GB in bf16
@@ -75,9 +75,10 @@ def test_deepseek_v3_mla_kv_and_weights(dsv3):
 def test_gpt3_kv_batch64_context4096(gpt3):
     # GPT-3 175B: 2 x 96 layers x 96 heads x 128 dim x 2 bytes = 4,718,592 B/token (= 4.5 MiB exactly).
     # x 4096 tokens x 64 sequences = 1,236,950,581,248 B = 1.237 TB = 1,152 GiB.
-    # Seed 002 says "approximately 1208 GB". 1208 = 1,236,950,581,248 / 1024 / 1e6 (= 1152 GiB x 1.048576):
+    # A figure often quoted is "approximately 1208 GB".
+    # 1208 = 1,236,950,581,248 / 1024 / 1e6 (= 1152 GiB x 1.048576):
     # a mixed binary/decimal conversion. No consistent unit gives 1208; ours is 1,237 GB = 1,152 GiB.
-    # (4096 is above GPT-3's 2048 context; the seed's hypothetical, computed without the cap.)
+    # (4096 is above GPT-3's 2048 context; a hypothetical, computed without the cap.)
     r = mem.serving_memory_per_gpu(gpt3, batch=64, context_tokens=4096)
     assert float(r["kv_bytes_per_token"]) == 4_718_592
     assert float(r["kv_cache"]) == 4_718_592 * 4096 * 64 == 1_236_950_581_248
@@ -129,7 +130,7 @@ def test_moe_experts_split_by_ep():
 @pytest.mark.parametrize(
     "stage,expected_gb",
     [
-        # ZeRO Fig. 1 (Rajbhandari et al. 2020, arXiv:1910.02054; cases.toml zero_fig1_*),
+        # ZeRO Fig. 1 (Rajbhandari et al. 2020, arXiv:1910.02054),
         # Psi = 7.5B, Nd = 64,
         # K = 12: baseline (2+2+12) x 7.5 = 120 GB; P_os 2x7.5 + 2x7.5 + 12x7.5/64 = 30 + 1.406 = 31.4 GB;
         # P_os+g 2x7.5 + 14x7.5/64 = 15 + 1.641 = 16.6 GB; P_os+g+p 16x7.5/64 = 1.875 = 1.9 GB.
@@ -151,7 +152,7 @@ def test_zero_vectorised_over_stage():
 
 def test_trillion_params_adam():
     # 1e12 params x 16 B (mixed-precision Adam, ZeRO sec 3.1) = 16e12 B = 16 TB = 14.55 TiB.
-    # Seed 002's "nearly 16 TiB" is 16 TB written as TiB (16e12 / 2^40 = 14.55).
+    # The often quoted "nearly 16 TiB" is 16 TB written as TiB (16e12 / 2^40 = 14.55).
     w, g, o = mem.model_state_bytes(1e12)
     assert float(w + g + o) == 16e12
     assert float(w + g + o) / TB == 16
@@ -169,7 +170,7 @@ def test_other_optimizers():
 
 def test_korthikanti_table2_gpt3(gpt3):
     # GPT-3: s=2048, b=1, h=12288, a=96, t=8. 5as/h = 5 x 96 x 2048 / 12288 = 80
-    # (cases.toml kort22_gpt3_5ash; Korthikanti et al. 2022, arXiv:2205.05198, Table 2).
+    # (Korthikanti et al. 2022, arXiv:2205.05198, Table 2).
     # sbh/t = 2048 x 12288 / 8 = 3,145,728.
     kw = dict(seq_len=2048, micro_batch=1, tp=8, flash_attention=False)
     # TP+SP, no recompute: (sbh/t)(34 + 80) = 3,145,728 x 114 = 358,612,992 B (kort22_t2_actmem_tp_sp).
@@ -237,8 +238,8 @@ def test_training_million_layouts_shape(m70):
 # ------------------------------------------------------------------------------------------ derived answers
 
 
-def test_largest_model_one_gpu_seed000():
-    # Seed 000's table: an 80 GB H100 holds ~40B parameters in FP16 = 80e9 / 2 (raw HBM / bytes per param);
+def test_largest_model_one_gpu_rule_of_thumb():
+    # The rule of thumb: an 80 GB H100 holds ~40B parameters in FP16 = 80e9 / 2 (raw HBM / bytes per param);
     # a 141 GB H200 ~70B = 141e9 / 2 = 70.5B.
     assert mem.largest_params_one_gpu(hbm_bytes=80e9)["raw_params"] == 40e9
     assert mem.largest_params_one_gpu(hbm_bytes=141e9)["raw_params"] == 70.5e9
@@ -415,15 +416,15 @@ def test_activation_coefficients_mixtral_moe_layer():
 
 
 def test_interleaved_first_stage_is_korthikanti_factor(gpt3):
-    # Korthikanti et al. 2022 sec 4.2.3 (cases.toml kort22_eq5_total): interleaving multiplies the first
+    # Korthikanti et al. 2022 sec 4.2.3 (eq 5): interleaving multiplies the first
     # stage's activations by 1 + (p-1)/(p v). GPT-3, TP 8, PP 8, v = 2: 96/8 = 12 layers x 8 micro-batches
     # x (1 + 7/16) = 138 layer-micro-batches of 34 sbh/t = 106,954,752 B, + the embedding masks sbh p/t.
     r = mem.training_memory_per_gpu(gpt3, tp=8, pp=8, dp=1, micro_batch=1, seq_len=2048, interleave=2)
     assert float(r["activations"]) == 106_954_752 * 138 + 3_145_728 * 8
 
 
-# Llama Team (Meta), 'The Llama 3 Herd of Models', arXiv:2407.21783: Table 4 (cases.toml llama3_t4_8k_gpus,
-# llama3_t4_16k_gpus_128k_ctx: TP 8, PP 16, DP 64 at seq 8192; TP 8, CP 16, PP 16, DP 8 at seq 131072;
+# Llama Team (Meta), 'The Llama 3 Herd of Models', arXiv:2407.21783: Table 4 (the 8k and
+# 16k-GPU rows: TP 8, PP 16, DP 64 at seq 8192; TP 8, CP 16, PP 16, DP 8 at seq 131072;
 # micro-batch 1, BF16, H100 80GB) and sec 3.3.2: interleaved schedule, one layer fewer on the first and last
 # stages ("the first model chunk on the first stage has only the embedding"), FSDP sharding optimizer state
 # and gradients (ZeRO-2), "pre-train Llama 3 on 8K tokens without activation checkpointing" (FlashAttention

@@ -1,4 +1,4 @@
-"""`llmwalls memory` end to end (issue 3): the README's main command, --json, --check, sweeps, bad input."""
+"""`llmwalls memory` end to end: the README's main command, --json, --check, sweeps, bad input."""
 
 from __future__ import annotations
 

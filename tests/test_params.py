@@ -1,8 +1,7 @@
-"""Parameter counts from architecture against published totals (issue 2, item 6): within 0.5%.
+"""Parameter counts from architecture against published totals: within 0.5%.
 
-Exact expected integers are from ../shared/calibration/cases.toml ('derived_params_*' cases), themselves
-derived from the published configs by counting every weight tensor; the published totals are from the
-papers / model cards cited inline.
+Exact expected integers are derived from the published configs by counting every weight tensor; the
+published totals are from the papers / model cards cited inline.
 """
 
 import pytest
@@ -78,9 +77,9 @@ def test_deepseek_v3_active_is_37b_within_its_rounding():
 
 
 def test_kv_bytes_per_token():
-    # 2 (K,V) x 80 layers x 8 KV heads x 128 head dim x 2 bytes = 327,680 (GQA; issue 3)
+    # 2 (K,V) x 80 layers x 8 KV heads x 128 head dim x 2 bytes = 327,680 (GQA)
     assert kv_bytes_per_token(catalogue.load_model("llama-3.1-70b")) == 2 * 80 * 8 * 128 * 2 == 327680
-    # MLA: (512 + 64) x 61 layers x 2 bytes = 70,272 bytes ~ 70 KB (DeepSeek-V2 Table 1; seed 002)
+    # MLA: (512 + 64) x 61 layers x 2 bytes = 70,272 bytes ~ 70 KB (DeepSeek-V2 Table 1)
     assert kv_bytes_per_token(catalogue.load_model("deepseek-v3")) == (512 + 64) * 61 * 2
     # GPT-3: 2 x 96 x 96 x 128 x 2 = 4,718,592 bytes/token (MHA)
     assert kv_bytes_per_token(catalogue.load_model("gpt3")) == 4718592

@@ -125,12 +125,12 @@ def test_largest_cluster_under_a_site_cap_by_hand():
 # ------------------------------------------------------------------------------- energy and carbon
 
 # Calibration: Llama 3.1 model card (meta-llama/llama-models, models/llama3_1/MODEL_CARD.md
-# @1b28708fc46501a449e03d8d618340a052d9ba07; /work/shared/calibration/cases.toml llama31_mc_*): GPU-hours on
+# @1b28708fc46501a449e03d8d618340a052d9ba07): GPU-hours on
 # H100-80GB at "700 W ... peak power capacity per GPU device used, adjusted for power usage efficiency", and
 # location-based tCO2eq. The card does not print its grid intensity. We take it, independently, from the same
 # method in the Llama 2 paper (Touvron et al. 2023, arXiv:2307.09288, Table 2): 539.00 tCO2eq for
 # 184,320 h x 400 W + 368,640 h x 400 W + 1,038,336 h x 350 W + 1,720,320 h x 400 W = 1,272,729.6 kWh,
-# i.e. 539.00e6 g / 1,272,729.6 kWh = 423.5 gCO2e/kWh. Tolerance 10% (issue 6).
+# i.e. 539.00e6 g / 1,272,729.6 kWh = 423.5 gCO2e/kWh. Tolerance 10%.
 LLAMA2_GRID_G_PER_KWH = 539.00e6 / (184_320 * 0.4 + 368_640 * 0.4 + 1_038_336 * 0.35 + 1_720_320 * 0.4)
 LLAMA31_CARD = [
     # (case id, GPU-hours, published tCO2eq)

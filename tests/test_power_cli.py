@@ -115,8 +115,8 @@ def test_power_cap_and_utilisation(cli):
     ],
 )
 def test_llama31_model_card_calibration(cli, case, gpu_hours, published_t):
-    """Llama 3.1 model card (meta-llama/llama-models models/llama3_1/MODEL_CARD.md @1b28708f; cases.toml
-    llama31_mc_*): GPU-hours x 700 W per H100 and location-based tCO2eq. The card counts GPU power only (its
+    """Llama 3.1 model card (meta-llama/llama-models models/llama3_1/MODEL_CARD.md @1b28708f):
+    GPU-hours x 700 W per H100 and location-based tCO2eq. The card counts GPU power only (its
     700 W is 'peak power capacity per GPU ... adjusted for PUE'), so the comparable figure is llmwalls'
     GPU-level energy. Grid 423.5 gCO2e/kWh from the Llama 2 paper's Table 2 (arXiv:2307.09288; see
     test_power.py). Within 10%."""
@@ -306,7 +306,7 @@ def test_training_energy_from_the_plan_by_hand(cli):
 
 
 def test_training_energy_against_the_llama31_card(cli):
-    """Calibration case llama31_mc_405b_gpuh (cases.toml; meta-llama/llama-models
+    """Llama 3.1 405B GPU-hours (meta-llama/llama-models
     models/llama3_1/MODEL_CARD.md @1b28708f): 30.84M H100 GPU-hours, energy counted as GPU-hours x 700 W =
     21,588 MWh. The plan covers pre-training only at its modelled step rate, while the card's figure also
     holds failures and restarts, evaluations, long-context extension and post-training: the plan's GPU

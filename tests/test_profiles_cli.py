@@ -1,4 +1,4 @@
-"""`llmwalls profiles` and the bad inputs of issue 2: each gets one line on stderr, exit 2, no traceback,
+"""`llmwalls profiles` and its bad inputs: each gets one line on stderr, exit 2, no traceback,
 nothing written."""
 
 import json

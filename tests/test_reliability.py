@@ -1,4 +1,4 @@
-"""Failures and checkpoints (issue 5): checkpoint size and write time, job MTBF, Young/Daly intervals,
+"""Failures and checkpoints: checkpoint size and write time, job MTBF, Young/Daly intervals,
 goodput.
 
 Expected values are worked by hand from the cited formulas (arithmetic in the comments) or are published
@@ -29,7 +29,7 @@ from llmwalls.engine.reliability import (
 )
 from llmwalls.errors import InputError
 
-LLAMA_405B_PARAMS = 405_853_388_800  # cases.toml derived_params / tests/test_params.py EXACT
+LLAMA_405B_PARAMS = 405_853_388_800  # tests/test_params.py EXACT
 
 
 # --- checkpoint size and write time -------------------------------------------------------------------------

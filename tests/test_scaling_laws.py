@@ -1,7 +1,7 @@
-"""Compute-optimal sizing (issue 5): Chinchilla parametric loss and frontier, the 20-tokens-per-parameter
+"""Compute-optimal sizing: Chinchilla parametric loss and frontier, the 20-tokens-per-parameter
 rule, the Llama 3 token fit, and GPU budget -> FLOPs.
 
-Calibration cases are copied from ../shared/calibration/cases.toml with their sources:
+Calibration cases are copied from their publications:
 - chin_fit_*, chin_t2_*, chin_t3_*, chin_model: Hoffmann et al. 2022 (Chinchilla), arXiv:2203.15556, Table 2,
   Table 3, fitted constants eq. 10 / App. D.2.
 - llama3_scaling_fit, llama3_405b_compute: Llama Team (Meta), 'The Llama 3 Herd of Models', arXiv:2407.21783,
@@ -40,10 +40,10 @@ from llmwalls.engine.scaling_laws import (
 )
 from llmwalls.errors import InputError
 
-# cases.toml chin_fit_E/A/B/alpha/beta (Hoffmann et al. 2022 eq. 10)
+# Hoffmann et al. 2022 eq. 10 fitted constants
 CHIN_FIT = {"E": 1.69, "A": 406.4, "B": 410.7, "alpha": 0.34, "beta": 0.28}
 
-# cases.toml chin_t3_*: (params, tokens, FLOPs) from Hoffmann et al. 2022 Table 3 (approach 1).
+# (params, tokens, FLOPs) from Hoffmann et al. 2022 Table 3 (approach 1).
 CHIN_T3 = [
     (0.4e9, 8.0e9, 1.92e19),
     (1e9, 20.2e9, 1.21e20),
@@ -61,7 +61,7 @@ GOPHER_FLOPS = 5.76e23  # chin_t3_67b related.flops: Gopher's budget, "1" in Gop
 
 def test_published_constants_are_the_defaults():
     assert {k: getattr(CHINCHILLA, k) for k in CHIN_FIT} == CHIN_FIT
-    assert (LLAMA3_FIT.alpha, LLAMA3_FIT.A) == (0.53, 0.29)  # cases.toml llama3_scaling_fit
+    assert (LLAMA3_FIT.alpha, LLAMA3_FIT.A) == (0.53, 0.29)  # Llama 3 sec 3.2.1
 
 
 def test_training_flops():
@@ -97,7 +97,7 @@ def test_parametric_frontier_by_hand_at_gopher_budget():
 
 
 def test_parametric_exponents_against_table2():
-    # cases.toml chin_t2_3_parametric: Table 2 gives a = 0.46, b = 0.54 for approach 3. The rounded published
+    # Hoffmann et al. 2022 Table 2 gives a = 0.46, b = 0.54 for approach 3. The rounded published
     # constants give a = 0.28/0.62 = 0.4516, b = 0.5484: within 0.01 of the table.
     c = np.array([1e21, 1e25])
     opt = optimal_chinchilla_parametric(c)
@@ -122,7 +122,7 @@ def test_table3_from_tokens_per_param_rule(params, tokens, flops):
 
 
 def test_chinchilla_model_from_20x_rule():
-    # cases.toml chin_model: Chinchilla = 70B on 1.4T tokens at Gopher's compute (5.76e23).
+    # Hoffmann et al. 2022: Chinchilla = 70B on 1.4T tokens at Gopher's compute (5.76e23).
     # N = sqrt(5.76e23 / 120) = sqrt(4.8e21) = 6.9282e10 (-1.0%); D = 1.38564e12 (-1.0%).
     opt = optimal_tokens_per_param(GOPHER_FLOPS)
     assert opt["params"] == pytest.approx(6.9282e10, rel=1e-4)
@@ -140,7 +140,7 @@ def test_llama3_fit_by_hand():
 
 
 def test_llama3_published_extrapolation_is_not_reachable_from_printed_constants():
-    # cases.toml llama3_scaling_fit: the paper says the fit "suggests training a 402B parameter model on
+    # Llama 3 sec 3.2.1: the paper says the fit "suggests training a 402B parameter model on
     # 16.55T tokens" at 3.8e25 FLOPs. The printed (0.53, 0.29) give 10.46T (above). Even at the top of their
     # rounding interval, 0.295 x (3.8e25)^0.535 = 1.429e13, still 14% short; so the published point needs the
     # unrounded fit, and we report what the printed constants give. (6 x 402e9 x 16.55e12 = 3.99e25 is also

@@ -1,4 +1,4 @@
-"""Start-up stays light (issue 2, item 10): --help and TAB completion must not import numpy, pydantic, Rich
+"""Start-up stays light: --help and TAB completion must not import numpy, pydantic, Rich
 or the engine. Timing lives in benchmarks/bench_startup.py; this test checks the cause, not the clock."""
 
 import json

@@ -55,7 +55,7 @@ def test_model_flops_are_6nd_plus_attention():
 
 
 def test_full_recompute_matches_megatron_eq3():
-    # Megatron-LM Eq. 3 (cases.toml meg21_formula_flops): F = 96 B s l h^2 (1 + s/(6h) + V/(16 l h)).
+    # Megatron-LM Eq. 3 (Narayanan et al. 2021, arXiv:2104.04473): F = 96 B s l h^2 (1 + s/(6h) + V/(16 l h)).
     # GPT 1T: l = 128, h = 25600, s = 2048, V = 51200; per token (B s = 1):
     n_layers, h, s, V = 128, 25600, 2048, 51200
     eq3 = 96 * n_layers * h**2 * (1 + s / (6 * h) + V / (16 * n_layers * h))
@@ -64,7 +64,7 @@ def test_full_recompute_matches_megatron_eq3():
 
 
 def test_model_flops_match_korthikanti_eq7_and_selective_recompute():
-    # Korthikanti et al. 2022 Eq. 7 (model FLOPs, cases.toml kort22_eq7_modelflops): 72 B L s h^2 (1 + s/(6h)
+    # Korthikanti et al. 2022 Eq. 7 (model FLOPs, arXiv:2205.05198): 72 B L s h^2 (1 + s/(6h)
     # + v/(12hL)); GPT-3 175B: L 96, h 12288, s 2048, v 51200. Per token that is 72 L h^2 + 12 L s h + 6 h v.
     L_, h, s, v = 96, 12288, 2048, 51200
     spec = megatron_gpt(96, h, L_)

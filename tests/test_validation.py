@@ -1,5 +1,5 @@
 """Out-of-sample validation (llmwalls/validation_cases.toml, `llmwalls calibrate`): published runs NOT
-in the calibration set the defaults were chosen on (../shared/calibration/cases.toml). Each case carries its
+in the calibration set the defaults were chosen on (docs/calibration-*.md). Each case carries its
 citation in the TOML; here every case that is not a marked known miss is asserted within its category's
 tolerance, the command passes --check on the shipped state, and the schema rejects broken case files."""
 
@@ -104,7 +104,7 @@ def test_calibrate_check_fails_on_an_unexpected_miss(cli, tmp_path):
     case = next(c for c in data["case"] if c["id"] == "gptfast_7b_tp2")
     case["value"] = 3 * 168.84
     data["case"] = [case]
-    path = tmp_path / "cases.toml"
+    path = tmp_path / "my_cases.toml"
     path.write_text(tomli_w.dumps(data))
     r = cli("calibrate", "--cases", str(path), "--check")
     assert r.exit_code == 1
@@ -117,7 +117,7 @@ def test_calibrate_check_fails_on_an_unexpected_miss(cli, tmp_path):
     "args, fragment",
     [
         (["--category", "nonsense"], "unknown category"),
-        (["--cases", "/nonexistent/cases.toml"], "/nonexistent/cases.toml"),
+        (["--cases", "/nonexistent/my_cases.toml"], "/nonexistent/my_cases.toml"),
     ],
 )
 def test_calibrate_bad_input(cli, args, fragment):
@@ -200,7 +200,7 @@ def test_fixed_known_miss_is_reported(cli, tmp_path):
     case = next(c for c in data["case"] if c["id"] == "gptfast_7b_tp2")
     case["known_miss"] = "marked before an engine fix brought it within tolerance"
     data["case"] = [case]
-    path = tmp_path / "cases.toml"
+    path = tmp_path / "my_cases.toml"
     path.write_text(tomli_w.dumps(data))
     r = cli("calibrate", "--cases", str(path), "--check")
     assert r.exit_code == 0

@@ -6,7 +6,7 @@ heads, 8 KV heads of 128, vocabulary 128256, untied embeddings. Per layer: atten
 = 150,994,944; gated MLP 3 x 8192 x 28672 = 704,643,072; two RMSNorms 16,384 -> 855,654,400. x 80 =
 68,452,352,000,
 + embedding and LM head 2 x 128256 x 8192 = 2,101,346,304, + final norm 8,192 = 70,553,706,496 parameters.
-bf16 weights: 141,107,412,992 bytes (issue 3: "141.1 GB"). KV cache: 2 x 80 x 8 x 128 x 2 B = 327,680 B per
+bf16 weights: 141,107,412,992 bytes ("141.1 GB"). KV cache: 2 x 80 x 8 x 128 x 2 B = 327,680 B per
 token.
 
 Memory engine defaults (llmwalls.engine.memory.MemoryAssumptions): usable 0.9 of HBM (vLLM), runtime reserve
@@ -493,7 +493,7 @@ def test_cli_unknown_model(cli):
 
 
 def test_calibration_llama31_405b_gpu_hours(h100, dgx):
-    # Calibration case llama31_mc_405b_gpuh (cases.toml):
+    # Llama 3.1 model card:
     # "Llama 3.1 405B: total training GPU-hours (H100-80GB)" = 30.84M; source meta-llama/llama-models,
     # models/llama3_1/MODEL_CARD.md @1b28708f. Setup from llama3_405b_compute (arXiv:2407.21783): 15.6T
     # tokens at 8,192 context; 16,384 H100 and 16M-token batches (Llama 3 Table 4). The card's figure covers

@@ -1,4 +1,4 @@
-"""One vocabulary of options, shared by every command (issue 2, item 9). Declare a parameter with these
+"""One vocabulary of options, shared by every command. Declare a parameter with these
 types and it has the same flag, help and completion everywhere. Only typer is imported here: --help and
 TAB completion must stay fast.
 

@@ -1,7 +1,7 @@
 """Collective communication cost: the alpha-beta model (time = latency terms + bytes / bandwidth), with the
 conventions of nccl-tests so the numbers compare with a user's own `all_reduce_perf` run.
 
-Conventions (NVIDIA/nccl-tests doc/PERFORMANCE.md; cases.toml `nccl_busbw_allreduce`):
+Conventions (NVIDIA/nccl-tests doc/PERFORMANCE.md, https://github.com/NVIDIA/nccl-tests):
     size S  = the buffer size nccl-tests reports (all-reduce: the buffer; all-gather: the gathered OUTPUT;
               reduce-scatter: the INPUT; all-to-all: the per-rank send buffer)
     algbw   = S / t
@@ -19,7 +19,7 @@ Algorithms:
     nvls: NVLink SHARP (H100/H200/B200 NVSwitch): the switch does the reduction, so each GPU sends its buffer
           once and receives the result once; the busbw formula (which assumes 2(n-1)/n traffic per GPU) then
           reports MORE than the wire bandwidth: ml-engineering measured 482.26 GB/s busbw on 8x H200 where the
-          wire is 450 GB/s (cases.toml mleng_h200_node_allreduce_nvls, algbw 275.58 GB/s).
+          wire is 450 GB/s (algbw 275.58 GB/s; Stas Bekman, ml-engineering, network/benchmarks/README.md, https://github.com/stas00/ml-engineering).
 
 Two tiers (scale-up domain + scale-out network) are PIPELINED, not run one after the other: NCCL splits the
 buffer into chunks per channel (Simple protocol: NCCL_BUFFSIZE = 4 MiB per channel, moved in NCCL_STEPS = 8
@@ -50,7 +50,7 @@ class LinkEfficiency:
     collective reaches as nccl-tests busbw. Overridable from the command line (--nvlink-efficiency,
     --network-efficiency)."""
 
-    # NVLink / NVSwitch, ring. Calibrated on measured busbw (cases.toml, category 'collective'):
+    # NVLink / NVSwitch, ring. Calibrated on measured nccl-tests busbw (ml-engineering, network/benchmarks):
     #   8x A100 (NVLink 3, 300 GB/s): 234.89 GB/s  -> 0.783   (mleng_a100_node_allreduce)
     #   8x H200 (NVLink 4, 450 GB/s): 367.61 GB/s  -> 0.817   (mleng_h200_node_allreduce_ring)
     # default = their mean, 0.80: both measurements within 2.2% of it.

@@ -496,7 +496,7 @@ def training_memory_per_gpu(
     embedding/output terms of Korthikanti's eq 5 note: s*b*h*p/t (embedding dropout masks of p micro-batches;
     only when the model trains with dropout) and, with pp == 1, 4*s*b*h/t*(1 + v/h) (final norm, output
     layer, fp32 logits for the cross entropy).
-    In flight (Korthikanti et al. 2022 sec 4.2.3, eq 5 and the note under it; cases.toml kort22_eq5_total):
+    In flight (Korthikanti et al. 2022 sec 4.2.3, eq 5 and the note under it):
     1F1B keeps p micro-batches of the first stage's layers; the interleaved schedule with v model chunks per
     GPU multiplies that by (1 + (p-1)/(p v)). The extra (p-1)/v are the warm-up forwards Megatron runs on
     the first model chunk (schedules.py: (p - rank - 1) x 2 + (v - 1) x p warm-up micro-batches on rank 0,
@@ -787,7 +787,7 @@ def largest_params_one_gpu(
 ) -> dict[str, float]:
     """Largest parameter count whose weights fit one GPU.
 
-    raw: hbm / bytes per param (the seed table's rule of thumb: 80 GB / 2 B = 40B in FP16);
+    raw: hbm / bytes per param (the common rule of thumb '80 GB holds ~40B in FP16' = 80 GB / 2 B);
     planned: (hbm x usable_fraction - runtime reserve - activation workspace - KV of kv_budget_tokens)
              / bytes per param, i.e. what leaves room to actually serve one sequence.
     """

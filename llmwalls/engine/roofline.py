@@ -65,7 +65,7 @@ class RooflineAssumptions:
         Default: the GPU profile's measured maximum achievable matmul FLOP/s (MAMF, Stas Bekman's
         ml-engineering mamf-finder: H100 SXM bf16 794.5 / 989.4 = 0.803, A100 SXM bf16 271.2 / 312 = 0.869)
         for the compute precision when present, else ``default_flops_efficiency``.
-    default_flops_efficiency: 0.75, below every MAMF measurement in cases.toml for NVIDIA parts (0.80-0.87)
+    default_flops_efficiency: 0.75, below every NVIDIA MAMF measurement in ml-engineering (0.80-0.87)
         and above AMD MI300X's (668.4 / 1307 = 0.51); a GPU without a measurement should get one.
     activation_bytes: 2.0 -- activations and logits are kept in bf16/fp16, also with fp8/int4 weights
         (vLLM, TensorRT-LLM and gpt-fast keep bf16 activations between quantised GEMMs).
@@ -80,13 +80,13 @@ class RooflineAssumptions:
     allreduce_link_efficiency: None -- the fraction of the link's one-direction bandwidth that the bandwidth
         term of a serving collective reaches when no cluster profile is given. None takes the measured
         fraction engine.collectives.LinkEfficiency gives the same fabric with ``--cluster``: NVLink 0.80
-        (nccl-tests all-reduce busbw / wire: 8x A100 0.783, 8x H200 ring 0.817; ml-engineering, cases.toml
-        mleng_a100_node_allreduce, mleng_h200_node_allreduce_ring), xGMI 0.70 for AMD parts, RoCE 0.75 for
+        (nccl-tests all-reduce busbw / wire: 8x A100 0.783, 8x H200 ring 0.817; Stas Bekman's ml-engineering,
+        network/benchmarks/README.md), xGMI 0.70 for AMD parts, RoCE 0.75 for
         Intel Gaudi, PCIe 0.70 for the PCIe fallback. It was 1.0 (the datasheet wire) until the large-batch
         tensor-parallel serving cases showed the all-reduce too cheap (docs/validation.md, item 2). Even 0.80
         is an upper bound for the 1-64 MiB messages of large-batch decode and prefill: NCCL reaches 40 GB/s
         busbw at 1 MiB, 220 GB/s at 16 MiB and 402 GB/s at 128 MiB on 8x H200
-        (mleng_h200_node_allreduce_nvls), so an all-reduce of that size is still charged somewhat fast.
+        (ml-engineering), so an all-reduce of that size is still charged somewhat fast.
         A number overrides the fraction for every GPU.
     pcie_link_bytes_per_s: 32e9 -- the link tensor parallelism uses on a GPU whose profile has no scale-up
         link (H100 PCIe, L40S): PCIe 4.0 x16, 16 GT/s x 16 lanes x 128/130 = 31.5 GB/s per direction (PCI-SIG
