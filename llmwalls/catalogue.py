@@ -20,6 +20,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from llmwalls import notices
 from llmwalls.errors import ProfileError, ProfileNotFoundError, WriteRefusedError
 
 if TYPE_CHECKING:
@@ -169,7 +170,7 @@ def resolve(kind: str, text: str, *, announce: bool = True) -> Entry:
             )
             raise ProfileNotFoundError(kind, text, [getattr(c, "name", c) for c in close])
         chosen = fragments[0]
-    if announce and key != chosen.name:
+    if announce and key != chosen.name and not notices.quiet():
         print(f"llmwalls: {kind} {text!r} -> {chosen.name}", file=sys.stderr)
     return chosen
 

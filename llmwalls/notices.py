@@ -22,6 +22,8 @@ class Notices:
 
 
 _current: ContextVar[Notices | None] = ContextVar("llmwalls_notices", default=None)
+# --quiet: notes and warnings are still collected (the JSON carries them) but not shown on stderr.
+_quiet: ContextVar[bool] = ContextVar("llmwalls_quiet", default=False)
 
 
 @contextmanager
@@ -39,6 +41,15 @@ def collecting() -> Iterator[Notices]:
         if outer is not None:
             outer.warnings.extend(w for w in bag.warnings if w not in outer.warnings)
             outer.notes.extend(n for n in bag.notes if n not in outer.notes)
+
+
+def set_quiet(quiet: bool) -> None:
+    """Show (False) or leave out (True) notes and warnings on stderr; errors always print."""
+    _quiet.set(quiet)
+
+
+def quiet() -> bool:
+    return _quiet.get()
 
 
 def warn(message: str) -> None:

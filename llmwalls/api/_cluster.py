@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from llmwalls import notices
 from llmwalls.api._planning import (
+    DEFAULT_TRAINING_CLUSTER,
     LayoutPins,
     PlanLayout,
     RankedLayout,
@@ -274,6 +275,11 @@ def cluster(
     with notices.collecting() as bag:
         spec = resolve_model(model)
         cl, g = training_hardware(cluster, gpu, warn_default_cluster=False)
+        if cluster is None:  # a default is a choice made for the user: say which
+            notices.note(
+                f"no cluster given: assuming {DEFAULT_TRAINING_CLUSTER} "
+                f"({g.name} GPUs in its nodes and fabric)"
+            )
         mode = _choice(ScalingMode, scaling, "scaling mode")
         if top < 1:
             raise InputError(f"the search keeps at least 1 layout, got {top}")

@@ -111,8 +111,10 @@ def _root(
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the app, turning every user error into one line on stderr and exit code 2."""
+    from llmwalls import notices
     from llmwalls.errors import LlmwallsError
 
+    notices.set_quiet(False)  # --quiet (llmwalls.cli.options.Quiet) sets it for this run only
     args = sys.argv[1:] if argv is None else argv
     if not args:  # bare `llmwalls`: the help, as a request, not an error
         args = ["--help"]

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from llmwalls.cli.options import Check, Json
+from llmwalls.cli.options import Check, Json, Quiet
 
 
 def calibrate(
@@ -27,6 +27,7 @@ def calibrate(
     ] = None,
     json_out: Json = False,
     check: Check = False,
+    quiet: Quiet = False,
 ) -> None:
     """Check the model against published runs it was not calibrated on (out-of-sample validation)."""
     from llmwalls import api, render

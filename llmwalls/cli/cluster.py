@@ -26,6 +26,7 @@ from llmwalls.cli.options import (
     Model,
     OptCluster,
     OptGpu,
+    Quiet,
     SearchCp,
     SearchDp,
     SearchEp,
@@ -130,6 +131,7 @@ def cluster(
     nvls: Nvls = False,
     json_: Json = False,
     check: Check = False,
+    quiet: Quiet = False,
 ) -> None:
     """Training step time, MFU, time to train, best layouts and the interconnect wall on a cluster."""
     from llmwalls import api, render

@@ -22,6 +22,7 @@ from llmwalls.cli.options import (
     PlannedTokens,
     PricePerGpuHour,
     Pue,
+    Quiet,
     TokensPerSPerGpu,
     TokensPerSPerUser,
     Users,
@@ -115,6 +116,7 @@ def cost(
     ] = False,
     json_: Json = False,
     check: Check = False,
+    quiet: Quiet = False,
 ) -> None:
     """Cost wall: capex, opex, $ per run and per 1M tokens, GPUs for N users, buy vs rent, budget."""
     from llmwalls import api, render

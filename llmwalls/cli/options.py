@@ -106,6 +106,24 @@ Json = Annotated[bool, typer.Option("--json", help="Print JSON (SI base units, v
 Check = Annotated[bool, typer.Option("--check", help="Exit 1 when a checked wall is hit (for CI scripts).")]
 Force = Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")]
 
+
+def _set_quiet(value: bool) -> bool:
+    from llmwalls import notices
+
+    notices.set_quiet(bool(value))
+    return value
+
+
+Quiet = Annotated[
+    bool,
+    typer.Option(
+        "--quiet",
+        "-q",
+        callback=_set_quiet,
+        help="Leave out notes and warnings on stderr (for CI logs; --json still carries them). Errors print.",
+    ),
+]
+
 # ---- a training run and its layout search (cluster; walls, power and cost plan the same run). A degree
 # left out is searched; choices are the Enums of llmwalls.api.types so completion offers them.
 _OptInt = int | None

@@ -21,6 +21,7 @@ from llmwalls.cli.options import (
     PlannedTokens,
     Prompt,
     Pue,
+    Quiet,
     SiteMw,
     TokensPerSPerGpu,
     Utilization,
@@ -95,6 +96,7 @@ def power(
     ] = None,
     json_: Json = False,
     check: Check = False,
+    quiet: Quiet = False,
 ) -> None:
     """GPU, node, network, rack and facility power; the site-cap wall; energy, carbon and joules per token."""
     from llmwalls import api, render

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from llmwalls.cli.options import Check, Json, Model
+from llmwalls.cli.options import Check, Json, Model, Quiet
 
 _OptStr = str | None
 
@@ -168,6 +168,7 @@ def serve(
     no_chart: Annotated[bool, typer.Option("--no-chart", help="Do not draw the terminal chart.")] = False,
     json_out: Json = False,
     check: Check = False,
+    quiet: Quiet = False,
 ) -> None:
     """Serving at a request rate: the cheapest deployment meeting TTFT/TPOT SLOs, aggregated or disaggregated.
 

@@ -32,8 +32,11 @@ _warnings: list[str] = []
 
 def warn(message: str) -> None:
     """A warning for people (stderr) that also lands in the JSON 'warnings' list."""
+    from llmwalls import notices
+
     _warnings.append(message)
-    print(f"llmwalls: warning: {message}", file=sys.stderr)
+    if not notices.quiet():
+        print(f"llmwalls: warning: {message}", file=sys.stderr)
 
 
 def collected_warnings() -> list[str]:
@@ -200,7 +203,11 @@ class ProgressBar:
 
 
 def show_notices(report: Any) -> None:
-    """A report's notes and warnings on stderr (the JSON carries them too)."""
+    """A report's notes and warnings on stderr (the JSON carries them too); none with --quiet."""
+    from llmwalls import notices
+
+    if notices.quiet():
+        return
     for message in getattr(report, "notes", ()):
         print(f"llmwalls: {message}", file=sys.stderr)
     for message in getattr(report, "warnings", ()):
