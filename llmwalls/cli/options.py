@@ -12,6 +12,8 @@ from typing import Annotated
 
 import typer
 
+from llmwalls.api.types import KvFormat, Optimizer, Recompute, WeightFormat
+
 
 def _complete(kind: str):  # noqa: ANN202
     def complete(incomplete: str) -> list[str]:
@@ -97,3 +99,50 @@ KvDtype = Annotated[str, typer.Option("--kv-dtype", help="KV-cache precision: bf
 Json = Annotated[bool, typer.Option("--json", help="Print JSON (SI base units, versioned schema) on stdout.")]
 Check = Annotated[bool, typer.Option("--check", help="Exit 1 when a checked wall is hit (for CI scripts).")]
 Force = Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")]
+
+# ---- library-first options: choices are the API's enums (llmwalls.api.types, cheap to import), so
+# completion offers them; counts repeat for sweeps.
+
+HardwareGpu = Annotated[
+    str | None,
+    typer.Option(
+        "--gpu",
+        "-g",
+        help="GPU profile: name, alias (h100, h200, mi300x) or TOML path (default: the --cluster's GPU, "
+        "else h100).",
+        autocompletion=_complete("gpu"),
+    ),
+]
+Batches = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--batch",
+        "-b",
+        help="Concurrent sequences (training: the micro-batch; 1k = 1000); repeat for a sweep (default 1).",
+    ),
+]
+Contexts = Annotated[
+    list[str] | None,
+    typer.Option("--context", help="Tokens per sequence (4k = 4096, 128k = 131072); repeat for a sweep."),
+]
+WeightsChoice = Annotated[
+    WeightFormat,
+    typer.Option("--weights", case_sensitive=False, help="Weight precision (int4 with its group scales)."),
+]
+KvDtypeChoice = Annotated[
+    KvFormat, typer.Option("--kv-dtype", case_sensitive=False, help="KV-cache precision.")
+]
+RecomputeChoice = Annotated[
+    Recompute | None,
+    typer.Option(
+        "--recompute",
+        case_sensitive=False,
+        help="Activation recomputation in training (default selective; Korthikanti et al. 2022).",
+    ),
+]
+OptimizerChoice = Annotated[
+    Optimizer,
+    typer.Option(
+        "--optimizer", case_sensitive=False, help="Training optimizer: adam 16 B/param, sgd 12, adam8bit 10."
+    ),
+]
