@@ -13,7 +13,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = Path(__file__).resolve().parent / "golden"
-COMMANDS = ("memory",)
+COMMANDS = ("memory", "roofline")
 
 
 def _examples() -> list[tuple[str, str]]:

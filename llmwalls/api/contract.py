@@ -21,6 +21,7 @@ SCHEMA_VERSION = 2
 # command -> "module:ReportType". A command's report type is registered here when its API function exists.
 REPORTS: dict[str, str] = {
     "memory": "llmwalls.api._memory:MemoryReport",
+    "roofline": "llmwalls.api._roofline:RooflineReport",
 }
 
 ENVELOPE_FIELDS = ("inputs", "results", "walls", "warnings", "notes")
