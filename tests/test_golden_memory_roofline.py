@@ -62,3 +62,21 @@ def test_golden(cli, monkeypatch, tmp_path, command, line, width):
         path.write_text(r.stdout)
     assert path.exists(), f"no golden file {path.name}: run with LLMWALLS_UPDATE_GOLDENS=1"
     assert r.stdout == path.read_text()
+
+
+@pytest.mark.parametrize(
+    ("command", "line"), [pytest.param(c, line, id=f"{c}-{_name(line)}") for c, line in _examples()]
+)
+def test_readme_example_json_validates_against_its_schema(cli, monkeypatch, tmp_path, command, line):
+    import jsonschema
+
+    from llmwalls.api.contract import json_schema
+
+    monkeypatch.chdir(tmp_path)
+    args = [a for a in shlex.split(line)[1:] if not a.endswith((".png", ".svg")) and a != "--plot"]
+    r = cli(*args, "--json")
+    assert r.exit_code in (0, 1), r.stderr
+    doc = r.json()
+    jsonschema.validate(doc, json_schema(command))
+    for w in doc["walls"]:
+        assert w["hit"] == (w["utilization"] is not None and w["utilization"] > 1), w

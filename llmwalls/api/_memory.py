@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from llmwalls import notices
-from llmwalls.api._profiles import gpu_count, hardware, model_spec
+from llmwalls.api._profiles import choice, gpu_count, hardware, model_spec
 from llmwalls.api.types import KvFormat, Layout, Optimizer, Recompute, Wall, WeightFormat
 from llmwalls.engine import memory as mem
 from llmwalls.engine.model import cached_tokens, param_counts
@@ -222,14 +222,6 @@ def memory(
 # ---------------------------------------------------------------------------------------------- inputs
 
 
-def _choice(enum: Any, value: Any, what: str) -> Any:
-    try:
-        return enum(str(value).lower())
-    except ValueError:
-        names = ", ".join(m.value for m in enum)
-        raise InputError(f"unknown {what} {value!r}; use one of {names}") from None
-
-
 def _counts(values: int | Sequence[int], what: str, cap: float) -> tuple[int, ...]:
     seq = (values,) if isinstance(values, int) else tuple(values)
     if not seq:
@@ -314,10 +306,10 @@ def _inputs(
     usable_fraction: float | None,
     assumptions: mem.MemoryAssumptions | None,
 ) -> tuple[MemoryInputs, mem.MemoryAssumptions]:
-    w = _choice(WeightFormat, weights, "weight format")
-    kv = _choice(KvFormat, kv_dtype, "KV-cache format")
-    opt = _choice(Optimizer, optimizer, "optimizer")  # checked when serving too: a typo is never ignored
-    rc = _choice(Recompute, lay.recompute, "recomputation") if lay.recompute is not None else None
+    w = choice(WeightFormat, weights, "weight format")
+    kv = choice(KvFormat, kv_dtype, "KV-cache format")
+    opt = choice(Optimizer, optimizer, "optimizer")  # checked when serving too: a typo is never ignored
+    rc = choice(Recompute, lay.recompute, "recomputation") if lay.recompute is not None else None
     _check_layout(spec, lay, train)
     if not train and (first_stage_layers is not None or microbatches is not None):
         raise InputError("first-stage layers and micro-batches per step are training settings")

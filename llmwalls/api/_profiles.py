@@ -4,11 +4,16 @@ notebook can build its own."""
 
 from __future__ import annotations
 
+from enum import StrEnum
+from typing import TypeVar
+
 from llmwalls import notices
 from llmwalls.errors import InputError
 from llmwalls.specs import ClusterSpec, GpuSpec, ModelSpec
 
 DEFAULT_GPU = "h100"  # the GPU asked about when neither a GPU nor a cluster is given
+
+E = TypeVar("E", bound=StrEnum)
 
 
 def model_spec(model: str | ModelSpec) -> ModelSpec:
@@ -47,3 +52,12 @@ def gpu_count(gpus: int | None, cluster: ClusterSpec | None) -> int | None:
     if cluster is not None and gpus > cluster.total_gpus:
         raise InputError(f"{gpus:,} GPUs is more than {cluster.name}'s {cluster.total_gpus:,}")
     return int(gpus)
+
+
+def choice(enum: type[E], value: E | str, what: str) -> E:
+    """One of an enum's members from the member or its name (any case); InputError listing the choices."""
+    try:
+        return enum(str(value).lower())
+    except ValueError:
+        names = ", ".join(m.value for m in enum)
+        raise InputError(f"unknown {what} {value!r}; use one of {names}") from None

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from llmwalls import notices
-from llmwalls.api._profiles import gpu_count, hardware, model_spec
+from llmwalls.api._profiles import choice, gpu_count, hardware, model_spec
 from llmwalls.api.types import KvFormat, Layout, Wall, WeightFormat
 from llmwalls.engine import roofline as rf
 from llmwalls.errors import InputError
@@ -317,10 +317,8 @@ def _inputs(
     allreduce_link_efficiency: float | None,
     assumptions: rf.RooflineAssumptions | None,
 ) -> RooflineInputs:
-    from llmwalls.api._memory import _choice
-
-    w = _choice(WeightFormat, weights, "weight format")
-    kv = _choice(KvFormat, kv_dtype, "KV-cache format")
+    w = choice(WeightFormat, weights, "weight format")
+    kv = choice(KvFormat, kv_dtype, "KV-cache format")
     _check_layout(spec, g, cl, lay)
     batches = _positive_ints(batch, "batch", MAX_BATCH)
     (p,) = _positive_ints(DEFAULT_PROMPT_TOKENS if prompt_tokens is None else prompt_tokens, "prompt", 2**40)
