@@ -144,7 +144,7 @@ def roofline(
         allreduce_latency_s=latency_s,
         allreduce_link_efficiency=fraction(allreduce_link_efficiency, "--allreduce-link-efficiency"),
     )
-    if plot is not None and not json_:
+    if plot is not None:
         from llmwalls.render import chart
         from llmwalls.render import roofline as view
 

@@ -209,6 +209,15 @@ def _verdict_lines(report: RooflineReport) -> list[tuple[str, str]]:
                 "bold" if ok else "bold red",
             )
         )
+        for w in report.walls:
+            if w.wall == "memory_bandwidth" and w.limit is not None and w.utilization is not None:
+                lines.append(
+                    (
+                        f"bandwidth for the target: {si(w.demand, 'B/s')} needed of {si(w.limit, 'B/s')} "
+                        f"attainable ({percent(w.utilization)})" + (" (wall hit)" if w.hit else ""),
+                        "bold red" if w.hit else "bold",
+                    )
+                )
     return lines
 
 
