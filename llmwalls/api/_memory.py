@@ -51,6 +51,7 @@ class MemoryInputs:
     batch: tuple[int, ...]  # concurrent sequences (serving) or the micro-batch (training)
     context_tokens: tuple[int, ...]
     weights: WeightFormat
+    expert_weights: str | None  # the model's published format of its routed experts (gpt-oss: mxfp4)
     kv_dtype: KvFormat
     model_max_context_tokens: int
     context_above_max: bool
@@ -77,7 +78,8 @@ class MemoryRow:
     context_tokens: int
     cached_tokens: int | None
     weights_bytes: float
-    kv_cache_bytes: float | None
+    kv_cache_bytes: float | None  # includes linear_state_bytes
+    linear_state_bytes: float | None  # the constant state of linear-attention layers (serving)
     kv_bytes_per_token: float | None
     activation_workspace_bytes: float | None
     runtime_reserve_bytes: float | None
@@ -378,6 +380,7 @@ def _inputs(
         batch=batches,
         context_tokens=contexts,
         weights=w,
+        expert_weights=spec.expert_weight_format,
         kv_dtype=kv,
         model_max_context_tokens=spec.max_context_tokens,
         context_above_max=bool(over_max),
@@ -434,6 +437,7 @@ def _results(
             cached_tokens=None if train else int(cached_tokens(spec, c)),
             weights_bytes=float(r["weights"][i]),
             kv_cache_bytes=_opt_float(r, "kv_cache", i),
+            linear_state_bytes=_opt_float(r, "linear_state", i),
             kv_bytes_per_token=_opt_float(r, "kv_bytes_per_token", i),
             activation_workspace_bytes=_opt_float(r, "activation_workspace", i),
             runtime_reserve_bytes=_opt_float(r, "runtime_reserve", i),
@@ -511,7 +515,9 @@ def _serving_derived(
         activation_bytes=act1,
     )
     return MemoryDerived(
-        fewest_gpus=FewestGpus(int(few["tp"]), int(few["pp"]), int(few["ep"]), int(few["gpus"]), few["fits"]),
+        fewest_gpus=FewestGpus(
+            int(few["tp"]), int(few["pp"]), int(few["ep"]), int(few["gpus"]), bool(few["fits"])
+        ),
         max_batch_at_context=at_context,
         max_context_at_batch=at_batch,
         largest_params_one_gpu=LargestParams(largest["raw_params"], largest["planned_params"]),

@@ -438,7 +438,6 @@ def _results(spec: ModelSpec, g: GpuSpec, cl: ClusterSpec | None, x: RooflineInp
     )
     bb, cc = bb.ravel(), cc.ravel()
     mem_c = np.maximum(cc, x.memory_context_tokens)
-    layout = {"tp": x.tp, "pp": x.pp, "ep": x.ep}
     r = rf.roofline(
         spec,
         g,
@@ -450,7 +449,9 @@ def _results(spec: ModelSpec, g: GpuSpec, cl: ClusterSpec | None, x: RooflineInp
         assumptions=x.assumptions,
         memory_context_tokens=mem_c,
         links=links,
-        **layout,
+        tp=x.tp,
+        pp=x.pp,
+        ep=x.ep,
     )
     # Memory: the memory engine's serving total (weights + KV + activations + reserve) against its usable
     # fraction of device memory. With ep > tp attention runs data-parallel: each attention group caches
@@ -469,12 +470,23 @@ def _results(spec: ModelSpec, g: GpuSpec, cl: ClusterSpec | None, x: RooflineInp
             kv_dtype=kv,
             assumptions=x.assumptions,
             links=links,
-            **layout,
+            tp=x.tp,
+            pp=x.pp,
+            ep=x.ep,
         )
         for c in x.context_tokens
     }
     crit_weights_only = rf.critical_batch(
-        spec, g, context_tokens=1, weights=w, kv_dtype=kv, assumptions=x.assumptions, links=links, **layout
+        spec,
+        g,
+        context_tokens=1,
+        weights=w,
+        kv_dtype=kv,
+        assumptions=x.assumptions,
+        links=links,
+        tp=x.tp,
+        pp=x.pp,
+        ep=x.ep,
     )
     n = bb.size
     rows = []

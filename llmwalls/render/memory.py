@@ -63,7 +63,8 @@ def _components(x: MemoryInputs, res: MemoryResults, row: MemoryRow) -> list[tup
             "weights",
             row.weights_bytes,
             f"{x.weights.value}, {sig(res.params / 1e9)}B params / TP {x.tp} x PP {x.pp}"
-            + (f", experts / EP {x.ep}" if x.ep > 1 else ""),
+            + (f", experts / EP {x.ep}" if x.ep > 1 else "")
+            + (f", experts {x.expert_weights}" if x.expert_weights else ""),
         ),
         (
             "KV cache",
@@ -178,20 +179,22 @@ def show(report: MemoryReport) -> None:
     console = render._console()
     res = report.results
     wall = report.walls[0]
-    if len(res.rows) == 1:
-        t, dropped = _point_table(console, report)
-    else:
-        t, dropped = _sweep_table(console, report)
-    console.print(t)
-    note = fit.dropped_note(dropped)
-    if note:
-        console.print(note, markup=False)
-    used = percent(wall.utilization) if wall.utilization is not None else "n/a"
-    capacity = (
-        f"capacity: {iec_bytes(res.worst_total_bytes)} of {iec_bytes(res.usable_bytes)} per GPU ({used}) "
-        f"— {res.verdict}"
-    )
-    console.print(capacity, style="bold red" if wall.hit else "bold green", markup=False)
-    for line in derived_lines(report):
-        console.print(line, markup=False)
+    with console.capture() as captured:
+        if len(res.rows) == 1:
+            t, dropped = _point_table(console, report)
+        else:
+            t, dropped = _sweep_table(console, report)
+        console.print(t)
+        note = fit.dropped_note(dropped)
+        if note:
+            console.print(note, markup=False)
+        used = percent(wall.utilization) if wall.utilization is not None else "n/a"
+        capacity = (
+            f"capacity: {iec_bytes(res.worst_total_bytes)} of {iec_bytes(res.usable_bytes)} per GPU ({used}) "
+            f"— {res.verdict}"
+        )
+        console.print(capacity, style="bold red" if wall.hit else "bold green", markup=False)
+        for line in derived_lines(report):
+            console.print(line, markup=False)
+    render.emit(captured.get())
     render.show_notices(report)

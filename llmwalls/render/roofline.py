@@ -227,35 +227,37 @@ def show(report: RooflineReport, *, chart: bool = True, image: str | None = None
     from llmwalls.render import chart as charts
 
     console = render._console()
-    x = report.inputs
-    where = f" in a {x.cluster} cluster" if x.cluster else ""
-    console.print(f"{title(report)}{where}", style="bold", markup=False)
-    dropped: list[str] = []
-    for make in (
-        lambda: _phase_table(console, report, "prefill"),
-        lambda: _phase_table(console, report, "decode"),
-        lambda: _summary_table(console, report),
-    ):
-        t, gone = make()
-        console.print(t)
-        dropped += [h for h in gone if h not in dropped]
-    note = fit.dropped_note(dropped)
-    for line in _roof_lines(report) + ([note] if note else []):
-        console.print(line, markup=False)
-    if chart:
-        roofs = report.results.roofs
-        text = charts.text_roofline(
-            roofs.attainable_peak_flops_per_s,
-            roofs.attainable_bandwidth_bytes_per_s,
-            points(report),
-            width=min(70, console.width - 2),
-            title=f"roofline (attainable roofs): {title(report)}",
-        )
-        console.print()
-        console.print(text, markup=False)
-        console.print()
-    for line, style in _verdict_lines(report):
-        console.print(line, style=style, markup=False)
-    if image:
-        console.print(f"chart saved to {image}", markup=False)
+    with console.capture() as captured:
+        x = report.inputs
+        where = f" in a {x.cluster} cluster" if x.cluster else ""
+        console.print(f"{title(report)}{where}", style="bold", markup=False)
+        dropped: list[str] = []
+        for make in (
+            lambda: _phase_table(console, report, "prefill"),
+            lambda: _phase_table(console, report, "decode"),
+            lambda: _summary_table(console, report),
+        ):
+            t, gone = make()
+            console.print(t)
+            dropped += [h for h in gone if h not in dropped]
+        note = fit.dropped_note(dropped)
+        for line in _roof_lines(report) + ([note] if note else []):
+            console.print(line, markup=False)
+        if chart:
+            roofs = report.results.roofs
+            text = charts.text_roofline(
+                roofs.attainable_peak_flops_per_s,
+                roofs.attainable_bandwidth_bytes_per_s,
+                points(report),
+                width=min(70, console.width - 2),
+                title=f"roofline (attainable roofs): {title(report)}",
+            )
+            console.print()
+            console.print(text, markup=False)
+            console.print()
+        for line, style in _verdict_lines(report):
+            console.print(line, style=style, markup=False)
+        if image:
+            console.print(f"chart saved to {image}", markup=False)
+    render.emit(captured.get())
     render.show_notices(report)
