@@ -25,6 +25,8 @@ REPORTS: dict[str, str] = {
     "serve": "llmwalls.api._serve:ServeReport",
     "power": "llmwalls.api._power:PowerReport",
     "cost": "llmwalls.api._cost:CostReport",
+    "memory": "llmwalls.api._memory:MemoryReport",
+    "roofline": "llmwalls.api._roofline:RooflineReport",
 }
 
 ENVELOPE_FIELDS = ("inputs", "results", "walls", "warnings", "notes")

@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from llmwalls.api.types import Recompute
+from llmwalls.api.types import KvFormat, Optimizer, Recompute, WeightFormat
 
 
 def _complete(kind: str) -> Callable[[str], list[str]]:
@@ -263,4 +263,56 @@ OneContext = Annotated[
 ]
 OneBatch = Annotated[
     str | None, typer.Option("--batch", "-b", help="Concurrent sequences (users) served per GPU.")
+]
+
+# ---- library-first options: choices are the API's enums (llmwalls.api.types, cheap to import), so
+# completion offers them; counts repeat for sweeps.
+
+HardwareGpu = Annotated[
+    str | None,
+    typer.Option(
+        "--gpu",
+        "-g",
+        help="GPU profile: name, alias (h100, h200, mi300x) or TOML path (default: the --cluster's GPU, "
+        "else h100).",
+        autocompletion=_complete("gpu"),
+    ),
+]
+Batches = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--batch",
+        "-b",
+        help="Concurrent sequences (training: the micro-batch; 1k = 1000); repeat for a sweep (default 1).",
+    ),
+]
+Contexts = Annotated[
+    list[str] | None,
+    typer.Option("--context", help="Tokens per sequence (4k = 4096, 128k = 131072); repeat for a sweep."),
+]
+WeightsChoice = Annotated[
+    WeightFormat,
+    typer.Option(
+        "--weights",
+        case_sensitive=False,
+        help="Weight precision (int4, mxfp4, nvfp4 with their block scales; a model's routed experts keep "
+        "their published format, e.g. gpt-oss MXFP4).",
+    ),
+]
+KvDtypeChoice = Annotated[
+    KvFormat, typer.Option("--kv-dtype", case_sensitive=False, help="KV-cache precision.")
+]
+RecomputeChoice = Annotated[
+    Recompute | None,
+    typer.Option(
+        "--recompute",
+        case_sensitive=False,
+        help="Activation recomputation in training (default selective; Korthikanti et al. 2022).",
+    ),
+]
+OptimizerChoice = Annotated[
+    Optimizer,
+    typer.Option(
+        "--optimizer", case_sensitive=False, help="Training optimizer: adam 16 B/param, sgd 12, adam8bit 10."
+    ),
 ]
