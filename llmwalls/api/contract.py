@@ -19,7 +19,10 @@ from llmwalls import __version__
 SCHEMA_VERSION = 2
 
 # command -> "module:ReportType". A command's report type is registered here when its API function exists.
-REPORTS: dict[str, str] = {}
+REPORTS: dict[str, str] = {
+    "walls": "llmwalls.api._walls:WallsReport",
+    "audit": "llmwalls.api._audit:AuditReport",
+}
 
 ENVELOPE_FIELDS = ("inputs", "results", "walls", "warnings", "notes")
 
