@@ -161,320 +161,88 @@ def cluster(  # noqa: PLR0913
 _RECOMPUTE = ("none", "selective", "full")
 
 
-def _fractions(o: dict):  # noqa: ANN202
-    import dataclasses
-
-    from llmwalls.engine.collectives import LinkEfficiency
-    from llmwalls.engine.training import TrainingAssumptions
-    from llmwalls.units import parse_fraction
-
-    a = TrainingAssumptions(dp_overlap=o["dp_overlap"], nvls=o["nvls"])
-    if o["matmul_efficiency"] is not None:
-        a = dataclasses.replace(
-            a, matmul_fraction_of_mamf=parse_fraction(o["matmul_efficiency"], "--matmul-efficiency")
-        )
-    if o["attention_efficiency"] is not None:
-        a = dataclasses.replace(
-            a, attention_efficiency=parse_fraction(o["attention_efficiency"], "--attention-efficiency")
-        )
-    if o["tp_exposed"] is not None:
-        a = dataclasses.replace(
-            a, tp_exposed_fraction=parse_fraction(o["tp_exposed"], "--tp-exposed", allow_zero=True)
-        )
-    if o["dp_exposed"] is not None:
-        a = dataclasses.replace(
-            a, dp_min_exposed_fraction=parse_fraction(o["dp_exposed"], "--dp-exposed", allow_zero=True)
-        )
-    if o["interleave"] is not None:
-        a = dataclasses.replace(a, virtual_stages=o["interleave"])
-    link = LinkEfficiency()
-    return a, link
-
-
-def _tiers(spec_cluster, link, o: dict):  # noqa: ANN001, ANN202
-    import dataclasses
-
-    from llmwalls.engine.collectives import Tiers
-    from llmwalls.units import parse_fraction
-
-    tiers = Tiers.from_cluster(spec_cluster, link, nvls=o["nvls"])
-    if o["nvlink_efficiency"] is not None:
-        tiers = dataclasses.replace(
-            tiers, up_efficiency=parse_fraction(o["nvlink_efficiency"], "--nvlink-efficiency")
-        )
-    if o["network_efficiency"] is not None:
-        tiers = dataclasses.replace(
-            tiers, out_efficiency=parse_fraction(o["network_efficiency"], "--network-efficiency")
-        )
-    return tiers
-
-
-def _validate_explicit(
-    spec,
-    gpus: int,
-    fixed: dict,
-    global_batch: int,
-    seq: int,
-    tiers,  # noqa: ANN001
-    allow_uneven: bool = False,
-) -> list[str]:
-    """One-line errors for impossible user-given degrees; returns warnings for allowed-but-flagged ones."""
-    from llmwalls.errors import InputError
-
-    warnings = []
-    tp, pp, dp, cp, ep = (fixed.get(k) for k in ("tp", "pp", "dp", "cp", "ep"))
-    given = [v for v in (tp, pp, dp, cp) if v is not None]
-    prod = 1
-    for v in given:
-        prod *= v
-    if tp is not None and pp is not None and dp is not None and prod != gpus:
-        c = cp or 1
-        raise InputError(
-            f"--tp x --pp x --dp x --cp = {tp} x {pp} x {dp} x {c} = {prod:,}, not the {gpus:,} GPUs "
-            "of --gpus"
-        )
-    if gpus % prod:
-        raise InputError(f"the given degrees multiply to {prod:,}, which does not divide the {gpus:,} GPUs")
-    if tp is not None:
-        if spec.attention_heads % tp:
-            raise InputError(
-                f"--tp {tp} does not divide {spec.name}'s {spec.attention_heads} attention heads"
-            )
-        if spec.kv_heads % tp and tp % spec.kv_heads:
-            raise InputError(
-                f"--tp {tp} neither divides nor is a multiple of {spec.name}'s {spec.kv_heads} KV heads"
-            )
-        if tp > tiers.domain_gpus:
-            warnings.append(
-                f"--tp {tp} is larger than the {tiers.domain_gpus}-GPU scale-up domain: TP traffic is "
-                "charged at the scale-out rate"
-            )
-    if pp is not None:
-        if pp > spec.layers:
-            raise InputError(f"--pp {pp} is more than {spec.name}'s {spec.layers} layers")
-        if spec.layers % pp and not allow_uneven:
-            raise InputError(
-                f"--pp {pp} does not divide {spec.name}'s {spec.layers} layers; add --uneven-pp to "
-                "put ceil(layers/pp) on the slowest stage (Llama 3 runs 126 layers on 16 stages)"
-            )
-    if cp is not None and cp > 1 and seq % (2 * cp):
-        raise InputError(f"--context {seq} is not divisible into 2 x --cp = {2 * cp} load-balanced chunks")
-    if ep is not None and ep > 1:
-        if spec.moe is None:
-            raise InputError(f"--ep {ep}: {spec.name} is not a mixture-of-experts model")
-        if spec.moe.experts % ep:
-            raise InputError(f"--ep {ep} does not divide {spec.name}'s {spec.moe.experts} experts")
-    if dp is not None:
-        mb = fixed.get("micro_batch") or 1
-        if global_batch % (dp * mb):
-            raise InputError(
-                f"--global-batch {global_batch} is not divisible by --dp x --micro-batch = {dp * mb}"
-            )
-        if ep is not None and dp % ep:
-            raise InputError(
-                f"--ep {ep} does not divide --dp {dp} (experts are sharded inside data parallelism)"
-            )
-    return warnings
-
-
-def training_inputs(
-    spec,
-    cl,
-    *,
-    gpus: str | None = None,
-    tokens: str | None = None,
-    contexts: list[str] | str | None = None,
-    global_batch: str | None = None,
-    what: str = "cluster",
-) -> dict:  # noqa: ANN001
-    """--gpus, --tokens, --context and --global-batch of a training run, parsed and checked, with the
-    defaults of llmwalls.engine.plan (the cluster's GPUs, 8,192 context, 16Mi-token batches, 20 tokens per
-    parameter). Returns gpus, seq_len, global_batch, train_tokens and notes. Shared by cluster, power and
-    cost."""
-    from llmwalls import render
-    from llmwalls.engine.plan import default_global_batch, default_seq_len, default_train_tokens
-    from llmwalls.errors import InputError
-    from llmwalls.units import parse_count, parse_int_count, parse_tokens
-
-    n = parse_int_count(gpus, "--gpus") if gpus is not None else cl.total_gpus
-    if n > 10_000_000:
-        raise InputError(f"--gpus {n:,} is absurd (more than 10 million GPUs)")
-    notes: list[str] = []
-    if n > cl.total_gpus:
-        notes.append(
-            f"{cl.name} describes {cl.total_gpus:,} GPUs ({cl.nodes} nodes x {cl.gpus_per_node}); its node "
-            f"type and fabric are extrapolated to {n:,} GPUs"
-        )
-    contexts = [contexts] if isinstance(contexts, str) else (contexts or [])
-    if len(contexts) > 1:
-        raise InputError(f"{what} takes one --context (sequence length)")
-    seq = parse_tokens(contexts[0], "--context") if contexts else default_seq_len(spec)
-    if seq > spec.max_context_tokens:
-        render.warn(
-            f"context {seq:,} tokens is above {spec.name}'s maximum of {spec.max_context_tokens:,}; "
-            "computed anyway"
-        )
-    gb = (
-        parse_int_count(global_batch, "--global-batch")
-        if global_batch is not None
-        else default_global_batch(seq)
-    )
-    if gb > 100_000_000:
-        raise InputError(f"--global-batch {gb:,} is absurd")
-    train_tokens = parse_count(tokens, "--tokens") if tokens is not None else default_train_tokens(spec)
-    return {"gpus": n, "seq_len": seq, "global_batch": gb, "train_tokens": train_tokens, "notes": notes}
-
-
-def plan_run(spec, cl, gpu, *, gpus: str | None = None, tokens: str | None = None, what: str) -> dict:  # noqa: ANN001
-    """The training plan `llmwalls cluster` picks for these inputs with its defaults (default efficiencies,
-    no degree pinned), for `power` and `cost`. cl None: dgx-h100's nodes and fabric; a GPU other than the
-    cluster's: that GPU in the cluster's nodes with its own scale-up bandwidth (walls.cluster_for_gpu). Both
-    are warned. Returns llmwalls.engine.plan.plan_training's dict plus 'cluster' (the profile used), 'gpu',
-    'model', 'notes' and 'summary' (the JSON-ready figures)."""
-    from llmwalls import catalogue, render
-    from llmwalls.engine.collectives import Tiers
-    from llmwalls.engine.memory import usable_bytes
-    from llmwalls.engine.plan import plan_training
-    from llmwalls.engine.walls import cluster_for_gpu
-    from llmwalls.errors import InputError
-
-    if cl is None:
-        cl = catalogue.load_cluster("dgx-h100")
-        render.warn(f"{what} --tokens without --cluster: the run is planned on dgx-h100's nodes and fabric")
-    if catalogue.resolve("gpu", cl.gpu, announce=False).name != gpu.name:
-        render.warn(
-            f"{gpu.name} in {cl.name}'s nodes: node, fabric and racks are kept, the scale-up bandwidth is "
-            f"the {gpu.name}'s own"
-        )
-        cl = cluster_for_gpu(cl, gpu)
-    run = training_inputs(spec, cl, gpus=gpus, tokens=tokens, what=what)
-    p = plan_training(
-        spec,
-        gpu,
-        Tiers.from_cluster(cl),
-        gpus=run["gpus"],
-        train_tokens=run["train_tokens"],
-        seq_len=run["seq_len"],
-        global_batch=run["global_batch"],
-        usable_bytes=usable_bytes(gpu.memory_capacity_bytes),
-    )
-    if not p["found"]:
-        raise InputError(
-            f"no valid layout of {spec.name} on {run['gpus']:,} GPUs (global batch {run['global_batch']}, "
-            f"context {run['seq_len']}); change --gpus (see `llmwalls cluster`)"
-        )
-    if not p["fits"]:
-        render.warn(
-            f"{spec.name} does not fit in {gpu.name} memory on {run['gpus']:,} GPUs in any layout: the plan "
-            "uses the layout needing the least memory"
-        )
-    lay = p["layout"]
-    summary = {
-        "model": spec.name,
-        "cluster": cl.name,
-        "gpu": gpu.name,
-        "layout": {
-            **lay,
-            "recompute": _RECOMPUTE[lay["recompute"]],
-            "sequence_parallel": bool(lay["sequence_parallel"]),
-        },
-        **{
-            k: p[k]
-            for k in (
-                "gpus",
-                "seq_len",
-                "global_batch",
-                "train_tokens",
-                "fits",
-                "step_time_s",
-                "mfu",
-                "tokens_per_s",
-                "model_flops_per_s_per_gpu",
-                "memory_bytes",
-                "time_to_train_s",
-                "gpu_hours",
-                "largest_overhead",
-            )
-        },
-        "notes": run["notes"],
-    }
-    return {**p, "cluster": cl, "gpu": gpu, "model": spec, "notes": run["notes"], "summary": summary}
-
-
-def tokens_text(tokens: float) -> str:
-    """1.56e13 -> '15.6T' (SI prefixes, as --tokens takes them)."""
-    from llmwalls.units import fmt_si
-
-    return fmt_si(tokens, "").replace(" ", "")
-
-
-def plan_line(summary: dict) -> str:
-    """One line naming a plan's layout and time, for power and cost."""
-    from llmwalls.units import fmt_duration
-
-    L = summary["layout"]
-    return (
-        f"planned as `llmwalls cluster`: {summary['model']} on {summary['gpus']:,} x {summary['gpu']} "
-        f"({summary['cluster']}), TP {L['tp']} PP {L['pp']} DP {L['dp']} CP {L['cp']}"
-        + (f" EP {L['ep']}" if L["ep"] > 1 else "")
-        + f", context {summary['seq_len']:,}, batch {summary['global_batch']:,}: step "
-        f"{fmt_duration(summary['step_time_s'])}, MFU {summary['mfu']:.1%}, "
-        f"{tokens_text(summary['train_tokens'])} tokens in {fmt_duration(summary['time_to_train_s'])} = "
-        f"{summary['gpu_hours']:,.0f} GPU-hours" + ("" if summary["fits"] else " (does NOT fit in memory)")
-    )
-
-
 def _run(**o) -> int:  # noqa: ANN003, C901, PLR0912, PLR0915
     import time
 
     import numpy as np
 
-    from llmwalls import catalogue, render
+    from llmwalls import catalogue, notices, render
+    from llmwalls.api import _planning as planning
     from llmwalls.engine.memory import usable_bytes
     from llmwalls.engine.model import param_counts
     from llmwalls.engine.plan import SUMMARY_KEYS, dominant_at, layout_at, plan_training
     from llmwalls.errors import InputError
     from llmwalls.render import Column, Table
-    from llmwalls.units import fmt_duration, fmt_si
+    from llmwalls.units import (
+        fmt_duration,
+        fmt_si,
+        parse_count,
+        parse_fraction,
+        parse_int_count,
+        parse_tokens,
+    )
 
     spec = catalogue.load_model(o["model"])
     cl = catalogue.load_cluster(o["cluster"])
     gpu = catalogue.load_gpu(cl.gpu)
-    run = training_inputs(
-        spec,
-        cl,
-        gpus=o["gpus"],
-        tokens=o["tokens"],
-        contexts=o["context"],
-        global_batch=o["global_batch"],
-        what="cluster",
-    )
-    gpus, seq, gb, train_tokens = run["gpus"], run["seq_len"], run["global_batch"], run["train_tokens"]
-    notes: list[str] = run["notes"]
-    if o["scaling"] not in ("fixed-global", "fixed-per-gpu", "off"):
-        raise InputError(f"unknown --scaling {o['scaling']!r}; use fixed-global, fixed-per-gpu or off")
-    counts = param_counts(spec)
-    rc = o["recompute"]
-    if rc is not None:
-        rc = rc.lower()
-        if rc not in _RECOMPUTE:
-            raise InputError(f"unknown --recompute {o['recompute']!r}; use none, selective or full")
-    a, link = _fractions(o)
-    tiers = _tiers(cl, link, o)
-    usable = usable_bytes(gpu.memory_capacity_bytes)
+    contexts = o["context"] or []
+    if len(contexts) > 1:
+        raise InputError("cluster takes one --context (sequence length)")
 
-    fixed = {
-        "tp": o["tp"],
-        "pp": o["pp"],
-        "dp": o["dp"],
-        "cp": o["cp"],
-        "ep": o["ep"],
-        "micro_batch": o["micro_batch"],
-        "zero_stage": o["zero"],
-        "recompute": None if rc is None else _RECOMPUTE.index(rc),
-        "sequence_parallel": None if o["sequence_parallel"] is None else int(o["sequence_parallel"]),
-    }
-    for w in _validate_explicit(spec, gpus, fixed, gb, seq, tiers, o["uneven_pp"]):
+    def frac(key: str, flag: str, allow_zero: bool = False) -> float | None:
+        return None if o[key] is None else parse_fraction(o[key], flag, allow_zero=allow_zero)
+
+    with notices.collecting() as bag:
+        run = planning.training_run(
+            spec,
+            cl,
+            gpus=parse_int_count(o["gpus"], "--gpus") if o["gpus"] is not None else None,
+            train_tokens=parse_count(o["tokens"], "--tokens") if o["tokens"] is not None else None,
+            seq_len=parse_tokens(contexts[0], "--context") if contexts else None,
+            global_batch=None
+            if o["global_batch"] is None
+            else parse_int_count(o["global_batch"], "--global-batch"),
+        )
+        gpus, seq, gb, train_tokens = run.gpus, run.seq_len, run.global_batch, run.train_tokens
+        if o["scaling"] not in ("fixed-global", "fixed-per-gpu", "off"):
+            raise InputError(f"unknown --scaling {o['scaling']!r}; use fixed-global, fixed-per-gpu or off")
+        counts = param_counts(spec)
+        rc = o["recompute"]
+        if rc is not None:
+            rc = rc.lower()
+            if rc not in _RECOMPUTE:
+                raise InputError(f"unknown --recompute {o['recompute']!r}; use none, selective or full")
+        a = planning.training_assumptions(
+            matmul_efficiency=frac("matmul_efficiency", "--matmul-efficiency"),
+            attention_efficiency=frac("attention_efficiency", "--attention-efficiency"),
+            tp_exposed=frac("tp_exposed", "--tp-exposed", True),
+            dp_exposed=frac("dp_exposed", "--dp-exposed", True),
+            interleave=o["interleave"],
+            dp_overlap=o["dp_overlap"],
+            nvls=o["nvls"],
+        )
+        tiers = planning.fabric_tiers(
+            cl,
+            nvlink_efficiency=frac("nvlink_efficiency", "--nvlink-efficiency"),
+            network_efficiency=frac("network_efficiency", "--network-efficiency"),
+            nvls=o["nvls"],
+        )
+        usable = usable_bytes(gpu.memory_capacity_bytes)
+        pins = planning.LayoutPins(
+            tp=o["tp"],
+            pp=o["pp"],
+            dp=o["dp"],
+            cp=o["cp"],
+            ep=o["ep"],
+            micro_batch=o["micro_batch"],
+            zero_stage=o["zero"],
+            recompute=None if rc is None else planning.Recompute(rc),
+            sequence_parallel=o["sequence_parallel"],
+        )
+        fixed = pins.engine_fixed()
+        planning.check_layout(spec, run, pins, tiers, uneven_pp=o["uneven_pp"])
+    notes: list[str] = list(bag.notes)
+    for w in bag.warnings:
         render.warn(w)
     bar = render.ProgressBar(enabled=not o["json_"])
     t0 = time.perf_counter()

@@ -312,9 +312,13 @@ def cost(
     # ------------------------------------------------------------------ training plan (--tokens)
     planned = None
     if tokens is not None:
-        from llmwalls.cli.cluster import plan_line, plan_run, tokens_text
+        from llmwalls.api._planning import plan_run
+        from llmwalls.render.planning import plan_line, tokens_text
 
-        planned = plan_run(spec, cl, g, gpus=gpus, tokens=tokens, what="cost")["summary"]
+        planned_run = plan_run(spec, cl, g, gpus=n_gpus, train_tokens=_num(tokens, "--tokens"))
+        for w in planned_run.warnings:
+            render.warn(w)
+        planned = planned_run.summary()
 
     # ------------------------------------------------------------------ serving capacity
     serving: dict[str, Any] = {}
@@ -661,7 +665,7 @@ def cost(
     lines: list[str] = [break_even_line]
     styles: list[str] = [""]
     if planned is not None:
-        lines += [f"note: {n}" for n in planned["notes"]] + [plan_line(planned)]
+        lines += [f"note: {n}" for n in planned["notes"]] + [plan_line(planned_run)]
         styles += ["dim"] * len(planned["notes"]) + [""]
     if fleet_serving is not None:
         upg = f(fleet_serving["users_per_gpu"])
