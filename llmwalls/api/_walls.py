@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 
 from llmwalls import notices
-from llmwalls.api.types import WALL_LABELS, KvFormat, Wall, WeightFormat
+from llmwalls.api.types import WALL_LABELS, KvFormat, Recompute, Wall, WeightFormat
 from llmwalls.engine import walls as eng
 from llmwalls.errors import InputError
 from llmwalls.render import numbers
@@ -46,7 +46,6 @@ WALL_IDS: dict[str, str] = {
 ENGINE_NAMES = {ident: name for name, ident in WALL_IDS.items()}
 
 DEFAULT_CONTEXT_TOKENS = 4096  # serving context when none is given (capped at the model's maximum)
-DEFAULT_TRAINING_CLUSTER = "dgx-h100"  # node, fabric and facility figures of a run given no cluster
 MAX_GPUS = 10_000_000  # more is a typo (1e12 for 1e6): refused instead of computed
 MAX_USERS = 1e9
 MAX_TOKENS_PER_S_PER_USER = 1e6
@@ -158,7 +157,7 @@ class TrainingLayout:
     ep: int
     micro_batch: int
     zero_stage: int
-    recompute: int  # 0 none, 1 selective, 2 full (llmwalls.engine.training)
+    recompute: Recompute
     sequence_parallel: bool
 
 
@@ -510,7 +509,7 @@ def training_plan(r: Mapping[str, Any]) -> TrainingPlan:
             ep=int(lay["ep"]),
             micro_batch=int(lay["micro_batch"]),
             zero_stage=int(lay["zero_stage"]),
-            recompute=int(lay["recompute"]),
+            recompute=(Recompute.none, Recompute.selective, Recompute.full)[int(lay["recompute"])],
             sequence_parallel=bool(lay["sequence_parallel"]),
         ),
         fits=bool(r["fits"]),
@@ -922,19 +921,22 @@ def _scenario(
     )
     spec: ModelSpec = _profile("model", model)
     cl: ClusterSpec | None = _profile("cluster", cluster) if cluster is not None else None
-    if train and cl is None:
-        cl = _profile("cluster", DEFAULT_TRAINING_CLUSTER)
-        assert cl is not None
-        notices.warn(f"training without a cluster: {cl.name}'s node and fabric are used")
-    if gpu is None and cl is None:
-        raise InputError("give a GPU (e.g. h100) or a cluster (e.g. dgx-h100)")
-    g: GpuSpec = _profile("gpu", gpu) if gpu is not None else _profile("gpu", cl.gpu)  # type: ignore[union-attr]
-    if cl is not None and _profile("gpu", cl.gpu).name != g.name:
+    g: GpuSpec | None = _profile("gpu", gpu) if gpu is not None else None
+    if train:
+        from llmwalls.api._planning import training_hardware
+
+        cl, g = training_hardware(cl, g)  # no cluster: the default training cluster's nodes, warned
+    elif g is None:
+        if cl is None:
+            raise InputError("give a GPU (e.g. h100) or a cluster (e.g. dgx-h100)")
+        g = _profile("gpu", cl.gpu)
+    elif cl is not None and _profile("gpu", cl.gpu).name != g.name:
         notices.warn(
             f"{g.name} in {cl.name}'s nodes: its node power, PUE, racks and network are kept, the scale-up "
             f"bandwidth is the {g.name}'s own"
         )
         cl = eng.cluster_for_gpu(cl, g)
+    assert g is not None
     ranges = eng.resolve_ranges(ranges, g, weights.value)
     site, price, price_source = site_and_price(
         g, cl, site_w=site_w, budget_usd=budget_usd, usd_per_gpu_hour=usd_per_gpu_hour
@@ -1065,12 +1067,10 @@ def _scenario(
             **common,  # type: ignore[arg-type]
         )
     else:
-        from llmwalls.engine.plan import default_global_batch, default_seq_len, default_train_tokens
+        from llmwalls.api._planning import training_run
 
         assert cl is not None
-        train_cl = cl
-        seq = int(context_tokens) if context_tokens is not None else default_seq_len(spec)
-        n_gpus = int(gpus) if gpus is not None else cl.total_gpus
+        train_cl, train_gpu = cl, g
         if (
             users is not None
             or prompt_tokens is not None
@@ -1078,21 +1078,31 @@ def _scenario(
             or ttft_s is not None
         ):
             raise InputError("users, prompt, tokens/s per user and TTFT are serving targets, not training's")
+        # The run's inputs with the defaults of a planned run (api._planning.training_run): the cluster's
+        # GPUs, 8k context capped at the model's maximum, 16Mi-token batches, 20 tokens per parameter.
+        base = training_run(
+            spec, cl, gpus=gpus, train_tokens=tokens, seq_len=context_tokens, global_batch=global_batch
+        )
 
         def one(s: ModelSpec, n: float, q: float, eff: eng.Efficiencies) -> dict[str, Any]:
+            r = training_run(
+                s, train_cl, gpus=int(n), train_tokens=tokens, seq_len=int(q), global_batch=global_batch
+            )
             return eng.training_walls(
                 s,
-                g,
+                train_gpu,
                 train_cl,
                 site,
-                gpus=int(n),
-                seq_len=int(q),
-                global_batch=global_batch or default_global_batch(int(q)),
-                tokens=tokens or default_train_tokens(s),
+                gpus=r.gpus,
+                seq_len=r.seq_len,
+                global_batch=r.global_batch,
+                tokens=r.train_tokens,
                 deadline_s=deadline_s,
                 eff=eff,
                 assumptions=wa,
             )
+
+        n_gpus, seq = base.gpus, base.seq_len
 
         def run_training(eff: eng.Efficiencies) -> dict[str, Any]:
             if axis is None:
@@ -1113,8 +1123,8 @@ def _scenario(
             prompt_tokens=None,
             tokens_per_s_per_user=None,
             ttft_s=None,
-            global_batch=global_batch,
-            tokens=tokens,
+            global_batch=global_batch if axis == "context" else base.global_batch,
+            tokens=tokens if axis == "params" else base.train_tokens,
             deadline_s=deadline_s,
             **common,  # type: ignore[arg-type]
         )

@@ -21,7 +21,7 @@ FULL = 120  # terminal columns from which every wall gets its own column
 WALL_ORDER = ("memory_capacity", "memory_bandwidth", "compute", "interconnect", "site_power", "cost")
 
 
-def _table(heading: str, caption: str | None = None) -> Table:
+def _table(heading: str, caption: str | None = None, *, gap: int = 1) -> Table:
     from rich import box
     from rich.table import Table
 
@@ -31,8 +31,9 @@ def _table(heading: str, caption: str | None = None) -> Table:
         box=box.SIMPLE_HEAD,
         title_justify="left",
         caption_justify="left",
-        collapse_padding=True,
+        padding=(0, gap, 0, 0),  # plus the one-space column separator of the box
         pad_edge=False,
+        show_edge=False,
     )
 
 
@@ -40,8 +41,8 @@ def load_text(row: QuarterRow) -> str:
     from llmwalls.api._walls import tokens_text
 
     if row.kind == "serving":
-        return f"{count(row.users or 0)} users, {tokens_text(row.context_tokens)} ctx, TP {row.tp}"
-    return f"{numbers.si(row.tokens or 0.0)} tokens, {tokens_text(row.context_tokens)} seq"
+        return f"{count(row.users or 0)} users\n{tokens_text(row.context_tokens)} ctx, TP {row.tp}"
+    return f"{numbers.si(row.tokens or 0.0)} tokens\n{tokens_text(row.context_tokens)} seq"
 
 
 def starves_on(row: QuarterRow) -> str:
@@ -60,17 +61,17 @@ def workload_table(s: WorkloadSummary, rows: list[QuarterRow], width: int) -> Ta
     caption = "utilisation = demand / limit (headroom = 100% minus it); '!' hit"
     if not full:
         caption += f"; every wall's utilisation: --json, or a terminal of {FULL}+ columns"
-    t = _table(f"{s.workload} ({s.kind})", caption)
+    t = _table(f"{s.workload} ({s.kind})", caption, gap=0 if full else 1)
     t.add_column("quarter", no_wrap=True)
-    t.add_column("GPUs", justify="right", min_width=len("4,096 x"))
+    t.add_column("GPUs", justify="right", no_wrap=True)
     t.add_column("model", no_wrap=True)
-    t.add_column("load", min_width=len("15,000"))
+    t.add_column("load", no_wrap=True)
     if full:
         for ident in WALL_ORDER:
             t.add_column(label(ident).replace(" ", "\n"), justify="right", no_wrap=True)
     else:
-        t.add_column("binding wall", min_width=len("bandwidth"))
-    t.add_column("starves on", min_width=len("bandwidth"))
+        t.add_column("binding wall")
+    t.add_column("starves on")
     for r in rows:
         walls = {w.wall: w for w in r.walls}
         if full:
@@ -80,7 +81,13 @@ def workload_table(s: WorkloadSummary, rows: list[QuarterRow], width: int) -> Ta
             cells = [f"{bind.label} {percent(bind.utilization)}" if bind is not None else "-"]
         style = ("bold red" if r.quarter == s.quarter else "red") if r.hit else None
         t.add_row(
-            r.quarter, f"{count(r.gpus)} x {r.gpu}", r.model, load_text(r), *cells, starves_on(r), style=style
+            r.quarter,
+            f"{count(r.gpus)} x\n{r.gpu}",
+            r.model,
+            load_text(r),
+            *cells,
+            starves_on(r),
+            style=style,
         )
     return t
 
@@ -112,11 +119,11 @@ def summary_table(report: AuditReport) -> Table:
         "pessimistic: with the low end of every efficiency range; fix: GPUs for the GPU-bound walls, then "
         "the power and money those GPUs need",
     )
-    t.add_column("workload", overflow="fold", min_width=8)
-    t.add_column("starves in", min_width=len("2026Q1"))
-    t.add_column("first wall", min_width=len("bandwidth"))
-    t.add_column("pessimistic", min_width=len("bandwidth"))
-    t.add_column("what fixes it (in that quarter)", min_width=len("deadline"))
+    t.add_column("workload", no_wrap=True)
+    t.add_column("starves in")
+    t.add_column("first wall")
+    t.add_column("pessimistic")
+    t.add_column("what fixes it (in that quarter)")
     for s in report.results.summary:
         pess = "-"
         if s.quarter_pessimistic and (s.quarter_pessimistic != s.quarter or not s.starves):
@@ -144,7 +151,9 @@ def show(report: AuditReport) -> None:
         mine = [r for r in rows if r.workload == s.workload]
         if mine:
             console.print(workload_table(s, mine, console.width))
+            console.print()
     console.print(summary_table(report))
+    console.print()
     console.print(
         report.results.verdict, style="bold red" if report.results.starves else "bold", markup=False
     )

@@ -101,8 +101,9 @@ def _table(heading: str, caption_text: str | None = None) -> Table:
         box=box.SIMPLE_HEAD,
         title_justify="left",
         caption_justify="left",
-        collapse_padding=True,
+        padding=(0, 1, 0, 0),  # plus the one-space column separator of the box
         pad_edge=False,
+        show_edge=False,
     )
 
 
@@ -222,9 +223,11 @@ def show(report: WallsReport, *, plot_saved: str | None = None) -> None:
     r = report.results
     if r.sweep is None:
         console.print(walls_table(f"Walls: {title(report)}", report.walls, console.width, caption(report)))
+        console.print()
     else:
         for t in sweep_tables(report, r.sweep):
             console.print(t)
+            console.print()
         console.print(chart_text(r.sweep), markup=False, highlight=False)
     console.print(r.verdict, style="bold", markup=False)
     for line in r.findings:
