@@ -106,7 +106,7 @@ def walls(
                 ("--deadline-days", deadline_days),
                 ("--global-batch", global_batch),
             )
-            if v
+            if v is not None
         ]
         if given:
             raise InputError(f"{', '.join(given)} apply to training; add --train")
