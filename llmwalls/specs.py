@@ -66,6 +66,15 @@ class MoeSpec(_Strict):
     dense_layers: NonNegativeInt = 0
     # DeepSeek-V3's router carries a per-expert bias (e_score_correction_bias).
     router_bias: StrictBool = False
+    # Every `layer_interval`-th layer (counting from 1) after the dense leading layers is an MoE layer, the
+    # others use the dense MLP of `ffn_size` (Llama 4 Maverick: interleave_moe_layer_step = 2, so layers
+    # 2, 4, ..., 48 are MoE; HF transformers Llama4TextDecoderLayer).
+    layer_interval: PositiveInt = 1
+    # Width of each shared expert where it differs from expert_ffn_size (Qwen3-Next:
+    # shared_expert_intermediate_size), and whether a sigmoid gate (hidden_size -> 1) scales the shared
+    # expert's output (Qwen2-MoE / Qwen3-Next shared_expert_gate).
+    shared_expert_ffn_size: PositiveInt | None = None
+    shared_expert_gate: StrictBool = False
 
     @model_validator(mode="after")
     def _check(self) -> MoeSpec:
@@ -86,6 +95,41 @@ class MlaSpec(_Strict):
     v_head_dim: PositiveInt
 
 
+# What one layer's token mixer is (Hugging Face `layer_types` names in brackets):
+#   full     every earlier token is attended to and cached ("full_attention");
+#   sliding  only the last sliding_window_tokens tokens (Mistral 7B sec 2; Gemma 3, gpt-oss)
+#            ("sliding_attention");
+#   chunked  only the tokens of the current chunk of attention_chunk_tokens (Llama 4) ("chunked_attention");
+#   linear   a recurrent layer with a fixed-size state per sequence (Qwen3-Next's Gated DeltaNet)
+#            ("linear_attention").
+LayerKind = Literal["full", "sliding", "chunked", "linear"]
+LAYER_KINDS: tuple[str, ...] = ("full", "sliding", "chunked", "linear")
+# Weight formats a model can ship its routed experts in (gpt-oss: MXFP4 experts, everything else bf16).
+ExpertWeightFormat = Literal["bf16", "fp16", "fp8", "int8", "int4", "fp4", "mxfp4", "nvfp4"]
+
+
+class LinearAttentionSpec(_Strict):
+    """A linear-attention (recurrent) layer with a constant state per sequence: Gated DeltaNet (Yang, Kautz
+    & Hatamizadeh 2024, "Gated Delta Networks: Improving Mamba2 with Delta Rule", arXiv:2412.06464) as
+    Qwen3-Next uses it (HF transformers Qwen3NextGatedDeltaNet: in_proj_qkvz, in_proj_ba, a depthwise
+    causal conv1d over q/k/v, per-head A_log and dt_bias, a gated RMSNorm of value_head_dim, out_proj)."""
+
+    key_heads: PositiveInt  # linear_num_key_heads
+    value_heads: PositiveInt  # linear_num_value_heads
+    key_head_dim: PositiveInt  # linear_key_head_dim
+    value_head_dim: PositiveInt  # linear_value_head_dim
+    conv_kernel: PositiveInt = 4  # linear_conv_kernel_dim: the conv state keeps conv_kernel - 1 inputs
+
+    @model_validator(mode="after")
+    def _check(self) -> LinearAttentionSpec:
+        if self.value_heads % self.key_heads:
+            raise ValueError(
+                f"linear_attention.value_heads ({self.value_heads}) is not a multiple of key_heads "
+                f"({self.key_heads})"
+            )
+        return self
+
+
 class ModelSpec(Profile):
     kind: Literal["model"]
     family: str = ""  # models of one architecture family, for "largest model that fits"
@@ -104,6 +148,29 @@ class ModelSpec(Profile):
     position_embedding: Literal["rope", "learned", "alibi", "none"] = "rope"
     max_context_tokens: PositiveInt
     sliding_window_tokens: PositiveInt | None = None
+    # Kind of each layer, repeated over the layers: ["sliding", "sliding", "sliding", "sliding", "sliding",
+    # "full"] is Gemma 3's 5 local : 1 global; a list as long as `layers` spells every layer out (HF
+    # `layer_types`). Empty: every layer "full", or every layer "sliding" when sliding_window_tokens is set
+    # (Mistral 7B).
+    layer_pattern: list[LayerKind] = []
+    attention_chunk_tokens: PositiveInt | None = None  # chunk of the "chunked" layers (Llama 4: 8192)
+    linear_attention: LinearAttentionSpec | None = None  # the "linear" layers
+    qk_norm: StrictBool = False  # RMSNorm weights of head_dim on queries and keys (Qwen3, Gemma 3, GLM-4.5)
+    # A sigmoid gate on the attention output, projected with the queries (q_proj twice as wide;
+    # Qwen3-Next attn_output_gate).
+    attention_output_gate: StrictBool = False
+    # One learned sink logit per attention head in every attention layer (gpt-oss; Xiao et al. 2023,
+    # "Efficient Streaming Language Models with Attention Sinks", arXiv:2309.17453).
+    attention_sinks: StrictBool = False
+    norms_per_layer: Annotated[int, Strict(), Field(ge=1, le=8)] = 2  # Gemma 2/3 "sandwich" norms: 4
+    # Multi-token-prediction modules (DeepSeek-V3 sec 2.2: each one transformer block, a 2h -> h projection
+    # and two RMSNorms, sharing the embedding and output head). Counted apart from the main model
+    # (ParamCounts.mtp): the published totals exclude them and serving loads them only for speculative
+    # decoding.
+    mtp_layers: NonNegativeInt = 0
+    # Format the routed experts are published in, when it differs from the rest of the weights (gpt-oss:
+    # "mxfp4"). The engines use it for the expert weights unless told otherwise.
+    expert_weight_format: ExpertWeightFormat | None = None
     moe: MoeSpec | None = None
     mla: MlaSpec | None = None
     # The total the authors publish, shown beside the computed count (cite it in `sources`).
@@ -135,6 +202,29 @@ class ModelSpec(Profile):
             )
         if self.sliding_window_tokens is not None and self.sliding_window_tokens > self.max_context_tokens:
             raise ValueError("sliding_window_tokens is larger than max_context_tokens")
+        if len(self.layer_pattern) > self.layers:
+            raise ValueError(
+                f"layer_pattern has {len(self.layer_pattern)} entries, more than the {self.layers} layers"
+            )
+        kinds = set(self.layer_pattern)
+        needs = {
+            "sliding": ("sliding_window_tokens", self.sliding_window_tokens),
+            "chunked": ("attention_chunk_tokens", self.attention_chunk_tokens),
+            "linear": ("linear_attention", self.linear_attention),
+        }
+        for kind, (field, value) in needs.items():
+            if kind in kinds and value is None:
+                raise ValueError(f"layer_pattern has {kind!r} layers but no {field}")
+        if self.linear_attention is not None and "linear" not in kinds:
+            raise ValueError("linear_attention is given but layer_pattern has no 'linear' layer")
+        if kinds and self.sliding_window_tokens is not None and "sliding" not in kinds:
+            raise ValueError("sliding_window_tokens is given but layer_pattern has no 'sliding' layer")
+        if self.attention_chunk_tokens is not None and "chunked" not in kinds:
+            raise ValueError("attention_chunk_tokens is given but layer_pattern has no 'chunked' layer")
+        if kinds and kinds <= {"linear"}:
+            raise ValueError("layer_pattern has no attention layer; at least one layer must attend")
+        if self.mla is not None and kinds - {"full"}:
+            raise ValueError("an MLA model with sliding, chunked or linear layers is not modelled")
         if self.position_embedding == "learned" and self.max_context_tokens > 2**20:
             raise ValueError("learned position embeddings with more than 2^20 positions is not plausible")
         return self

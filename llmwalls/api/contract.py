@@ -20,6 +20,7 @@ SCHEMA_VERSION = 2
 
 # command -> "module:ReportType". A command's report type is registered here when its API function exists.
 REPORTS: dict[str, str] = {
+    "calibrate": "llmwalls.api._calibrate:CalibrateReport",
     "walls": "llmwalls.api._walls:WallsReport",
     "audit": "llmwalls.api._audit:AuditReport",
 }
@@ -59,7 +60,8 @@ def document(command: str, report: Any) -> dict[str, Any]:
 
 def report_type(command: str) -> type:
     module_name, _, attribute = REPORTS[command].partition(":")
-    return getattr(importlib.import_module(module_name), attribute)  # type: ignore[no-any-return]
+    found: type = getattr(importlib.import_module(module_name), attribute)
+    return found
 
 
 def json_schema(command: str) -> dict[str, Any]:

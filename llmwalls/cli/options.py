@@ -8,6 +8,7 @@ the command, so every bad value gets the same one-line error.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 import typer
@@ -15,7 +16,7 @@ import typer
 from llmwalls.api.types import KvFormat, WeightFormat
 
 
-def _complete(kind: str):  # noqa: ANN202
+def _complete(kind: str) -> Callable[[str], list[str]]:
     def complete(incomplete: str) -> list[str]:
         from llmwalls.catalogue import entries
 
@@ -92,7 +93,12 @@ Prompt = Annotated[
 OutputTokens = Annotated[str | None, typer.Option("--output-tokens", help="Generated tokens per sequence.")]
 
 Weights = Annotated[
-    str, typer.Option("--weights", help="Weight precision: fp32, bf16, fp16, fp8, int8, int4.")
+    str,
+    typer.Option(
+        "--weights",
+        help="Weight precision: fp32, bf16, fp16, fp8, int8, int4, fp4, mxfp4, nvfp4 (a model's routed "
+        "experts keep their published format, e.g. gpt-oss MXFP4).",
+    ),
 ]
 KvDtype = Annotated[str, typer.Option("--kv-dtype", help="KV-cache precision: bf16, fp16, fp8, int8.")]
 

@@ -123,72 +123,6 @@ def validate(paths: Annotated[list[Path], typer.Argument(help="Profile TOML file
         raise typer.Exit(2)
 
 
-# Hugging Face config.json field names -> profile fields (Llama, Mistral, Mixtral, Qwen2, DeepSeek-V3).
-_HF_REQUIRED = ("num_hidden_layers", "hidden_size", "num_attention_heads", "intermediate_size", "vocab_size")
-
-
-def profile_from_hf_config(cfg: dict, name: str, source: str) -> dict:
-    """Translate a Hugging Face config.json into model-profile fields (validated by the caller)."""
-    from llmwalls.errors import InputError
-
-    missing = [k for k in _HF_REQUIRED if k not in cfg]
-    if missing:
-        raise InputError(f"config.json lacks {', '.join(missing)}; is it a decoder-only LLM config?")
-    model_type = str(cfg.get("model_type", ""))
-    out: dict = {
-        "kind": "model",
-        "name": name,
-        "description": f"imported from a Hugging Face config.json (model_type {model_type or 'unknown'})",
-        "source": source,
-        "layers": cfg["num_hidden_layers"],
-        "hidden_size": cfg["hidden_size"],
-        "attention_heads": cfg["num_attention_heads"],
-        "kv_heads": cfg.get("num_key_value_heads") or cfg["num_attention_heads"],
-        "ffn_size": cfg["intermediate_size"],
-        "vocab_size": cfg["vocab_size"],
-        "tied_embeddings": bool(cfg.get("tie_word_embeddings", False)),
-        "max_context_tokens": cfg.get("max_position_embeddings", 4096),
-    }
-    if cfg.get("head_dim"):
-        out["head_dim"] = cfg["head_dim"]
-    if model_type.startswith("qwen2"):
-        out["qkv_bias"] = True  # Qwen2 projections carry Q/K/V biases (not a config key)
-    if cfg.get("attention_bias"):
-        out["qkv_bias"] = True
-    window = cfg.get("sliding_window")
-    if (
-        window
-        and cfg.get("use_sliding_window", model_type in ("mistral", "mixtral"))
-        and window < out["max_context_tokens"]
-    ):
-        out["sliding_window_tokens"] = window
-    if cfg.get("num_local_experts"):  # Mixtral
-        out["moe"] = {
-            "experts": cfg["num_local_experts"],
-            "experts_per_token": cfg.get("num_experts_per_tok", 2),
-            "expert_ffn_size": cfg["intermediate_size"],
-        }
-    if cfg.get("n_routed_experts"):  # DeepSeek-V2/V3
-        out["moe"] = {
-            "experts": cfg["n_routed_experts"],
-            "experts_per_token": cfg.get("num_experts_per_tok", 8),
-            "shared_experts": cfg.get("n_shared_experts") or 0,
-            "expert_ffn_size": cfg.get("moe_intermediate_size", cfg["intermediate_size"]),
-            "dense_layers": cfg.get("first_k_dense_replace", 0),
-            "router_bias": cfg.get("topk_method") == "noaux_tc",
-        }
-    if cfg.get("kv_lora_rank"):  # MLA
-        out["mla"] = {
-            "q_lora_rank": cfg.get("q_lora_rank") or 0,
-            "kv_lora_rank": cfg["kv_lora_rank"],
-            "qk_rope_head_dim": cfg["qk_rope_head_dim"],
-            "qk_nope_head_dim": cfg["qk_nope_head_dim"],
-            "v_head_dim": cfg["v_head_dim"],
-        }
-        out["kv_heads"] = out["attention_heads"]
-    return out
-
-
 @app.command("import")
 def import_(
     config: Annotated[Path, typer.Argument(help="A Hugging Face config.json.")],
@@ -205,6 +139,7 @@ def import_(
 
     from llmwalls import catalogue
     from llmwalls.errors import InputError, WriteRefusedError
+    from llmwalls.hf_import import profile_from_hf_config
 
     try:
         raw = config.read_text(encoding="utf-8")
