@@ -143,17 +143,19 @@ def summary_table(report: AuditReport) -> Table:
 
 def show(report: AuditReport) -> None:
     """Print the workload tables, the summary and the verdict on stdout (notices: render.show_notices)."""
-    from llmwalls.render import _console
+    from llmwalls.render import _console, emit
 
     console = _console()
-    rows = list(report.results.rows)
-    for s in report.results.summary:
-        mine = [r for r in rows if r.workload == s.workload]
-        if mine:
-            console.print(workload_table(s, mine, console.width))
-            console.print()
-    console.print(summary_table(report))
-    console.print()
-    console.print(
-        report.results.verdict, style="bold red" if report.results.starves else "bold", markup=False
-    )
+    with console.capture() as captured:
+        rows = list(report.results.rows)
+        for s in report.results.summary:
+            mine = [r for r in rows if r.workload == s.workload]
+            if mine:
+                console.print(workload_table(s, mine, console.width))
+                console.print()
+        console.print(summary_table(report))
+        console.print()
+        console.print(
+            report.results.verdict, style="bold red" if report.results.starves else "bold", markup=False
+        )
+    emit(captured.get())

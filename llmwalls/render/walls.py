@@ -217,26 +217,30 @@ def save_plot(report: WallsReport, path: str) -> None:
 
 def show(report: WallsReport, *, plot_saved: str | None = None) -> None:
     """Print the report's tables and sentences on stdout (its warnings and notes: render.show_notices)."""
-    from llmwalls.render import _console
+    from llmwalls.render import _console, emit
 
     console: Console = _console()
-    r = report.results
-    if r.sweep is None:
-        console.print(walls_table(f"Walls: {title(report)}", report.walls, console.width, caption(report)))
-        console.print()
-    else:
-        for t in sweep_tables(report, r.sweep):
-            console.print(t)
+    with console.capture() as captured:
+        r = report.results
+        if r.sweep is None:
+            console.print(
+                walls_table(f"Walls: {title(report)}", report.walls, console.width, caption(report))
+            )
             console.print()
-        console.print(chart_text(r.sweep), markup=False, highlight=False)
-    console.print(r.verdict, style="bold", markup=False)
-    for line in r.findings:
-        console.print(line, markup=False)
-    if r.assumption_note:
-        console.print(r.assumption_note, style="yellow", markup=False)
-    elif r.sweep is None:
-        console.print(
-            "The verdict holds across the assumption ranges (see --json inputs.ranges).", markup=False
-        )
-    if plot_saved is not None:
-        console.print(f"chart saved to {plot_saved}", markup=False)
+        else:
+            for t in sweep_tables(report, r.sweep):
+                console.print(t)
+                console.print()
+            console.print(chart_text(r.sweep), markup=False, highlight=False)
+        console.print(r.verdict, style="bold", markup=False)
+        for line in r.findings:
+            console.print(line, markup=False)
+        if r.assumption_note:
+            console.print(r.assumption_note, style="yellow", markup=False)
+        elif r.sweep is None:
+            console.print(
+                "The verdict holds across the assumption ranges (see --json inputs.ranges).", markup=False
+            )
+        if plot_saved is not None:
+            console.print(f"chart saved to {plot_saved}", markup=False)
+    emit(captured.get())
