@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from llmwalls.api.types import KvFormat, WeightFormat
 from llmwalls.errors import LlmwallsError
 
 QUARTER_RE = r"^[0-9]{4}[Qq][1-4]$"
@@ -80,8 +81,8 @@ class Workload(_Strict):
     prompt: Tokens | None = None
     tokens_per_s_per_user: Positive | None = None
     ttft_s: Positive | None = None
-    weights: str = "bf16"
-    kv_dtype: str = "bf16"
+    weights: WeightFormat = WeightFormat.bf16
+    kv_dtype: KvFormat = KvFormat.bf16
     upgrades: list[Upgrade] = []
     # training
     quarter: Quarter | None = None  # the quarter the run starts

@@ -231,6 +231,7 @@ def test_roadmap_error_is_an_exit_2_error():
             MINIMAL.format(users=10, growth=0) + "[[workloads]]\nname='chat'\nmodel='8b'\nusers=1\n",
             "is used twice",
         ),
+        (MINIMAL.format(users=10, growth=0) + 'weights = "fp9"\n', "workloads[0].weights: Input should be"),
     ],
 )
 def test_other_bad_roadmaps(cli, tmp_path, text, needle):

@@ -104,6 +104,8 @@ def test_sweep_check_exit_code(cli):
 def test_errors_name_the_concept():
     with pytest.raises(InputError, match="tensor-parallel degree 3 does not divide llama-3.1-70b's 64"):
         api.walls("70b", "h100", tp=3)
+    with pytest.raises(InputError, match="unknown weight format 'fp9'"):
+        api.walls("8b", "h100", weights="fp9")
     with pytest.raises(InputError, match="a users sweep is for serving"):
         api.walls("8b", "h100", train=True, sweep=api.Sweep("users", (1.0, 2.0)))
 

@@ -17,7 +17,8 @@ import dataclasses
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import numpy as np
 
@@ -30,6 +31,7 @@ from llmwalls.render import numbers
 if TYPE_CHECKING:
     from llmwalls.specs import ClusterSpec, GpuSpec, ModelSpec
 
+E = TypeVar("E", bound=StrEnum)
 Mode = Literal["serving", "training"]
 Status = Literal["ok", "near", "hit", "n/a"]
 SweepAxis = Literal["context", "users", "gpus", "params"]
@@ -323,6 +325,13 @@ def _profile(kind: str, value: Any) -> Any:
     if entry.origin != "file" and value.strip().lower() != entry.name:
         notices.note(f"{kind} {value!r} -> {entry.name}")
     return catalogue.load(kind, value, announce=False)
+
+
+def _choice(kind: type[E], value: E | str, what: str) -> E:
+    try:
+        return kind(value)
+    except ValueError:
+        raise InputError(f"unknown {what} {value!r}; one of {', '.join(m.value for m in kind)}") from None
 
 
 # ----------------------------------------------------------------------------------------- assumptions
@@ -659,7 +668,10 @@ def walls(
     walls their limits. Efficiencies: ``uncertainty`` (ranges or pinned values) over an ``assumptions_file``
     over the defaults."""
     with notices.collecting() as bag:
-        weights, kv_dtype = WeightFormat(weights), KvFormat(kv_dtype)
+        weights, kv_dtype = (
+            _choice(WeightFormat, weights, "weight format"),
+            _choice(KvFormat, kv_dtype, "KV format"),
+        )
         scenario = _scenario(
             model,
             gpu,
