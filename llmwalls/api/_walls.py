@@ -426,6 +426,10 @@ def site_and_price(
     )
     if usd_per_gpu_hour is not None:
         source = "given"
+    elif source.startswith("llmwalls fallback"):
+        notices.warn(
+            f"no price profile for {gpu.name}: {numbers.usd(price)}/GPU-hour assumed for the cost wall"
+        )
     site = eng.site_for(gpu, cluster, site_w=site_w, usd_per_gpu_hour=price, budget_usd=budget_usd)
     return site, price, source
 
