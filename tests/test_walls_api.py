@@ -147,3 +147,16 @@ def test_audit_report():
 def test_documents_validate_against_their_schema(command, report):
     doc = document(command, report())
     jsonschema.validate(doc, json_schema(command))
+
+
+def test_spec_objects_pass_through():
+    # A notebook can hand in its own specs: the same 70B on one H100 as the named call, without alias notes.
+    from llmwalls import catalogue
+
+    m = catalogue.load("model", "llama-3.1-70b", announce=False)
+    g = catalogue.load("gpu", "h100-sxm", announce=False)
+    report = api.walls(m, g, tp=1)
+    assert _wall(report, "memory_capacity").demand == pytest.approx(
+        WEIGHTS_70B + KV_70B * 4096 + GiB + 1_476_395_008
+    )
+    assert report.notes == ()
