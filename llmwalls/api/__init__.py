@@ -32,6 +32,7 @@ _EXPORTS: dict[str, str] = {
     "RooflineReport": "llmwalls.api._roofline:RooflineReport",
     "cluster": "llmwalls.api._cluster:cluster",
     "ClusterReport": "llmwalls.api._cluster:ClusterReport",
+    "ScalingMode": "llmwalls.api.types:ScalingMode",
     "power": "llmwalls.api._power:power",
     "PowerReport": "llmwalls.api._power:PowerReport",
     "cost": "llmwalls.api._cost:cost",

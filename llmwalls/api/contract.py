@@ -21,6 +21,7 @@ SCHEMA_VERSION = 2
 # command -> "module:ReportType". A command's report type is registered here when its API function exists.
 REPORTS: dict[str, str] = {
     "calibrate": "llmwalls.api._calibrate:CalibrateReport",
+    "cluster": "llmwalls.api._cluster:ClusterReport",
     "walls": "llmwalls.api._walls:WallsReport",
     "audit": "llmwalls.api._audit:AuditReport",
 }

@@ -76,6 +76,15 @@ class Optimizer(StrEnum):
     adam8bit = "adam8bit"
 
 
+class ScalingMode(StrEnum):
+    """How a training scaling table grows the run: the same global batch at every size (strong scaling), the
+    same sequences per GPU (weak scaling), or no table."""
+
+    fixed_global = "fixed-global"
+    fixed_per_gpu = "fixed-per-gpu"
+    off = "off"
+
+
 class WeightFormat(StrEnum):
     """Weight storage formats (int4 with its group scales; see engine.model.weight_bytes_per_param)."""
 

@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from llmwalls.api.types import KvFormat, WeightFormat
+from llmwalls.api.types import KvFormat, Recompute, WeightFormat
 
 
 def _complete(kind: str) -> Callable[[str], list[str]]:
@@ -106,9 +106,73 @@ Json = Annotated[bool, typer.Option("--json", help="Print JSON (SI base units, v
 Check = Annotated[bool, typer.Option("--check", help="Exit 1 when a checked wall is hit (for CI scripts).")]
 Force = Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")]
 
+# ---- a training run and its layout search (cluster; walls, power and cost plan the same run). A degree
+# left out is searched; choices are the Enums of llmwalls.api.types so completion offers them.
+_OptInt = int | None
+SearchTp = Annotated[
+    _OptInt, typer.Option("--tp", min=1, max=1_000_000, help="Tensor-parallel degree (default: searched).")
+]
+SearchPp = Annotated[
+    _OptInt, typer.Option("--pp", min=1, max=1_000_000, help="Pipeline-parallel degree (default: searched).")
+]
+SearchDp = Annotated[
+    _OptInt, typer.Option("--dp", min=1, max=10_000_000, help="Data-parallel degree (default: searched).")
+]
+SearchCp = Annotated[
+    _OptInt, typer.Option("--cp", min=1, max=1_000_000, help="Context-parallel degree (default: searched).")
+]
+SearchEp = Annotated[
+    _OptInt,
+    typer.Option("--ep", min=1, max=1_000_000, help="Expert-parallel degree, MoE (default: searched)."),
+]
+SearchMicroBatch = Annotated[
+    _OptInt,
+    typer.Option(
+        "--micro-batch", min=1, max=1_000_000, help="Sequences per micro-batch (default: searched)."
+    ),
+]
+SearchZero = Annotated[
+    _OptInt, typer.Option("--zero", min=0, max=3, help="ZeRO stage 0-3 (3 = FSDP) (default: searched).")
+]
+SearchRecompute = Annotated[
+    Recompute | None,
+    typer.Option("--recompute", case_sensitive=False, help="Activation recomputation (default: searched)."),
+]
+SequenceParallel = Annotated[
+    bool | None,
+    typer.Option(
+        "--sequence-parallel/--no-sequence-parallel",
+        help="Megatron sequence parallelism with TP (default: on).",
+    ),
+]
+Interleave = Annotated[
+    _OptInt,
+    typer.Option(
+        "--interleave",
+        min=0,
+        max=1024,
+        help="Interleaved pipeline chunks per GPU (v); 0 = auto, 1 = plain 1F1B.",
+    ),
+]
+GlobalBatch = Annotated[
+    str | None,
+    typer.Option("--global-batch", help="Sequences per optimizer step (default: 16Mi tokens / context)."),
+]
+TrainContext = Annotated[
+    str | None,
+    typer.Option("--context", help="Training sequence length in tokens (4k = 4096; default 8,192 or less)."),
+]
+TrainTokens = Annotated[
+    str | None,
+    typer.Option(
+        "--tokens", help="Training tokens, e.g. 15e12 or 15T (default: 20 per parameter, Chinchilla)."
+    ),
+]
+
 # ------------------------------------------------------------- one workload against every wall (walls, audit)
-# Users, SiteMw, PricePerGpuHour, Budget, TokensPerSPerUser, TrainTokens, WeightsChoice and KvDtypeChoice are
-# the same declarations the power, cost and memory commands use.
+# Users, SiteMw, PricePerGpuHour, Budget, TokensPerSPerUser, OneContext, WeightsChoice and KvDtypeChoice are
+# the same declarations the power, cost and memory commands use; TrainTokens and GlobalBatch are the
+# training-run block's.
 Users = Annotated[str | None, typer.Option("--users", help="Concurrent users to serve (1M = 1,000,000).")]
 SiteMw = Annotated[str | None, typer.Option("--site-mw", help="Site power cap in MW (facility power).")]
 PricePerGpuHour = Annotated[
@@ -123,13 +187,6 @@ Budget = Annotated[str | None, typer.Option("--budget", help="Budget in $ (40M =
 TokensPerSPerUser = Annotated[
     str | None,
     typer.Option("--tokens-per-s-per-user", help="Decode speed each user must get (default 20 tokens/s)."),
-]
-TrainTokens = Annotated[
-    str | None,
-    typer.Option(
-        "--tokens",
-        help="Training tokens of --model (15.6T): the run is planned as `llmwalls cluster` plans it.",
-    ),
 ]
 WeightsChoice = Annotated[
     WeightFormat,
@@ -149,10 +206,6 @@ OptTp = Annotated[
 ]
 Train = Annotated[bool, typer.Option("--train", help="A training run instead of serving.")]
 DeadlineDays = Annotated[str | None, typer.Option("--deadline-days", help="Training deadline in days.")]
-GlobalBatch = Annotated[
-    str | None,
-    typer.Option("--global-batch", help="Training sequences per step (default 16Mi tokens / context)."),
-]
 TtftS = Annotated[str | None, typer.Option("--ttft-s", help="Time-to-first-token target in s (default 2).")]
 Assumptions = Annotated[
     str | None,

@@ -165,7 +165,7 @@ def power(
     a = dataclasses.replace(eng.DEFAULT, **overrides)
 
     u = parse_fraction(utilization, "--utilization", allow_zero=True)
-    tdp_w = g.tdp_w
+    tdp_w = g.require_tdp_w()
     idle_w = g.idle_power_w if g.idle_power_w is not None else a.idle_fraction * tdp_w
     idle_source = (
         "profile idle_power_w" if g.idle_power_w is not None else f"{a.idle_fraction:g} x TDP, assumed"
@@ -212,7 +212,7 @@ def power(
 
     gpus_per_node = cl.gpus_per_node if cl is not None else a.gpus_per_node
     overhead_w = (
-        a.node_overhead_w if (cl is None or node_overhead_w is not None) else cl.node_overhead_power_w
+        a.node_overhead_w if (cl is None or node_overhead_w is not None) else cl.require_node_overhead_w()
     )
     if gpus is not None:
         n_gpus = parse_int_count(gpus, "--gpus")
@@ -420,7 +420,7 @@ def power(
         weight_bytes = param_counts(spec).total * weight_bytes_per_param(weights)
         flops_per_token = dense_flops_per_token(spec)
         dtype = compute_dtype_for_weights(weights)
-        peak = g.peak_flops_per_s.for_dtype(dtype) or g.peak_flops_per_s.bf16
+        peak = g.peak_flops_per_s.for_dtype(dtype) or g.peak_flops_per_s.half_precision
         pj_flop = (
             a.pj_per_flop
             if a.pj_per_flop is not None
