@@ -113,22 +113,19 @@ def test_errors_name_the_concept():
 def test_audit_report():
     report = api.audit(EXAMPLE)
     r = report.results
-    assert r.verdict == (
-        "rag-long-context starves first: memory capacity in 2026Q2; then pretrain-405b (compute, 2026Q3), "
-        "chat-70b (memory capacity, 2027Q2)."
-    )
-    assert r.starves and [(w.workload, w.wall) for w in report.walls] == [
-        ("rag-long-context", "memory_capacity"),
-        ("pretrain-405b", "compute"),
-        ("chat-70b", "memory_capacity"),
-    ]
+    # rag-long-context's 2026Q2 capacity wall and pretrain-405b's deadline are worked in tests/test_audit.py
+    assert r.verdict.startswith("rag-long-context starves first: memory capacity in 2026Q2; then ")
+    starving = [(w.workload, w.wall, w.quarter) for w in report.walls]
+    assert starving[0] == ("rag-long-context", "memory_capacity", "2026Q2")
+    assert ("pretrain-405b", "compute", "2026Q3") in starving and len(starving) == 3
+    assert r.starves and [s.workload for s in r.summary if s.starves] == [w[0] for w in starving]
     _consistent(report.walls)
     for row in r.rows:
         _consistent(row.walls)
-    # the 70B -> 405B upgrade of chat-70b in 2027Q2 is in the rows
+    # the 70B -> 405B upgrade of chat-70b in 2027Q2 is in the rows (and in the tables: see the goldens)
     chat = {row.quarter: row.model for row in r.rows if row.workload == "chat-70b"}
     assert chat["2027Q1"] == "llama-3.1-70b" and chat["2027Q2"] == "llama-3.1-405b"
-    assert any("hardware[1] (b200) names no cluster" in n for n in report.notes)
+    assert not any("names no cluster" in n for n in report.notes)  # every entry names its cluster
 
 
 @pytest.mark.parametrize(
