@@ -33,8 +33,12 @@ def hardware(
     from llmwalls import catalogue
 
     cl = cluster if isinstance(cluster, ClusterSpec) or cluster is None else catalogue.load_cluster(cluster)
+    if gpu is None and cl is None:  # a default is a choice made for the user: say which, never as an alias
+        g = catalogue.load("gpu", DEFAULT_GPU, announce=False)
+        notices.note(f"no GPU given: assuming {g.name}")
+        return g, None  # type: ignore[return-value]
     if gpu is None:
-        gpu = cl.gpu if cl is not None else DEFAULT_GPU
+        gpu = cl.gpu  # type: ignore[union-attr]
     g = gpu if isinstance(gpu, GpuSpec) else catalogue.load_gpu(gpu)
     if cl is not None and cl.gpu != g.name:
         notices.warn(

@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from llmwalls.cli.options import Assumptions, Check, Json
+from llmwalls.cli.options import Assumptions, Check, Json, Quiet
 
 
 def audit(
@@ -24,6 +24,7 @@ def audit(
     assumptions: Assumptions = None,
     json_: Json = False,
     check: Check = False,
+    quiet: Quiet = False,
 ) -> None:
     """Audit a hardware roadmap: which workload starves first, on which wall, in which quarter; the fix."""
     from llmwalls import render

@@ -25,6 +25,7 @@ from llmwalls.cli.options import (
     OptCluster,
     OptimizerChoice,
     Pp,
+    Quiet,
     RecomputeChoice,
     Tp,
     WeightsChoice,
@@ -122,6 +123,7 @@ def memory(
     ] = None,
     json_: Json = False,
     check: Check = False,
+    quiet: Quiet = False,
 ) -> None:
     """Memory per GPU (serving, or --train), the capacity wall, fewest GPUs, largest batch and context.
 

@@ -24,6 +24,7 @@ from llmwalls.cli.options import (
     OutputTokens,
     Pp,
     Prompt,
+    Quiet,
     Tp,
     WeightsChoice,
 )
@@ -94,6 +95,7 @@ def roofline(
     no_chart: Annotated[bool, typer.Option("--no-chart", help="Do not draw the terminal chart.")] = False,
     json_: Json = False,
     check: Check = False,
+    quiet: Quiet = False,
 ) -> None:
     """Prefill and decode on the roofline: FLOPs, bytes, bound, TTFT, tokens/s, critical batch, a chart.
 

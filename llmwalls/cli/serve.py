@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from llmwalls.api.types import KvFormat, WeightFormat
 from llmwalls.cli.options import Check, Json, Model, Quiet
 
 _OptStr = str | None
@@ -111,12 +112,20 @@ def serve(
         int, typer.Option("--max-replica-gpus", min=1, max=72, help="Largest replica searched (GPUs).")
     ] = 8,
     weights: Annotated[
-        list[str] | None,
-        typer.Option("--weights", help="Weight precision to search (repeat; default bf16 and fp8)."),
+        list[WeightFormat] | None,
+        typer.Option(
+            "--weights",
+            case_sensitive=False,
+            help="Weight precision to search (repeat; default bf16 and fp8).",
+        ),
     ] = None,
     kv_dtype: Annotated[
-        list[str] | None,
-        typer.Option("--kv-dtype", help="KV-cache precision to search (repeat; default bf16 and fp8)."),
+        list[KvFormat] | None,
+        typer.Option(
+            "--kv-dtype",
+            case_sensitive=False,
+            help="KV-cache precision to search (repeat; default bf16 and fp8).",
+        ),
     ] = None,
     chunk: Annotated[
         list[str] | None,
@@ -239,8 +248,8 @@ def serve(
         usd_per_gpu_hour=None if price is None else parse_positive_float(price, "--price-per-gpu-hour"),
         modes=modes,
         max_replica_gpus=max_replica_gpus,
-        weight_dtypes=weights,
-        kv_dtypes=kv_dtype,
+        weight_dtypes=None if weights is None else [w.value for w in weights],
+        kv_dtypes=None if kv_dtype is None else [k.value for k in kv_dtype],
         chunk_tokens=None if not chunk else [int(_tokens(c, "--chunk") or 0) for c in chunk],
         max_batch=max_batch,
         assumptions=assumptions,

@@ -34,6 +34,7 @@ from llmwalls.cli.options import (
     Plot,
     PricePerGpuHour,
     Prompt,
+    Quiet,
     SiteMw,
     Sweep,
     TokensPerSPerUser,
@@ -77,6 +78,7 @@ def walls(
     plot: Plot = None,
     json_: Json = False,
     check: Check = False,
+    quiet: Quiet = False,
 ) -> None:
     """Every wall of one workload side by side, the binding one named; --sweep for where each is hit."""
     from llmwalls import render

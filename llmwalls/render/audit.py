@@ -41,7 +41,8 @@ def load_text(row: QuarterRow) -> str:
     from llmwalls.api._walls import tokens_text
 
     if row.kind == "serving":
-        return f"{count(row.users or 0)} users\n{tokens_text(row.context_tokens)} ctx, TP {row.tp}"
+        users = f"{count(row.users or 0)} user{'' if row.users == 1 else 's'}"
+        return f"{users}\n{tokens_text(row.context_tokens)} ctx, TP {row.tp}"
     return f"{numbers.si(row.tokens or 0.0)} tokens\n{tokens_text(row.context_tokens)} seq"
 
 
