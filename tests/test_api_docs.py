@@ -39,7 +39,8 @@ def test_the_api_page_has_examples():
 
 
 @pytest.mark.parametrize("source,block", BLOCKS, ids=[source for source, _ in BLOCKS])
-def test_python_example(source: str, block: str):
+def test_python_example(source: str, block: str, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.chdir(ROOT)  # paths in the examples are relative to the repository
     test = doctest.DocTestParser().get_doctest(block, {}, source, source, 0)
     runner = doctest.DocTestRunner(checker=_RoundingChecker(), optionflags=FLAGS)
     report: list[str] = []

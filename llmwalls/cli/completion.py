@@ -25,7 +25,7 @@ def script_for(shell: str) -> str:
 def completion(
     shell: Annotated[str, typer.Argument(help="bash, zsh or fish.")],
 ) -> None:
-    """Print the shell completion script (see completions/ and the README)."""
+    """Print the shell completion script (see completions/ and docs/commands/completion.md)."""
     from llmwalls.errors import InputError
 
     if shell not in SHELLS:
