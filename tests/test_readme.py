@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 from doc_examples import FIXTURES, ROOT, WIDTH, Example, extract, jq, line_matches, unmatched
@@ -14,6 +15,7 @@ from llmwalls.cli import COMMANDS
 
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md")), *sorted((ROOT / "docs").glob("*/*.md"))]
 EXAMPLES = [example for page in PAGES for example in extract(page)]
+_RESULTS: dict[tuple[str, ...], Any] = {}
 
 
 def test_every_command_has_an_example():
@@ -41,7 +43,9 @@ def test_example(cli, example: Example, tmp_path: Path, monkeypatch: pytest.Monk
     args = example.args
     if "--plot" in args and args[args.index("--plot") + 1].endswith((".png", ".svg")):
         pytest.importorskip("matplotlib")
-    result = cli(*args)
+    result = _RESULTS.get(tuple(args))
+    if result is None:  # the same command shown on two pages runs once
+        result = _RESULTS[tuple(args)] = cli(*args)
     assert "Traceback" not in result.stderr
     assert result.exit_code == example.exit_code, f"{example.command}\n{result.stderr}"
     out = result.stdout
