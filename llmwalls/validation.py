@@ -200,12 +200,13 @@ def _training_result(s: dict) -> tuple[dict, dict]:
 
     from llmwalls.engine import training as tr
     from llmwalls.engine.collectives import Tiers
-    from llmwalls.engine.memory import usable_bytes
+    from llmwalls.engine.memory import training_usable_bytes
 
     spec, gpu, cluster = _model(s), _gpu(s), _cluster(s)
     tiers = Tiers.from_cluster(cluster)
     a = tr.DEFAULT_ASSUMPTIONS
     changes = {k: bool(s[k]) for k in ("flash_attention", "dp_overlap") if k in s}
+    precision = str(s.get("precision", "bf16"))
     if changes:
         a = dataclasses.replace(a, **changes)
     if s.get("search"):
@@ -222,7 +223,8 @@ def _training_result(s: dict) -> tuple[dict, dict]:
             global_batch=int(s["global_batch"]),
             seq_len=int(s["seq_len"]),
             assumptions=a,
-            usable_bytes=usable_bytes(gpu.memory_capacity_bytes),
+            usable_bytes=training_usable_bytes(gpu.memory_capacity_bytes),
+            precision=precision,
         )
         ranked = tr.rank_layouts(res, 1)
         if len(ranked) == 0:
@@ -240,6 +242,7 @@ def _training_result(s: dict) -> tuple[dict, dict]:
         pp=int(s["pp"]),
         dp=int(s["dp"]),
         cp=int(s.get("cp", 1)),
+        ep=int(s.get("ep", 1)),
         micro_batch=int(s.get("micro_batch", 1)),
         global_batch=int(s["global_batch"]),
         seq_len=int(s["seq_len"]),
@@ -248,6 +251,7 @@ def _training_result(s: dict) -> tuple[dict, dict]:
         zero_stage=int(s.get("zero_stage", 1)),
         virtual_stages=int(s["virtual_stages"]) if "virtual_stages" in s else None,
         assumptions=a,
+        precision=precision,
     )
     return {k: np.asarray(v) for k, v in r.items()}, layout
 
@@ -267,16 +271,28 @@ def predict_train_throughput(s: dict) -> tuple[float, dict]:
 
 
 def predict_gpu_hours(s: dict) -> tuple[float, dict]:
-    """GPU-seconds (SI) to train on s['tokens']: tokens / (tokens/s) x GPUs (training.time_to_train)."""
+    """GPU-seconds (SI) to train on s['tokens']: steady-state tokens / (tokens/s) (training.time_to_train)
+    divided by the whole-run goodput (engine.goodput, default assumptions: failures, restarts, checkpoints,
+    warm-up, evaluation)."""
     from llmwalls.engine import training as tr
+    from llmwalls.engine.goodput import run_goodput
 
     r, layout = _training_result(s)
-    seconds, gpu_hours = tr.time_to_train(r, float(s["tokens"]))
-    return float(gpu_hours) * 3600.0, {
+    seconds, _ = tr.time_to_train(r, float(s["tokens"]))
+    params = float(s["params"]) if "params" in s else float(_params(s))
+    good = run_goodput(float(seconds), float(r["gpus"]), params=params)
+    return float(good["gpu_hours"]) * 3600.0, {
         "layout": layout,
         "mfu": float(r["mfu"]),
-        "wall_clock_s": float(seconds),
+        "wall_clock_s": float(good["wall_clock_s"]),
+        "goodput": float(good["goodput"]),
     }
+
+
+def _params(s: dict) -> float:
+    from llmwalls.engine.model import param_counts
+
+    return float(param_counts(_model(s)).total)
 
 
 def predict_decode(s: dict) -> tuple[float, dict]:

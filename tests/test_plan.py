@@ -69,8 +69,14 @@ def test_time_and_gpu_hours_by_hand(m8, hw):
     assert L["tp"] * L["pp"] * L["dp"] * L["cp"] == 64
     # tokens/s = 2,048 sequences x 8,192 tokens / step time
     assert p["tokens_per_s"] == pytest.approx(2048 * 8192 / p["step_time_s"])
-    # time = 1e12 tokens / tokens/s; GPU-hours = time x 64 GPUs / 3,600 s
-    assert p["time_to_train_s"] == pytest.approx(1e12 / p["tokens_per_s"])
+    # steady state: time = 1e12 tokens / tokens/s; GPU-hours = time x 64 GPUs / 3,600 s
+    assert p["steady_time_to_train_s"] == pytest.approx(1e12 / p["tokens_per_s"])
+    assert p["steady_gpu_hours"] == pytest.approx(p["steady_time_to_train_s"] * 64 / 3600)
+    # whole run: steady time / goodput, goodput = 1 - the sum of its named parts
+    g = p["goodput"]
+    parts = ("checkpoint_fraction", "rework_fraction", "restart_fraction", "warmup_fraction", "evaluation_fraction")
+    assert g["goodput"] == pytest.approx(1.0 - sum(g[k] for k in parts))
+    assert p["time_to_train_s"] == pytest.approx(p["steady_time_to_train_s"] / g["goodput"])
     assert p["gpu_hours"] == pytest.approx(p["time_to_train_s"] * 64 / 3600)
     # the summary figures are the chosen layout's step figures
     for k in P.SUMMARY_KEYS:
@@ -92,21 +98,22 @@ def test_pick_is_the_fastest_layout_that_fits(m8, hw):
     assert P.dominant_at(p, int(ranked[0])) == (p["largest_overhead"], p["largest_overhead_share"])
 
 
-def test_given_layout_uses_its_defaults(m8, hw):
-    p = plan(m8, hw, gpus=64, fixed={"tp": 2, "pp": 1, "dp": 32})
-    assert p["explicit"] and p["candidates"] == 1
-    # DEFAULT_LAYOUT: no CP/EP, micro-batch 1, ZeRO-1, selective recomputation, sequence parallel with TP
-    assert p["layout"] == {
-        "tp": 2,
-        "pp": 1,
-        "dp": 32,
-        "cp": 1,
-        "ep": 1,
-        "micro_batch": 1,
-        "zero_stage": 1,
-        "recompute": 1,
-        "sequence_parallel": 1,
+def test_given_degrees_constrain_the_search_but_do_not_end_it(m8, hw):
+    p = plan(m8, hw, gpus=64, fixed={"tp": 2, "pp": 1, "dp": 32}, top=3)
+    assert p["explicit"]
+    # the degrees are kept, CP and EP default to 1 (tp x pp x dp already = 64), sequence parallel with TP
+    assert {k: p["layout"][k] for k in ("tp", "pp", "dp", "cp", "ep", "sequence_parallel")} == {
+        "tp": 2, "pp": 1, "dp": 32, "cp": 1, "ep": 1, "sequence_parallel": 1,
     }
+    # micro-batch (2,048 / 32 = 64 sequences per replica: 1, 2, 4, 8, 16 all divide it), ZeRO stage 0-3 and
+    # recomputation none/selective/full are searched: 5 x 4 x 3 = 60 candidates, all with the given degrees
+    assert p["candidates"] == 5 * 4 * 3
+    assert set(p["layouts"]["tp"]) == {2} and set(p["layouts"]["dp"]) == {32}
+    res = p["results"]
+    assert p["tokens_per_s"] == np.max(res["tokens_per_s"][res["fits"]])
+    # pinning them too leaves one candidate
+    one = plan(m8, hw, gpus=64, fixed={"tp": 2, "pp": 1, "dp": 32, "micro_batch": 1, "zero_stage": 1, "recompute": 1})
+    assert one["candidates"] == 1 and one["layout"]["zero_stage"] == 1
     # TP 1: nothing to run sequence-parallel over
     q = plan(m8, hw, gpus=64, fixed={"tp": 1, "pp": 1, "dp": 64})
     assert q["layout"]["sequence_parallel"] == 0
