@@ -3,8 +3,8 @@
     wall-clock = steady-state time / goodput,   GPU-hours = wall-clock x GPUs / 3,600
     goodput    = 1 - (failure rework + restarts + checkpoint stalls) - warm-up share - evaluation share
 
-Failure rework, restarts and checkpoint stalls come from engine.reliability (Young 1974 / Daly 2006 first-order
-model, exponential failures at a per-GPU-hour rate, one failure stops the whole synchronous job):
+Failure rework, restarts and checkpoint stalls come from engine.reliability (Young 1974, Daly 2006:
+first-order model, exponential failures at a per-GPU-hour rate, one failure stops the whole synchronous job):
     checkpoint stalls  C / tau        (C = checkpoint bytes / storage bandwidth, tau = Young's sqrt(2 C M))
     rework             tau / 2 / M    (M = job MTBF = 1 / (rate x GPUs))
     restarts           R / M
@@ -66,7 +66,9 @@ def run_goodput(
     a = assumptions
     mtbf = float(rel.job_mtbf_s(gpus, gpu_failures_per_hour=a.gpu_failures_per_hour))
     if params is not None and params > 0:
-        ckpt_s = float(rel.checkpoint_write_time_s(rel.checkpoint_bytes(params), a.storage_bandwidth_bytes_per_s))
+        ckpt_s = float(
+            rel.checkpoint_write_time_s(rel.checkpoint_bytes(params), a.storage_bandwidth_bytes_per_s)
+        )
         tau = a.checkpoint_interval_s or float(rel.young_interval_s(ckpt_s, mtbf))
     else:
         ckpt_s = 0.0

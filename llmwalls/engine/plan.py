@@ -165,7 +165,6 @@ def plan_training(
     step = {k: (v[best].item() if hasattr(v[best], "item") else v[best]) for k, v in results.items()}
     steady_s, steady_gpu_h = (float(x) for x in tr.time_to_train(step, train_tokens))
     from llmwalls.engine.goodput import DEFAULT_GOODPUT, run_goodput
-
     from llmwalls.engine.model import param_counts
 
     good = run_goodput(steady_s, gpus, goodput or DEFAULT_GOODPUT, params=float(param_counts(spec).total))

@@ -74,13 +74,23 @@ TRAINING_PRECISIONS: dict[str, TrainingPrecision] = {
     ),
     # one E8M0 byte per 32 values, row- and column-wise copies
     "mxfp8": TrainingPrecision(
-        "mxfp8", "fp8", GEMM_RELATIVE_EFFICIENCY_BLOCK, 2.0 + 2.0 * (1.0 + 1.0 / 32.0), 2.0 * (1.0 + 1.0 / 32.0),
-        1.0 + 1.0 / 32.0, needs_block_scaling=True,
+        "mxfp8",
+        "fp8",
+        GEMM_RELATIVE_EFFICIENCY_BLOCK,
+        2.0 + 2.0 * (1.0 + 1.0 / 32.0),
+        2.0 * (1.0 + 1.0 / 32.0),
+        1.0 + 1.0 / 32.0,
+        needs_block_scaling=True,
     ),
     # 4-bit values + one E4M3 byte per 16: 0.5625 bytes per element; the 2025 recipe also applies a random
     # Hadamard transform to the weight-gradient inputs (one more read + write of those)
     "nvfp4": TrainingPrecision(
-        "nvfp4", "fp4", GEMM_RELATIVE_EFFICIENCY_BLOCK, 2.0 + 2.0 * 0.5625 + 2.0, 2.0 * 0.5625, 0.5625,
+        "nvfp4",
+        "fp4",
+        GEMM_RELATIVE_EFFICIENCY_BLOCK,
+        2.0 + 2.0 * 0.5625 + 2.0,
+        2.0 * 0.5625,
+        0.5625,
         needs_block_scaling=True,
     ),
 }
