@@ -60,9 +60,9 @@ class TrainingPrecision:
 # GEMMs reach of their own (measured) rate. The measured FP8 MAMF (mamf-finder.py, the GPU profile)
 # is the best shape; per-tensor scaled FP8 kernels add the amax/scale epilogue. Chosen on the split=choose
 # FP8 cases of llmwalls/validation_cases.toml (Megatron Bridge H100 FP8-CS rows), judged on the others.
-GEMM_RELATIVE_EFFICIENCY_FP8 = 0.90
+GEMM_RELATIVE_EFFICIENCY_FP8 = 1.0
 # MXFP8 and NVFP4 on Blackwell: block-scaled MMA is native (scales consumed by the tensor core), same 0.9.
-GEMM_RELATIVE_EFFICIENCY_BLOCK = 0.90
+GEMM_RELATIVE_EFFICIENCY_BLOCK = 1.0
 
 TRAINING_PRECISIONS: dict[str, TrainingPrecision] = {
     "bf16": TrainingPrecision("bf16", "bf16", 1.0, 0.0, 0.0, 2.0),
