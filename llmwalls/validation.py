@@ -215,7 +215,11 @@ def _training_result(s: dict) -> tuple[dict, dict]:
     spec, gpu, cluster = _model(s), _gpu(s), _cluster(s)
     tiers = Tiers.from_cluster(cluster)
     a = tr.DEFAULT_ASSUMPTIONS
-    changes = {k: bool(s[k]) for k in ("flash_attention", "dp_overlap") if k in s}
+    changes: dict[str, Any] = {k: bool(s[k]) for k in ("flash_attention", "dp_overlap") if k in s}
+    # a published overlap of a communication (DeepSeek-V3's DualPipe hides the expert all-to-all: exposed 0)
+    changes.update({k: float(s[k]) for k in ("ep_exposed_fraction", "tp_exposed_fraction") if k in s})
+    if "attention_kernel" in s:  # the attention kernel the run states (training.ATTENTION_EFFICIENCY)
+        changes["attention_efficiency"] = tr.ATTENTION_EFFICIENCY[str(s["attention_kernel"])]
     precision = str(s.get("precision", "bf16"))
     if changes:
         a = dataclasses.replace(a, **changes)

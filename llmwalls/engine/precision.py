@@ -54,6 +54,8 @@ class TrainingPrecision:
     # Bytes per element of a linear layer's input saved for the backward pass.
     saved_input_bytes_per_element: float
     needs_block_scaling: bool = False  # Blackwell's MX / NVFP4 tensor cores (GPU lists an fp4 rate)
+    # Share of the transformer blocks' linear GEMMs the recipe keeps in BF16 for stability.
+    bf16_linear_fraction: float = 0.0
 
 
 # Judgement, named: Transformer Engine FP8 GEMMs at training shapes reach about 0.9 of what the bf16
@@ -63,6 +65,12 @@ class TrainingPrecision:
 GEMM_RELATIVE_EFFICIENCY_FP8 = 1.0
 # MXFP8 and NVFP4 on Blackwell: block-scaled MMA is native (scales consumed by the tensor core), same 0.9.
 GEMM_RELATIVE_EFFICIENCY_BLOCK = 1.0
+
+# NVFP4 pretraining keeps the numerically sensitive linear layers in BF16: "selective BF16 layers" of about 16%
+# of the 12B model's linear layers, next to 16x16 random Hadamard transforms on the weight-gradient inputs,
+# 2D weight scaling and stochastic rounding (NVIDIA 2025, "Pretraining Large Language Models with NVFP4",
+# arXiv:2509.25149, https://arxiv.org/abs/2509.25149, sec 4).
+NVFP4_BF16_LINEAR_FRACTION = 0.16
 
 TRAINING_PRECISIONS: dict[str, TrainingPrecision] = {
     "bf16": TrainingPrecision("bf16", "bf16", 1.0, 0.0, 0.0, 2.0),
@@ -92,6 +100,7 @@ TRAINING_PRECISIONS: dict[str, TrainingPrecision] = {
         2.0 * 0.5625,
         0.5625,
         needs_block_scaling=True,
+        bf16_linear_fraction=NVFP4_BF16_LINEAR_FRACTION,
     ),
 }
 ALIASES = {"fp8": "fp8-delayed", "fp8-cs": "fp8-current", "fp8-mx": "mxfp8", "bfloat16": "bf16"}

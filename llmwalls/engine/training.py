@@ -83,6 +83,15 @@ class TrainingAssumptions:
     dp_min_exposed_fraction: float = 0.10
     dp_overlap: bool = True
     ep_exposed_fraction: float = 1.0  # MoE all-to-all on the critical path unless DualPipe-style overlap
+    # Fixed time per MoE layer per micro-batch, forward + backward, beyond FLOPs and bytes: dropless token
+    # routing synchronises the host for the per-expert token counts before the grouped GEMMs, and the
+    # router, top-k, permute/unpermute and grouped-GEMM set-up launch dozens of small kernels per layer
+    # (Megatron-Core MoE guide, "Performance best practice": host synchronisation of the alltoall dispatcher
+    # and CPU launch overhead, addressed by CUDA graphs and DeepEP; https://github.com/NVIDIA/Megatron-LM/
+    # blob/main/megatron/core/transformer/moe/README.md). Chosen on the split=choose MoE cases of
+    # llmwalls/validation_cases.toml (Qwen3 30B-A3B at micro-batch 1 and 4 on Blackwell: the intercept of
+    # time per layer-micro-batch against tokens per micro-batch), judged on the others.
+    moe_layer_overhead_s: float = 0.0075
     # Interleaved 1F1B: model chunks per GPU (v). 1 = plain 1F1B, 0 = auto (one layer per chunk where the
     # micro-batch count allows it: auto_virtual_stages). Narayanan et al. 2021 sec 2.2.2.  --interleave
     virtual_stages: int = 0
@@ -112,6 +121,15 @@ class TrainingAssumptions:
 
 
 DEFAULT_ASSUMPTIONS = TrainingAssumptions()
+
+# attention_efficiency by attention kernel generation (fraction of the dense 16-bit peak, forward + backward on
+# the FLOPs the kernel executes; see TrainingAssumptions.attention_efficiency):
+#   fa2: FlashAttention-2 on H100, 35% (Shah et al. 2024, arXiv:2407.08608, abstract), taken as 0.30 end to
+#        end: the default, the kernel of most 2023-24 runs;
+#   fa3: FlashAttention-3 / cuDNN fused attention on Hopper and Blackwell (Transformer Engine's default fused
+#        backend): forward up to 75% of peak and backward 1.5-1.75x FlashAttention-2's (same abstract), i.e.
+#        ~0.5 backward; weighted by the 1 : 2.5 forward : backward FLOPs, 3.5 / (1 / 0.75 + 2.5 / 0.5) = 0.55.
+ATTENTION_EFFICIENCY = {"fa2": 0.30, "fa3": 0.55}
 
 
 def _arr(x, dtype=float):  # noqa: ANN001, ANN202
@@ -228,7 +246,9 @@ def step_model(
     # LM head GEMMs (3 passes, never recomputed) stay bf16 in every recipe; the rest runs at linear_rate
     head_flops = 3.0 * 2.0 * spec.vocab_size * h * tokens
     linear_flops = hw_flops - attn_counted - head_flops
-    t_gemm = (linear_flops / linear_rate + head_flops / matmul_rate) / n_gpus * imbalance
+    f16 = prec.bf16_linear_fraction  # linear GEMMs a recipe keeps in BF16 (engine.precision)
+    linear_time_flops = linear_flops * ((1.0 - f16) / linear_rate + f16 / matmul_rate)
+    t_gemm = (linear_time_flops + head_flops / matmul_rate) / n_gpus * imbalance
     if a.flash_attention:
         attn_rate = (
             float(gpu.peak_flops_per_s.bf16) * a.attention_efficiency
@@ -311,8 +331,10 @@ def step_model(
         n_a2a = np.where(rc == 2, 6.0, 4.0)
         a2a = n_a2a * hierarchical_time_s("alltoall", a2a_bytes, ep, tp * cp, tiers)
         t_ep = np.where(ep > 1, m * (moe_layers / pp) * a2a * a.ep_exposed_fraction, 0.0)
+        t_moe_fixed = m * np.ceil(moe_layers / pp) * a.moe_layer_overhead_s
     else:
         t_ep = np.zeros(np.broadcast(tp, pp, dp, cp).shape)
+        t_moe_fixed = 0.0 * t_ep
 
     # ---- PP: point-to-point activation sends between stages; each TP rank sends 1/t of the tensor (the
     # scatter/gather optimisation, Narayanan et al. 2021 sec 4.1; with SP the tensor is already split)
@@ -321,6 +343,7 @@ def step_model(
     p2p_one = hierarchical_time_s("p2p", p2p_bytes, 2.0, stage_stride, tiers)
     t_p2p = np.where(pp > 1, 2.0 * m * v * p2p_one, 0.0)
 
+    compute = compute + t_moe_fixed
     ideal = compute + t_tp + t_cp + t_ep
     bubble_frac = np.where(pp > 1, bubble_fraction(pp, m, v), 0.0)
     t_bubble = bubble_frac * (ideal - t_opt)
