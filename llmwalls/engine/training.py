@@ -122,8 +122,8 @@ class TrainingAssumptions:
 
 DEFAULT_ASSUMPTIONS = TrainingAssumptions()
 
-# attention_efficiency by attention kernel generation (fraction of the dense 16-bit peak, forward + backward on
-# the FLOPs the kernel executes; see TrainingAssumptions.attention_efficiency):
+# attention_efficiency by attention kernel generation (fraction of the dense 16-bit peak, forward + backward
+# on the FLOPs the kernel executes; see TrainingAssumptions.attention_efficiency):
 #   fa2: FlashAttention-2 on H100, 35% (Shah et al. 2024, arXiv:2407.08608, abstract), taken as 0.30 end to
 #        end: the default, the kernel of most 2023-24 runs;
 #   fa3: FlashAttention-3 / cuDNN fused attention on Hopper and Blackwell (Transformer Engine's default fused
