@@ -68,8 +68,8 @@ GEMM_RELATIVE_EFFICIENCY_BLOCK = 1.0
 
 # NVFP4 pretraining keeps the numerically sensitive linear layers in BF16: "selective BF16 layers" of about
 # 16% of the 12B model's linear layers, next to 16x16 random Hadamard transforms on the weight-gradient
-# inputs, 2D weight scaling and stochastic rounding (NVIDIA 2025, "Pretraining Large Language Models with NVFP4",
-# arXiv:2509.25149, https://arxiv.org/abs/2509.25149, sec 4).
+# inputs, 2D weight scaling and stochastic rounding (NVIDIA 2025, "Pretraining Large Language Models with
+# NVFP4", arXiv:2509.25149, https://arxiv.org/abs/2509.25149, sec 4).
 NVFP4_BF16_LINEAR_FRACTION = 0.16
 
 TRAINING_PRECISIONS: dict[str, TrainingPrecision] = {
