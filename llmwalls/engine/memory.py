@@ -828,6 +828,42 @@ def fewest_gpus(
     return {"tp": t, "pp": p, "ep": ep, "gpus": max(t, ep) * p, "fits": True}
 
 
+def fewest_training_layout(
+    model: ModelSpec,
+    *,
+    usable: float,
+    dp: int = 1,
+    cp: int = 1,
+    max_tp: int = 8,
+    **memory_kwargs: Any,
+) -> dict[str, Any]:
+    """Fewest TP x PP GPUs (TP a power of two up to max_tp dividing the heads, PP up to the layers) whose
+    training memory fits `usable`, everything else as the caller's layout has it (memory_kwargs: micro_batch,
+    seq_len, zero_stage, recompute, interleave, microbatches, precision, ... of training_memory_per_gpu).
+
+    Fix advice must hold: the suggested layout is evaluated again on its own, with the same arguments, and
+    returned with its memory ("memory_bytes"); fits is True only if that re-evaluation fits. A pipeline
+    depth whose stages hold more layers than an even split (e.g. an uneven first stage passed as
+    first_stage_layers) is dropped from memory_kwargs for other PP degrees: it belongs to the caller's PP.
+    Returns {"tp", "pp", "gpus", "fits", "memory_bytes"}."""
+    kw = dict(memory_kwargs)
+    kw.pop("first_stage_layers", None)
+    kw.pop("first_chunk_layers", None)
+    tps = np.array(tp_candidates(model, max_tp), dtype=float)
+    pps = np.arange(1, model.layers + 1, dtype=float)
+    t_grid, p_grid = (g.ravel() for g in np.meshgrid(tps, pps))
+    total = training_memory_per_gpu(model, tp=t_grid, pp=p_grid, dp=dp, cp=cp, **kw)["total"]
+    ok = total <= usable
+    n = np.where(ok, t_grid * p_grid, np.inf)
+    if not ok.any():
+        t, p = int(tps[-1]), model.layers
+    else:
+        i = int(np.argmin(n))  # ties: the smallest PP (grid order)
+        t, p = int(t_grid[i]), int(p_grid[i])
+    again = float(np.max(training_memory_per_gpu(model, tp=t, pp=p, dp=dp, cp=cp, **kw)["total"]))
+    return {"tp": t, "pp": p, "gpus": t * p * dp * cp, "fits": again <= usable, "memory_bytes": again}
+
+
 def largest_params_one_gpu(
     *,
     hbm_bytes: float,
@@ -891,5 +927,6 @@ __all__ = [
     "training_memory_per_gpu",
     "usable_bytes",
     "training_usable_bytes",
+    "fewest_training_layout",
     "weight_params_per_gpu",
 ]
