@@ -22,6 +22,7 @@ from typing import Any
 _EXPORTS: dict[str, str] = {
     "Wall": "llmwalls.api.types:Wall",
     "Layout": "llmwalls.api.types:Layout",
+    "Plan": "llmwalls.api.types:Plan",
     "Recompute": "llmwalls.api.types:Recompute",
     "Optimizer": "llmwalls.api.types:Optimizer",
     "WeightFormat": "llmwalls.api.types:WeightFormat",
@@ -32,6 +33,7 @@ _EXPORTS: dict[str, str] = {
     "RooflineReport": "llmwalls.api._roofline:RooflineReport",
     "cluster": "llmwalls.api._cluster:cluster",
     "ClusterReport": "llmwalls.api._cluster:ClusterReport",
+    "ScalingMode": "llmwalls.api.types:ScalingMode",
     "power": "llmwalls.api._power:power",
     "PowerReport": "llmwalls.api._power:PowerReport",
     "cost": "llmwalls.api._cost:cost",
@@ -42,6 +44,8 @@ _EXPORTS: dict[str, str] = {
     "AuditReport": "llmwalls.api._audit:AuditReport",
     "calibrate": "llmwalls.api._calibrate:calibrate",
     "CalibrateReport": "llmwalls.api._calibrate:CalibrateReport",
+    "serve": "llmwalls.api._serve:serve",
+    "ServeReport": "llmwalls.api._serve:ServeReport",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -21,6 +21,12 @@ SCHEMA_VERSION = 2
 # command -> "module:ReportType". A command's report type is registered here when its API function exists.
 REPORTS: dict[str, str] = {
     "calibrate": "llmwalls.api._calibrate:CalibrateReport",
+    "cluster": "llmwalls.api._cluster:ClusterReport",
+    "serve": "llmwalls.api._serve:ServeReport",
+    "power": "llmwalls.api._power:PowerReport",
+    "cost": "llmwalls.api._cost:CostReport",
+    "memory": "llmwalls.api._memory:MemoryReport",
+    "roofline": "llmwalls.api._roofline:RooflineReport",
 }
 
 ENVELOPE_FIELDS = ("inputs", "results", "walls", "warnings", "notes")

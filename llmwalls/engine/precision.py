@@ -116,7 +116,7 @@ def training_precision(name: str, gpu: object | None = None) -> TrainingPrecisio
             f"unknown training precision {name!r}; use one of {', '.join(TRAINING_PRECISIONS)} (or fp8)"
         )
     p = TRAINING_PRECISIONS[key]
-    if gpu is not None:
+    if gpu is not None and p.gemm_dtype != "bf16":  # 16-bit: bf16, else fp16 (PeakFlops.half_precision)
         peaks = gpu.peak_flops_per_s  # type: ignore[attr-defined]
         gpu_name = getattr(gpu, "name", "this GPU")
         if peaks.for_dtype(p.gemm_dtype) is None:

@@ -232,7 +232,7 @@ def step_model(
     hw_flops = hw_fpt * tokens
 
     prec = training_precision(precision or dtype, gpu)
-    peak = float(gpu.peak_flops_per_s.bf16)  # MFU denominator: dense 16-bit peak
+    peak = float(gpu.peak_flops_per_s.half_precision)  # MFU denominator: dense 16-bit peak
     matmul_rate = _gemm_rate(gpu, "bf16", a)  # bf16 GEMMs (LM head; all GEMMs in a bf16 run)
     linear_rate = _gemm_rate(gpu, prec.gemm_dtype, a) * prec.gemm_relative_efficiency
     hbm = float(gpu.measured_hbm_bandwidth_bytes_per_s or gpu.hbm_bandwidth_bytes_per_s * a.hbm_fraction)
@@ -251,7 +251,7 @@ def step_model(
     t_gemm = (linear_time_flops + head_flops / matmul_rate) / n_gpus * imbalance
     if a.flash_attention:
         attn_rate = (
-            float(gpu.peak_flops_per_s.bf16) * a.attention_efficiency
+            float(gpu.peak_flops_per_s.half_precision) * a.attention_efficiency
         )  # 16-bit kernel (see assumption)
         t_attn = flash_attention_flops(attn_fwd_tokens, rc, a) / n_gpus / attn_rate * imbalance
     else:
@@ -420,7 +420,7 @@ def _gemm_rate(gpu, dtype: str, a: TrainingAssumptions) -> float:  # noqa: ANN00
     """Achievable GEMM FLOP/s in a training step for one precision: the GPU's measured rate (MAMF, the
     profile's measured_matmul_flops_per_s) where published, else its dense peak x mamf_fraction_of_peak; then
     x matmul_fraction_of_mamf (see TrainingAssumptions)."""
-    peak = gpu.peak_flops_per_s.for_dtype(dtype) or gpu.peak_flops_per_s.bf16
+    peak = gpu.peak_flops_per_s.for_dtype(dtype) or gpu.peak_flops_per_s.half_precision
     measured = gpu.measured_matmul_flops_per_s.get(dtype) if gpu.measured_matmul_flops_per_s else None
     mamf = float(measured) if measured else float(peak) * a.mamf_fraction_of_peak
     return mamf * a.matmul_fraction_of_mamf
