@@ -487,7 +487,10 @@ def _reliability(spec: ModelSpec, run: TrainingRun, plan: TrainingPlan) -> Relia
     from llmwalls.engine.reliability import reliability
 
     rel: Mapping[str, Any] = reliability(
-        float(param_counts(spec).total), float(run.gpus), train_time_s=plan.time_to_train_s
+        # the failure-free steady state (plan.time_to_train_s already holds the whole-run goodput)
+        float(param_counts(spec).total),
+        float(run.gpus),
+        train_time_s=run.train_tokens / plan.tokens_per_s,
     )
     values: dict[str, Any] = {}
     for f in fields(Reliability):
