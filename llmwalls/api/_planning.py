@@ -172,25 +172,35 @@ def training_assumptions(
     interleave: int | None = None,
     dp_overlap: bool = True,
     nvls: bool = False,
+    flash_attention: bool = True,
+    ep_exposed: float | None = None,
+    moe_layer_overhead_s: float | None = None,
 ) -> TrainingAssumptions:
     """engine.training.TrainingAssumptions with the given overrides (None: the documented default).
     Fractions: matmul_efficiency (of measured MAMF) and attention_efficiency (of the 16-bit peak) in (0, 1];
-    tp_exposed and dp_exposed in [0, 1]; interleave: pipeline chunks per GPU, 0 = auto."""
+    tp_exposed, dp_exposed and ep_exposed in [0, 1]; interleave: pipeline chunks per GPU, 0 = auto;
+    flash_attention False for runs without it (before 2023: the s x s scores in HBM, the attention GEMMs
+    at the matmul rate); moe_layer_overhead_s: fixed seconds per MoE layer per micro-batch (>= 0)."""
     from llmwalls.engine.training import TrainingAssumptions
 
     _fraction(matmul_efficiency, "matmul efficiency (fraction of measured MAMF)")
     _fraction(attention_efficiency, "attention efficiency (fraction of the 16-bit peak)")
     _fraction(tp_exposed, "exposed share of tensor-parallel communication", allow_zero=True)
     _fraction(dp_exposed, "minimum exposed share of data-parallel communication", allow_zero=True)
+    _fraction(ep_exposed, "exposed share of expert-parallel all-to-all", allow_zero=True)
+    if moe_layer_overhead_s is not None and not (0.0 <= moe_layer_overhead_s < 1.0):
+        raise InputError(f"MoE per-layer overhead must be 0 to 1 s, got {moe_layer_overhead_s}")
     if interleave is not None and interleave < 0:
         raise InputError(f"interleaved pipeline chunks per GPU must be 0 (auto) or more, got {interleave}")
-    a = TrainingAssumptions(dp_overlap=dp_overlap, nvls=nvls)
+    a = TrainingAssumptions(dp_overlap=dp_overlap, nvls=nvls, flash_attention=flash_attention)
     overrides: dict[str, Any] = {
         "matmul_fraction_of_mamf": matmul_efficiency,
         "attention_efficiency": attention_efficiency,
         "tp_exposed_fraction": tp_exposed,
         "dp_min_exposed_fraction": dp_exposed,
         "virtual_stages": interleave,
+        "ep_exposed_fraction": ep_exposed,
+        "moe_layer_overhead_s": moe_layer_overhead_s,
     }
     return dataclasses.replace(a, **{k: v for k, v in overrides.items() if v is not None})
 

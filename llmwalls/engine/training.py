@@ -29,8 +29,10 @@ Time:
     backward,
           2 more with full recomputation (Megatron-LM sec 2.3, Korthikanti sec 4.2.2)
     PP  = bubble (p-1)/(m v) x the ideal step (Narayanan et al. 2021 sec 2.2.1-2.2.2) + p2p activation sends
-    DP  = gradient all-reduce (ZeRO 1/2: reduce-scatter + all-gather, the same bytes; ZeRO 3 / FSDP: 1.5x,
-          Rajbhandari et al. 2020 sec 7), overlapped with the backward of the last micro-batch
+    DP  = gradient all-reduce in buckets (ZeRO 1/2: reduce-scatter + all-gather, the same bytes), each bucket
+          its own collective, overlapped with the backward of the last micro-batch, the last bucket exposed;
+          ZeRO 3 / FSDP: per layer and micro-batch all-gathers (forward, backward) and reduce-scatters,
+          overlapped within each layer's compute (zero3_step_comm)
     CP  = ring attention: KV chunks passed cp-1 times forward, twice that backward, hidden behind attention
           compute when it is long enough (Liu et al. 2023, Ring Attention; Llama 3 sec 3.3.2)
     EP  = all-to-all dispatch + combine per MoE layer, forward and backward (GShard; DeepSeek-V3 sec 3.2)
@@ -42,7 +44,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from llmwalls.engine.collectives import Tiers, hierarchical_time_s, members_in_domain
+from llmwalls.engine.collectives import Tiers, bucketed_time_s, hierarchical_time_s, members_in_domain
 from llmwalls.engine.model import attention_flops_per_token, dense_flops_per_token, param_counts
 from llmwalls.engine.precision import training_precision
 
@@ -118,6 +120,11 @@ class TrainingAssumptions:
     # Zhao et al. 2023, arXiv:2304.11277, sec 3.2-3.3: FULL_SHARD re-gathers in the backward, one unit =
     # one transformer layer, gradients reduce-scattered per unit per iteration).
     zero3_param_bytes: float = 2.0
+    # Gradient bucket of the DP reduction (ZeRO 0-2), in parameters: Megatron-LM sizes its DDP buckets at
+    # max(40M, 1M x data-parallel size) parameters (megatron/training/training.py, get_model: ddp_config.
+    # bucket_size); each bucket is one collective with its own latency, the last one exposed.
+    dp_bucket_min_params: float = 40e6
+    dp_bucket_params_per_rank: float = 1e6
 
 
 DEFAULT_ASSUMPTIONS = TrainingAssumptions()
@@ -351,11 +358,14 @@ def step_model(
     # ---- DP: gradient reduction over the dp x cp ranks that hold the same weights (Megatron-LM reduces
     # gradients over the combined data+context group), stride tp in Megatron's rank order
     grad_bytes = params_gpu * a.gradient_bytes
-    dp_full = hierarchical_time_s("allreduce", grad_bytes, dp * cp, tp, tiers)
+    bucket_bytes = (
+        np.maximum(a.dp_bucket_min_params, a.dp_bucket_params_per_rank * dp * cp) * a.gradient_bytes
+    )
+    dp_full, dp_last = bucketed_time_s("allreduce", grad_bytes, bucket_bytes, dp * cp, tp, tiers)
     bwd_share = np.where(rc == 2, 2.0 / 4.0, 2.0 / 3.0)
     window = (t_matmul + t_elem) * bwd_share / np.maximum(m, 1.0)
     if a.dp_overlap:
-        exposed_dp = np.maximum(dp_full * a.dp_min_exposed_fraction, dp_full - window)
+        exposed_dp = np.maximum(np.maximum(dp_full * a.dp_min_exposed_fraction, dp_last), dp_full - window)
     else:
         exposed_dp = dp_full
     # ZeRO-3 / FSDP: per layer and micro-batch, collectives of one layer's parameters (zero3_step_comm)
