@@ -254,7 +254,8 @@ def test_dp_gradient_buckets_pay_their_latency_and_expose_the_last():
     # 10 MB of gradients in 4 MB buckets over 4 ranks, ring all-reduce at 10 GB/s with 1 us per step:
     # 3 buckets (4, 4, 2 MB); each pays 2 (n - 1) = 6 steps = 6 us plus 2 (n-1)/n x S / B = 1.5 S / 1e10:
     # 4 MB: 6e-6 + 6e-4 = 6.06e-4 s; 2 MB: 6e-6 + 3e-4 = 3.06e-4 s.
-    # total = 2 x 6.06e-4 + 3.06e-4 = 1.518e-3 s, the last (exposed) bucket 3.06e-4 s; one 10 MB collective would take 6e-6 + 1.5e-3 = 1.506e-3 s
+    # total = 2 x 6.06e-4 + 3.06e-4 = 1.518e-3 s, the last (exposed) bucket 3.06e-4 s;
+    # one 10 MB collective would take 6e-6 + 1.5e-3 = 1.506e-3 s
     from llmwalls.engine.collectives import bucketed_time_s
 
     total, last = bucketed_time_s("allreduce", 10e6, 4e6, 4, 1, _flat_tiers(1e10, latency=1e-6))
