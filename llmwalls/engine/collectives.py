@@ -39,6 +39,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+import numpy.typing as npt
 from numpy.typing import ArrayLike
 
 # ------------------------------------------------------------------------------------------ assumptions
@@ -453,7 +454,14 @@ def hierarchical_time_s(op: str, size_bytes, n, stride, tiers: Tiers):  # noqa: 
     return np.where(g > 1, two_level((op,), op), inside)
 
 
-def bucketed_time_s(op: str, total_bytes, bucket_bytes, n, stride, tiers: Tiers):  # noqa: ANN001, ANN201
+def bucketed_time_s(
+    op: str,
+    total_bytes: npt.ArrayLike,
+    bucket_bytes: npt.ArrayLike,
+    n: npt.ArrayLike,
+    stride: npt.ArrayLike,
+    tiers: Tiers,
+) -> tuple[np.ndarray, np.ndarray]:
     """A reduction issued as buckets (PyTorch DDP, Megatron-LM's gradient buffers): ceil(S / B) collectives of
     at most B bytes, each paying its own latency steps (hierarchical_time_s). Returns (total, last) seconds:
     the time of all buckets back to back and of the last one, which nothing can hide (the optimizer waits

@@ -41,12 +41,17 @@ Time:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
+import numpy.typing as npt
 
 from llmwalls.engine.collectives import Tiers, bucketed_time_s, hierarchical_time_s, members_in_domain
 from llmwalls.engine.model import attention_flops_per_token, dense_flops_per_token, param_counts
 from llmwalls.engine.precision import training_precision
+
+if TYPE_CHECKING:
+    from llmwalls.specs import GpuSpec, ModelSpec
 
 RECOMPUTE = ("none", "selective", "full")
 
@@ -426,7 +431,7 @@ def step_model(
     }
 
 
-def _gemm_rate(gpu, dtype: str, a: TrainingAssumptions) -> float:  # noqa: ANN001
+def _gemm_rate(gpu: GpuSpec, dtype: str, a: TrainingAssumptions) -> float:
     """Achievable GEMM FLOP/s in a training step for one precision: the GPU's measured rate (MAMF, the
     profile's measured_matmul_flops_per_s) where published, else its dense peak x mamf_fraction_of_peak; then
     x matmul_fraction_of_mamf (see TrainingAssumptions)."""
@@ -436,7 +441,7 @@ def _gemm_rate(gpu, dtype: str, a: TrainingAssumptions) -> float:  # noqa: ANN00
     return mamf * a.matmul_fraction_of_mamf
 
 
-def _linear_input_elements(spec) -> float:  # noqa: ANN001
+def _linear_input_elements(spec: ModelSpec) -> float:
     """Elements per token per layer entering the transformer block's linear GEMMs (before TP): QKV and MLP
     inputs h each, the output projection's heads x head_dim, the down projection's ffn (MoE: per routed
     expert and shared expert)."""
@@ -452,19 +457,19 @@ def _linear_input_elements(spec) -> float:  # noqa: ANN001
 
 
 def zero3_step_comm(
-    layer_params,
+    layer_params: npt.ArrayLike,
     *,
-    layers,
-    microbatches,
-    fwd_time_s,
-    bwd_time_s,
-    dp,
-    stride,
+    layers: npt.ArrayLike,
+    microbatches: npt.ArrayLike,
+    fwd_time_s: npt.ArrayLike,
+    bwd_time_s: npt.ArrayLike,
+    dp: npt.ArrayLike,
+    stride: npt.ArrayLike,
     tiers: Tiers,
     param_bytes: float = 2.0,
     grad_bytes: float = 2.0,
     overlap: bool = True,
-):  # noqa: ANN001, ANN201
+) -> tuple[np.ndarray, np.ndarray]:
     """ZeRO-3 / FSDP communication of one step on one GPU: (total, exposed) seconds.
 
     Per micro-batch and layer (one FSDP unit = one transformer layer): an all-gather of the layer's
