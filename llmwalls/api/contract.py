@@ -27,6 +27,8 @@ REPORTS: dict[str, str] = {
     "cost": "llmwalls.api._cost:CostReport",
     "memory": "llmwalls.api._memory:MemoryReport",
     "roofline": "llmwalls.api._roofline:RooflineReport",
+    "walls": "llmwalls.api._walls:WallsReport",
+    "audit": "llmwalls.api._audit:AuditReport",
 }
 
 ENVELOPE_FIELDS = ("inputs", "results", "walls", "warnings", "notes")

@@ -316,3 +316,64 @@ OptimizerChoice = Annotated[
         "--optimizer", case_sensitive=False, help="Training optimizer: adam 16 B/param, sgd 12, adam8bit 10."
     ),
 ]
+
+# ------------------------------------------------------------- one workload against every wall (walls, audit)
+OptTp = Annotated[
+    int | None,
+    typer.Option(
+        "--tp", min=1, max=1024, help="Tensor-parallel degree per serving replica (default: searched)."
+    ),
+]
+Train = Annotated[bool, typer.Option("--train", help="A training run instead of serving.")]
+DeadlineDays = Annotated[str | None, typer.Option("--deadline-days", help="Training deadline in days.")]
+TtftS = Annotated[str | None, typer.Option("--ttft-s", help="Time-to-first-token target in s (default 2).")]
+Assumptions = Annotated[
+    str | None,
+    typer.Option(
+        "--assumptions",
+        help="TOML file with an [uncertainty] table (name = [low, high] or a number) and a [walls] table.",
+    ),
+]
+Near = Annotated[str | None, typer.Option("--near", help="Utilisation reported as 'near' (default 0.8).")]
+BandwidthEfficiency = Annotated[
+    str | None,
+    typer.Option(
+        "--bandwidth-efficiency",
+        help="Fraction of datasheet HBM bandwidth, or a range low..high (default 0.59..0.68).",
+    ),
+]
+FlopsEfficiency = Annotated[
+    str | None,
+    typer.Option(
+        "--flops-efficiency",
+        help="Serving: fraction of peak FLOP/s, or a range low..high (default x0.70..x1.0 of MAMF/peak).",
+    ),
+]
+MatmulEfficiency = Annotated[
+    str | None,
+    typer.Option(
+        "--matmul-efficiency", help="Training: fraction of measured MAMF, or a range (default 0.61..0.82)."
+    ),
+]
+UsableFraction = Annotated[
+    str | None,
+    typer.Option("--usable-fraction", help="Fraction of HBM usable, or a range (default 0.85..0.95)."),
+]
+NetworkEfficiency = Annotated[
+    str | None,
+    typer.Option(
+        "--network-efficiency",
+        help="Training: scale-out bandwidth fraction, or a range (default 0.80..0.90).",
+    ),
+]
+Sweep = Annotated[
+    str | None,
+    typer.Option(
+        "--sweep",
+        help="AXIS=LOW..HIGH (doubling; :N for N points) or AXIS=A,B,C; AXIS: context, users, gpus, params.",
+    ),
+]
+Plot = Annotated[
+    str | None,
+    typer.Option("--plot", help="Save the sweep chart to FILE.png or FILE.svg (needs matplotlib)."),
+]
