@@ -125,9 +125,11 @@ class TrainingAssumptions:
     # Zhao et al. 2023, arXiv:2304.11277, sec 3.2-3.3: FULL_SHARD re-gathers in the backward, one unit =
     # one transformer layer, gradients reduce-scattered per unit per iteration).
     zero3_param_bytes: float = 2.0
-    # Gradient bucket of the DP reduction (ZeRO 0-2), in parameters: Megatron-LM sizes its DDP buckets at
-    # max(40M, 1M x data-parallel size) parameters (megatron/training/training.py, get_model: ddp_config.
-    # bucket_size); each bucket is one collective with its own latency, the last one exposed.
+    # Gradient bucket of the DP reduction (ZeRO 0-2), in parameters: Megatron-Core's default is
+    # max(40000000, 1000000 x dp_size) parameters, "larger DP sizes need larger buckets to ensure
+    # collectives do not become latency-bound" (NVIDIA/Megatron-LM, megatron/core/distributed/
+    # distributed_data_parallel_config.py, bucket_size); each bucket is one collective with its own latency,
+    # the last one exposed.
     dp_bucket_min_params: float = 40e6
     dp_bucket_params_per_rank: float = 1e6
 
