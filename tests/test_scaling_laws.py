@@ -34,7 +34,6 @@ from llmwalls.engine.scaling_laws import (
     DEFAULT_METHOD,
     EPOCH_REFIT,
     HOFFMANN_2022,
-    KAPLAN_2020,
     LLAMA3_FIT,
     METHODS,
     PF_DAY_FLOPS,
@@ -106,7 +105,8 @@ def test_chinchilla_loss_by_hand():
     assert chinchilla_loss(70e9, 1.4e12, HOFFMANN_2022) == pytest.approx(1.936645, abs=2e-6)
     # The corrected fit (default):
     # A / N^alpha = 482.01 / exp(0.3478 x 24.971761) = 482.01 / exp(8.685178) = 482.01 / 5914.6 = 0.081495
-    # B / D^beta  = 2085.43 / exp(0.3658 x 27.967493) = 2085.43 / exp(10.230509) = 2085.43 / 27736.8 = 0.075187
+    # B / D^beta  = 2085.43 / exp(0.3658 x 27.967493) = 2085.43 / exp(10.230509) = 2085.43 / 27736.8
+    #             = 0.075187
     # L = 1.8172 + 0.081495 + 0.075187 = 1.973882
     assert chinchilla_loss(70e9, 1.4e12) == pytest.approx(1.973882, abs=3e-6)
 
@@ -221,7 +221,7 @@ def test_compute_optimal_methods_and_loss_column():
         np.testing.assert_allclose(spent, res["compute_flops"], rtol=1e-12)
         np.testing.assert_allclose(res["loss"], chinchilla_loss(res["params"], res["tokens"]))
     np.testing.assert_allclose(out["tokens-per-param"]["tokens_per_param"], 20.0)
-    # The refit optimum has the lowest (refit) Chinchilla loss of all methods at equal compute (its minimiser).
+    # The refit optimum has the lowest (refit) Chinchilla loss of all methods at equal compute: its minimiser.
     for i in range(2):
         best = out["chinchilla-refit"]["loss"][i]
         for m in METHODS:
@@ -232,7 +232,7 @@ def test_kaplan_by_hand():
     # Kaplan et al. 2020 sec 6.1: N_opt = 1.3e9 (C / PF-day)^0.73, PF-day = 1e15 x 86,400 = 8.64e19 FLOPs.
     # At Chinchilla's 5.88e23: C = 6805.56 PF-days; ln = 8.825496; x 0.73 = 6.442612; exp = 628.05;
     # N = 1.3e9 x 628.05 = 8.165e11 (816B non-embedding parameters); D = 5.88e23 / (6 x 8.165e11) = 1.2003e11.
-    # 0.147 tokens per parameter: Kaplan's allocation puts the budget into the model, the opposite of Chinchilla.
+    # 0.147 tokens per parameter: Kaplan puts the budget into the model, the opposite of Chinchilla.
     assert PF_DAY_FLOPS == 8.64e19
     opt = optimal_kaplan(CHINCHILLA_FLOPS)
     assert float(opt["params"]) == pytest.approx(8.165e11, rel=1e-3)
