@@ -41,6 +41,8 @@ _EXPORTS: dict[str, str] = {
     "WallsReport": "llmwalls.api._walls:WallsReport",
     "audit": "llmwalls.api._audit:audit",
     "AuditReport": "llmwalls.api._audit:AuditReport",
+    "compute_optimal": "llmwalls.api._scaling:compute_optimal",
+    "ComputeOptimalReport": "llmwalls.api._scaling:ComputeOptimalReport",
     "calibrate": "llmwalls.api._calibrate:calibrate",
     "CalibrateReport": "llmwalls.api._calibrate:CalibrateReport",
 }
