@@ -56,6 +56,8 @@ CRITICAL_BATCH_SEARCH_MAX = 2**20
 # Both describe tinygemm-class kernels. Marlin (Frantar et al. 2024, "MARLIN: Mixed-Precision Auto-Regressive
 # Parallel Inference on Large Language Models", arXiv:2408.11743; IST-DASLab/marlin README) reaches close to
 # the ideal 3.87x over fp16 at batch 1 on large matrices, i.e. a factor near 1.0: set 1.0 for such kernels.
+# TensorRT-LLM's INT4-AWQ Llama-3-70B at batch 1 on H100 (47.5 tokens/s, NVIDIA/TensorRT-Model-Optimizer
+# benchmark.md @45cb1ab2) implies about 0.79.
 # What one factor per format cannot capture: the 7B rows need a lower factor than the 70B rows, which points
 # to a fixed cost per layer (kernel launches, small-GEMV tails) that bf16's bandwidth efficiency absorbs and
 # that does not shrink with the weights.
@@ -144,10 +146,11 @@ class RooflineAssumptions:
                 raise InputError(f"{name} must be in (0, 1], got {value!r}")
 
 
-def weight_stream_factor(gpu: GpuSpec, weights: str, assumptions: RooflineAssumptions) -> float:
+def weight_stream_factor(weights: str, assumptions: RooflineAssumptions) -> float:
     """Pace of the weight stream of ``weights`` relative to a bf16 kernel's: the weight-only factor of
     RooflineAssumptions for int8/int4 weights (dequantised to bf16 inside the matmul, model
-    .compute_dtype_for_weights), else 1.0 (formats that compute in their own precision)."""
+    .compute_dtype_for_weights), else 1.0: formats that compute in their own precision, and MXFP4/NVFP4
+    dequantised on a GPU without fp4 tensor cores (no published batch-1 measurement to set a factor on)."""
     key = weights.lower()
     if key == "int8":
         return assumptions.int8_weight_only_bandwidth_factor
@@ -740,8 +743,8 @@ def roofline(
     bw_eff, fl_eff, eff_source = efficiencies(gpu, weights, assumptions)
     wb = mdl.weight_bytes_per_param(weights)
     wbe = mdl.weight_bytes_per_param(mdl.expert_weight_dtype(spec, weights, expert_weights))
-    w_factor = weight_stream_factor(gpu, weights, assumptions)
-    we_factor = weight_stream_factor(gpu, mdl.expert_weight_dtype(spec, weights, expert_weights), assumptions)
+    w_factor = weight_stream_factor(weights, assumptions)
+    we_factor = weight_stream_factor(mdl.expert_weight_dtype(spec, weights, expert_weights), assumptions)
     ab = assumptions.activation_bytes
     lay = _layout(spec, kv_dtype, state_dtype)
     moe = spec.moe
