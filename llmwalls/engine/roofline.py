@@ -745,6 +745,11 @@ def roofline(
     wbe = mdl.weight_bytes_per_param(mdl.expert_weight_dtype(spec, weights, expert_weights))
     w_factor = weight_stream_factor(weights, assumptions)
     we_factor = weight_stream_factor(mdl.expert_weight_dtype(spec, weights, expert_weights), assumptions)
+    if w_factor < 1.0:
+        eff_source += (
+            f"; {weights} weight-only weights stream at {w_factor:.2f} of the bf16 pace "
+            "(dequantisation, RooflineAssumptions)"
+        )
     ab = assumptions.activation_bytes
     lay = _layout(spec, kv_dtype, state_dtype)
     moe = spec.moe
@@ -881,6 +886,8 @@ def roofline(
         "bandwidth_efficiency": bw_eff,
         "flops_efficiency": fl_eff,
         "efficiency_source": eff_source,
+        "weight_stream_factor": w_factor,
+        "expert_weight_stream_factor": we_factor,
         "attainable_peak_flops_per_s": peak * fl_eff,
         "attainable_bandwidth_bytes_per_s": bw * bw_eff,
         "machine_balance_flops_per_byte": ridge,
