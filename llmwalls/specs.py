@@ -21,7 +21,10 @@ Fraction = Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)]
 ProfileName = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._+-]*$", max_length=80)]
 SourceText = Annotated[str, Field(min_length=3, max_length=2000)]
 
-DTYPES = ("fp64", "fp32", "tf32", "bf16", "fp16", "fp8", "int8", "fp4")
+DTYPES = ("fp64", "fp32", "tf32", "bf16", "fp16", "fp8", "int8", "fp6", "fp4")
+# An announcement date (YYYY-MM-DD) and a calendar quarter of availability (2026Q3).
+IsoDate = Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$")]
+Quarter = Annotated[str, Field(pattern=r"^\d{4}Q[1-4]$")]
 
 
 class _Strict(BaseModel):
@@ -234,50 +237,102 @@ class ModelSpec(Profile):
 
 
 class PeakFlops(_Strict):
-    """Dense peak FLOP/s per precision, from the datasheet: never the with-sparsity figure."""
+    """DENSE peak FLOP/s per precision, from the datasheet: never the with-sparsity figure (NVIDIA and AMD
+    headline 2:4 structured-sparsity numbers that are twice the dense ones; halve them). fp8 is the FP8 tensor
+    rate (E4M3/E5M2, and MXFP8 where it runs at the same rate); fp6 and fp4 are the FP6/MXFP6 and
+    FP4/MXFP4/NVFP4 rates where the hardware has them. An accelerator without a precision leaves it out."""
 
     fp64: PositiveFloat | None = None
     fp32: PositiveFloat | None = None
     tf32: PositiveFloat | None = None
-    bf16: PositiveFloat
+    bf16: PositiveFloat | None = None  # None only where there is none (V100) or none is published
     fp16: PositiveFloat | None = None
     fp8: PositiveFloat | None = None
     int8: PositiveFloat | None = None
+    fp6: PositiveFloat | None = None
     fp4: PositiveFloat | None = None
 
     def for_dtype(self, dtype: str) -> float | None:
         """FLOP/s for a compute precision; int4 weight-only kernels compute in the activation precision."""
         return getattr(self, dtype, None)
 
+    @property
+    def half_precision(self) -> float:
+        """The 16-bit tensor rate used where a precision has no peak of its own: bf16, else fp16 (V100).
+        An announced part whose vendor gave neither is refused rather than guessed."""
+        value = self.bf16 if self.bf16 is not None else self.fp16
+        if value is None:
+            from llmwalls.errors import InputError
+
+            raise InputError("this accelerator has no published bf16 or fp16 peak; give a lower precision")
+        return value
+
+    @model_validator(mode="after")
+    def _check(self) -> PeakFlops:
+        if all(getattr(self, d) is None for d in DTYPES):
+            raise ValueError("peak_flops_per_s needs at least one precision (bf16 where published)")
+        return self
+
 
 class GpuSpec(Profile):
+    """One accelerator: a GPU, or any other accelerator with its own HBM (TPU, Trainium, Gaudi): the field
+    names are generic ("gpu" is the catalogue's word for an accelerator)."""
+
     kind: Literal["gpu"]
     vendor: str
-    form_factor: str = ""  # SXM, PCIe, OAM, superchip
+    form_factor: str = ""  # SXM, PCIe, OAM, superchip, tray
+    # "announced": figures are the vendor's promise before general availability; audits say so.
+    status: Literal["shipping", "announced"] = "shipping"
+    announced: IsoDate | None = None  # the day the vendor first announced the part with these figures
+    available: Quarter | None = None  # calendar quarter of (expected) general availability, e.g. 2026Q3
     hbm_bytes: PositiveFloat  # the datasheet's capacity, in the datasheet's (decimal) units
     # What the driver reports as total device memory (nvidia-smi memory.total), where published. Vendors'
     # "80 GB" is in practice about 80 GiB: an H100 80GB reports 81,559 MiB = 85.5e9 bytes. Capacity checks
     # use this when present (memory_capacity_bytes), else hbm_bytes.
     device_memory_bytes: PositiveFloat | None = None
     hbm_bandwidth_bytes_per_s: PositiveFloat
-    peak_flops_per_s: PeakFlops
-    tdp_w: PositiveFloat
-    # Scale-up link (NVLink, xGMI, Gaudi RoCE ports) per GPU, ONE direction: H100 NVLink 4 is 900 GB/s
-    # bidirectional = 450 GB/s each way. None for GPUs without one (PCIe cards talk over PCIe).
+    peak_flops_per_s: PeakFlops  # dense (see PeakFlops)
+    # Board / module power at full load. None where the vendor publishes none (Google TPUs since v5, AWS
+    # Trainium): `power` and `cost` then refuse (require_tdp_w) and `walls`/`audit` show an unknown power
+    # wall, rather than guess.
+    tdp_w: PositiveFloat | None = None
+    # Scale-up link (NVLink, xGMI, Gaudi RoCE ports, TPU ICI, NeuronLink) per accelerator, ONE direction, all
+    # links together: H100 NVLink 4 is 900 GB/s bidirectional = 450 GB/s each way. None for GPUs without one
+    # (PCIe cards talk over PCIe).
     scale_up_bandwidth_bytes_per_s: PositiveFloat | None = None
+    # Scale-out network (NICs for InfiniBand/RoCE/EFA, TPU data-centre network) per accelerator, one
+    # direction, where the vendor's reference system states it.
+    scale_out_bandwidth_bytes_per_s: PositiveFloat | None = None
     # Measured, not datasheet: maximum achievable matmul FLOP/s (MAMF) and device-to-device copy bandwidth.
     # Where given they set the achievable fractions of peak used by the roofline and cluster engines.
     measured_matmul_flops_per_s: dict[Literal[DTYPES], PositiveFloat] = {}  # type: ignore[valid-type]
     measured_hbm_bandwidth_bytes_per_s: PositiveFloat | None = None
     idle_power_w: PositiveFloat | None = None
+    # Purchase price of one accelerator, with the date it was true and its source in `sources`. Where no
+    # price is public, leave it out and set no_public_price = true: `cost` then shows the buy side as unknown
+    # and names --gpu-price, instead of borrowing another accelerator's price.
     unit_price_usd: PositiveFloat | None = None
     price_date: str | None = None  # prices change: say when this one was true
+    no_public_price: StrictBool = False
     launch_date: str | None = None  # YYYY-MM of general availability, for roadmaps
+    # What is not public and therefore left out, and any caveat on the figures.
+    notes: str = ""
 
     @property
     def memory_capacity_bytes(self) -> float:
         """Device memory a job can address: the driver-reported total where known, else the datasheet's."""
         return self.device_memory_bytes if self.device_memory_bytes is not None else self.hbm_bytes
+
+    def require_tdp_w(self) -> float:
+        """The board power, or a one-line refusal where the vendor publishes none (never another chip's)."""
+        if self.tdp_w is None:
+            from llmwalls.errors import InputError
+
+            raise InputError(
+                f"no public power figure (TDP) for {self.name}; add tdp_w to a copy of its profile "
+                f"(llmwalls profiles show {self.name} > my.toml) and pass that file"
+            )
+        return self.tdp_w
 
     @model_validator(mode="after")
     def _check(self) -> GpuSpec:
@@ -288,10 +343,14 @@ class GpuSpec(Profile):
                 f"device_memory_bytes ({self.device_memory_bytes:.4g}) should be within -10%/+15% of "
                 f"hbm_bytes ({self.hbm_bytes:.4g}); check the units (bytes, not MiB)"
             )
-        if self.idle_power_w is not None and self.idle_power_w >= self.tdp_w:
+        if self.idle_power_w is not None and (self.tdp_w is None or self.idle_power_w >= self.tdp_w):
             raise ValueError(f"idle_power_w ({self.idle_power_w}) must be below tdp_w ({self.tdp_w})")
         if self.unit_price_usd is not None and not self.price_date:
             raise ValueError("unit_price_usd needs price_date (prices change: say when it was true)")
+        if self.unit_price_usd is not None and self.no_public_price:
+            raise ValueError("no_public_price is set but unit_price_usd is given: keep one")
+        if self.status == "announced" and self.announced is None:
+            raise ValueError("an announced part needs `announced` (the date of the announcement)")
         return self
 
 
@@ -305,23 +364,43 @@ class ClusterSpec(Profile):
     nodes: PositiveInt
     # GPUs that share the fast scale-up fabric: 8 on an HGX board, 72 in a GB200 NVL72 rack.
     scale_up_domain_gpus: PositiveInt
-    scale_up_fabric: Literal["nvlink", "nvswitch", "xgmi", "pcie", "ethernet"]
-    # Per GPU, one direction, as nccl-tests' bus bandwidth counts it.
+    # ici: Google TPU inter-chip interconnect; neuronlink: AWS Trainium. Both are direct-connect tori
+    # (no switch): give torus_dims.
+    scale_up_fabric: Literal["nvlink", "nvswitch", "xgmi", "pcie", "ethernet", "ici", "neuronlink"]
+    # Per GPU, one direction, as nccl-tests' bus bandwidth counts it. On a torus (torus_dims given): ONE
+    # link, one direction; a chip has two links per torus dimension (engine.collectives, torus section).
     intra_node_bandwidth_bytes_per_s: PositiveFloat
-    intra_node_latency_s: PositiveFloat
-    scale_out_fabric: Literal["infiniband", "roce", "ethernet"]
+    intra_node_latency_s: PositiveFloat  # on a torus: per hop
+    # Shape of the scale-up torus, e.g. [16, 20, 28] for a TPU v5p pod: its product is scale_up_domain_gpus.
+    torus_dims: list[Annotated[int, Strict(), Field(gt=0, le=4096)]] | None = None
+    # efa: AWS Elastic Fabric Adapter (SRD transport); dcn: Google's data-centre network between TPU slices.
+    scale_out_fabric: Literal["infiniband", "roce", "ethernet", "efa", "dcn"]
     inter_node_bandwidth_bytes_per_s: PositiveFloat
     inter_node_latency_s: PositiveFloat
-    # Everything in a node but its GPUs at full load: CPUs, DRAM, NICs, fans, PSU losses.
-    node_overhead_power_w: NonNegativeFloat
+    # Everything in a node but its GPUs at full load: CPUs, DRAM, NICs, fans, PSU losses. None where no
+    # figure is public (TPU hosts, an announced rack): `power` then asks for --node-overhead-w.
+    node_overhead_power_w: NonNegativeFloat | None = None
     pue: Annotated[float, Field(ge=1.0, le=5.0, allow_inf_nan=False)]
     cooling: Literal["air", "liquid"] = "air"
     gpus_per_rack: PositiveInt | None = None
     rack_power_limit_w: PositiveFloat | None = None
+    # What is not public and therefore left out, and any caveat on the figures.
+    notes: str = ""
 
     @property
     def total_gpus(self) -> int:
         return self.gpus_per_node * self.nodes
+
+    def require_node_overhead_w(self) -> float:
+        """Node power beyond the accelerators, or a one-line refusal where none is public."""
+        if self.node_overhead_power_w is None:
+            from llmwalls.errors import InputError
+
+            raise InputError(
+                f"no public power figure for the hosts of {self.name} (a node without its accelerators); "
+                "pass --node-overhead-w"
+            )
+        return self.node_overhead_power_w
 
     @model_validator(mode="after")
     def _check(self) -> ClusterSpec:
@@ -332,6 +411,19 @@ class ClusterSpec(Profile):
             )
         if self.inter_node_bandwidth_bytes_per_s > self.intra_node_bandwidth_bytes_per_s * 1.0001:
             raise ValueError("inter_node_bandwidth_bytes_per_s is above intra_node_bandwidth_bytes_per_s")
+        if self.scale_up_fabric in ("ici", "neuronlink") and not self.torus_dims:
+            raise ValueError(f"a {self.scale_up_fabric} cluster needs torus_dims (e.g. [16, 20, 28])")
+        if self.torus_dims:
+            if len(self.torus_dims) > 3:
+                raise ValueError(f"torus_dims has {len(self.torus_dims)} dimensions; at most 3")
+            product = 1
+            for k in self.torus_dims:
+                product *= k
+            if product != self.scale_up_domain_gpus:
+                raise ValueError(
+                    f"torus_dims {self.torus_dims} hold {product} chips, but scale_up_domain_gpus is "
+                    f"{self.scale_up_domain_gpus}"
+                )
         return self
 
 

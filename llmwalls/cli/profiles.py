@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from types import ModuleType
+from typing import Annotated, Any
 
 import typer
 
@@ -29,7 +31,7 @@ def list_(kind: Kind = None, json_: Json = False) -> None:
 
     if kind is not None and kind not in KIND_DIRS:
         raise InputError(f"--kind must be one of {', '.join(KIND_DIRS)}, got {kind!r}")
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "kind": e.kind,
             "name": e.name,
@@ -41,8 +43,18 @@ def list_(kind: Kind = None, json_: Json = False) -> None:
         }
         for e in entries(kind)
     ]
+    if kind == "gpu":
+        for row in rows:
+            row.update(_gpu_figures(str(row["name"])))
     if json_:
         render.emit_json("profiles.list", {"kind": kind}, rows)
+        return
+    if kind == "gpu":
+        caption = "dense peaks (no sparsity), decimal GB; 'none public': no published purchase price"
+        cols = _gpu_columns(render)
+        if any(r["origin"] != "built-in" for r in rows):
+            cols.insert(1, render.Column("from", "origin", justify="left"))
+        render.print_tables([render.Table(f"{len(rows)} accelerators", cols, rows, caption)])
         return
     cols = [
         render.Column("kind", "kind", justify="left"),
@@ -53,6 +65,49 @@ def list_(kind: Kind = None, json_: Json = False) -> None:
     if any(r["origin"] != "built-in" for r in rows):
         cols.insert(2, render.Column("from", "origin", justify="left"))
     render.print_tables([render.Table(f"{len(rows)} profiles", cols, rows)])
+
+
+def _gpu_figures(name: str) -> dict[str, object]:
+    """Key figures of one accelerator for `profiles list --kind gpu`, SI units; {} if it fails to load."""
+    from llmwalls import catalogue
+    from llmwalls.errors import LlmwallsError
+
+    try:
+        g = catalogue.load_gpu(name)
+    except LlmwallsError:
+        return {}
+    peak = g.peak_flops_per_s
+    return {
+        "memory_bytes": g.hbm_bytes,
+        "hbm_bandwidth_bytes_per_s": g.hbm_bandwidth_bytes_per_s,
+        "dense_bf16_flops_per_s": peak.bf16,
+        "dense_fp8_flops_per_s": peak.fp8,
+        "tdp_w": g.tdp_w,
+        "status": g.status,
+        "unit_price_usd": g.unit_price_usd,
+        "no_public_price": g.no_public_price,
+    }
+
+
+def _gpu_columns(render: ModuleType) -> list[Any]:
+    def si(scale: float, digits: int = 0) -> Callable[[float], str]:
+        return lambda x: f"{x / scale:,.{digits}f}"
+
+    def price(row: dict) -> str | None:
+        if row.get("unit_price_usd"):
+            return f"${row['unit_price_usd']:,.0f}"
+        return "none public" if row.get("no_public_price") else None
+
+    return [
+        render.Column("name", "name", justify="left"),
+        render.Column("GB", "memory_bytes", si(1e9)),
+        render.Column("TB/s", "hbm_bandwidth_bytes_per_s", si(1e12, 2)),
+        render.Column("bf16 TF", "dense_bf16_flops_per_s", si(1e12)),
+        render.Column("fp8 TF", "dense_fp8_flops_per_s", si(1e12)),
+        render.Column("TDP W", "tdp_w", si(1.0)),
+        render.Column("status", "status", justify="left"),
+        render.Column("price", price),
+    ]
 
 
 def _complete_any(incomplete: str) -> list[str]:
