@@ -406,3 +406,20 @@ def test_weight_only_decode_streams_weights_slower_by_hand():
 def test_weight_only_factor_must_be_a_fraction(bad):
     with pytest.raises(InputError, match="weight_only_bandwidth_factor"):
         rf.RooflineAssumptions(int4_weight_only_bandwidth_factor=bad)
+
+
+def test_weight_only_factor_reaches_the_typed_report():
+    # llmwalls.api.roofline carries the factor in results.roofs and takes it through `assumptions`:
+    # int4 weights at the default 0.59; int8 with the factor set to 1.0 (a Marlin-class kernel) gives 1.0.
+    from llmwalls import api
+
+    r = api.roofline("llama-2-7b", gpu="a100-80gb-sxm", weights="int4")
+    assert r.results.roofs.weight_stream_factor == 0.59
+    assert "int4 weight-only" in r.results.roofs.efficiency_source
+    a = rf.RooflineAssumptions(int8_weight_only_bandwidth_factor=1.0)
+    assert (
+        api.roofline(
+            "llama-2-7b", gpu="a100-80gb-sxm", weights="int8", assumptions=a
+        ).results.roofs.weight_stream_factor
+        == 1.0
+    )
