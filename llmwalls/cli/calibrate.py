@@ -183,13 +183,11 @@ def _read_cases(path: str):  # noqa: ANN202
 
     from llmwalls import validation
     from llmwalls.errors import InputError
+    from llmwalls.files import show_path
 
-    p = Path(path)
-    if not p.is_file():
-        raise InputError(f"case file {path!r} not found")
     try:
-        return validation.read_cases(p)
+        return validation.read_cases(Path(path))
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(x) for x in first["loc"])
-        raise InputError(f"case file {path}: {where}: {first['msg']}") from None
+        raise InputError(f"case file {show_path(path)}: {where}: {first['msg']}") from None

@@ -125,11 +125,14 @@ def validate(paths: Annotated[list[Path], typer.Argument(help="Profile TOML file
 
 # Hugging Face config.json field names -> profile fields (Llama, Mistral, Mixtral, Qwen2, DeepSeek-V3).
 _HF_REQUIRED = ("num_hidden_layers", "hidden_size", "num_attention_heads", "intermediate_size", "vocab_size")
+_HF_MLA = ("kv_lora_rank", "qk_rope_head_dim", "qk_nope_head_dim", "v_head_dim")
+MAX_CONFIG_BYTES = 1_000_000  # a config.json is a few KB; the largest with every field is under 20 KB
 
 
 def profile_from_hf_config(cfg: dict, name: str, source: str) -> dict:
     """Translate a Hugging Face config.json into model-profile fields (validated by the caller)."""
     from llmwalls.errors import InputError
+    from llmwalls.files import show
 
     missing = [k for k in _HF_REQUIRED if k not in cfg]
     if missing:
@@ -156,10 +159,14 @@ def profile_from_hf_config(cfg: dict, name: str, source: str) -> dict:
     if cfg.get("attention_bias"):
         out["qkv_bias"] = True
     window = cfg.get("sliding_window")
+    if window is not None and not (isinstance(window, int) and not isinstance(window, bool)):
+        # Some configs give one window per layer (a list) or a string: no single window to model.
+        raise InputError(f"config.json sliding_window must be a whole number or null, got {show(window)}")
+    context = out["max_context_tokens"]
     if (
         window
         and cfg.get("use_sliding_window", model_type in ("mistral", "mixtral"))
-        and window < out["max_context_tokens"]
+        and (not isinstance(context, int) or window < context)
     ):
         out["sliding_window_tokens"] = window
     if cfg.get("num_local_experts"):  # Mixtral
@@ -178,6 +185,9 @@ def profile_from_hf_config(cfg: dict, name: str, source: str) -> dict:
             "router_bias": cfg.get("topk_method") == "noaux_tc",
         }
     if cfg.get("kv_lora_rank"):  # MLA
+        missing = [k for k in _HF_MLA if k not in cfg]
+        if missing:
+            raise InputError(f"config.json has kv_lora_rank (MLA) but lacks {', '.join(missing)}")
         out["mla"] = {
             "q_lora_rank": cfg.get("q_lora_rank") or 0,
             "kv_lora_rank": cfg["kv_lora_rank"],
@@ -199,26 +209,23 @@ def import_(
     force: Force = False,
 ) -> None:
     """Turn a Hugging Face config.json into a model profile in the user directory."""
-    import json
-
     import tomli_w
 
     from llmwalls import catalogue
     from llmwalls.errors import InputError, WriteRefusedError
+    from llmwalls.files import parse_json, read_text_file, show_path
 
+    raw = read_text_file(config, what="config.json", max_bytes=MAX_CONFIG_BYTES)
     try:
-        raw = config.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read {config}: {getattr(exc, 'strerror', None) or exc}") from None
-    try:
-        cfg = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{config} is not JSON: {exc.msg} at line {exc.lineno}") from None
+        cfg = parse_json(raw)
+    except ValueError as exc:
+        raise InputError(f"{show_path(config)} is not JSON llmwalls can read: {exc}") from None
+    if isinstance(cfg, dict) and "num_hidden_layers" not in cfg and "text_config" in cfg:
+        cfg = cfg["text_config"]  # multimodal configs nest the language model's fields
     if not isinstance(cfg, dict):
-        raise InputError(f"{config} is JSON but not an object of config fields")
-    cfg = cfg.get("text_config", cfg) if "num_hidden_layers" not in cfg else cfg
+        raise InputError(f"{show_path(config)} is JSON but not an object of config fields")
     data = profile_from_hf_config(cfg, name.lower(), source or f"Hugging Face config.json: {config}")
-    profile = catalogue.validate_data("model", data, str(config))
+    profile = catalogue.validate_data("model", data, show_path(config))
     target = catalogue.user_dir() / catalogue.KIND_DIRS["model"] / f"{profile.name}.toml"
     if not force and profile.name in catalogue.index()["model"]:
         existing = catalogue.index()["model"][profile.name]

@@ -14,6 +14,7 @@ from llmwalls.cli.options import (
     Check,
     Context,
     Ep,
+    Force,
     Json,
     KvDtype,
     Model,
@@ -100,6 +101,7 @@ def roofline(
             "(needs matplotlib: pip install 'llmwalls[plot]').",
         ),
     ] = None,
+    force: Force = False,
     no_chart: Annotated[bool, typer.Option("--no-chart", help="Do not draw the terminal chart.")] = False,
     json_: Json = False,
     check: Check = False,
@@ -136,6 +138,7 @@ def _run(
     allreduce_link_efficiency,
     min_tokens_per_s,
     plot,
+    force,
     no_chart,
     json_,
     check,
@@ -357,11 +360,10 @@ def _run(
                 datasheet_peak_flops_per_s=first["peak_flops_per_s"],
                 datasheet_bandwidth_bytes_per_s=g.hbm_bandwidth_bytes_per_s,
                 title=_title(spec, g, tp, weights, pp, ep),
+                force=force,
             )
         except chart.PlotUnavailableError as exc:
             raise InputError(str(exc)) from None
-        except OSError as exc:
-            raise InputError(f"cannot write --plot {plot!r}: {exc.strerror or exc}") from None
         image_note = f"chart saved to {plot}"
 
     inputs = {

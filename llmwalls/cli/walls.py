@@ -14,7 +14,18 @@ from typing import Annotated
 
 import typer
 
-from llmwalls.cli.options import Check, Context, Json, KvDtype, Model, OptCluster, OptGpu, Prompt, Weights
+from llmwalls.cli.options import (
+    Check,
+    Context,
+    Force,
+    Json,
+    KvDtype,
+    Model,
+    OptCluster,
+    OptGpu,
+    Prompt,
+    Weights,
+)
 
 _OptStr = str | None
 
@@ -151,6 +162,7 @@ def walls(  # noqa: PLR0913
         _OptStr,
         typer.Option("--plot", help="Save the sweep chart to FILE.png or FILE.svg (needs matplotlib)."),
     ] = None,
+    force: Force = False,
     json_: Json = False,
     check: Check = False,
 ) -> None:
@@ -884,12 +896,16 @@ def _run(**o) -> int:  # noqa: ANN003, C901, PLR0912, PLR0915
             }
             try:
                 chart.save_lines_plot(
-                    o["plot"], [float(v) for v in values], series, title=title, x_label=axis, bands=bands
+                    o["plot"],
+                    [float(v) for v in values],
+                    series,
+                    title=title,
+                    x_label=axis,
+                    bands=bands,
+                    force=o["force"],
                 )
             except chart.PlotUnavailableError as exc:
                 raise InputError(str(exc)) from None
-            except OSError as exc:
-                raise InputError(f"cannot write --plot {o['plot']!r}: {exc.strerror or exc}") from None
             lines.append(f"chart saved to {o['plot']}")
             styles.append("")
 
