@@ -142,27 +142,33 @@ def read_text_file(path: str | os.PathLike[str], *, what: str, max_bytes: int) -
         raise FileReadError(what, path, f"is not UTF-8 text (byte {exc.start:,} cannot be decoded)") from None
 
 
-def atomic_write_bytes(path: str | os.PathLike[str], data: bytes, *, force: bool, what: str) -> None:
-    """Write ``data`` to ``path`` atomically (see the module notes): refuse an existing file without
-    ``force`` and a symbolic link always; one-line InputError (or WriteRefusedError) on any failure."""
+def check_target(path: str | os.PathLike[str], *, force: bool, what: str) -> None:
+    """Refuse a write target up front (so a command can say so before its work): an existing file
+    without ``force``, a symbolic link always, anything but a regular file, a path that cannot be."""
     target = Path(path)
     try:
         existing = os.lstat(target)
     except FileNotFoundError:
-        existing = None
+        return
     except (OSError, ValueError) as exc:
         reason = _os_reason(exc) if isinstance(exc, OSError) else "the path contains a NUL character"
         raise InputError(f"cannot write {what} {show_path(target)}: {reason}") from None
-    if existing is not None:
-        if stat.S_ISLNK(existing.st_mode):
-            raise WriteRefusedError(
-                f"{what} {show_path(target)} is a symbolic link; llmwalls does not write through links "
-                "(name the link's target, or remove the link)"
-            )
-        if not stat.S_ISREG(existing.st_mode):
-            raise InputError(f"cannot write {what} {show_path(target)}: it is {_kind_of(existing.st_mode)}")
-        if not force:
-            raise WriteRefusedError(f"{what} {show_path(target)} exists; pass --force to replace it")
+    if stat.S_ISLNK(existing.st_mode):
+        raise WriteRefusedError(
+            f"{what} {show_path(target)} is a symbolic link; llmwalls does not write through links "
+            "(name the link's target, or remove the link)"
+        )
+    if not stat.S_ISREG(existing.st_mode):
+        raise InputError(f"cannot write {what} {show_path(target)}: it is {_kind_of(existing.st_mode)}")
+    if not force:
+        raise WriteRefusedError(f"{what} {show_path(target)} exists; pass --force to replace it")
+
+
+def atomic_write_bytes(path: str | os.PathLike[str], data: bytes, *, force: bool, what: str) -> None:
+    """Write ``data`` to ``path`` atomically (see the module notes): refuse an existing file without
+    ``force`` and a symbolic link always; one-line InputError (or WriteRefusedError) on any failure."""
+    target = Path(path)
+    check_target(target, force=force, what=what)
     directory = target.parent
     tmp: Path | None = None
     try:

@@ -106,6 +106,7 @@ def validate(paths: Annotated[list[Path], typer.Argument(help="Profile TOML file
 
     from llmwalls import catalogue
     from llmwalls.errors import LlmwallsError
+    from llmwalls.files import one_line, show_path
 
     bad = 0
     for path in paths:
@@ -113,12 +114,12 @@ def validate(paths: Annotated[list[Path], typer.Argument(help="Profile TOML file
             profile = catalogue.load_path(path)
             if profile.kind == "cluster":
                 catalogue.load("gpu", profile.gpu, announce=False)  # type: ignore[attr-defined]
-            print(f"ok  {path}: {profile.kind} {profile.name}")
+            print(f"ok  {show_path(path)}: {profile.kind} {profile.name}")
         except LlmwallsError as exc:
             bad += 1
             problems = getattr(exc, "problems", [str(exc)])
             for problem in problems:
-                print(f"bad {path}: {problem}", file=sys.stderr)
+                print(one_line(f"bad {show_path(path)}: {problem}"), file=sys.stderr)
     if bad:
         raise typer.Exit(2)
 

@@ -203,6 +203,10 @@ def _run(
     target = parse_count(min_tokens_per_s, "--min-tokens-per-s") if min_tokens_per_s is not None else None
     if plot is not None and not plot.lower().endswith((".png", ".svg")):
         raise InputError(f"--plot {plot!r}: the file name must end in .png or .svg")
+    if plot is not None:
+        from llmwalls.files import check_target
+
+        check_target(plot, force=force, what="--plot file")  # refused before the work, not after
 
     bb, cc = np.meshgrid(np.asarray(batches, dtype=float), np.asarray(contexts, dtype=float), indexing="ij")
     bb, cc = bb.ravel(), cc.ravel()

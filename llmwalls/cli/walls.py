@@ -454,6 +454,10 @@ def _run(**o) -> int:  # noqa: ANN003, C901, PLR0912, PLR0915
         raise InputError(f"--plot {o['plot']!r}: the file name must end in .png or .svg")
     if o["plot"] is not None and o["sweep"] is None:
         raise InputError("--plot draws the sweep chart: add --sweep AXIS=LOW..HIGH")
+    if o["plot"] is not None:
+        from llmwalls.files import check_target
+
+        check_target(o["plot"], force=o["force"], what="--plot file")  # refused before the work, not after
     axis, values = eng.parse_sweep(o["sweep"]) if o["sweep"] is not None else (None, None)
     train = o["train"]
     if train and axis == "users":
