@@ -494,23 +494,54 @@ def test_count_options_share_one_set_of_bounds(cli, args):
     assert "llmwalls.bounds.MAX_" in line
 
 
-def test_engines_stay_fast_at_the_bounds(cli, tmp_path):
-    """layers and experts at their bounds (100,000 and 1,000,000): every engine that sizes work by them
-    answers in seconds (measured on a loaded 2-core machine: 1-3 s each, most of it start-up and the
-    layout search over the GPU count's divisors)."""
+def _at_the_bounds() -> str:
+    """Every count of a model profile at its bound at once (widths, heads, vocabulary, experts, context)."""
+    b = bounds
+    return f"""kind = "model"
+name = "all-bounds"
+source = "synthetic: every count at llmwalls.bounds"
+layers = {b.MAX_LAYERS.limit}
+hidden_size = {b.MAX_HIDDEN_SIZE.limit}
+attention_heads = {b.MAX_HEADS.limit}
+kv_heads = {b.MAX_HEADS.limit}
+ffn_size = {b.MAX_FFN_SIZE.limit}
+vocab_size = {b.MAX_VOCAB.limit}
+max_context_tokens = {b.MAX_CONTEXT_TOKENS.limit}
+
+[moe]
+experts = {b.MAX_EXPERTS.limit}
+experts_per_token = {b.MAX_EXPERTS.limit}
+shared_experts = {b.MAX_EXPERTS.limit}
+expert_ffn_size = {b.MAX_FFN_SIZE.limit}
+"""
+
+
+@pytest.mark.parametrize("which", ["layers-and-experts", "every-count"])
+def test_engines_stay_fast_at_the_bounds(cli, tmp_path, which):
+    """Counts at their bounds: every engine that sizes work by them answers in bounded time, with no
+    numpy warning (the suite turns warnings into errors). Measured warm, in-process, on a 2-core machine
+    at load 8: memory 0.1 s, cluster 1.4-3.5 s, cost 0.5-1.2 s, power 0.4-1.0 s, walls --train 1.3-2.8 s
+    (against 0.1 / 1.5 / 0.4 / 0.4 / 0.6 s for an 8B-sized profile); before the bounds and the O(sqrt n)
+    searches, 10^12 layers made `memory` allocate 7 TiB and 10^12 experts ran cluster, cost, power and
+    walls past 20 s."""
     path = tmp_path / "bounds.toml"
-    path.write_text(_model_toml(bounds.MAX_LAYERS.limit, bounds.MAX_EXPERTS.limit))
+    text = _model_toml(bounds.MAX_LAYERS.limit, bounds.MAX_EXPERTS.limit)
+    path.write_text(text if which == "layers-and-experts" else _at_the_bounds())
     model = str(path)
     for args in (
         ("memory", "--model", model, "--gpu", "h100"),
+        ("roofline", "--model", model, "--gpu", "h100", "--no-chart"),
         ("cluster", "--model", model, "--gpus", "1024"),
         ("cost", "--gpu", "h100", "--model", model, "--tokens", "1T", "--cluster", "dgx-h100"),
         ("power", "--cluster", "dgx-h100", "--model", model, "--tokens", "1T"),
         ("walls", "--model", model, "--gpu", "h100", "--train", "--cluster", "dgx-h100"),
+        ("walls", "--model", model, "--gpu", "h100", "--users", "1000"),
     ):
         start = time.perf_counter()
         r = cli(*args, "--json")
         elapsed = time.perf_counter() - start
-        assert r.exit_code in (0, 1), (args, r.stderr)
-        json.loads(r.stdout)
+        assert r.exit_code in (0, 1, 2), (args, r.stderr)
+        assert "Traceback" not in r.stderr
+        if r.exit_code != 2:
+            json.loads(r.stdout)
         assert elapsed < 20, (args, elapsed)
