@@ -66,6 +66,22 @@ MAX_GPUS = Bound("MAX_GPUS", 10_000_000, "about 600x the 16,384 H100s that train
 MAX_SEQUENCES = Bound("MAX_SEQUENCES", 10_000_000, "about 5,000x the 2,048 sequences of a Llama 3.1 step")
 MAX_USERS = Bound("MAX_USERS", 1_000_000_000, "one in eight people alive using it at the same moment")
 
+# The smallest positive number a profile or an option may give (a picosecond, a picojoule, a millionth of a
+# millionth of a dollar): a smaller one is a typo for something else, and dividing by it (1 / 1e-300)
+# overflows the engines' arithmetic.
+SMALLEST_POSITIVE = 1e-12
+
+
+def check_smallest(value: float, what: str = "") -> float:
+    """Refuse a positive number below SMALLEST_POSITIVE with a one-line error naming the bound."""
+    if 0 < value < SMALLEST_POSITIVE:
+        raise InputError(
+            f"{what} {value:g} is absurdly small: below llmwalls.bounds.SMALLEST_POSITIVE = "
+            f"{SMALLEST_POSITIVE:g}; check the exponent".lstrip()
+        )
+    return value
+
+
 # The count options every command shares, by flag: units.parse_count / parse_int_count / parse_tokens check
 # the value against its bound, so `power --gpus` and `cluster --gpus` refuse the same number.
 OPTION_BOUNDS: dict[str, Bound] = {

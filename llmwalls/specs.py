@@ -17,7 +17,9 @@ from llmwalls import bounds
 # Numbers: strict (TOML has real types: "80" is not 80), finite, positive and below absurd.
 PositiveInt = Annotated[int, Strict(), Field(gt=0, le=10**12)]
 NonNegativeInt = Annotated[int, Field(ge=0, le=10**12), Strict()]
-PositiveFloat = Annotated[float, Field(gt=0, le=1e24, allow_inf_nan=False)]
+PositiveFloat = Annotated[
+    float, Field(gt=0, le=1e24, allow_inf_nan=False), AfterValidator(bounds.check_smallest)
+]
 NonNegativeFloat = Annotated[float, Field(ge=0, le=1e24, allow_inf_nan=False)]
 Fraction = Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)]
 ProfileName = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._+-]*$", max_length=80)]

@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 import re
 
-from llmwalls.bounds import MAX_CONTEXT_TOKENS, OPTION_BOUNDS, check_option
+from llmwalls.bounds import MAX_CONTEXT_TOKENS, OPTION_BOUNDS, check_option, check_smallest
 from llmwalls.errors import InputError
 
 KB = 1e3
@@ -79,7 +79,7 @@ def _finite_positive(value: float, what: str, text: str) -> float:
         raise InputError(f"{what} must be greater than zero, got {text!r}")
     if value > ABSURD:
         raise InputError(f"{what} {text!r} is absurdly large; check the exponent")
-    return value
+    return check_smallest(value, what)
 
 
 def parse_bytes(text: str | float, what: str = "size") -> float:

@@ -57,6 +57,9 @@ VALUES = [
     "inf",
     "1e400",
     "1e-400",
+    "1e-300",
+    "1e300",
+    "1e-12",
     "abc",
     "",
     " ",
@@ -83,6 +86,10 @@ VALUES = [
 # Hostile and ordinary files, made once per test in the temporary directory (names relative to it).
 FILES = [
     "good-gpu.toml",
+    "huge-gpu.toml",
+    "tiny-gpu.toml",
+    "tiny-model.toml",
+    "big-model.toml",
     "adir.toml",
     "pipe.toml",
     "binary.toml",
@@ -109,6 +116,20 @@ FILES = [
 def _make_files(root: Path) -> None:
     gpu = (ROOT / "profiles" / "gpus" / "h100-sxm.toml").read_text()
     (root / "good-gpu.toml").write_text(gpu.replace('name = "h100-sxm"', 'name = "fuzz-gpu"'))
+    for name, value in (("huge-gpu", "1e24"), ("tiny-gpu", "1e-300")):  # every rate at an extreme
+        (root / f"{name}.toml").write_text(
+            f'kind = "gpu"\nname = "{name}"\nsource = "fuzz"\nvendor = "x"\nhbm_bytes = {value}\n'
+            f"hbm_bandwidth_bytes_per_s = {value}\ntdp_w = {value}\n"
+            f"scale_up_bandwidth_bytes_per_s = {value}\n"
+            f"[peak_flops_per_s]\nbf16 = {value}\n"
+        )
+    for name, count in (("tiny-model", 1), ("big-model", 10**12)):  # every count 1; every count absurd
+        (root / f"{name}.toml").write_text(
+            f'kind = "model"\nname = "{name}"\nsource = "fuzz"\nlayers = {count}\nhidden_size = {count}\n'
+            f"attention_heads = {count}\nkv_heads = {count}\nffn_size = {count}\nvocab_size = {count}\n"
+            f"max_context_tokens = {count}\n[moe]\nexperts = {count}\nexperts_per_token = 1\n"
+            f"expert_ffn_size = {count}\n"
+        )
     (root / "adir.toml").mkdir()
     os.mkfifo(root / "pipe.toml")
     (root / "binary.toml").write_bytes(b"\xff\xfe\x00\x01")

@@ -516,6 +516,18 @@ expert_ffn_size = {b.MAX_FFN_SIZE.limit}
 """
 
 
+def test_numbers_below_the_smallest_positive_are_refused(cli, tmp_path):
+    # 1 / 1e-300 overflows: a GPU that slow, or a TTFT that short, is a typo for something else.
+    line = one_line_error(cli("walls", "--model", "8b", "--gpu", "h100", "--ttft-s", "1e-300"))
+    assert "SMALLEST_POSITIVE" in line
+    gpu = tmp_path / "slow.toml"
+    gpu.write_text(
+        GPU_TOML.replace("hbm_bandwidth_bytes_per_s = 3.35e12", "hbm_bandwidth_bytes_per_s = 1e-300")
+    )
+    line = one_line_error(cli("roofline", "--model", "8b", "--gpu", str(gpu)))
+    assert "hbm_bandwidth_bytes_per_s: 1e-300 is absurdly small" in line and "SMALLEST_POSITIVE" in line
+
+
 @pytest.mark.parametrize("which", ["layers-and-experts", "every-count"])
 def test_engines_stay_fast_at_the_bounds(cli, tmp_path, which):
     """Counts at their bounds: every engine that sizes work by them answers in bounded time, with no
