@@ -18,6 +18,7 @@ import json
 import os
 import signal
 from pathlib import Path
+from types import FrameType
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -228,7 +229,7 @@ def workdir(tmp_path, monkeypatch):
 def test_every_command_survives_hostile_input(workdir, argv):
     before = _snapshot(ROOT)
 
-    def hang(signum, frame):  # noqa: ANN001
+    def hang(signum: int, frame: FrameType | None) -> None:
         raise _Hang(f"llmwalls {argv!r} ran past {SECONDS_PER_RUN} s")
 
     previous = signal.signal(signal.SIGALRM, hang)

@@ -14,6 +14,7 @@ import stat
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -261,6 +262,31 @@ def test_home_pointing_at_a_file(cli, tmp_path, monkeypatch):
     assert r.exit_code == 0, r.stderr
 
 
+def test_home_with_an_over_long_name(cli, tmp_path, monkeypatch):
+    monkeypatch.setenv("LLMWALLS_HOME", str(tmp_path / ("h" * 5_000)))
+    r = cli("memory", "--model", "8b")  # the built-in profiles still work; the directory gets a warning
+    assert r.exit_code == 0 and "cannot read the profile directory" in r.stderr
+    line = one_line_error(cli("profiles", "import", str(_config(tmp_path)), "--name", "mine"))
+    assert "file name too long" in line and len(line) < 600
+
+
+def test_import_into_a_full_disk_leaves_the_old_profile(cli, tmp_path, isolated_home, monkeypatch):
+    assert cli("profiles", "import", str(_config(tmp_path)), "--name", "mine").exit_code == 0
+    profile = isolated_home / "models" / "mine.toml"
+    before = profile.read_bytes()
+
+    def full(*args: object, **kwargs: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", full)
+    line = one_line_error(
+        cli("profiles", "import", str(_config(tmp_path)), "--name", "mine", "--source", "other", "--force")
+    )
+    assert "no space left on device" in line
+    assert profile.read_bytes() == before
+    assert [p.name for p in profile.parent.iterdir()] == ["mine.toml"]  # no temporary left behind
+
+
 def test_unwritable_directory(cli, tmp_path, monkeypatch):
     # Running as root makes chmod ineffective, so the directory is made unwritable by being under a file.
     blocker = tmp_path / "blocker"
@@ -275,7 +301,7 @@ def test_full_disk_leaves_the_old_file_and_no_temporary(cli, tmp_path, monkeypat
     target = tmp_path / "chart.png"
     target.write_bytes(b"the user's file")
 
-    def full(*args, **kwargs):  # noqa: ANN002, ANN003
+    def full(*args: object, **kwargs: object) -> None:
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(os, "replace", full)
@@ -292,7 +318,7 @@ def test_short_write_leaves_the_old_file(tmp_path, monkeypatch):
     target.write_bytes(b"old")
     real_write = os.write
 
-    def half_then_full(fd: int, data) -> int:  # noqa: ANN001
+    def half_then_full(fd: int, data: bytes | memoryview) -> int:
         if len(data) > 10:
             return real_write(fd, bytes(data[:10]))
         raise OSError(errno.ENOSPC, "No space left on device")
@@ -365,7 +391,7 @@ def test_written_files_get_the_umask_permissions(cli, tmp_path):
 _PLOT_ARGS = ["roofline", "--model", "8b", "--gpu", "h100", "--no-chart"]
 
 
-def _in_child(work) -> int:  # noqa: ANN001
+def _in_child(work: Callable[[], object]) -> int:
     """Fork a child that runs ``work()`` (imports already warm in this process, so no start-up cost) with
     its output sent to /dev/null, and exits; returns its pid."""
     pid = os.fork()
@@ -375,20 +401,21 @@ def _in_child(work) -> int:  # noqa: ANN001
             devnull = os.open(os.devnull, os.O_WRONLY)
             os.dup2(devnull, 1)
             os.dup2(devnull, 2)
-            code = work() or 0
+            result = work()
+            code = result if isinstance(result, int) else 0
         finally:
             os._exit(code)
     return pid
 
 
-def _kill_after(work, delay: float) -> None:  # noqa: ANN001
+def _kill_after(work: Callable[[], object], delay: float) -> None:
     pid = _in_child(work)
     time.sleep(delay)
     os.kill(pid, signal.SIGKILL)
     os.waitpid(pid, 0)
 
 
-def _timed(work) -> float:  # noqa: ANN001
+def _timed(work: Callable[[], object]) -> float:
     start = time.perf_counter()
     _, status = os.waitpid(_in_child(work), 0)
     assert os.waitstatus_to_exitcode(status) == 0
