@@ -127,7 +127,7 @@ def validate(paths: Annotated[list[Path], typer.Argument(help="Profile TOML file
 # Hugging Face config.json field names -> profile fields (Llama, Mistral, Mixtral, Qwen2, DeepSeek-V3).
 _HF_REQUIRED = ("num_hidden_layers", "hidden_size", "num_attention_heads", "intermediate_size", "vocab_size")
 _HF_MLA = ("kv_lora_rank", "qk_rope_head_dim", "qk_nope_head_dim", "v_head_dim")
-MAX_CONFIG_BYTES = 1_000_000  # a config.json is a few KB; the largest with every field is under 20 KB
+MAX_CONFIG_BYTES = 1_000_000  # a config.json is a few KB: anything this big is not one
 
 
 def profile_from_hf_config(cfg: dict, name: str, source: str) -> dict:
