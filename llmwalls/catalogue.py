@@ -325,5 +325,5 @@ def profile_to_toml_dict(profile: Profile) -> dict[str, Any]:
 def write_atomic(path: Path, text: str, *, force: bool = False) -> None:
     """Write a profile atomically (llmwalls.files.atomic_write_bytes: temporary file and rename, never
     through a symbolic link, the umask's permissions); refuse to replace an existing file without force."""
-    atomic_write_text(path, text, force=force, what="profile")
+    atomic_write_text(path, text, force=force, what="profile", make_parents=True)
     index.cache_clear()

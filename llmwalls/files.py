@@ -102,7 +102,18 @@ def _kind_of(mode: int) -> str:
 
 def read_bytes(path: str | os.PathLike[str], *, what: str, max_bytes: int) -> bytes:
     """The whole content of a regular file of at most ``max_bytes`` bytes, or a FileReadError."""
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    # Looked at before opening, so a device is never even opened (opening some has effects: a watchdog
+    # starts its timer, a terminal could become the controlling one); the descriptor's fstat below is the
+    # check that counts, as the path could change in between.
+    try:
+        mode: int | None = os.stat(path).st_mode
+    except (OSError, ValueError):
+        mode = None  # open() below reports a missing or unreachable path with its reason
+    if mode is not None and not stat.S_ISREG(mode):
+        raise FileReadError(what, path, f"is {_kind_of(mode)}, not a regular file")
+    flags = (
+        os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
+    )
     try:
         fd = os.open(path, flags)
     except FileNotFoundError:
@@ -164,15 +175,19 @@ def check_target(path: str | os.PathLike[str], *, force: bool, what: str) -> Non
         raise WriteRefusedError(f"{what} {show_path(target)} exists; pass --force to replace it")
 
 
-def atomic_write_bytes(path: str | os.PathLike[str], data: bytes, *, force: bool, what: str) -> None:
+def atomic_write_bytes(
+    path: str | os.PathLike[str], data: bytes, *, force: bool, what: str, make_parents: bool = False
+) -> None:
     """Write ``data`` to ``path`` atomically (see the module notes): refuse an existing file without
-    ``force`` and a symbolic link always; one-line InputError (or WriteRefusedError) on any failure."""
+    ``force`` and a symbolic link always; one-line InputError (or WriteRefusedError) on any failure.
+    ``make_parents`` creates missing directories (the profile directory), else they must exist."""
     target = Path(path)
     check_target(target, force=force, what=what)
     directory = target.parent
     tmp: Path | None = None
     try:
-        directory.mkdir(parents=True, exist_ok=True)
+        if make_parents:
+            directory.mkdir(parents=True, exist_ok=True)
         fd, tmp = _create_temporary(directory, target.name)
         try:
             view = memoryview(data)
@@ -193,9 +208,11 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes, *, force: bool
                 tmp.unlink()
 
 
-def atomic_write_text(path: str | os.PathLike[str], text: str, *, force: bool, what: str) -> None:
+def atomic_write_text(
+    path: str | os.PathLike[str], text: str, *, force: bool, what: str, make_parents: bool = False
+) -> None:
     """atomic_write_bytes of UTF-8 text."""
-    atomic_write_bytes(path, text.encode("utf-8"), force=force, what=what)
+    atomic_write_bytes(path, text.encode("utf-8"), force=force, what=what, make_parents=make_parents)
 
 
 def _create_temporary(directory: Path, name: str) -> tuple[int, Path]:

@@ -84,6 +84,34 @@ def test_fifo_is_refused_without_blocking(tmp_path):
         assert len(r.stderr.splitlines()) == 1
 
 
+def test_the_open_descriptor_is_checked_not_only_the_path(tmp_path, monkeypatch):
+    # The path is looked at before opening (a device is never opened), but a path can change between that
+    # look and open(): the open descriptor's own fstat decides. Here the look is fooled; fstat is not.
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    (tmp_path / "regular").write_text("x")
+    looks_regular = os.stat(tmp_path / "regular")
+    monkeypatch.setattr(os, "stat", lambda *args, **kwargs: looks_regular)
+    with pytest.raises(files.FileReadError, match="named pipe"):
+        files.read_bytes(fifo, what="profile", max_bytes=100)
+
+
+def test_a_size_that_lies_still_reads_at_most_the_cap(tmp_path, monkeypatch):
+    # /proc files and files still growing report a size below their content: at most max_bytes + 1 bytes
+    # are read, whatever fstat says.
+    path = tmp_path / "big"
+    path.write_bytes(b"x" * 10_000)
+    real_fstat = os.fstat
+
+    class Small:
+        def __init__(self, info: os.stat_result):
+            self.st_mode, self.st_size = info.st_mode, 0
+
+    monkeypatch.setattr(os, "fstat", lambda fd: Small(real_fstat(fd)))
+    with pytest.raises(files.FileReadError, match="over 1,000 bytes"):
+        files.read_bytes(path, what="profile", max_bytes=1_000)
+
+
 def test_fifo_in_the_user_directory_is_skipped_with_a_warning(tmp_path):
     home = tmp_path / "home"
     (home / "models").mkdir(parents=True)
@@ -295,6 +323,14 @@ def test_unwritable_directory(cli, tmp_path, monkeypatch):
         cli("roofline", "--model", "8b", "--gpu", "h100", "--no-chart", "--plot", str(blocker / "r.png"))
     )
     assert "cannot write --plot file" in line and "not a directory" in line
+
+
+def test_plot_into_a_missing_directory_is_refused_not_created(cli, tmp_path):
+    target = tmp_path / "no-such-dir" / "r.png"
+    r = cli("roofline", "--model", "8b", "--gpu", "h100", "--no-chart", "--plot", str(target))
+    line = one_line_error(r)
+    assert "cannot write --plot file" in line and "no such file or directory" in line
+    assert not target.parent.exists()
 
 
 def test_full_disk_leaves_the_old_file_and_no_temporary(cli, tmp_path, monkeypatch):
