@@ -9,7 +9,7 @@ at the ridge point (intensity = compute / bandwidth, FLOP/byte). Points left of 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -115,7 +115,7 @@ class PlotUnavailableError(RuntimeError):
     """matplotlib is not installed."""
 
 
-def _save(fig: Any, path: str, force: bool) -> None:
+def save_figure(fig: Any, path: str, force: bool) -> None:
     """Render the figure in memory, then write the bytes atomically (llmwalls.files.atomic_write_bytes:
     a temporary file renamed over the target, so a crash never leaves a partial image in place of the
     user's file; never through a symbolic link; an existing file only with ``force``)."""
@@ -140,7 +140,7 @@ def save_roofline_plot(
     force: bool = False,
 ) -> None:
     """The same chart as an image; the format follows the file suffix (.png, .svg). An existing file is
-    replaced only with ``force`` (see _save)."""
+    replaced only with ``force`` (see save_figure)."""
     try:
         import matplotlib
     except ImportError:
@@ -201,7 +201,7 @@ def save_roofline_plot(
         ax.grid(True, which="major", alpha=0.3)
         ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=7, borderaxespad=0.0)
         fig.tight_layout()
-        _save(fig, path, force)
+        save_figure(fig, path, force)
     finally:
         plt.close(fig)
 
@@ -233,7 +233,7 @@ def text_lines(
     y_label: str = "utilisation",
     y_floor: float = 0.01,
     threshold: float = 1.0,
-    x_fmt=None,  # noqa: ANN001 - callable float -> str for the x labels (default SI prefixes)
+    x_fmt: Callable[[float], str] | None = None,  # x labels (default SI prefixes)
 ) -> str:
     """Each series against xs on log-log axes in plain characters; a '=' line at ``threshold`` (the wall), and
     a legend. Values below ``y_floor`` sit on the bottom row; later series overwrite earlier ones where they
@@ -343,6 +343,6 @@ def save_lines_plot(
         ax.grid(True, which="major", alpha=0.3)
         ax.legend(fontsize=8)
         fig.tight_layout()
-        _save(fig, path, force)
+        save_figure(fig, path, force)
     finally:
         plt.close(fig)
