@@ -125,9 +125,9 @@ def _scan(root: Path, origin: str) -> list[Entry]:
 
 
 def _warn(message: str) -> None:
-    from llmwalls import render  # stderr and the JSON 'warnings' list
+    from llmwalls import notices  # collected into the answer's warnings (stderr and the JSON)
 
-    render.warn(message)
+    notices.warn(message)
 
 
 @lru_cache(maxsize=1)
@@ -184,7 +184,9 @@ def resolve(kind: str, text: str, *, announce: bool = True) -> Entry:
             raise ProfileNotFoundError(kind, text, [getattr(c, "name", c) for c in close])
         chosen = fragments[0]
     if announce and key != chosen.name:
-        print(f"llmwalls: {kind} {text!r} -> {chosen.name}", file=sys.stderr)
+        from llmwalls import notices
+
+        notices.note(f"{kind} {text!r} -> {chosen.name}")
     return chosen
 
 

@@ -46,7 +46,7 @@ def test_list_shows_sources(cli):
     assert r.exit_code == 0
     assert "llama-3.1-70b" in r.stdout and "sku_list.py" in r.stdout
     data = cli("profiles", "list", "--json").json()
-    assert data["schema"] == "llmwalls.profiles.list" and data["schema_version"] == 1
+    assert data["schema"] == "llmwalls.profiles.list" and data["schema_version"] == 2
     assert all(row["source"] for row in data["results"])
 
 
