@@ -137,18 +137,18 @@ class CaseFile(_Strict):
 
 
 def parse_cases(text: str) -> CaseFile:
-    """Validate a case file's TOML text (raises pydantic.ValidationError or tomllib.TOMLDecodeError)."""
-    import tomllib
+    """Validate a case file's TOML text (raises pydantic.ValidationError, or ValueError for bad TOML)."""
+    from llmwalls.files import parse_toml
 
-    return CaseFile.model_validate(tomllib.loads(text))
+    return CaseFile.model_validate(parse_toml(text))
 
 
 def read_cases(path: Path) -> CaseFile:
     """A user's case file: read with the catalogue's guarded TOML reader (size, encoding, nesting), then
     validated (raises ProfileError or pydantic.ValidationError)."""
-    from llmwalls.catalogue import read_toml
+    from llmwalls.catalogue import MAX_DATA_FILE_BYTES, read_toml
 
-    return CaseFile.model_validate(read_toml(path))
+    return CaseFile.model_validate(read_toml(path, what="case file", max_bytes=MAX_DATA_FILE_BYTES))
 
 
 @cache

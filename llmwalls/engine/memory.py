@@ -809,7 +809,7 @@ def fewest_gpus(
         if float(np.max(m["total"])) <= usable:
             return {"tp": t, "pp": 1, "ep": ep, "gpus": max(t, ep), "fits": True}
     t = tps[-1]
-    pps = np.arange(1, model.layers + 1, dtype=float)
+    pps = first_pp_of_each_stage_size(model.layers)
     m = serving_memory_per_gpu(
         model,
         batch=batch,
@@ -864,6 +864,24 @@ def fewest_training_layout(
     return {"tp": t, "pp": p, "gpus": t * p * dp * cp, "fits": again <= usable, "memory_bytes": again}
 
 
+def first_pp_of_each_stage_size(layers: int) -> np.ndarray:
+    """The pipeline degrees worth trying, as floats in increasing order: serving memory depends on pp only
+    through the worst stage's ceil(layers / pp) layers (and whether pp > 1), so of each run of pp values
+    sharing one ceil(layers / pp) only the first can be the smallest that fits. ceil(layers / pp) takes at
+    most 2 sqrt(layers) distinct values (pp <= sqrt(layers), or ceil(layers / pp) <= sqrt(layers) + 1), so
+    this is O(sqrt(layers)) candidates instead of all of 1..layers."""
+    root = math.isqrt(layers) + 1
+    small = np.arange(1, min(root, layers) + 1, dtype=np.int64)
+    # ceil(layers / k): the first pp whose worst stage holds k layers (when any pp does)
+    from_sizes = -(-layers // np.arange(1, root + 1, dtype=np.int64))
+    pps = np.unique(np.concatenate([small, from_sizes]))
+    pps = pps[(pps >= 1) & (pps <= layers)]
+    sizes = -(-layers // pps)
+    before = -(-layers // np.maximum(pps - 1, 1))
+    keep = (pps == 1) | (sizes < before)
+    return pps[keep].astype(float)
+
+
 def largest_params_one_gpu(
     *,
     hbm_bytes: float,
@@ -898,7 +916,10 @@ def check_tp_divides(model: ModelSpec, tp: int) -> None:
 
 
 def _divisors(n: int) -> list[int]:
-    return [d for d in range(1, n + 1) if n % d == 0]
+    """Divisors of n in increasing order, from the pairs (d, n // d) with d <= sqrt(n): O(sqrt n), so a
+    count at its schema bound costs microseconds, not a scan of 1..n."""
+    small = [d for d in range(1, math.isqrt(n) + 1) if n % d == 0]
+    return small + [n // d for d in reversed(small) if d * d != n]
 
 
 def check_positive(value: float, what: str) -> None:
