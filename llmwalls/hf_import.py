@@ -43,6 +43,9 @@ QK_NORM_TYPES = ("qwen3", "qwen3_moe", "qwen3_next", "gemma3", "gemma3_text")
 SANDWICH_NORM_TYPES = ("gemma2", "gemma3", "gemma3_text")
 
 
+_MLA_FIELDS = ("kv_lora_rank", "qk_rope_head_dim", "qk_nope_head_dim", "v_head_dim")
+
+
 def _int(cfg: dict[str, Any], key: str) -> int:
     value = cfg[key]
     if isinstance(value, bool) or not isinstance(value, int):
@@ -264,6 +267,9 @@ def profile_from_hf_config(cfg: dict[str, Any], name: str, source: str) -> dict[
     if cfg.get("num_nextn_predict_layers"):
         out["mtp_layers"] = cfg["num_nextn_predict_layers"]
     if cfg.get("kv_lora_rank"):  # MLA
+        missing = [k for k in _MLA_FIELDS if k not in cfg]
+        if missing:
+            raise InputError(f"config.json has kv_lora_rank (MLA) but lacks {', '.join(missing)}")
         out["mla"] = {
             "q_lora_rank": cfg.get("q_lora_rank") or 0,
             "kv_lora_rank": cfg["kv_lora_rank"],

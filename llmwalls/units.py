@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 import re
 
+from llmwalls.bounds import MAX_CONTEXT_TOKENS, OPTION_BOUNDS, check_option, check_smallest
 from llmwalls.errors import InputError
 
 KB = 1e3
@@ -78,7 +79,7 @@ def _finite_positive(value: float, what: str, text: str) -> float:
         raise InputError(f"{what} must be greater than zero, got {text!r}")
     if value > ABSURD:
         raise InputError(f"{what} {text!r} is absurdly large; check the exponent")
-    return value
+    return check_smallest(value, what)
 
 
 def parse_bytes(text: str | float, what: str = "size") -> float:
@@ -103,12 +104,16 @@ def parse_bytes(text: str | float, what: str = "size") -> float:
 def parse_count(text: str | float, what: str = "count") -> float:
     """Decimal counts: '1M' -> 1e6, '15T' -> 15e12, '2.5e3' -> 2500. Returns a float (may be large)."""
     if isinstance(text, (int, float)):
-        return _finite_positive(float(text), what, str(text))
+        value = _finite_positive(float(text), what, str(text))
+        check_option(value, what)
+        return value
     raw = text.strip().replace("_", "").replace(",", "")
     m = re.fullmatch(rf"({_NUMBER})([kKmMbBgGtT]?)", raw)
     if not m:
         raise InputError(f"{what} {text!r} is not a number; write e.g. 1000, 1k, 2.5M or 15e12")
-    return _finite_positive(float(m.group(1)) * _DECIMAL_SUFFIX[m.group(2).lower()], what, text)
+    value = _finite_positive(float(m.group(1)) * _DECIMAL_SUFFIX[m.group(2).lower()], what, text)
+    check_option(value, what)
+    return value
 
 
 def parse_int_count(text: str | float, what: str = "count") -> int:
@@ -121,7 +126,9 @@ def parse_int_count(text: str | float, what: str = "count") -> int:
 def parse_tokens(text: str | int, what: str = "length") -> int:
     """Sequence lengths: '4k' -> 4096, '128k' -> 131072, '1M' -> 1048576, plain integers as given."""
     if isinstance(text, int):
-        return int(_finite_positive(float(text), what, str(text)))
+        value = int(_finite_positive(float(text), what, str(text)))
+        OPTION_BOUNDS.get(what, MAX_CONTEXT_TOKENS).check(value, what)
+        return value
     raw = text.strip().replace("_", "").replace(",", "")
     m = re.fullmatch(rf"({_NUMBER})([kKmM]?)", raw)
     if not m:
@@ -130,8 +137,7 @@ def parse_tokens(text: str | int, what: str = "length") -> int:
     _finite_positive(value, what, text)
     if value != int(value):
         raise InputError(f"{what} must be a whole number of tokens, got {text!r}")
-    if value > 2**40:
-        raise InputError(f"{what} {text!r} is absurdly long (over 2^40 tokens)")
+    OPTION_BOUNDS.get(what, MAX_CONTEXT_TOKENS).check(value, what)
     return int(value)
 
 

@@ -15,7 +15,7 @@ Conventions the documents follow (so that every example is a test):
   the text between numbers must match exactly (runs of spaces count as one).
 - `| jq FILTER` pipes the JSON through jq; `> FILE` sends the output to a temporary file.
 - Examples run in a temporary directory where `profiles/` is the repository's, and where the files that stand
-  for a user's own (`my-gpu.toml`, `config.json`, `my-cases.toml`, ...) are the FIXTURES below.
+  for a user's own (`my-gpu.toml`, `config.json`, `my_cases.toml`, ...) are the FIXTURES below.
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ _LLAMA_31_70B_CONFIG = {
 FIXTURES: dict[str, str] = {
     "my-gpu.toml": (ROOT / "profiles" / "gpus" / "h100-sxm.toml").read_text(),
     "config.json": json.dumps(_LLAMA_31_70B_CONFIG),
-    "my-cases.toml": (ROOT / "llmwalls" / "validation_cases.toml").read_text(),
+    "my_cases.toml": (ROOT / "llmwalls" / "validation_cases.toml").read_text(),
 }
 
 

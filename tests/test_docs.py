@@ -76,3 +76,43 @@ def test_licence_and_docs_ship_in_the_sdist():
     assert project["project"]["license"] == "MIT"
     include = project["tool"]["hatch"]["build"]["targets"]["sdist"]["include"]
     assert {"docs", "LICENSE", "README.md", "CHANGELOG.md"} <= set(include)
+
+
+def _tracked_text_files() -> list[Path]:
+    import subprocess
+
+    try:
+        names = subprocess.run(
+            ["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True
+        ).stdout.split()
+    except (OSError, subprocess.CalledProcessError):  # an sdist: no git
+        names = [str(p.relative_to(ROOT)) for p in ROOT.rglob("*") if p.is_file() and ".git" not in p.parts]
+    return [ROOT / n for n in names if (ROOT / n).suffix in {".py", ".md", ".toml", ".sh", ".txt", ""}]
+
+
+# Built from pieces so that this file does not match itself.
+_OUTSIDE = re.compile(
+    "|".join(
+        [
+            r"se" + r"ed 0\d\d",  # documents outside the repository
+            r"(^|[^_a-z])" + r"cases" + r"\.toml",  # a case file outside it (ours is validation_cases.toml)
+            r"\.\./" + "shared",
+            "/wo" + "rk/",  # a machine path
+            r"\b[Ii]ss"
+            + r"ue \d+\b(?! *\))",  # how the project was developed (an upstream issue is cited by repo)
+        ]
+    )
+)
+
+
+def test_the_project_stands_on_its_own():
+    """No reference to a file outside the repository, no machine path, no development history: every figure
+    cites its publication (NVIDIA/nccl-tests issue 290 is a public thread and is cited as one)."""
+    hits = []
+    for path in _tracked_text_files():
+        if not path.exists() or path.name == "test_docs.py":
+            continue
+        for number, line in enumerate(path.read_text(errors="replace").splitlines(), 1):
+            if _OUTSIDE.search(line) and "nccl-tests issue 290" not in line:
+                hits.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()[:100]}")
+    assert not hits, "\n".join(hits)

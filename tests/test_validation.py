@@ -117,7 +117,7 @@ def test_calibrate_check_fails_on_an_unexpected_miss(cli, tmp_path):
     "args, fragment",
     [
         (["--category", "nonsense"], "unknown category"),
-        (["--cases", "/nonexistent/my_cases.toml"], "/nonexistent/my_cases.toml"),
+        (["--cases", "/nonexistent/my_cases.toml"], "no such file"),
     ],
 )
 def test_calibrate_bad_input(cli, args, fragment):

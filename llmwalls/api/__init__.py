@@ -46,6 +46,8 @@ _EXPORTS: dict[str, str] = {
     "EfficiencyRange": "llmwalls.api._walls:EfficiencyRange",
     "audit": "llmwalls.api._audit:audit",
     "AuditReport": "llmwalls.api._audit:AuditReport",
+    "compute_optimal": "llmwalls.api._scaling:compute_optimal",
+    "ComputeOptimalReport": "llmwalls.api._scaling:ComputeOptimalReport",
     "calibrate": "llmwalls.api._calibrate:calibrate",
     "CalibrateReport": "llmwalls.api._calibrate:CalibrateReport",
     "serve": "llmwalls.api._serve:serve",

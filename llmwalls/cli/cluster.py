@@ -97,6 +97,15 @@ Scaling = Annotated[
         "--scaling", case_sensitive=False, help="Scaling table: fixed global batch, fixed per GPU, or off."
     ),
 ]
+ScalingLaw = Annotated[
+    str | None,
+    typer.Option(
+        "--scaling-law",
+        help="Compute-optimal method: chinchilla-refit (default; Besiroglu et al. 2024), "
+        "chinchilla-published, "
+        "tokens-per-param (20), kaplan, llama3.",
+    ),
+]
 
 
 def cluster(
@@ -120,6 +129,7 @@ def cluster(
     search: Search = False,
     top: Top = 5,
     scaling: Scaling = ScalingMode.fixed_global,
+    scaling_law: ScalingLaw = None,
     matmul_efficiency: MatmulEfficiency = None,
     attention_efficiency: AttentionEfficiency = None,
     nvlink_efficiency: NvlinkEfficiency = None,
@@ -172,6 +182,7 @@ def cluster(
             nvls=nvls,
             top=top,
             scaling=scaling,
+            scaling_law=scaling_law,
             progress=bar,
         )
     finally:

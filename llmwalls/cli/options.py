@@ -104,7 +104,9 @@ KvDtype = Annotated[str, typer.Option("--kv-dtype", help="KV-cache precision: bf
 
 Json = Annotated[bool, typer.Option("--json", help="Print JSON (SI base units, versioned schema) on stdout.")]
 Check = Annotated[bool, typer.Option("--check", help="Exit 1 when a checked wall is hit (for CI scripts).")]
-Force = Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")]
+Force = Annotated[
+    bool, typer.Option("--force", help="Replace an existing file (never through a symbolic link).")
+]
 
 
 def _set_quiet(value: bool) -> bool:

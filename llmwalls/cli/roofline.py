@@ -15,6 +15,7 @@ from llmwalls.cli.options import (
     Check,
     Contexts,
     Ep,
+    Force,
     Gpus,
     HardwareGpu,
     Json,
@@ -92,6 +93,7 @@ def roofline(
             "'llmwalls[plot]').",
         ),
     ] = None,
+    force: Force = False,
     no_chart: Annotated[bool, typer.Option("--no-chart", help="Do not draw the terminal chart.")] = False,
     json_: Json = False,
     check: Check = False,
@@ -118,6 +120,10 @@ def roofline(
 
     if plot is not None and not plot.lower().endswith((".png", ".svg")):
         raise InputError(f"--plot {plot!r}: the file name must end in .png or .svg")
+    if plot is not None:
+        from llmwalls.files import check_target
+
+        check_target(plot, force=force, what="--plot file")  # refused before the work, not after
     latency_s = None
     if allreduce_latency is not None:
         us = parse_positive_float(allreduce_latency, "--allreduce-latency-us", allow_zero=True)
@@ -151,11 +157,9 @@ def roofline(
         from llmwalls.render import roofline as view
 
         try:
-            view.save_plot(report, plot)
+            view.save_plot(report, plot, force=force)
         except chart.PlotUnavailableError as exc:
             raise InputError(str(exc)) from None
-        except OSError as exc:
-            raise InputError(f"cannot write --plot {plot!r}: {exc.strerror or exc}") from None
     if json_:
         render.print_json_report("roofline", report)
         render.show_notices(report)

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from llmwalls.api.types import KvFormat, WeightFormat
-from llmwalls.cli.options import Check, Json, Model, Quiet
+from llmwalls.cli.options import Check, Force, Json, Model, Quiet
 
 _OptStr = str | None
 
@@ -174,6 +174,7 @@ def serve(
     plot: Annotated[
         _OptStr, typer.Option("--plot", help="Save the Pareto front to FILE.png or FILE.svg.")
     ] = None,
+    force: Force = False,
     no_chart: Annotated[bool, typer.Option("--no-chart", help="Do not draw the terminal chart.")] = False,
     json_out: Json = False,
     check: Check = False,
@@ -186,6 +187,13 @@ def serve(
     from llmwalls.engine import serving as sv
     from llmwalls.errors import InputError
     from llmwalls.units import parse_count, parse_fraction, parse_positive_float
+
+    if plot is not None:
+        from llmwalls.files import check_target
+
+        if not plot.lower().endswith((".png", ".svg")):
+            raise InputError(f"--plot {plot!r}: the file name must end in .png or .svg")
+        check_target(plot, force=force, what="--plot file")  # refused before the search, not after
 
     def seconds(text: str | None, what: str) -> float | None:
         return None if text is None else parse_positive_float(text, what)
@@ -260,6 +268,6 @@ def serve(
     else:
         from llmwalls.render import serve as view
 
-        view.show(report, plot=plot, chart=not no_chart)
+        view.show(report, plot=plot, force=force, chart=not no_chart)
     if check and not report.results.meets_slo:
         raise typer.Exit(1)

@@ -19,6 +19,7 @@ from llmwalls.cli.options import (
     Check,
     DeadlineDays,
     FlopsEfficiency,
+    Force,
     GlobalBatch,
     Gpus,
     Json,
@@ -76,6 +77,7 @@ def walls(
     near: Near = None,
     assumptions: Assumptions = None,
     plot: Plot = None,
+    force: Force = False,
     json_: Json = False,
     check: Check = False,
     quiet: Quiet = False,
@@ -100,6 +102,10 @@ def walls(
         raise InputError(f"--plot {plot!r}: the file name must end in .png or .svg")
     if plot is not None and sweep is None:
         raise InputError("--plot draws the sweep chart: add --sweep AXIS=LOW..HIGH")
+    if plot is not None:
+        from llmwalls.files import check_target
+
+        check_target(plot, force=force, what="--plot file")  # refused before the work, not after
     if not train:
         given = [
             f
@@ -163,11 +169,9 @@ def walls(
             from llmwalls.render import chart
 
             try:
-                view.save_plot(report, plot)
+                view.save_plot(report, plot, force=force)
             except chart.PlotUnavailableError as exc:
                 raise InputError(str(exc)) from None
-            except OSError as exc:
-                raise InputError(f"cannot write --plot {plot!r}: {exc.strerror or exc}") from None
         view.show(report, plot_saved=plot)
     if check and any(w.hit for w in report.walls):
         raise typer.Exit(1)

@@ -39,6 +39,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+import numpy.typing as npt
 from numpy.typing import ArrayLike
 
 # ------------------------------------------------------------------------------------------ assumptions
@@ -451,3 +452,24 @@ def hierarchical_time_s(op: str, size_bytes, n, stride, tiers: Tiers):  # noqa: 
         return np.where(k >= 2, up("p2p", size, 2), out("p2p", size, 2))
     inside = up(op, size, k)
     return np.where(g > 1, two_level((op,), op), inside)
+
+
+def bucketed_time_s(
+    op: str,
+    total_bytes: npt.ArrayLike,
+    bucket_bytes: npt.ArrayLike,
+    n: npt.ArrayLike,
+    stride: npt.ArrayLike,
+    tiers: Tiers,
+) -> tuple[np.ndarray, np.ndarray]:
+    """A reduction issued as buckets (PyTorch DDP, Megatron-LM's gradient buffers): ceil(S / B) collectives of
+    at most B bytes, each paying its own latency steps (hierarchical_time_s). Returns (total, last) seconds:
+    the time of all buckets back to back and of the last one, which nothing can hide (the optimizer waits
+    for it). A bucket at least as large as S is one collective."""
+    total = np.asarray(total_bytes, dtype=float)
+    bucket = np.minimum(np.asarray(bucket_bytes, dtype=float), np.maximum(total, 1.0))
+    count = np.ceil(total / bucket)
+    full = hierarchical_time_s(op, bucket, n, stride, tiers)
+    rest = total - (count - 1.0) * bucket
+    last = hierarchical_time_s(op, rest, n, stride, tiers)
+    return (count - 1.0) * full + last, last

@@ -538,7 +538,7 @@ def training_walls(
     from llmwalls.engine import training as tr
     from llmwalls.engine.collectives import Tiers
     from llmwalls.engine.memory import DEFAULT_ASSUMPTIONS as MEM
-    from llmwalls.engine.memory import usable_bytes
+    from llmwalls.engine.memory import training_usable_bytes, usable_bytes
     from llmwalls.engine.plan import plan_training
 
     ta = tr.DEFAULT_ASSUMPTIONS
@@ -547,8 +547,14 @@ def training_walls(
     tiers = Tiers.from_cluster(cluster)
     if eff.network_efficiency is not None:
         tiers = dataclasses.replace(tiers, out_efficiency=eff.network_efficiency)
-    ma = MEM if eff.usable_fraction is None else dataclasses.replace(MEM, usable_fraction=eff.usable_fraction)
-    usable = usable_bytes(gpu.memory_capacity_bytes, ma)
+    # training budget: the device less the training reserve (memory.training_usable_bytes), unless a usable
+    # fraction is given
+    if eff.usable_fraction is None:
+        usable = training_usable_bytes(gpu.memory_capacity_bytes, MEM)
+    else:
+        usable = usable_bytes(
+            gpu.memory_capacity_bytes, dataclasses.replace(MEM, usable_fraction=eff.usable_fraction)
+        )
     p = plan_training(
         model,
         gpu,

@@ -200,10 +200,18 @@ def _throughput_table(report: ClusterReport) -> _Table:
         ("goodput", _maybe(numbers.percent, rel.goodput_exact)),
         ("wall time incl. failures", _maybe(numbers.duration, rel.wall_time_s)),
         (
-            "compute-optimal at this budget (Chinchilla)",
+            f"compute-optimal at this budget ({opt.method})",
             f"{numbers.sig(opt.params / 1e9)}B params on {numbers.si(opt.tokens)} tokens",
         ),
     ]
+    rule = next((m for m in opt.by_method if m.method == "tokens-per-param"), None)
+    if rule is not None and opt.method != rule.method:
+        rows.append(
+            (
+                "same budget at 20 tokens per parameter",
+                f"{numbers.sig(rule.params / 1e9)}B params on {numbers.si(rule.tokens)} tokens",
+            )
+        )
     for k, v in rows:
         t.row(k, v)
     return t
