@@ -133,12 +133,12 @@ def parse_tokens(text: str | int, what: str = "length") -> int:
     m = re.fullmatch(rf"({_NUMBER})([kKmM]?)", raw)
     if not m:
         raise InputError(f"{what} {text!r} is not a token count; write e.g. 4096, 4k or 128k")
-    value = float(m.group(1)) * _BINARY_TOKEN_SUFFIX[m.group(2).lower()]
-    _finite_positive(value, what, text)
-    if value != int(value):
+    scaled = float(m.group(1)) * _BINARY_TOKEN_SUFFIX[m.group(2).lower()]
+    _finite_positive(scaled, what, text)
+    if scaled != int(scaled):
         raise InputError(f"{what} must be a whole number of tokens, got {text!r}")
-    OPTION_BOUNDS.get(what, MAX_CONTEXT_TOKENS).check(value, what)
-    return int(value)
+    OPTION_BOUNDS.get(what, MAX_CONTEXT_TOKENS).check(scaled, what)
+    return int(scaled)
 
 
 def parse_fraction(text: str | float, what: str, *, allow_zero: bool = False) -> float:
