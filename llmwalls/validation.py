@@ -25,9 +25,12 @@ import math
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal, cast
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+if TYPE_CHECKING:
+    from llmwalls.specs import ClusterSpec, GpuSpec, ModelSpec
 
 CATEGORIES = ("train_throughput", "gpu_hours", "decode", "prefill", "serving", "collective")
 Category = Literal["train_throughput", "gpu_hours", "decode", "prefill", "serving", "collective"]
@@ -139,14 +142,14 @@ def load_cases() -> CaseFile:
 # ---------------------------------------------------------------------------------------------- inputs
 
 
-def _model(s: dict):  # noqa: ANN202
+def _model(s: dict[str, Any]) -> ModelSpec:
     """A model profile by name, or a GPT/LLaMA-shaped spec from the case's [setup.arch] table. Defaults are
     the GPT-3 / Megatron-LM shape (4h GELU MLP, LayerNorm, biases, learned positions, tied embeddings)."""
     from llmwalls import catalogue
     from llmwalls.specs import ModelSpec
 
     if "model" in s:
-        return catalogue.load("model", str(s["model"]), announce=False)
+        return cast("ModelSpec", catalogue.load("model", str(s["model"]), announce=False))
     a = dict(s["arch"])
     heads = int(a["attention_heads"])
     gated = bool(a.get("mlp_gated", False))
@@ -162,28 +165,30 @@ def _model(s: dict):  # noqa: ANN202
         mlp_gated=gated,
         vocab_size=int(a["vocab_size"]),
         tied_embeddings=bool(a.get("tied_embeddings", True)),
-        norm=str(a.get("norm", "layernorm")),
+        norm=a.get("norm", "layernorm"),
         linear_bias=bool(a.get("linear_bias", not gated)),
-        position_embedding=str(a.get("position_embedding", "learned")),
+        position_embedding=a.get("position_embedding", "learned"),
         max_context_tokens=int(s.get("seq_len", 2048)),
     )
 
 
-def _cluster(s: dict):  # noqa: ANN202
+def _cluster(s: dict[str, Any]) -> ClusterSpec:
     """The case's cluster profile with the overrides the case states (its own network)."""
     from llmwalls import catalogue
 
-    cluster = catalogue.load("cluster", str(s["cluster"]), announce=False)
-    update = {k: s[k] for k in ("inter_node_bandwidth_bytes_per_s", "scale_out_fabric") if k in s}
+    cluster = cast("ClusterSpec", catalogue.load("cluster", str(s["cluster"]), announce=False))
+    update: dict[str, Any] = {
+        k: s[k] for k in ("inter_node_bandwidth_bytes_per_s", "scale_out_fabric") if k in s
+    }
     if "inter_node_bandwidth_bytes_per_s" in update:
         update["inter_node_bandwidth_bytes_per_s"] = float(update["inter_node_bandwidth_bytes_per_s"])
     return cluster.model_copy(update=update) if update else cluster
 
 
-def _gpu(s: dict):  # noqa: ANN202
+def _gpu(s: dict[str, Any]) -> GpuSpec:
     from llmwalls import catalogue
 
-    return catalogue.load("gpu", str(s["gpu"]), announce=False)
+    return cast("GpuSpec", catalogue.load("gpu", str(s["gpu"]), announce=False))
 
 
 # ------------------------------------------------------------------------------------------ predictors
@@ -326,7 +331,11 @@ def predict_serving(s: dict) -> tuple[float, dict]:
 
     spec, gpu = _model(s), _gpu(s)
     isl, osl, tp = int(s["isl"]), int(s["osl"]), int(s.get("tp", 1))
-    kw = {"tp": tp, "weights": str(s.get("weights", "bf16")), "kv_dtype": str(s.get("kv_dtype", "bf16"))}
+    kw: dict[str, Any] = {
+        "tp": tp,
+        "weights": str(s.get("weights", "bf16")),
+        "kv_dtype": str(s.get("kv_dtype", "bf16")),
+    }
     per_gpu = 1.0 / tp if s["metric"] == "output_tokens_per_s_per_gpu" else 1.0
     if "batch" in s:
         b = int(s["batch"])

@@ -204,6 +204,7 @@ def test_serving_explains_which_wall_limits_users(cli):
     assert "(memory wall)" in r.stdout
     # L40S (864 GB/s, no NVLink): the KV caches would fit, but per-user speed falls below 20 tokens/s first.
     l40s = ("cost", "--model", "70b", "--gpu", "l40s", "--users", "1000", "--gpu-price", "9000")
+    l40s += ("--price-per-gpu-hour", "1")  # no public L40S rental price in the catalogue
     s = cli(*l40s, "--json").json()["results"]["serving"]
     assert s["batch_per_replica"] < s["max_batch_that_fits_per_replica"]
     assert s["tokens_per_s_per_user_at_batch"] >= 20.0

@@ -80,13 +80,15 @@ def cost(
     price_per_gpu_hour: Annotated[
         str | None,
         typer.Option(
-            "--price-per-gpu-hour", help="Rental $/GPU-hour (default: the GPU's price profiles, else $2.50)."
+            "--price-per-gpu-hour",
+            help="Rental $/GPU-hour (default: the GPU's price profiles; needed where none).",
         ),
     ] = None,
     gpu_price: Annotated[
         str | None,
         typer.Option(
-            "--gpu-price", help="Purchase price of one GPU in $ (default: the GPU profile's unit_price_usd)."
+            "--gpu-price",
+            help="Purchase price of one GPU in $ (default: the profile's, if public).",
         ),
     ] = None,
     years: Annotated[
@@ -253,31 +255,24 @@ def cost(
     if cl is not None:
         if a.pue is None:
             changes["pue"] = cl.pue
-        changes["node_overhead_w_per_gpu"] = cl.node_overhead_power_w / cl.gpus_per_node
+        if cl.node_overhead_power_w is None:
+            render.warn(f"no public host power for {cl.name}: electricity counts the accelerators only")
+        changes["node_overhead_w_per_gpu"] = (cl.node_overhead_power_w or 0.0) / cl.gpus_per_node
         if cl.gpus_per_rack:
             changes["gpus_per_cabinet"] = float(cl.gpus_per_rack)
         changes["liquid_cooled"] = cl.cooling == "liquid"
     if liquid_cooling:
         changes["liquid_cooled"] = True
     if g.idle_power_w is not None:
-        changes["idle_power_fraction"] = g.idle_power_w / g.tdp_w
+        changes["idle_power_fraction"] = g.idle_power_w / g.require_tdp_w()
     if a.pue is None and "pue" not in changes:
         from llmwalls.engine.power import DEFAULT as power_defaults
 
         liquid = liquid_cooling or changes.get("liquid_cooled")
         changes["pue"] = power_defaults.pue_liquid if liquid else power_defaults.pue_air
-    if gpu_price_override is not None:
-        changes["gpu_unit_price_usd"] = gpu_price_override
-        gpu_price_source = "--gpu-price"
-    elif g.unit_price_usd is not None:
-        changes["gpu_unit_price_usd"] = g.unit_price_usd
-        gpu_price_source = f"{g.name} profile ({g.price_date})"
-    else:
-        gpu_price_source = "seed 000 H100 price (no unit_price_usd in the profile)"
-        render.warn(
-            f"{g.name} has no unit_price_usd in its profile; using the $40,000 H100 price of seed 000 "
-            "(pass --gpu-price)"
-        )
+    changes["gpu_unit_price_usd"], gpu_price_source = catalogue.purchase_price(g, gpu_price_override)
+    if math.isnan(changes["gpu_unit_price_usd"]):
+        render.warn(gpu_price_source)
     a = a.replace(**changes)
 
     # Rental prices: --price-per-gpu-hour, else every price profile for this GPU (cheapest on-demand first).
@@ -292,15 +287,7 @@ def cost(
         }
         for p in catalogue.prices_for_gpu(g.name)
     ]
-    if rent_override is not None:
-        rent, rent_source = rent_override, "--price-per-gpu-hour"
-    elif rent_options:
-        rent, rent_source = rent_options[0]["usd_per_gpu_hour"], f"price profile {rent_options[0]['name']}"
-    else:
-        rent, rent_source = a.rent_usd_per_gpu_hour, "llmwalls fallback (no price profile for this GPU)"
-        render.warn(
-            f"no price profile for {g.name}; renting at ${rent:.2f}/GPU-hour (pass --price-per-gpu-hour)"
-        )
+    rent, rent_source = catalogue.rental_price(g.name, rent_override)
     a = a.replace(rent_usd_per_gpu_hour=rent)
 
     # Precisions are checked even without --model: a typo in a script is refused, never silently ignored.
@@ -312,9 +299,13 @@ def cost(
     # ------------------------------------------------------------------ training plan (--tokens)
     planned = None
     if tokens is not None:
-        from llmwalls.cli.cluster import plan_line, plan_run, tokens_text
+        from llmwalls.api._planning import plan_run
+        from llmwalls.render.planning import plan_line, tokens_text
 
-        planned = plan_run(spec, cl, g, gpus=gpus, tokens=tokens, what="cost")["summary"]
+        planned_run = plan_run(spec, cl, g, gpus=n_gpus, train_tokens=_num(tokens, "--tokens"))
+        for w in planned_run.warnings:
+            render.warn(w)
+        planned = planned_run.summary()
 
     # ------------------------------------------------------------------ serving capacity
     serving: dict[str, Any] = {}
@@ -369,7 +360,7 @@ def cost(
     from llmwalls.engine import power as pw
 
     power_source = "llmwalls.engine.power (GPU linear in utilisation, node overhead, fat-tree switches, PUE)"
-    idle_w = g.idle_power_w if g.idle_power_w is not None else g.tdp_w * a.idle_power_fraction
+    idle_w = g.idle_power_w if g.idle_power_w is not None else g.require_tdp_w() * a.idle_power_fraction
     gpn = cl.gpus_per_node if cl is not None else 8
     rack_limit_w = (
         cl.rack_power_limit_w
@@ -377,7 +368,7 @@ def cost(
         else (pw.DEFAULT.rack_limit_liquid_w if a.liquid_cooled else pw.DEFAULT.rack_limit_air_w)
     )
     cp = pw.cluster_power(
-        gpu_w=pw.gpu_power_w(g.tdp_w, idle_w, a.utilization),
+        gpu_w=pw.gpu_power_w(g.require_tdp_w(), idle_w, a.utilization),
         gpus=g_count,
         gpus_per_node=gpn,
         node_overhead_w=a.node_overhead_w_per_gpu * gpn,
@@ -636,6 +627,8 @@ def cost(
         f"({'within' if be <= a.years * 12 else 'beyond'} the {a.years:g}-year life; undiscounted cash)"
         if math.isfinite(be)
         else "buy vs rent: buying never pays back: running owned GPUs costs more per month than renting them"
+        if not math.isnan(be)
+        else f"buy vs rent: unknown ({gpu_price_source})"
     )
     tables = [t_capex, t_opex, t_cost]
     if rent_options:
@@ -652,7 +645,9 @@ def cost(
                     render.Column(
                         "buying pays back",
                         "break_even_month",
-                        lambda m: f"month {m:.1f}" if math.isfinite(m) else "never",
+                        lambda m: (
+                            f"month {m:.1f}" if math.isfinite(m) else ("n/a" if math.isnan(m) else "never")
+                        ),
                     ),
                 ],
                 rent_options,
@@ -661,7 +656,7 @@ def cost(
     lines: list[str] = [break_even_line]
     styles: list[str] = [""]
     if planned is not None:
-        lines += [f"note: {n}" for n in planned["notes"]] + [plan_line(planned)]
+        lines += [f"note: {n}" for n in planned["notes"]] + [plan_line(planned_run)]
         styles += ["dim"] * len(planned["notes"]) + [""]
     if fleet_serving is not None:
         upg = f(fleet_serving["users_per_gpu"])

@@ -268,7 +268,9 @@ def _run(**o) -> int:  # noqa: ANN003, C901, PLR0912, PLR0915
                 "weights",
                 "weights",
                 f"{weights}, {param_counts(spec).total / 1e9:,.1f}B params, "
-                f"/ TP {tp} x PP {pp}" + (f", experts / EP {ep}" if ep > 1 else ""),
+                f"/ TP {tp} x PP {pp}"
+                + (f", experts / EP {ep}" if ep > 1 else "")
+                + (f", experts {spec.expert_weight_format}" if spec.expert_weight_format else ""),
             ),
             (
                 "kv_cache",

@@ -165,7 +165,7 @@ def power(
     a = dataclasses.replace(eng.DEFAULT, **overrides)
 
     u = parse_fraction(utilization, "--utilization", allow_zero=True)
-    tdp_w = g.tdp_w
+    tdp_w = g.require_tdp_w()
     idle_w = g.idle_power_w if g.idle_power_w is not None else a.idle_fraction * tdp_w
     idle_source = (
         "profile idle_power_w" if g.idle_power_w is not None else f"{a.idle_fraction:g} x TDP, assumed"
@@ -196,14 +196,23 @@ def power(
         # --model is then the model trained: no serving or data-movement sections for it.
         if spec_m is None:
             raise InputError("--tokens needs --model (the model trained on those tokens)")
-        from llmwalls.cli.cluster import plan_line, plan_run, tokens_text
+        from llmwalls.api._planning import plan_run
+        from llmwalls.render.planning import plan_line, tokens_text
 
-        planned_run = plan_run(spec_m, cl, g, gpus=gpus, tokens=tokens, what="power")
-        planned = planned_run["summary"]
+        planned_run = plan_run(
+            spec_m,
+            cl,
+            g,
+            gpus=parse_int_count(gpus, "--gpus") if gpus is not None else None,
+            train_tokens=parse_count(tokens, "--tokens"),
+        )
+        for w in planned_run.warnings:
+            render.warn(w)
+        planned = planned_run.summary()
 
     gpus_per_node = cl.gpus_per_node if cl is not None else a.gpus_per_node
     overhead_w = (
-        a.node_overhead_w if (cl is None or node_overhead_w is not None) else cl.node_overhead_power_w
+        a.node_overhead_w if (cl is None or node_overhead_w is not None) else cl.require_node_overhead_w()
     )
     if gpus is not None:
         n_gpus = parse_int_count(gpus, "--gpus")
@@ -356,7 +365,7 @@ def power(
             # A cap slows the run: its GPU-hours grow as the step stretches (engine.plan.slowed_step_time_s).
             from llmwalls.engine.plan import slowed_step_time_s
 
-            slowed = float(slowed_step_time_s(planned_run["step"], thr_compute, thr_memory))
+            slowed = float(slowed_step_time_s(planned_run.step.times(), thr_compute, thr_memory))
             stretch = slowed / planned["step_time_s"]
             run_hours = planned["gpu_hours"] * stretch
             planned["power_cap"] = {
@@ -411,7 +420,7 @@ def power(
         weight_bytes = param_counts(spec).total * weight_bytes_per_param(weights)
         flops_per_token = dense_flops_per_token(spec)
         dtype = compute_dtype_for_weights(weights)
-        peak = g.peak_flops_per_s.for_dtype(dtype) or g.peak_flops_per_s.bf16
+        peak = g.peak_flops_per_s.for_dtype(dtype) or g.peak_flops_per_s.half_precision
         pj_flop = (
             a.pj_per_flop
             if a.pj_per_flop is not None
@@ -658,7 +667,7 @@ def power(
 
     lines, styles = [], []
     if planned is not None:
-        lines += [f"note: {n}" for n in planned["notes"]] + [plan_line(planned)]
+        lines += [f"note: {n}" for n in planned["notes"]] + [plan_line(planned_run)]
         styles += ["dim"] * len(planned["notes"]) + [""]
         if "power_cap" in planned:
             pc = planned["power_cap"]

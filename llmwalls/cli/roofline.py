@@ -353,7 +353,7 @@ def _run(
 
     image_note = None
     if plot is not None:
-        from llmwalls import chart
+        from llmwalls.render import chart
 
         try:
             chart.save_roofline_plot(
@@ -632,7 +632,7 @@ def _print_human(
     )
 
     if not no_chart:
-        from llmwalls import chart
+        from llmwalls.render import chart
 
         render.print_text(
             "\n"

@@ -875,7 +875,7 @@ def _run(**o) -> int:  # noqa: ANN003, C901, PLR0912, PLR0915
             "binding": central["binding"],
             "plan": {k: v for k, v in central.items() if k not in ("walls", "binding", "mode")},
         }
-        from llmwalls import chart
+        from llmwalls.render import chart
 
         series = [
             chart.Series(MARKERS[w], w, [float(x) for x in np.asarray(central["walls"][w]["utilization"])])

@@ -56,8 +56,8 @@ class CostAssumptions:
     gpu_unit_price_usd: float = field(
         default=40_000.0,
         metadata=_src(
-            "seed 000 ('An H100 GPU costs approximately $40,000'); used only when the GPU profile has no "
-            "unit_price_usd and --gpu-price is not given",
+            "seed 000 ('An H100 GPU costs approximately $40,000'); a library default only: the cost "
+            "command takes the GPU profile's dated price or --gpu-price and never falls back to this",
             "2025",
         ),
     )
@@ -183,7 +183,8 @@ class CostAssumptions:
     rent_usd_per_gpu_hour: float = field(
         default=2.50,
         metadata=_src(
-            "llmwalls fallback when no price profile matches the GPU: H100 rental in 2025 ranged "
+            "library default (the cost command takes a price profile or --price-per-gpu-hour, never this): "
+            "H100 rental in 2025 ranged "
             "~$2-3.50/GPU-hour; "
             "DeepSeek-V3 (arXiv:2412.19437, Table 1) assumed $2/H800-hour",
             "2025",
@@ -291,6 +292,8 @@ def fleet_costs(
     saving_per_month = rent_per_month - opex_per_month
     with np.errstate(divide="ignore", invalid="ignore"):
         break_even = np.where(saving_per_month > 0, capex / saving_per_month, np.inf)
+    # An unknown purchase price (NaN: no public price) leaves the break-even unknown, not "never".
+    break_even = np.where(np.isnan(capex + saving_per_month), np.nan, break_even)
     return {
         "gpus": g,
         "capex_usd": capex,

@@ -342,24 +342,33 @@ def site_for(
     """Site figures from a cluster profile when given, else llmwalls.engine.power's defaults."""
     from llmwalls.engine.power import DEFAULT as PW
 
-    idle = gpu.idle_power_w if gpu.idle_power_w is not None else PW.idle_fraction * gpu.tdp_w
+    # No public TDP (TPUs, Trainium, announced parts): the power figures come out unknown (NaN), not guessed.
+    tdp_w = gpu.tdp_w if gpu.tdp_w is not None else float("nan")
+    idle = gpu.idle_power_w if gpu.idle_power_w is not None else PW.idle_fraction * tdp_w
+    no_tdp = () if gpu.tdp_w is not None else (f"no public TDP for {gpu.name}: the power wall is unknown",)
     if cluster is not None:
         liquid = cluster.cooling == "liquid"
         return Site(
             gpus_per_node=cluster.gpus_per_node,
-            node_overhead_w=cluster.node_overhead_power_w,
+            node_overhead_w=cluster.node_overhead_power_w or 0.0,
             pue=cluster.pue,
             rack_limit_w=cluster.rack_power_limit_w
             or (PW.rack_limit_liquid_w if liquid else PW.rack_limit_air_w),
             gpus_per_rack=cluster.gpus_per_rack,
             fixed_rack=cluster.gpus_per_rack is not None
             and cluster.scale_up_domain_gpus > cluster.gpus_per_node,
-            tdp_w=gpu.tdp_w,
+            tdp_w=tdp_w,
             idle_w=idle,
             domain_gpus=cluster.scale_up_domain_gpus,
             site_w=site_w,
             usd_per_gpu_hour=usd_per_gpu_hour,
             budget_usd=budget_usd,
+            notes=no_tdp
+            + (
+                ()
+                if cluster.node_overhead_power_w is not None
+                else (f"no public host power for {cluster.name}: site power counts the accelerators only",)
+            ),
         )
     domain = PW.gpus_per_node if gpu.scale_up_bandwidth_bytes_per_s else 1
     return Site(
@@ -369,13 +378,14 @@ def site_for(
         rack_limit_w=PW.rack_limit_air_w,
         gpus_per_rack=None,
         fixed_rack=False,
-        tdp_w=gpu.tdp_w,
+        tdp_w=tdp_w,
         idle_w=idle,
         domain_gpus=domain,
         site_w=site_w,
         usd_per_gpu_hour=usd_per_gpu_hour,
         budget_usd=budget_usd,
-        notes=("no cluster profile: node overhead, PUE and rack limit are llmwalls.engine.power defaults",),
+        notes=no_tdp
+        + ("no cluster profile: node overhead, PUE and rack limit are llmwalls.engine.power defaults",),
     )
 
 
