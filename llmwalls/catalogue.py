@@ -125,9 +125,15 @@ def _scan(root: Path, origin: str) -> list[Entry]:
 
 
 def _warn(message: str) -> None:
-    from llmwalls import render  # stderr and the JSON 'warnings' list
+    """Into the answer's warnings when an API call collects them, else on stderr (and the JSON list)."""
+    from llmwalls import notices
 
-    render.warn(message)
+    if notices.active():
+        notices.warn(message)
+    else:
+        from llmwalls import render
+
+        render.warn(message)
 
 
 @lru_cache(maxsize=1)

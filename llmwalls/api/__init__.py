@@ -22,6 +22,7 @@ from typing import Any
 _EXPORTS: dict[str, str] = {
     "Wall": "llmwalls.api.types:Wall",
     "Layout": "llmwalls.api.types:Layout",
+    "Plan": "llmwalls.api.types:Plan",
     "Recompute": "llmwalls.api.types:Recompute",
     "Optimizer": "llmwalls.api.types:Optimizer",
     "WeightFormat": "llmwalls.api.types:WeightFormat",
@@ -39,10 +40,16 @@ _EXPORTS: dict[str, str] = {
     "CostReport": "llmwalls.api._cost:CostReport",
     "walls": "llmwalls.api._walls:walls",
     "WallsReport": "llmwalls.api._walls:WallsReport",
+    "Sweep": "llmwalls.api._walls:Sweep",
+    "parse_sweep": "llmwalls.api._walls:parse_sweep",
+    "Uncertainty": "llmwalls.api._walls:Uncertainty",
+    "EfficiencyRange": "llmwalls.api._walls:EfficiencyRange",
     "audit": "llmwalls.api._audit:audit",
     "AuditReport": "llmwalls.api._audit:AuditReport",
     "calibrate": "llmwalls.api._calibrate:calibrate",
     "CalibrateReport": "llmwalls.api._calibrate:CalibrateReport",
+    "serve": "llmwalls.api._serve:serve",
+    "ServeReport": "llmwalls.api._serve:ServeReport",
 }
 
 __all__ = sorted(_EXPORTS)
