@@ -10,6 +10,7 @@ command actually uses.
 from __future__ import annotations
 
 import difflib
+import math
 import os
 import sys
 from dataclasses import dataclass, field
@@ -124,9 +125,15 @@ def _scan(root: Path, origin: str) -> list[Entry]:
 
 
 def _warn(message: str) -> None:
-    from llmwalls import render  # stderr and the JSON 'warnings' list
+    """Into the answer's warnings when an API call collects them, else on stderr (and the JSON list)."""
+    from llmwalls import notices
 
-    render.warn(message)
+    if notices.active():
+        notices.warn(message)
+    else:
+        from llmwalls import render
+
+        render.warn(message)
 
 
 @lru_cache(maxsize=1)
@@ -304,14 +311,34 @@ def prices_for_gpu(gpu_name: str) -> list[Profile]:
     return sorted(found, key=lambda p: (p.commitment != "on-demand", p.usd_per_gpu_hour))  # type: ignore[attr-defined]
 
 
-def rental_price(gpu_name: str, override: float | None, fallback_usd: float) -> tuple[float, str]:
-    """$/GPU-hour and where it came from: the option, else the first of prices_for_gpu, else the fallback."""
+def rental_price(
+    gpu_name: str, override: float | None, fallback_usd: float | None = None
+) -> tuple[float, str]:
+    """$/GPU-hour and where it came from: the option, else the first of prices_for_gpu, else the fallback.
+    Without a fallback, a GPU with no price profile is refused (InputError): never another GPU's price."""
     if override is not None:
         return override, "--price-per-gpu-hour"
     prices = prices_for_gpu(gpu_name)
     if prices:
         return prices[0].usd_per_gpu_hour, f"price profile {prices[0].name}"  # type: ignore[attr-defined]
+    if fallback_usd is None:
+        from llmwalls.errors import InputError
+
+        raise InputError(
+            f"no public rental price for {gpu_name} (no price profile); pass --price-per-gpu-hour"
+        )
     return fallback_usd, "llmwalls fallback (no price profile for this GPU)"
+
+
+def purchase_price(gpu: GpuSpec, override: float | None) -> tuple[float, str]:
+    """Purchase price of one accelerator and where it came from: the option, else the profile's dated
+    unit_price_usd, else NaN with the sentence to show ("no public purchase price ..."): never another
+    GPU's price. NaN propagates through the cost engine, so every buy-side figure comes out unknown."""
+    if override is not None:
+        return override, "--gpu-price"
+    if gpu.unit_price_usd is not None:
+        return gpu.unit_price_usd, f"{gpu.name} profile ({gpu.price_date})"
+    return math.nan, f"no public purchase price for {gpu.name}; pass --gpu-price for the buy-side figures"
 
 
 def profile_to_toml_dict(profile: Profile) -> dict[str, Any]:

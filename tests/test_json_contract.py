@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from llmwalls.api.contract import REPORTS, SCHEMA_VERSION, json_schema
+
 ROOT = Path(__file__).resolve().parent.parent
 DOC = (ROOT / "docs" / "json.md").read_text()
 ROWS = re.findall(r"^\| `(llmwalls\.[a-z.]+)` \| `([^`]+)` \| (.+?) \| (.+?) \|$", DOC, flags=re.M)
@@ -17,7 +19,7 @@ def test_every_command_is_in_the_contract():
 
     schemas = {schema for schema, *_ in ROWS}
     for name in COMMANDS:
-        if name in ("completion",):
+        if name in ("completion", "schema"):
             continue
         assert any(s == f"llmwalls.{name}" or s.startswith(f"llmwalls.{name}.") for s in schemas), name
 
@@ -28,16 +30,19 @@ def test_documented_fields_are_present(cli, monkeypatch, schema, example, fields
     r = cli(*shlex.split(example), "--json")
     assert r.exit_code in (0, 1), r.stderr
     doc = r.json()
-    assert doc["schema"] == schema and doc["schema_version"] == 1
-    assert set(doc) == {
-        "schema",
-        "schema_version",
-        "llmwalls_version",
-        "inputs",
-        "results",
-        "walls",
-        "warnings",
-    }
+    command = schema.split(".")[1]
+    typed = (
+        command in REPORTS
+    )  # serialised from a typed report: schema version 2, validated against its schema
+    assert doc["schema"] == schema and doc["schema_version"] == (SCHEMA_VERSION if typed else 1)
+    envelope = {"schema", "schema_version", "llmwalls_version", "inputs", "results", "walls", "warnings"}
+    assert set(doc) == (envelope | {"notes"} if typed else envelope)
+    if typed:
+        import jsonschema
+
+        jsonschema.validate(doc, json_schema(command))
+        for w in doc["walls"]:
+            assert w["hit"] == (w["utilization"] is not None and w["utilization"] > 1), w
     documented = re.findall(r"`([a-z_]+)`", fields)
     results = doc["results"]
     present = set(results) if isinstance(results, dict) else set(results[0]) if results else set()

@@ -92,7 +92,10 @@ def test_user_dir_adds_and_overrides(cli, isolated_home):
 BAD_PROFILES = {
     "not TOML": ("kind = gpu\nname = [", "not valid TOML"),
     "unknown key": (GOOD_GPU + "hbm_gb = 80\n", "hbm_gb: unknown key"),
-    "missing field": (GOOD_GPU.replace("tdp_w = 700.0\n", ""), "tdp_w: missing required key"),
+    "missing field": (
+        GOOD_GPU.replace("hbm_bytes = 80e9\n", ""),
+        "hbm_bytes: missing required key",
+    ),
     "wrong type": (GOOD_GPU.replace("tdp_w = 700.0", 'tdp_w = "700"'), "tdp_w"),
     "zero": (GOOD_GPU.replace("tdp_w = 700.0", "tdp_w = 0.0"), "greater than 0"),
     "negative": (GOOD_GPU.replace("tdp_w = 700.0", "tdp_w = -700.0"), "greater than 0"),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import Any
 
 import typer
 
@@ -25,13 +26,15 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "cost": ("llmwalls.cli.cost", "cost"),
     "walls": ("llmwalls.cli.walls", "walls"),
     "audit": ("llmwalls.cli.audit", "audit"),
+    "serve": ("llmwalls.cli.serve", "serve"),
     "profiles": ("llmwalls.cli.profiles", "app"),
     "calibrate": ("llmwalls.cli.calibrate", "calibrate"),
+    "schema": ("llmwalls.cli.schema", "schema"),
     "completion": ("llmwalls.cli.completion", "completion"),
 }
 
 
-def load_command(name: str):  # noqa: ANN201 - a (vendored) Click command
+def load_command(name: str) -> Any:  # a (vendored) Click command
     """Import one command's module and build its Click command."""
     import importlib
 
@@ -47,13 +50,13 @@ def load_command(name: str):  # noqa: ANN201 - a (vendored) Click command
 
 
 class _LazyGroup(typer.core.TyperGroup):
-    def list_commands(self, ctx):  # noqa: ANN001, ANN201
+    def list_commands(self, ctx: typer.Context) -> list[str]:  # type: ignore[override]
         return list(COMMANDS)
 
-    def get_command(self, ctx, cmd_name):  # noqa: ANN001, ANN201
+    def get_command(self, ctx: typer.Context, cmd_name: str) -> Any:  # type: ignore[override]
         return load_command(cmd_name) if cmd_name in COMMANDS else None
 
-    def format_commands(self, ctx, formatter):  # noqa: ANN001, ANN201
+    def format_commands(self, ctx: typer.Context, formatter: Any) -> None:  # type: ignore[override]
         """The command list in --help from each command's docstring, without building every command."""
         import importlib
 
@@ -65,7 +68,7 @@ class _LazyGroup(typer.core.TyperGroup):
         with formatter.section("Commands"):
             formatter.write_dl(rows)
 
-    def resolve_command(self, ctx, args):  # noqa: ANN001, ANN201
+    def resolve_command(self, ctx: typer.Context, args: list[str]) -> Any:  # type: ignore[override]
         name = args[0] if args else ""
         if name and not name.startswith("-") and name not in COMMANDS:
             import difflib
@@ -112,6 +115,8 @@ def main(argv: list[str] | None = None) -> int:
     from llmwalls.files import one_line  # every error is one line of bounded length
 
     args = sys.argv[1:] if argv is None else argv
+    if not args:  # bare `llmwalls`: the help, as a request, not an error
+        args = ["--help"]
     if "_LLMWALLS_COMPLETE" in os.environ:  # a TAB press: register Typer's shell completion classes
         from typer.completion import completion_init
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from types import ModuleType
+from typing import Annotated, Any
 
 import typer
 
@@ -29,7 +31,7 @@ def list_(kind: Kind = None, json_: Json = False) -> None:
 
     if kind is not None and kind not in KIND_DIRS:
         raise InputError(f"--kind must be one of {', '.join(KIND_DIRS)}, got {kind!r}")
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "kind": e.kind,
             "name": e.name,
@@ -41,8 +43,18 @@ def list_(kind: Kind = None, json_: Json = False) -> None:
         }
         for e in entries(kind)
     ]
+    if kind == "gpu":
+        for row in rows:
+            row.update(_gpu_figures(str(row["name"])))
     if json_:
         render.emit_json("profiles.list", {"kind": kind}, rows)
+        return
+    if kind == "gpu":
+        caption = "dense peaks (no sparsity), decimal GB; 'none public': no published purchase price"
+        cols = _gpu_columns(render)
+        if any(r["origin"] != "built-in" for r in rows):
+            cols.insert(1, render.Column("from", "origin", justify="left"))
+        render.print_tables([render.Table(f"{len(rows)} accelerators", cols, rows, caption)])
         return
     cols = [
         render.Column("kind", "kind", justify="left"),
@@ -53,6 +65,49 @@ def list_(kind: Kind = None, json_: Json = False) -> None:
     if any(r["origin"] != "built-in" for r in rows):
         cols.insert(2, render.Column("from", "origin", justify="left"))
     render.print_tables([render.Table(f"{len(rows)} profiles", cols, rows)])
+
+
+def _gpu_figures(name: str) -> dict[str, object]:
+    """Key figures of one accelerator for `profiles list --kind gpu`, SI units; {} if it fails to load."""
+    from llmwalls import catalogue
+    from llmwalls.errors import LlmwallsError
+
+    try:
+        g = catalogue.load_gpu(name)
+    except LlmwallsError:
+        return {}
+    peak = g.peak_flops_per_s
+    return {
+        "memory_bytes": g.hbm_bytes,
+        "hbm_bandwidth_bytes_per_s": g.hbm_bandwidth_bytes_per_s,
+        "dense_bf16_flops_per_s": peak.bf16,
+        "dense_fp8_flops_per_s": peak.fp8,
+        "tdp_w": g.tdp_w,
+        "status": g.status,
+        "unit_price_usd": g.unit_price_usd,
+        "no_public_price": g.no_public_price,
+    }
+
+
+def _gpu_columns(render: ModuleType) -> list[Any]:
+    def si(scale: float, digits: int = 0) -> Callable[[float], str]:
+        return lambda x: f"{x / scale:,.{digits}f}"
+
+    def price(row: dict) -> str | None:
+        if row.get("unit_price_usd"):
+            return f"${row['unit_price_usd']:,.0f}"
+        return "none public" if row.get("no_public_price") else None
+
+    return [
+        render.Column("name", "name", justify="left"),
+        render.Column("GB", "memory_bytes", si(1e9)),
+        render.Column("TB/s", "hbm_bandwidth_bytes_per_s", si(1e12, 2)),
+        render.Column("bf16 TF", "dense_bf16_flops_per_s", si(1e12)),
+        render.Column("fp8 TF", "dense_fp8_flops_per_s", si(1e12)),
+        render.Column("TDP W", "tdp_w", si(1.0)),
+        render.Column("status", "status", justify="left"),
+        render.Column("price", price),
+    ]
 
 
 def _complete_any(incomplete: str) -> list[str]:
@@ -124,80 +179,7 @@ def validate(paths: Annotated[list[Path], typer.Argument(help="Profile TOML file
         raise typer.Exit(2)
 
 
-# Hugging Face config.json field names -> profile fields (Llama, Mistral, Mixtral, Qwen2, DeepSeek-V3).
-_HF_REQUIRED = ("num_hidden_layers", "hidden_size", "num_attention_heads", "intermediate_size", "vocab_size")
-_HF_MLA = ("kv_lora_rank", "qk_rope_head_dim", "qk_nope_head_dim", "v_head_dim")
 MAX_CONFIG_BYTES = 1_000_000  # a config.json is a few KB: anything this big is not one
-
-
-def profile_from_hf_config(cfg: dict, name: str, source: str) -> dict:
-    """Translate a Hugging Face config.json into model-profile fields (validated by the caller)."""
-    from llmwalls.errors import InputError
-    from llmwalls.files import show
-
-    missing = [k for k in _HF_REQUIRED if k not in cfg]
-    if missing:
-        raise InputError(f"config.json lacks {', '.join(missing)}; is it a decoder-only LLM config?")
-    model_type = str(cfg.get("model_type", ""))
-    out: dict = {
-        "kind": "model",
-        "name": name,
-        "description": f"imported from a Hugging Face config.json (model_type {model_type or 'unknown'})",
-        "source": source,
-        "layers": cfg["num_hidden_layers"],
-        "hidden_size": cfg["hidden_size"],
-        "attention_heads": cfg["num_attention_heads"],
-        "kv_heads": cfg.get("num_key_value_heads") or cfg["num_attention_heads"],
-        "ffn_size": cfg["intermediate_size"],
-        "vocab_size": cfg["vocab_size"],
-        "tied_embeddings": bool(cfg.get("tie_word_embeddings", False)),
-        "max_context_tokens": cfg.get("max_position_embeddings", 4096),
-    }
-    if cfg.get("head_dim"):
-        out["head_dim"] = cfg["head_dim"]
-    if model_type.startswith("qwen2"):
-        out["qkv_bias"] = True  # Qwen2 projections carry Q/K/V biases (not a config key)
-    if cfg.get("attention_bias"):
-        out["qkv_bias"] = True
-    window = cfg.get("sliding_window")
-    if window is not None and not (isinstance(window, int) and not isinstance(window, bool)):
-        # Some configs give one window per layer (a list) or a string: no single window to model.
-        raise InputError(f"config.json sliding_window must be a whole number or null, got {show(window)}")
-    context = out["max_context_tokens"]
-    if (
-        window
-        and cfg.get("use_sliding_window", model_type in ("mistral", "mixtral"))
-        and (not isinstance(context, int) or window < context)
-    ):
-        out["sliding_window_tokens"] = window
-    if cfg.get("num_local_experts"):  # Mixtral
-        out["moe"] = {
-            "experts": cfg["num_local_experts"],
-            "experts_per_token": cfg.get("num_experts_per_tok", 2),
-            "expert_ffn_size": cfg["intermediate_size"],
-        }
-    if cfg.get("n_routed_experts"):  # DeepSeek-V2/V3
-        out["moe"] = {
-            "experts": cfg["n_routed_experts"],
-            "experts_per_token": cfg.get("num_experts_per_tok", 8),
-            "shared_experts": cfg.get("n_shared_experts") or 0,
-            "expert_ffn_size": cfg.get("moe_intermediate_size", cfg["intermediate_size"]),
-            "dense_layers": cfg.get("first_k_dense_replace", 0),
-            "router_bias": cfg.get("topk_method") == "noaux_tc",
-        }
-    if cfg.get("kv_lora_rank"):  # MLA
-        missing = [k for k in _HF_MLA if k not in cfg]
-        if missing:
-            raise InputError(f"config.json has kv_lora_rank (MLA) but lacks {', '.join(missing)}")
-        out["mla"] = {
-            "q_lora_rank": cfg.get("q_lora_rank") or 0,
-            "kv_lora_rank": cfg["kv_lora_rank"],
-            "qk_rope_head_dim": cfg["qk_rope_head_dim"],
-            "qk_nope_head_dim": cfg["qk_nope_head_dim"],
-            "v_head_dim": cfg["v_head_dim"],
-        }
-        out["kv_heads"] = out["attention_heads"]
-    return out
 
 
 @app.command("import")
@@ -215,6 +197,7 @@ def import_(
     from llmwalls import catalogue
     from llmwalls.errors import InputError, WriteRefusedError
     from llmwalls.files import parse_json, read_text_file, show_path
+    from llmwalls.hf_import import profile_from_hf_config
 
     raw = read_text_file(config, what="config.json", max_bytes=MAX_CONFIG_BYTES)
     try:

@@ -35,9 +35,11 @@ Everything is numpy-vectorised: bytes, group size, bandwidth and latency broadca
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 # ------------------------------------------------------------------------------------------ assumptions
 
@@ -72,6 +74,17 @@ class LinkEfficiency:
     # The one out-of-sample case (GCP A3 Mega, GPUDirect-TCPXO, docs/validation.md) implies ~ 0.90 of its
     # NIC once the tiers are pipelined; one case is not enough to move a default every Ethernet user gets.
     ethernet: float = 0.60
+    # TPU ICI (torus, per link): Austin et al., 'How to Scale Your Model' (Google DeepMind 2025), part 3
+    # 'Sharded Matrices', worked question 1: an AllGather over 4 TPU v5e chips computed at 560 us took 680 us
+    # in the published profile -> 560 / 680 = 0.82.
+    ici: float = 0.82
+    # AWS NeuronLink (Trainium torus): no published collective measurement found; judgement, the NVLink ring
+    # figure above (0.80). Override with --nvlink-efficiency.
+    neuronlink: float = 0.80
+    # AWS EFA (SRD transport over AWS's Ethernet fabric): no project measurement; judgement, as RoCE (0.75).
+    efa: float = 0.75
+    # Google data-centre network between TPU slices: no project measurement; judgement, as Ethernet (0.60).
+    dcn: float = 0.60
 
     def for_fabric(self, fabric: str) -> float:
         key = {"nvswitch": "nvlink"}.get(fabric, fabric)
@@ -199,6 +212,94 @@ def p2p_time_s(size_bytes, bandwidth_bytes_per_s, latency_s=0.0, *, efficiency=1
     return collective_time_s("p2p", size_bytes, 2, bandwidth_bytes_per_s, latency_s, efficiency=efficiency)
 
 
+# ------------------------------------------------------------------------------------------------ torus
+# Direct-connect tori (Google TPU ICI, AWS NeuronLink): each chip has two links per torus dimension (one to
+# each neighbour, wraparound closing every dimension into a ring), each with bandwidth B per direction.
+# Source: J. Austin et al., 'How to Scale Your Model', Google DeepMind 2025, part 3 'Sharded Matrices'
+# (https://jax-ml.github.io/scaling-book/sharding/), whose model is used here:
+#   - AllGather / ReduceScatter over one axis of a bidirectional ring: T = V / W_bidi, W_bidi = 2B (each
+#     chip receives the other shards over its two links of that axis). Exactly, a chip receives
+#     (k-1)/k of V: T = (k-1)/k V / (2B).
+#   - Over several axes at once the bandwidth grows by the number of axes: T = V / (W_bidi n_axes); here
+#     T = (n-1)/n V / (2 B d), d = the torus dimensions the group spans (n chips in all).
+#   - AllReduce = ReduceScatter + AllGather: twice that. With d = 1 it is the ring all-reduce of one torus
+#     dimension, 2(k-1)/k of the data over 2 links.
+#   - Latency: about 1 us per ICI hop; a collective takes sum_i floor(k_i / 2) hops (the longest path in the
+#     group's sub-torus), twice for an all-reduce.
+#   - AllToAll: bisection-bound. Cutting the longest dimension k_max in two crosses 2 n / k_max links (the
+#     wraparound doubles the cut); half the chips send n/2 x S/n bytes each to the other half, n S / 4 in
+#     each direction, so T = (n S / 4) / (2 n B / k_max) = S k_max / (8 B) with S the per-chip send buffer.
+#     On one ring of k chips this is k S / (8 B) = (k S / 2B) / 4: the book's 'AllGather / 4 for a
+#     bidirectional ring' (V = k S).
+# Placement: a group of n ranks whose consecutive members are `stride` ranks apart occupies the torus
+# dimensions in order, the inner parallel groups (small stride) first, as a JAX device mesh maps logical
+# axes onto physical ones; every dimension a group spans is taken as a full wraparound ring (TPU v4/v5p
+# slices wrap through the optical switches on every axis of size 4k; a partial axis without wraparound is
+# about half as fast: not modelled). A group whose size does not divide the torus keeps the leftover
+# factor on its first dimension (an approximation).
+
+
+def torus_group_dims(n: ArrayLike, stride: ArrayLike, torus_dims: Sequence[int]) -> np.ndarray:
+    """Extent of a group of n ranks (members `stride` apart) along each torus dimension: an array of
+    shape broadcast(n, stride) + (len(torus_dims),) whose product is n."""
+    n = np.asarray(np.rint(n), dtype=np.int64)
+    stride = np.asarray(np.rint(stride), dtype=np.int64)
+    n, stride = np.broadcast_arrays(np.maximum(n, 1), np.maximum(stride, 1))
+    rem_stride, rem_n = stride.copy(), n.copy()
+    extents = []
+    for k in torus_dims:
+        inner = np.gcd(rem_stride, k)  # this much of the dimension is taken by the inner groups
+        rem_stride = rem_stride // inner
+        g = np.gcd(rem_n, k // inner)
+        rem_n = rem_n // g
+        extents.append(g)
+    out = np.stack(extents, axis=-1).astype(float)
+    out[..., 0] *= rem_n  # a size that does not divide the torus: leftover on the first dimension
+    return out
+
+
+def torus_parts(
+    op: str, size_bytes: ArrayLike, n: ArrayLike, stride: ArrayLike, torus_dims: Sequence[int]
+) -> tuple[np.ndarray, np.ndarray]:
+    """(hops, bytes over one link one way) of a collective on a torus group (section comment above): time =
+    hops x per-hop latency + bytes / (B x efficiency). S as in nccl-tests (module docstring)."""
+    size = np.asarray(size_bytes, dtype=float)
+    g = torus_group_dims(n, stride, torus_dims)
+    members = np.prod(g, axis=-1)
+    axes = np.sum(g > 1, axis=-1)
+    hops = np.sum(np.floor(g / 2.0), axis=-1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        spread = np.where(members > 1, (members - 1.0) / members / (2.0 * np.maximum(axes, 1)), 0.0)
+    if op in ("allgather", "reducescatter"):
+        return hops, size * spread
+    if op == "allreduce":
+        return 2.0 * hops, 2.0 * size * spread
+    if op == "alltoall":
+        return hops, np.where(members > 1, size * np.max(g, axis=-1) / 8.0, 0.0)
+    if op == "p2p":
+        return np.ones_like(members), size + 0.0 * members
+    raise ValueError(f"unknown collective {op!r} on a torus")
+
+
+def torus_collective_time_s(
+    op: str,
+    size_bytes: ArrayLike,
+    n: ArrayLike,
+    link_bandwidth_bytes_per_s: ArrayLike,
+    hop_latency_s: ArrayLike = 0.0,
+    *,
+    stride: ArrayLike = 1,
+    torus_dims: Sequence[int] = (),
+    efficiency: ArrayLike = 1.0,
+) -> np.ndarray:
+    """Time of one collective over n ranks of a torus (TPU ICI, NeuronLink); link bandwidth is one link, one
+    direction. A group of one rank costs nothing."""
+    hops, link_bytes = torus_parts(op, size_bytes, n, stride, torus_dims)
+    bw = np.asarray(link_bandwidth_bytes_per_s, dtype=float) * np.asarray(efficiency, dtype=float)
+    t = hops * np.asarray(hop_latency_s, dtype=float) + link_bytes / bw
+    return np.where(np.asarray(n, dtype=float) > 1, t, 0.0)
+
+
 # --------------------------------------------------------------------------------------- tiers, placement
 
 
@@ -215,6 +316,9 @@ class Tiers:
     out_efficiency: float
     nvls: bool = False  # all-reduce inside the domain with NVLink SHARP
     notes: tuple[str, ...] = field(default=())
+    # Shape of a direct-connect torus scale-up fabric (TPU ICI, NeuronLink), e.g. (16, 20, 28); then
+    # up_bandwidth_bytes_per_s is ONE link, one direction, and up_latency_s is per hop. () = switched fabric.
+    torus_dims: tuple[int, ...] = ()
     # Bytes of the buffer in one pipeline stage of a two-tier collective (see pipelined_time_s).
     pipeline_chunk_bytes: float = 0.0  # 0 = NCCL_PIPELINE_CHUNK_BYTES
 
@@ -231,6 +335,7 @@ class Tiers:
             out_latency_s=float(cluster.inter_node_latency_s),
             out_efficiency=eff.for_fabric(cluster.scale_out_fabric),
             nvls=nvls,
+            torus_dims=tuple(getattr(cluster, "torus_dims", None) or ()),
         )
 
 
@@ -283,7 +388,20 @@ def hierarchical_time_s(op: str, size_bytes, n, stride, tiers: Tiers):  # noqa: 
     g = np.maximum(1.0, np.round(n / k))
     chunk = tiers.pipeline_chunk_bytes or NCCL_PIPELINE_CHUNK_BYTES
 
+    torus = tiers.torus_dims
+
     def up(o: str, s, m, algorithm: str = "ring"):  # noqa: ANN001, ANN202
+        if torus:  # direct-connect torus: per-link bandwidth, per-hop latency (torus section above)
+            return torus_collective_time_s(
+                o,
+                s,
+                m,
+                tiers.up_bandwidth_bytes_per_s,
+                tiers.up_latency_s,
+                stride=stride,
+                torus_dims=torus,
+                efficiency=tiers.up_efficiency,
+            )
         return collective_time_s(
             o,
             s,
@@ -303,14 +421,19 @@ def hierarchical_time_s(op: str, size_bytes, n, stride, tiers: Tiers):  # noqa: 
         # each tier split into its latency steps and its bandwidth time, then pipelined
         up_bw = tiers.up_bandwidth_bytes_per_s * tiers.up_efficiency
         out_bw = tiers.out_bandwidth_bytes_per_s * tiers.out_efficiency
-        lat_in = sum(np.where(k > 1, _steps(o, k, "ring"), 0.0) for o in inside_ops) * tiers.up_latency_s
-        bw_in = sum(np.where(k > 1, size * busbw_factor(o, k), 0.0) for o in inside_ops) / up_bw
+        if torus:
+            parts = [torus_parts(o, size, k, stride, torus) for o in inside_ops]
+            lat_in = sum(np.where(k > 1, hops, 0.0) for hops, _ in parts) * tiers.up_latency_s
+            bw_in = sum(np.where(k > 1, link_bytes, 0.0) for _, link_bytes in parts) / up_bw
+        else:
+            lat_in = sum(np.where(k > 1, _steps(o, k, "ring"), 0.0) for o in inside_ops) * tiers.up_latency_s
+            bw_in = sum(np.where(k > 1, size * busbw_factor(o, k), 0.0) for o in inside_ops) / up_bw
         lat_out = _steps(across_op, g, "ring") * tiers.out_latency_s
         bw_out = size / k * busbw_factor(across_op, g) / out_bw
         return pipelined_time_s(size, bw_in, bw_out, lat_in + lat_out, chunk)
 
     if op == "allreduce":
-        if tiers.nvls:
+        if tiers.nvls and not torus:
             inside_all = collective_time_s(
                 "allreduce",
                 size,

@@ -21,13 +21,19 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from llmwalls.engine.model import (
+    LINEAR_STATE_DTYPE,
     cached_tokens,
     dtype_bytes,
+    expert_weight_dtype,
     kv_bytes_per_token,
+    linear_state_bytes_per_sequence,
+    moe_layer_count,
     param_counts,
     weight_bytes_per_param,
 )
@@ -36,6 +42,8 @@ from llmwalls.specs import ModelSpec
 from llmwalls.units import GiB
 
 VLLM_GPU_MEMORY_UTILIZATION_DOC = "https://docs.vllm.ai/en/latest/configuration/engine_args.html"
+
+FloatArray = npt.NDArray[np.float64]
 
 
 @dataclass(frozen=True)
@@ -112,59 +120,89 @@ def optimizer_bytes_per_param(optimizer: str) -> tuple[float, float, float]:
 # ---------------------------------------------------------------------------------------------- weights
 
 
-def _stage_params(model: ModelSpec, tp, pp, ep, serving=False, stage_layers=None):  # noqa: ANN001, ANN202
+def _stage_params(
+    model: ModelSpec,
+    tp: npt.ArrayLike,
+    pp: npt.ArrayLike,
+    ep: npt.ArrayLike,
+    serving: bool = False,
+    stage_layers: npt.ArrayLike | None = None,
+) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Parameters on the worst GPU as float arrays: (non-expert layer part, routed-expert part, embedding
     part). stage_layers: transformer layers on that stage (default ceil(layers / pp), the worst stage of an
     even split); a published layout that puts fewer layers on the first stage (Llama 3: one fewer on the
     first and last stages) passes its own count."""
     c = param_counts(model)
     L = model.layers
-    tp = np.asarray(tp, dtype=float)
-    pp = np.asarray(pp, dtype=float)
-    ep = np.asarray(ep, dtype=float)
-    layers_on_stage = np.ceil(L / pp) if stage_layers is None else np.asarray(stage_layers, dtype=float)
+    tp_a = np.asarray(tp, dtype=float)
+    pp_a = np.asarray(pp, dtype=float)
+    ep_a = np.asarray(ep, dtype=float)
+    layers_on_stage = np.ceil(L / pp_a) if stage_layers is None else np.asarray(stage_layers, dtype=float)
     # Norm weights: replicated over TP (Megatron), split over PP by layers.
     norms = c.norms / L * layers_on_stage
     # Attention and dense MLP (incl. shared experts, routers): / tp, by layers over pp.
-    dense = (c.attention + c.dense_mlp) / L * layers_on_stage / tp
+    dense = (c.attention + c.dense_mlp) / L * layers_on_stage / tp_a
     expert = 0.0 * dense
     if c.expert:
-        moe_layers = L - model.moe.dense_layers  # type: ignore[union-attr]
+        moe_layers = moe_layer_count(model)
         # Routed experts are sharded over expert parallelism (GShard sec 2.2). Training (Megatron-core): EP
         # groups are carved out of the data-parallel ranks and each expert keeps TP = tp (expert tensor
         # parallel size defaults to the TP size), so experts / (tp x ep) on tp x pp x dp GPUs (ep divides
         # dp). Serving (vLLM --enable-expert-parallel, SGLang --ep-size): EP takes the place of TP for the
         # experts on the same GPUs, so experts / max(tp, ep) on pp x max(tp, ep) GPUs. A stage holds at most
         # all MoE layers.
-        shards = np.maximum(tp, ep) if serving else tp * ep
+        shards = np.maximum(tp_a, ep_a) if serving else tp_a * ep_a
         expert = c.expert / moe_layers * np.minimum(layers_on_stage, moe_layers) / shards
     emb, head = float(c.embedding), float(c.lm_head)
     # Tied: pp == 1 one shared matrix; pp > 1 the first stage holds it and the last a copy (Megatron shared
     # embedding): V x h on the worst stage either way. Untied: both on one GPU at pp == 1, else the larger.
-    untied = np.where(pp > 1, max(emb, head), emb + head)
-    end_part = emb + 0.0 * pp if model.tied_embeddings else untied
-    return norms + dense, expert, end_part / tp
+    untied = np.where(pp_a > 1, max(emb, head), emb + head)
+    end_part = emb + 0.0 * pp_a if model.tied_embeddings else untied
+    return norms + dense, np.asarray(expert, dtype=float), np.asarray(end_part / tp_a, dtype=float)
 
 
-def _layer_split(model: ModelSpec, tp, pp, ep, serving=False, stage_layers=None):  # noqa: ANN001, ANN202
+def _layer_split(
+    model: ModelSpec,
+    tp: npt.ArrayLike,
+    pp: npt.ArrayLike,
+    ep: npt.ArrayLike,
+    serving: bool = False,
+    stage_layers: npt.ArrayLike | None = None,
+) -> tuple[FloatArray, FloatArray]:
     """Parameters on the worst GPU, split into (layers part, embedding part), as float arrays."""
     non_expert, expert, end_part = _stage_params(model, tp, pp, ep, serving, stage_layers)
     return non_expert + expert, end_part
 
 
-def weight_params_per_gpu(model: ModelSpec, *, tp=1, pp=1, ep=1, serving: bool = False, stage_layers=None):  # noqa: ANN001, ANN201
+def weight_params_per_gpu(
+    model: ModelSpec,
+    *,
+    tp: npt.ArrayLike = 1,
+    pp: npt.ArrayLike = 1,
+    ep: npt.ArrayLike = 1,
+    serving: bool = False,
+    stage_layers: npt.ArrayLike | None = None,
+) -> FloatArray:
     """Parameters held by the most loaded GPU (see the module notes and _layer_split for the layout
     assumptions; serving=True uses the inference engines' expert-parallel layout)."""
     layers_part, end_part = _layer_split(model, tp, pp, ep, serving, stage_layers)
     return layers_part + end_part
 
 
-def expert_params_per_gpu(model: ModelSpec, *, tp=1, pp=1, ep=1, serving: bool = False, stage_layers=None):  # noqa: ANN001, ANN201
+def expert_params_per_gpu(
+    model: ModelSpec,
+    *,
+    tp: npt.ArrayLike = 1,
+    pp: npt.ArrayLike = 1,
+    ep: npt.ArrayLike = 1,
+    serving: bool = False,
+    stage_layers: npt.ArrayLike | None = None,
+) -> FloatArray:
     """Routed-expert parameters on the most loaded GPU (0 for a dense model)."""
     return _stage_params(model, tp, pp, ep, serving, stage_layers)[1]
 
 
-def expert_data_parallel_size(dp, cp=1, ep=1):  # noqa: ANN001, ANN201
+def expert_data_parallel_size(dp: npt.ArrayLike, cp: npt.ArrayLike = 1, ep: npt.ArrayLike = 1) -> FloatArray:
     """Ranks that hold a replica of the same routed-expert shard, and so shard its ZeRO state.
 
     Megatron-core (NVIDIA/Megatron-LM megatron/core/parallel_state.py, initialize_model_parallel):
@@ -174,77 +212,109 @@ def expert_data_parallel_size(dp, cp=1, ep=1):  # noqa: ANN001, ANN201
     re-slices the dp x cp ranks, so each expert shard has only dp x cp / ep replicas (DeepSpeed-MoE likewise
     keeps expert parameters in an expert-data-parallel group). Clamped at 1 (EP larger than dp x cp is not
     a valid layout; the CLI rejects it)."""
-    dp, cp, ep = (np.asarray(x, dtype=float) for x in (dp, cp, ep))
-    return np.maximum(dp * cp / ep, 1.0)
+    dp_a, cp_a, ep_a = (np.asarray(x, dtype=float) for x in (dp, cp, ep))
+    return np.asarray(np.maximum(dp_a * cp_a / ep_a, 1.0), dtype=float)
 
 
 # ------------------------------------------------------------------------------------------------ serving
 
 
-def kv_heads_per_gpu(model: ModelSpec, tp):  # noqa: ANN001, ANN201
+def kv_heads_per_gpu(model: ModelSpec, tp: npt.ArrayLike) -> FloatArray:
     """KV heads one TP rank caches. GQA/MHA: kv_heads / tp, but when tp > kv_heads the KV heads are
     replicated so that each rank has one (vLLM/Megatron: num_kv_heads_per_rank = max(1, kv_heads // tp)).
     MLA: the latent is shared by all heads and is NOT split by TP in vLLM or SGLang -- every TP rank caches
     the whole latent (LMSYS SGLang v0.4 blog, "data parallelism attention": "MLA ... TP duplicates the KV
     cache across devices"), so the per-rank KV is the full per-token figure."""
-    tp = np.asarray(tp, dtype=float)
+    tp_a = np.asarray(tp, dtype=float)
     if model.mla is not None:
-        return np.ones_like(tp)  # one latent "head", whole on every rank
-    return np.maximum(np.ceil(model.kv_heads / tp), 1.0)
+        return np.ones_like(tp_a)  # one latent "head", whole on every rank
+    return np.asarray(np.maximum(np.ceil(model.kv_heads / tp_a), 1.0), dtype=float)
 
 
-def kv_fraction_per_gpu(model: ModelSpec, tp, pp):  # noqa: ANN001, ANN201
+def kv_fraction_per_gpu(model: ModelSpec, tp: npt.ArrayLike, pp: npt.ArrayLike) -> FloatArray:
     """Fraction of a token's whole-model KV cache that the worst GPU holds: heads over TP, layers over PP."""
-    pp = np.asarray(pp, dtype=float)
-    layer_frac = np.ceil(model.layers / pp) / model.layers
+    pp_a = np.asarray(pp, dtype=float)
+    layer_frac = np.ceil(model.layers / pp_a) / model.layers
     if model.mla is not None:
         head_frac = np.ones_like(np.asarray(tp, dtype=float))
     else:
         head_frac = kv_heads_per_gpu(model, tp) / model.kv_heads
-    return head_frac * layer_frac
+    return np.asarray(head_frac * layer_frac, dtype=float)
 
 
-def serving_activation_bytes(model: ModelSpec, *, tp=1, assumptions: MemoryAssumptions = DEFAULT_ASSUMPTIONS):  # noqa: ANN001, ANN201
+def linear_state_fraction_per_gpu(model: ModelSpec, tp: npt.ArrayLike, pp: npt.ArrayLike) -> FloatArray:
+    """Fraction of a sequence's linear-attention state the worst GPU holds: the value heads over TP (vLLM
+    shards Gated DeltaNet by heads like attention), layers over PP. 0 for a model without such layers."""
+    tp_a = np.asarray(tp, dtype=float)
+    pp_a = np.asarray(pp, dtype=float)
+    la = model.linear_attention
+    if la is None:
+        return np.zeros(np.broadcast(tp_a, pp_a).shape)
+    heads = np.maximum(np.ceil(la.value_heads / tp_a), 1.0) / la.value_heads
+    return np.asarray(heads * np.ceil(model.layers / pp_a) / model.layers, dtype=float)
+
+
+def serving_activation_bytes(
+    model: ModelSpec, *, tp: npt.ArrayLike = 1, assumptions: MemoryAssumptions = DEFAULT_ASSUMPTIONS
+) -> FloatArray:
     """Peak activation workspace of one forward over max_num_batched_tokens (see MemoryAssumptions)."""
-    tp = np.asarray(tp, dtype=float)
+    tp_a = np.asarray(tp, dtype=float)
     ffn = model.ffn_size if model.moe is None else max(model.ffn_size, model.moe.expert_ffn_size)
     matrices = 2 if model.mlp_gated else 1
-    per_token = matrices * ffn / tp + assumptions.serving_hidden_buffers * model.hidden_size
-    return assumptions.serving_activation_tokens * per_token * assumptions.activation_bytes_per_element
+    per_token = matrices * ffn / tp_a + assumptions.serving_hidden_buffers * model.hidden_size
+    return np.asarray(
+        assumptions.serving_activation_tokens * per_token * assumptions.activation_bytes_per_element,
+        dtype=float,
+    )
 
 
 def serving_memory_per_gpu(
     model: ModelSpec,
     *,
-    batch,  # noqa: ANN001
-    context_tokens,  # noqa: ANN001
-    tp=1,  # noqa: ANN001
-    pp=1,  # noqa: ANN001
-    ep=1,  # noqa: ANN001
+    batch: npt.ArrayLike,
+    context_tokens: npt.ArrayLike,
+    tp: npt.ArrayLike = 1,
+    pp: npt.ArrayLike = 1,
+    ep: npt.ArrayLike = 1,
     weights: str = "bf16",
     kv_dtype: str = "bf16",
     assumptions: MemoryAssumptions = DEFAULT_ASSUMPTIONS,
-) -> dict[str, np.ndarray]:
+    expert_weights: str | None = None,
+    state_dtype: str = LINEAR_STATE_DTYPE,
+) -> dict[str, FloatArray]:
     """Bytes per GPU when serving: weights, KV cache for batch sequences of context_tokens, reserve.
 
-    KV cache: kv_bytes_per_token (2 x layers x kv_heads x head_dim x bytes; MLA: (kv_lora_rank +
-    rope_dim) x layers x bytes -- DeepSeek-V2 Table 1) x cached tokens (sliding-window cap, Mistral 7B sec 2)
-    x batch, split over TP by KV heads and over PP by layers (kv_fraction_per_gpu).
+    Weights: the routed experts in expert_weights (default: the model's published expert format, e.g.
+    gpt-oss's MXFP4, else `weights`), everything else in `weights`.
+    KV cache: kv_bytes_per_token (2 x attention layers x kv_heads x head_dim x bytes; MLA: (kv_lora_rank +
+    rope_dim) x layers x bytes -- DeepSeek-V2 Table 1) x cached tokens (the layer average of the context,
+    window- and chunk-capped: model.cached_tokens) x batch, split over TP by KV heads and over PP by layers
+    (kv_fraction_per_gpu); plus, per sequence, the constant state of the linear-attention layers
+    (model.linear_state_bytes_per_sequence, split by value heads over TP). "kv_cache" includes that state,
+    "linear_state" shows it alone.
     """
     batch, context_tokens, tp, pp, ep = np.broadcast_arrays(
         *(np.asarray(x, dtype=float) for x in (batch, context_tokens, tp, pp, ep))
     )
     per_param = weight_bytes_per_param(weights)
-    w = weight_params_per_gpu(model, tp=tp, pp=pp, ep=ep, serving=True) * per_param
+    per_expert_param = weight_bytes_per_param(expert_weight_dtype(model, weights, expert_weights))
+    non_expert, expert, end_part = _stage_params(model, tp, pp, ep, serving=True)
+    w = (non_expert + end_part) * per_param + expert * per_expert_param
     kv_per_token = kv_bytes_per_token(model, kv_dtype)
     kv_per_token_gpu = kv_per_token * kv_fraction_per_gpu(model, tp, pp)
-    kv = kv_per_token_gpu * np.asarray(cached_tokens(model, context_tokens), dtype=float) * batch
+    state = (
+        linear_state_bytes_per_sequence(model, state_dtype)
+        * linear_state_fraction_per_gpu(model, tp, pp)
+        * batch
+    )
+    kv = kv_per_token_gpu * np.asarray(cached_tokens(model, context_tokens), dtype=float) * batch + state
     act = serving_activation_bytes(model, tp=tp, assumptions=assumptions)
     reserve = assumptions.runtime_reserve_bytes + act
     total = w + kv + reserve
     return {
         "weights": w,
         "kv_cache": kv,
+        "linear_state": state + 0.0 * total,
         "activation_workspace": act + 0.0 * total,
         "runtime_reserve": assumptions.runtime_reserve_bytes + 0.0 * total,
         "reserve": reserve + 0.0 * total,
@@ -261,7 +331,9 @@ def _dropout(model: ModelSpec, assumptions: MemoryAssumptions) -> bool:
     return (not model.mlp_gated) if assumptions.dropout is None else bool(assumptions.dropout)
 
 
-def activation_coefficients(model: ModelSpec, *, moe_layer: bool = False, dropout: bool | None = None):  # noqa: ANN201
+def activation_coefficients(
+    model: ModelSpec, *, moe_layer: bool = False, dropout: bool | None = None
+) -> tuple[float, float]:
     """(unsplit, split) bytes per token per layer, in units of h bytes (h = hidden size), stored for the
     backward pass with 16-bit activations, 1-byte dropout masks and the attention scores left out (they are
     the separate 5as/h term). `split` is the part tensor parallelism divides; with sequence parallelism
@@ -311,7 +383,7 @@ def activation_coefficients(model: ModelSpec, *, moe_layer: bool = False, dropou
     if moe_layer and model.moe is not None:
         e = model.moe
         mlp_split = e.experts_per_token * (4.0 + per_f * e.expert_ffn_size / h)
-        mlp_split += e.shared_experts * per_f * e.expert_ffn_size / h
+        mlp_split += e.shared_experts * per_f * (e.shared_expert_ffn_size or e.expert_ffn_size) / h
     else:
         mlp_split = per_f * model.ffn_size / h
     return unsplit, attn_split + mlp_split
@@ -320,16 +392,16 @@ def activation_coefficients(model: ModelSpec, *, moe_layer: bool = False, dropou
 def activation_bytes_per_layer(
     model: ModelSpec,
     *,
-    seq_len,
-    micro_batch,
-    tp=1,
-    cp=1,
-    recompute="selective",  # noqa: ANN001, ANN201
-    sequence_parallel=True,
-    flash_attention=True,
+    seq_len: npt.ArrayLike,
+    micro_batch: npt.ArrayLike,
+    tp: npt.ArrayLike = 1,
+    cp: npt.ArrayLike = 1,
+    recompute: str | npt.ArrayLike = "selective",
+    sequence_parallel: bool | npt.ArrayLike = True,
+    flash_attention: bool = True,
     moe_layer: bool = False,
     dropout: bool | None = None,
-):  # noqa: ANN001
+) -> FloatArray:
     """Korthikanti et al. 2022, Table 2 (bytes per transformer layer, 16-bit activations, s = seq/cp), with
     the 34 = 10 + 24 of a 4h GELU MLP replaced by activation_coefficients (u + q) for the real architecture:
     no parallelism           s*b*h*(u + q + 5*a*s/h)
@@ -356,10 +428,10 @@ def activation_bytes_per_layer(
     without_sp = sbh * (u + q / t + score / t)
     partial = np.where(sp | (t == 1), with_sp, without_sp)
     full = np.where(sp, 2.0 * sbh / t, 2.0 * sbh)
-    return np.where(rc == 2, full, partial)
+    return np.asarray(np.where(rc == 2, full, partial), dtype=float)
 
 
-def _recompute_index(recompute):  # noqa: ANN001, ANN202
+def _recompute_index(recompute: str | npt.ArrayLike) -> np.ndarray:
     if isinstance(recompute, str):
         if recompute not in RECOMPUTE:
             raise InputError(f"unknown recompute mode {recompute!r}; use none, selective or full")
@@ -367,7 +439,13 @@ def _recompute_index(recompute):  # noqa: ANN001, ANN202
     return np.asarray(recompute)
 
 
-def model_state_bytes(params, *, optimizer="adam", zero_stage=0, dp=1):  # noqa: ANN001, ANN201
+def model_state_bytes(
+    params: npt.ArrayLike,
+    *,
+    optimizer: str = "adam",
+    zero_stage: npt.ArrayLike = 0,
+    dp: npt.ArrayLike = 1,
+) -> tuple[FloatArray, FloatArray, FloatArray]:
     """(weights, gradients, optimizer state) bytes per GPU for `params` parameters per model replica shard,
     ZeRO-sharded over dp (Rajbhandari et al. 2020, Figure 1: baseline (2+2+K)Psi; P_os 2Psi + 2Psi + K Psi/Nd;
     P_os+g 2Psi + (2+K)Psi/Nd; P_os+g+p (2+2+K)Psi/Nd)."""
@@ -384,23 +462,23 @@ def model_state_bytes(params, *, optimizer="adam", zero_stage=0, dp=1):  # noqa:
 def training_memory_per_gpu(
     model: ModelSpec,
     *,
-    tp,  # noqa: ANN001
-    pp,  # noqa: ANN001
-    dp,  # noqa: ANN001
-    ep=1,  # noqa: ANN001
-    cp=1,  # noqa: ANN001
-    micro_batch,  # noqa: ANN001
-    seq_len,  # noqa: ANN001
-    zero_stage=0,  # noqa: ANN001
-    recompute="selective",  # noqa: ANN001
-    sequence_parallel=True,  # noqa: ANN001
+    tp: npt.ArrayLike,
+    pp: npt.ArrayLike,
+    dp: npt.ArrayLike,
+    ep: npt.ArrayLike = 1,
+    cp: npt.ArrayLike = 1,
+    micro_batch: npt.ArrayLike,
+    seq_len: npt.ArrayLike,
+    zero_stage: npt.ArrayLike = 0,
+    recompute: str | npt.ArrayLike = "selective",
+    sequence_parallel: bool | npt.ArrayLike = True,
     flash_attention: bool = True,
     optimizer: str = "adam",
-    microbatches_in_flight=None,  # noqa: ANN001
-    interleave=1,  # noqa: ANN001
-    first_stage_layers=None,  # noqa: ANN001
-    first_chunk_layers=None,  # noqa: ANN001
-    microbatches=None,  # noqa: ANN001
+    microbatches_in_flight: npt.ArrayLike | None = None,
+    interleave: npt.ArrayLike = 1,
+    first_stage_layers: npt.ArrayLike | None = None,
+    first_chunk_layers: npt.ArrayLike | None = None,
+    microbatches: npt.ArrayLike | None = None,
     assumptions: MemoryAssumptions = DEFAULT_ASSUMPTIONS,
 ) -> dict[str, np.ndarray]:
     """Bytes per GPU (the worst pipeline stage: the first) when training with mixed precision.
@@ -452,14 +530,14 @@ def training_memory_per_gpu(
             )
         )
     )
-    tp, pp, dp, ep, cp, micro_batch, seq_len, zero_stage, in_flight, v = arrays
-    even = np.ceil(model.layers / pp)
+    tp_a, pp_a, dp_a, ep_a, cp_a, micro_batch_a, seq_len_a, zero_stage_a, in_flight, v = arrays
+    even = np.ceil(model.layers / pp_a)
     drop = _dropout(model, assumptions)
-    kw = dict(
-        seq_len=seq_len,
-        micro_batch=micro_batch,
-        tp=tp,
-        cp=cp,
+    kw: dict[str, Any] = dict(
+        seq_len=seq_len_a,
+        micro_batch=micro_batch_a,
+        tp=tp_a,
+        cp=cp_a,
         recompute=recompute,
         sequence_parallel=sequence_parallel,
         flash_attention=flash_attention,
@@ -471,21 +549,30 @@ def training_memory_per_gpu(
 
     cap = np.inf if microbatches is None else np.asarray(microbatches, dtype=float)
 
-    def stage(layers, first_dense, with_embedding, units_per_layer, extra_units):  # noqa: ANN001, ANN202
+    def stage(
+        layers: np.ndarray,
+        first_dense: np.ndarray | float,
+        with_embedding: np.ndarray | bool,
+        units_per_layer: np.ndarray,
+        extra_units: np.ndarray,
+    ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
         """Memory of one stage holding `layers` transformer layers, the first of them layer first_dense."""
         dense_here = np.clip(dense_layers - first_dense, 0.0, layers)
         act_stage = dense_here * per_dense + (layers - dense_here) * per_moe
-        non_expert, expert, end_part = _stage_params(model, tp, pp, ep, stage_layers=layers)
+        non_expert, expert, end_part = _stage_params(model, tp_a, pp_a, ep_a, stage_layers=layers)
         # routed experts of the MoE layers on this stage only
         if model.moe is not None and (model.layers - dense_layers) > 0:
             full = np.minimum(layers, model.layers - dense_layers)
             expert = expert * np.where(full > 0, (layers - dense_here) / np.where(full > 0, full, 1.0), 0.0)
         end_part = np.where(with_embedding, end_part, 0.0)
         w_n, g_n, o_n = model_state_bytes(
-            non_expert + end_part, optimizer=optimizer, zero_stage=zero_stage, dp=dp * cp
+            non_expert + end_part, optimizer=optimizer, zero_stage=zero_stage_a, dp=dp_a * cp_a
         )
         w_e, g_e, o_e = model_state_bytes(
-            expert, optimizer=optimizer, zero_stage=zero_stage, dp=expert_data_parallel_size(dp, cp, ep)
+            expert,
+            optimizer=optimizer,
+            zero_stage=zero_stage_a,
+            dp=expert_data_parallel_size(dp_a, cp_a, ep_a),
         )
         mean = act_stage / np.maximum(layers, 1.0)
         units = layers * units_per_layer + extra_units
@@ -495,17 +582,17 @@ def training_memory_per_gpu(
 
     # First stage (rank 0): in_flight micro-batches of all its layers, plus (p - 1) of its first chunk
     # when interleaved (see the docstring).
-    first = even if first_stage_layers is None else np.asarray(first_stage_layers, dtype=float) + 0.0 * pp
+    first = even if first_stage_layers is None else np.asarray(first_stage_layers, dtype=float) + 0.0 * pp_a
     chunk0 = (
-        first / v if first_chunk_layers is None else np.asarray(first_chunk_layers, dtype=float) + 0.0 * pp
+        first / v if first_chunk_layers is None else np.asarray(first_chunk_layers, dtype=float) + 0.0 * pp_a
     )
-    w0, g0, o0, a0 = stage(first, 0.0, True, in_flight, np.where(v > 1, (pp - 1.0) * chunk0, 0.0))
-    s = seq_len / cp
-    sbh_t = s * micro_batch * model.hidden_size / tp
+    w0, g0, o0, a0 = stage(first, 0.0, True, in_flight, np.where(v > 1, (pp_a - 1.0) * chunk0, 0.0))
+    s = seq_len_a / cp_a
+    sbh_t = s * micro_batch_a * model.hidden_size / tp_a
     a0 = (
         a0
-        + (sbh_t * pp if drop else 0.0)
-        + np.where(pp == 1, 4.0 * sbh_t * (1.0 + model.vocab_size / model.hidden_size), 0.0)
+        + (sbh_t * pp_a if drop else 0.0)
+        + np.where(pp_a == 1, 4.0 * sbh_t * (1.0 + model.vocab_size / model.hidden_size), 0.0)
     )
     weights, grads, opt, activations = w0, g0, o0, a0
     if model.layers > 1:
@@ -513,13 +600,13 @@ def training_memory_per_gpu(
         # dense leading layers of an MoE model (DeepSeek-V3: 3 dense layers, rank 1 all MoE). The rest of the
         # layers spread evenly; one micro-batch fewer in flight with 1F1B (warm-up p - r - 1); with
         # interleaving Megatron's warm-up (p - r - 1) x 2 + (v - 1) x p chunk forwards on rank r = 1:
-        # layers x (in_flight + (p - 3) / v) layer-micro-batches (schedules.py). With pp == 2 rank 1 is the
+        # layers x (in_flight + (p - 3) / v) layer-micro-batches (schedules.py). With pp_a == 2 rank 1 is the
         # last stage and holds the LM head. For an even dense split rank 0 stays the peak.
-        mid = np.ceil((model.layers - first) / np.maximum(pp - 1.0, 1.0))
+        mid = np.ceil((model.layers - first) / np.maximum(pp_a - 1.0, 1.0))
         units = np.where(v > 1, in_flight, in_flight - 1.0)
-        extra1 = np.where(v > 1, (pp - 3.0) * mid / v, 0.0)
-        w1, g1, o1, a1 = stage(mid, first, pp == 2, units, extra1)
-        worse = (pp >= 2) & (w1 + g1 + o1 + a1 > w0 + g0 + o0 + a0)
+        extra1 = np.where(v > 1, (pp_a - 3.0) * mid / v, 0.0)
+        w1, g1, o1, a1 = stage(mid, first, pp_a == 2, units, extra1)
+        worse = (pp_a >= 2) & (w1 + g1 + o1 + a1 > w0 + g0 + o0 + a0)
         weights, grads, opt, activations = (
             np.where(worse, x1, x0) for x0, x1 in ((w0, w1), (g0, g1), (o0, o1), (a0, a1))
         )
@@ -545,15 +632,16 @@ def usable_bytes(hbm_bytes: float, assumptions: MemoryAssumptions = DEFAULT_ASSU
 def max_batch(
     model: ModelSpec,
     *,
-    usable,
-    context_tokens,
-    tp=1,
-    pp=1,
-    ep=1,
-    weights="bf16",  # noqa: ANN001, ANN201
-    kv_dtype="bf16",
-    assumptions=DEFAULT_ASSUMPTIONS,
-):  # noqa: ANN001
+    usable: npt.ArrayLike,
+    context_tokens: npt.ArrayLike,
+    tp: npt.ArrayLike = 1,
+    pp: npt.ArrayLike = 1,
+    ep: npt.ArrayLike = 1,
+    weights: str = "bf16",
+    kv_dtype: str = "bf16",
+    assumptions: MemoryAssumptions = DEFAULT_ASSUMPTIONS,
+    expert_weights: str | None = None,
+) -> FloatArray:
     """Largest number of concurrent sequences of context_tokens that fits (0 when even the weights don't)."""
     base = serving_memory_per_gpu(
         model,
@@ -565,49 +653,73 @@ def max_batch(
         weights=weights,
         kv_dtype=kv_dtype,
         assumptions=assumptions,
+        expert_weights=expert_weights,
     )
-    free = usable - base["weights"] - base["reserve"]
+    free = np.asarray(usable, dtype=float) - base["weights"] - base["reserve"]
     per_seq = base["kv_cache"]
-    return np.where(free > 0, np.floor(np.maximum(free, 0) / per_seq), 0.0)
+    return np.asarray(np.where(free > 0, np.floor(np.maximum(free, 0) / per_seq), 0.0), dtype=float)
 
 
 def max_context(
     model: ModelSpec,
     *,
-    usable,
-    batch,
-    tp=1,
-    pp=1,
-    ep=1,
-    weights="bf16",
-    kv_dtype="bf16",  # noqa: ANN001, ANN201
-    assumptions=DEFAULT_ASSUMPTIONS,
-):  # noqa: ANN001
+    usable: npt.ArrayLike,
+    batch: npt.ArrayLike,
+    tp: npt.ArrayLike = 1,
+    pp: npt.ArrayLike = 1,
+    ep: npt.ArrayLike = 1,
+    weights: str = "bf16",
+    kv_dtype: str = "bf16",
+    assumptions: MemoryAssumptions = DEFAULT_ASSUMPTIONS,
+    expert_weights: str | None = None,
+) -> FloatArray:
     """Longest context per sequence at a batch, capped at the model's maximum (sliding window: once the
-    window fits, any context up to the maximum fits). 0 when even the weights do not fit."""
-    base = serving_memory_per_gpu(
-        model,
-        batch=batch,
-        context_tokens=1,
-        tp=tp,
-        pp=pp,
-        ep=ep,
-        weights=weights,
-        kv_dtype=kv_dtype,
-        assumptions=assumptions,
-    )
-    free = usable - base["weights"] - base["reserve"]
-    per_token_all = base["kv_bytes_per_token"] * np.asarray(batch, dtype=float)
-    tokens = np.floor(np.maximum(free, 0) / per_token_all)
-    window = model.sliding_window_tokens
-    if window is not None:
-        tokens = np.where(tokens >= window, model.max_context_tokens, tokens)
-    return np.minimum(tokens, model.max_context_tokens)
+    window fits, any context up to the maximum fits). 0 when even the weights do not fit.
+
+    A model whose layers are all of one attention kind inverts the linear KV growth in closed form. Mixed
+    layers (windowed and full, chunked, linear-attention state) make the cache a piecewise-linear,
+    non-decreasing function of the context; the answer is then the largest whole context that fits, found by
+    bisection over [0, max_context_tokens]."""
+    kw = {
+        "tp": tp,
+        "pp": pp,
+        "ep": ep,
+        "weights": weights,
+        "kv_dtype": kv_dtype,
+        "assumptions": assumptions,
+        "expert_weights": expert_weights,
+    }
+    base = serving_memory_per_gpu(model, batch=batch, context_tokens=1, **kw)  # type: ignore[arg-type]
+    free = np.asarray(usable, dtype=float) - base["weights"] - base["reserve"]
+    kinds = {k for k in ("full", "sliding", "chunked") if model.layer_pattern.count(k)}
+    if model.linear_attention is None and len(kinds) <= 1 and model.attention_chunk_tokens is None:
+        per_token_all = base["kv_bytes_per_token"] * np.asarray(batch, dtype=float)
+        tokens = np.floor(np.maximum(free, 0) / per_token_all)
+        window = model.sliding_window_tokens
+        if window is not None:
+            tokens = np.where(tokens >= window, model.max_context_tokens, tokens)
+        return np.asarray(np.minimum(tokens, model.max_context_tokens), dtype=float)
+    lo = np.zeros(np.shape(free))  # fits (0 tokens: only the state, checked below)
+    hi = np.full(np.shape(free), float(model.max_context_tokens))
+
+    def fits(context: FloatArray) -> np.ndarray:
+        m = serving_memory_per_gpu(model, batch=batch, context_tokens=context, **kw)  # type: ignore[arg-type]
+        return np.asarray(m["kv_cache"] <= free)
+
+    top = fits(hi)
+    for _ in range(int(np.ceil(np.log2(model.max_context_tokens + 1))) + 1):
+        mid = np.floor((lo + hi) / 2.0)
+        ok = fits(mid)
+        lo = np.where(ok, mid, lo)
+        hi = np.where(ok, hi, mid)
+    tokens = np.where(top, float(model.max_context_tokens), lo)
+    return np.asarray(np.where(free > 0, tokens, 0.0), dtype=float)
 
 
 def tp_candidates(model: ModelSpec, max_tp: int = 8) -> list[int]:
     """Powers of two up to max_tp that divide the attention heads (Megatron requires heads % tp == 0)."""
-    out, t = [], 1
+    out: list[int] = []
+    t = 1
     while t <= max_tp:
         if model.attention_heads % t == 0:
             out.append(t)
@@ -618,15 +730,15 @@ def tp_candidates(model: ModelSpec, max_tp: int = 8) -> list[int]:
 def fewest_gpus(
     model: ModelSpec,
     *,
-    usable,
-    batch,
-    context_tokens,
-    ep=1,
-    weights="bf16",
-    kv_dtype="bf16",  # noqa: ANN001, ANN201
-    assumptions=DEFAULT_ASSUMPTIONS,
+    usable: float,
+    batch: npt.ArrayLike,
+    context_tokens: npt.ArrayLike,
+    ep: int = 1,
+    weights: str = "bf16",
+    kv_dtype: str = "bf16",
+    assumptions: MemoryAssumptions = DEFAULT_ASSUMPTIONS,
     gpus_per_node: int = 8,
-):  # noqa: ANN001
+) -> dict[str, int | bool]:
     """Smallest layout that fits: the smallest TP in 1, 2, 4, 8 (dividing the heads) with pp = 1; beyond one
     node, the largest such TP times the smallest PP. Returns {"tp", "pp", "gpus", "fits"} (fits False when
     no PP up to the layer count is enough)."""

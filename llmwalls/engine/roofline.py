@@ -28,8 +28,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from llmwalls.engine import model as mdl
 from llmwalls.errors import InputError
@@ -40,6 +42,9 @@ PHASES = ("prefill", "decode")
 
 # Largest batch searched for the critical decode batch (above it we report "never compute-bound").
 CRITICAL_BATCH_SEARCH_MAX = 2**20
+
+FloatArray = npt.NDArray[np.float64]
+Ops = dict[str, dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -86,6 +91,13 @@ class RooflineAssumptions:
     pcie_link_bytes_per_s: 32e9 -- the link tensor parallelism uses on a GPU whose profile has no scale-up
         link (H100 PCIe, L40S): PCIe 4.0 x16, 16 GT/s x 16 lanes x 128/130 = 31.5 GB/s per direction (PCI-SIG
         PCIe 4.0 base specification); a PCIe 5.0 card reaches twice that when every hop is Gen5.
+    expert_load_imbalance: 1.0 -- routed tokens on the busiest expert-holding GPU over the mean (MoE routing
+        imbalance). 1.0 is a perfectly even load, the assumption of every MoE figure here. A router trained
+        with a capacity factor C caps a GPU at C x its even share (GShard, Lepikhin et al. 2020, sec 2.2;
+        Switch Transformer, Fedus et al. 2021, sec 2.2: C = 1.0-1.25 in training), and DeepSeek-V3 serving
+        replicates hot experts to even it out (DeepSeek-V3 report sec 3.4, redundant experts). Multiplies the
+        routed-expert FLOPs and their token traffic on the busiest GPU (the step waits for it); the distinct
+        experts read (expected_experts_touched) stay as with uniform routing.
     """
 
     bandwidth_efficiency: float | None = None
@@ -96,12 +108,18 @@ class RooflineAssumptions:
     allreduce_latency_s: float = 25e-6
     allreduce_link_efficiency: float | None = None
     pcie_link_bytes_per_s: float = 32e9
+    expert_load_imbalance: float = 1.0
 
 
 def compute_dtype(gpu: GpuSpec, weights: str) -> str:
-    """The tensor-core precision used for a weight format; InputError when the GPU has no such peak."""
+    """The tensor-core precision used for a weight format; InputError when the GPU has no such peak.
+    MXFP4/NVFP4 weights on a GPU without fp4 tensor cores are dequantised to bf16 inside the matmul
+    kernels (weight-only, as gpt-oss's MXFP4 experts run on Hopper in vLLM and Triton's matmul_ogs), so they
+    compute in bf16 there."""
     mdl.weight_bytes_per_param(weights)  # validates the name
     dtype = mdl.compute_dtype_for_weights(weights)
+    if dtype == "fp4" and weights.lower() in ("mxfp4", "nvfp4") and gpu.peak_flops_per_s.fp4 is None:
+        return "bf16"
     if gpu.peak_flops_per_s.for_dtype(dtype) is None:
         raise InputError(
             f"{gpu.name} has no {dtype} tensor-core peak for --weights {weights}; "
@@ -113,7 +131,7 @@ def compute_dtype(gpu: GpuSpec, weights: str) -> str:
 def efficiencies(gpu: GpuSpec, weights: str, assumptions: RooflineAssumptions) -> tuple[float, float, str]:
     """(bandwidth_efficiency, flops_efficiency, where each came from) for this GPU and weight format."""
     dtype = compute_dtype(gpu, weights)
-    peak = gpu.peak_flops_per_s.for_dtype(dtype)
+    peak = float(gpu.peak_flops_per_s.for_dtype(dtype) or 0.0)
     if assumptions.bandwidth_efficiency is not None:
         bw_eff, bw_src = assumptions.bandwidth_efficiency, "--bandwidth-efficiency"
     else:
@@ -137,30 +155,21 @@ def efficiencies(gpu: GpuSpec, weights: str, assumptions: RooflineAssumptions) -
     return bw_eff, fl_eff, f"bandwidth: {bw_src}; FLOP/s: {fl_src}"
 
 
-def expected_experts_touched(experts: int, experts_per_token: int, tokens):  # noqa: ANN001
+def expected_experts_touched(experts: int, experts_per_token: int, tokens: npt.ArrayLike) -> FloatArray:
     """Expected number of distinct experts hit when ``tokens`` tokens each pick ``experts_per_token`` of
     ``experts`` experts, ASSUMING UNIFORM, INDEPENDENT ROUTING: each expert is missed by one token with
     probability (1 - k/E), so the standard occupancy expectation is E (1 - (1 - k/E)^T). Real routers are
     skewed and touch fewer distinct experts, so at mid-size batches this over-counts the expert bytes read
     (decode estimated somewhat slow)."""
-    tokens = np.asarray(tokens, dtype=float)
-    return experts * (1.0 - (1.0 - experts_per_token / experts) ** tokens)
-
-
-def _causal_attended(spec: ModelSpec, prompt):  # noqa: ANN001
-    """Sum over positions i = 1..P of the tokens position i attends to (causal mask, sliding window W):
-    P(P+1)/2 without a window; W(W+1)/2 + (P - W) W when P > W. Causal kernels (FlashAttention) skip the
-    masked half, so we count it as they run."""
-    p = np.asarray(prompt, dtype=float)
-    if spec.sliding_window_tokens is None:
-        return p * (p + 1) / 2
-    w = float(spec.sliding_window_tokens)
-    return np.where(p <= w, p * (p + 1) / 2, w * (w + 1) / 2 + (p - w) * w)
+    t = np.asarray(tokens, dtype=float)
+    return np.asarray(experts * (1.0 - (1.0 - experts_per_token / experts) ** t), dtype=float)
 
 
 @dataclass(frozen=True)
 class _Layout:
-    """Per-model constants the operators need (all whole-model, not per GPU)."""
+    """Per-model constants the operators need (all whole-model, not per GPU). Per-layer figures are averages
+    over the layers, so that x layers they give the whole model's total for mixed attention / linear-attention
+    stacks (Qwen3-Next: 12 attention and 36 Gated DeltaNet layers)."""
 
     qkv_params: float
     qkv_out_dim: float  # activation width leaving the QKV projections, per token per layer
@@ -177,12 +186,19 @@ class _Layout:
     decode_attn_flops_coeff: float  # same for decode (MLA: absorbed form on the latent)
     kv_bytes_per_token: float
     kv_shard_max: int  # TP ranks the KV cache can be split over (kv heads; 1 for MLA's shared latent)
+    linear_flops_per_token: float = 0.0  # recurrences of the linear-attention layers, per token
+    state_bytes_per_seq: float = 0.0  # their constant state per sequence, whole model
+    state_shard_max: int = 1  # TP ranks that state splits over (value heads)
 
 
-def _layout(spec: ModelSpec, kv_dtype: str) -> _Layout:
+def _layout(spec: ModelSpec, kv_dtype: str, state_dtype: str = mdl.LINEAR_STATE_DTYPE) -> _Layout:
     counts = mdl.param_counts(spec)
     h, heads, L = spec.hidden_size, spec.attention_heads, spec.layers
-    norm = 2 * h if spec.norm == "layernorm" else h
+    n_attn = mdl.attention_layer_count(spec)
+    n_linear = L - n_attn
+    norm = spec.norms_per_layer // 2 * (2 * h if spec.norm == "layernorm" else h)
+    final_norm = 2 * h if spec.norm == "layernorm" else h
+    coeff = mdl.attention_flops_coefficient(spec)  # Kaplan et al. 2020 Table 1
     if spec.mla is not None:
         m = spec.mla
         ctx_dim = heads * m.v_head_dim
@@ -197,36 +213,49 @@ def _layout(spec: ModelSpec, kv_dtype: str) -> _Layout:
     else:
         d = spec.head_dim_resolved
         ctx_dim = heads * d
-        qkv_out = (heads + 2 * spec.kv_heads) * d
-        decode_coeff = float(mdl.attention_flops_per_token(spec, 1))  # Kaplan et al. 2020 Table 1
+        q_width = 2 * heads if spec.attention_output_gate else heads
+        qkv_out = (q_width + 2 * spec.kv_heads) * d
+        decode_coeff = coeff
         kv_shard_max = spec.kv_heads
     out_params = ctx_dim * h + (h if spec.linear_bias else 0)
     qkv_params = mdl.attention_params_per_layer(spec) - out_params
-    moe = spec.moe
-    if moe is None:
-        one_expert, moe_layers = 0.0, 0
-    else:
-        one_expert = counts.expert / ((L - moe.dense_layers) * moe.experts) if counts.expert else 0.0
-        moe_layers = L - moe.dense_layers
-    # FLOPs per token per attended token: attention FLOPs are linear in the attended length (Kaplan et al.
-    # 2020 Table 1), so the value at one attended token is the coefficient (prefill, and decode without MLA).
-    coeff = float(mdl.attention_flops_per_token(spec, 1))
+    out_total, qkv_total = float(n_attn * out_params), float(n_attn * qkv_params)
+    ctx_total, qkv_out_total = float(n_attn * ctx_dim), float(n_attn * qkv_out)
+    la = spec.linear_attention
+    state_shard = 1
+    if la is not None and n_linear:
+        # Gated DeltaNet (HF Qwen3NextGatedDeltaNet): out_proj value_dim -> h is the output projection, the
+        # rest (in_proj_qkvz, in_proj_ba, conv, norm) stands with the QKV projections; what leaves them is
+        # q, k, v, z and the two per-head gates.
+        value_dim, key_dim = la.value_heads * la.value_head_dim, la.key_heads * la.key_head_dim
+        lin_out = value_dim * h
+        out_total += n_linear * lin_out
+        qkv_total += n_linear * (mdl.linear_attention_params_per_layer(spec) - lin_out)
+        ctx_total += n_linear * value_dim
+        qkv_out_total += n_linear * (2 * key_dim + 2 * value_dim + 2 * la.value_heads)
+        state_shard = la.value_heads
+    one_expert, moe_layers = 0.0, mdl.moe_layer_count(spec)
+    if counts.expert:
+        one_expert = counts.expert / (moe_layers * spec.moe.experts)  # type: ignore[union-attr]
     return _Layout(
-        qkv_params=float(qkv_params),
-        qkv_out_dim=float(qkv_out),
-        attn_ctx_dim=float(ctx_dim),
-        out_params=float(out_params),
+        qkv_params=qkv_total / L,
+        qkv_out_dim=qkv_out_total / L,
+        attn_ctx_dim=ctx_total / L,
+        out_params=out_total / L,
         mlp_params=float(counts.dense_mlp),
         mlp_layers=L,
         one_expert_params=float(one_expert),
         moe_layers=moe_layers,
         norm_params_per_layer=float(norm),
-        final_norm_params=float(norm),
+        final_norm_params=float(final_norm),
         lm_head_params=float(spec.vocab_size * h),
         attn_flops_coeff=coeff,
         decode_attn_flops_coeff=decode_coeff,
         kv_bytes_per_token=float(mdl.kv_bytes_per_token(spec, kv_dtype)),
         kv_shard_max=kv_shard_max,
+        linear_flops_per_token=mdl.linear_attention_flops_per_token(spec),
+        state_bytes_per_seq=mdl.linear_state_bytes_per_sequence(spec, state_dtype),
+        state_shard_max=state_shard,
     )
 
 
@@ -234,18 +263,21 @@ def _operators(
     spec: ModelSpec,
     lay: _Layout,
     *,
-    tokens,
-    seqs,
-    attn_flops,
-    kv_read_tokens,
-    tp,
+    tokens: npt.ArrayLike,
+    seqs: npt.ArrayLike,
+    attn_flops: npt.ArrayLike,
+    kv_read_tokens: npt.ArrayLike,
+    tp: npt.ArrayLike,
     wb: float,
     ab: float,
-    experts_touched,
-    expert_tokens=None,
-    expert_shard=None,
-    expert_ep=1,
-) -> dict[str, dict[str, np.ndarray]]:  # noqa: ANN001
+    experts_touched: npt.ArrayLike,
+    expert_tokens: npt.ArrayLike | None = None,
+    expert_shard: npt.ArrayLike | None = None,
+    expert_ep: npt.ArrayLike = 1,
+    wb_expert: float | None = None,
+    state_passes: float = 0.0,
+    expert_load_imbalance: float = 1.0,
+) -> Ops:
     """FLOPs and bytes per operator for one forward step over ``tokens`` new tokens (``seqs`` sequences),
     per GPU of a TP group of ``tp``. Column/row-parallel weights split over tp (Megatron-LM sec 3); the
     full-width hidden activation enters every rank; norms are replicated.
@@ -253,24 +285,33 @@ def _operators(
     ``expert_shard`` GPUs (default tp; max(tp, ep) with expert parallelism). With an even load each GPU
     computes 1/shard of the routes and holds 1/shard of every touched expert's bytes (its E/ep experts, each
     split over shard/ep TP ranks): touched x expert bytes / shard. Each GPU receives the full hidden state
-    of the routes to its E/ep experts: expert_tokens x k / ep token copies in and out."""
-    if expert_tokens is None:
-        expert_tokens = tokens
-    if expert_shard is None:
-        expert_shard = tp
+    of the routes to its E/ep experts: expert_tokens x k / ep token copies in and out; the busiest GPU gets
+    expert_load_imbalance times that (RooflineAssumptions). Routed-expert weights are wb_expert bytes each
+    (default wb). Linear-attention layers read and write their constant state: state_passes x the state of
+    each sequence (decode 2: read and write; prefill 1: written once)."""
+    tokens = np.asarray(tokens, dtype=float)
+    seqs = np.asarray(seqs, dtype=float)
+    tp = np.asarray(tp, dtype=float)
+    expert_tokens = tokens if expert_tokens is None else np.asarray(expert_tokens, dtype=float)
+    expert_shard = tp if expert_shard is None else np.asarray(expert_shard, dtype=float)
+    expert_ep = np.asarray(expert_ep, dtype=float)
+    experts_touched = np.asarray(experts_touched, dtype=float)
+    wbe = wb if wb_expert is None else wb_expert
     h, L, V = spec.hidden_size, spec.layers, spec.vocab_size
     kv_shard = np.minimum(tp, lay.kv_shard_max)
     kv_write = tokens * lay.kv_bytes_per_token / kv_shard
-    ops: dict[str, dict[str, np.ndarray]] = {}
+    state = seqs * state_passes * lay.state_bytes_per_seq / np.minimum(tp, lay.state_shard_max)
+    ops: Ops = {}
     ops["qkv"] = {
         "flops": 2.0 * tokens * lay.qkv_params * L / tp,
         "bytes": L * (lay.qkv_params * wb / tp + lay.norm_params_per_layer * wb)
         + L * tokens * ab * (h + lay.qkv_out_dim / tp),
     }
     ops["attention"] = {
-        "flops": attn_flops / tp,
-        "bytes": kv_read_tokens * lay.kv_bytes_per_token / kv_shard
+        "flops": np.asarray(attn_flops, dtype=float) / tp,
+        "bytes": np.asarray(kv_read_tokens, dtype=float) * lay.kv_bytes_per_token / kv_shard
         + kv_write
+        + state
         + L * tokens * ab * (lay.qkv_out_dim + lay.attn_ctx_dim) / tp,
     }
     ops["attn_out"] = {
@@ -283,12 +324,12 @@ def _operators(
     }
     if spec.moe is not None:
         k = spec.moe.experts_per_token
+        routes = expert_tokens * k * expert_load_imbalance
         ops["experts"] = {
-            "flops": 2.0 * expert_tokens * k * lay.one_expert_params * lay.moe_layers / expert_shard,
+            "flops": 2.0 * routes * lay.one_expert_params * lay.moe_layers / expert_shard,
             "bytes": lay.moe_layers
             * (
-                experts_touched * lay.one_expert_params * wb / expert_shard
-                + expert_tokens * k * ab * 2 * h / expert_ep
+                experts_touched * lay.one_expert_params * wbe / expert_shard + routes * ab * 2 * h / expert_ep
             ),
         }
     else:
@@ -303,7 +344,9 @@ def _operators(
     return ops
 
 
-def allreduce_time_s(message_bytes, ranks, link_bytes_per_s: float, latency_s: float):  # noqa: ANN001
+def allreduce_time_s(
+    message_bytes: npt.ArrayLike, ranks: npt.ArrayLike, link_bytes_per_s: float, latency_s: float
+) -> FloatArray:
     """One all-reduce of ``message_bytes`` over ``ranks`` GPUs: a fixed latency plus the ring bandwidth term
     2(n-1)/n x S / B (nccl-tests doc/PERFORMANCE.md: busbw = algbw x 2(n-1)/n). Zero for one rank.
     The bandwidth term comes from llmwalls.engine.collectives.allreduce_time_s when that module is present."""
@@ -315,7 +358,7 @@ def allreduce_time_s(message_bytes, ranks, link_bytes_per_s: float, latency_s: f
         wire = 2.0 * (n - 1.0) / n * size / link_bytes_per_s
     else:
         wire = _collective(size, n, link_bytes_per_s, 0.0)
-    return np.where(n > 1, latency_s + wire, 0.0)
+    return np.asarray(np.where(n > 1, latency_s + wire, 0.0), dtype=float)
 
 
 @dataclass(frozen=True)
@@ -336,7 +379,7 @@ class Links:
     out_latency_s: float = 0.0
 
     @classmethod
-    def from_cluster(cls, cluster) -> Links:  # noqa: ANN001
+    def from_cluster(cls, cluster: Any) -> Links:
         from llmwalls.engine.collectives import Tiers
 
         t = Tiers.from_cluster(cluster)
@@ -369,7 +412,9 @@ def _up_link(gpu: GpuSpec, links: Links, a: RooflineAssumptions) -> tuple[float,
     return up, LE.for_fabric(fabric)
 
 
-def _collective_s(op: str, size, n, gpu: GpuSpec, links: Links, a: RooflineAssumptions):  # noqa: ANN001, ANN202
+def _collective_s(
+    op: str, size: npt.ArrayLike, n: npt.ArrayLike, gpu: GpuSpec, links: Links, a: RooflineAssumptions
+) -> FloatArray:
     """One collective of ``size`` bytes per rank over ``n`` consecutive GPUs (engine.collectives model).
 
     Inside the scale-up domain: a.allreduce_latency_s + size x busbw factor / (link x efficiency), the
@@ -384,6 +429,7 @@ def _collective_s(op: str, size, n, gpu: GpuSpec, links: Links, a: RooflineAssum
     size = np.asarray(size, dtype=float)
     up, up_eff = _up_link(gpu, links, a)
     inside = collective_time_s(op, size, n, up, 0.0, efficiency=up_eff)
+    g: np.ndarray
     if math.isinf(links.domain_gpus):
         wire = inside
         g = np.ones_like(n)
@@ -401,32 +447,38 @@ def _collective_s(op: str, size, n, gpu: GpuSpec, links: Links, a: RooflineAssum
         g = np.ceil(n / links.domain_gpus)
     steps = 2.0 * (g - 1.0) if op == "allreduce" else np.where(g > 1, 1.0, 0.0)
     t = a.allreduce_latency_s + wire + steps * links.out_latency_s
-    return np.where(n > 1, t, 0.0)
+    return np.asarray(np.where(n > 1, t, 0.0), dtype=float)
 
 
-def _p2p_s(size, crossing, gpu: GpuSpec, links: Links, a: RooflineAssumptions):  # noqa: ANN001, ANN202
+def _p2p_s(
+    size: npt.ArrayLike, crossing: npt.ArrayLike | bool, gpu: GpuSpec, links: Links, a: RooflineAssumptions
+) -> FloatArray:
     """One pipeline send of ``size`` bytes: latency + size / link, on the network when it crosses domains."""
     from llmwalls.engine.collectives import p2p_time_s
 
     up, up_eff = _up_link(gpu, links, a)
     t_in = p2p_time_s(size, up, a.allreduce_latency_s, efficiency=up_eff)
     if links.out_bytes_per_s <= 0:
-        return t_in
+        return np.asarray(t_in, dtype=float)
     t_out = p2p_time_s(
         size,
         links.out_bytes_per_s,
         a.allreduce_latency_s + links.out_latency_s,
         efficiency=links.out_efficiency,
     )
-    return np.where(crossing, t_out, t_in)
+    return np.asarray(np.where(crossing, t_out, t_in), dtype=float)
 
 
-def _phase(ops: dict, *, peak: float, bw: float, fl_eff: float, bw_eff: float, comm_s) -> dict:  # noqa: ANN001
+def _phase(
+    ops: Ops, *, peak: float, bw: float, fl_eff: float, bw_eff: float, comm_s: npt.ArrayLike
+) -> dict[str, Any]:
     """Roof per operator: attainable = min(peak x fl_eff, intensity x bw x bw_eff); time = max of the two."""
     comp = peak * fl_eff
     mem = bw * bw_eff
-    out_ops = {}
-    total_f = total_b = total_t = 0.0
+    out_ops: Ops = {}
+    total_f: Any = 0.0
+    total_b: Any = 0.0
+    total_t: Any = 0.0
     for name, op in ops.items():
         f = np.asarray(op["flops"], dtype=float)
         b = np.asarray(op["bytes"], dtype=float)
@@ -471,41 +523,53 @@ def critical_batch_dense(
     *,
     weights: str = "bf16",
     kv_dtype: str = "bf16",
-    context_tokens=0,
+    context_tokens: npt.ArrayLike = 0,
     ridge_flops_per_byte: float | None = None,
-):  # noqa: ANN001
+    state_dtype: str = mdl.LINEAR_STATE_DTYPE,
+) -> FloatArray:
     """Analytic critical decode batch, ignoring activation traffic: with N weight parameters of ``wb`` bytes
     (W = N wb bytes streamed per step), A(C) attention FLOPs and K(C) KV bytes per sequence at context C,
     a step of B sequences does B (2N + A) FLOPs over W + B K bytes. It is compute-bound when that ratio
     reaches the ridge R (Williams et al. 2009):  B* = R W / (2N + A - R K);  infinite when 2N + A <= R K
-    (the KV read then keeps decode memory-bound at any batch). At C = 0: B* = R wb / 2 (bf16: B* = R)."""
-    lay = _layout(spec, kv_dtype)
+    (the KV read then keeps decode memory-bound at any batch). At C = 0: B* = R wb / 2 (bf16: B* = R).
+    Linear-attention layers add their recurrence FLOPs to A and their state read + write to K."""
+    lay = _layout(spec, kv_dtype, state_dtype)
     counts = mdl.param_counts(spec)
     if ridge_flops_per_byte is None:
-        ridge_flops_per_byte = (
-            gpu.peak_flops_per_s.for_dtype(compute_dtype(gpu, weights)) / gpu.hbm_bandwidth_bytes_per_s
-        )
+        peak = float(gpu.peak_flops_per_s.for_dtype(compute_dtype(gpu, weights)) or 0.0)
+        ridge_flops_per_byte = peak / gpu.hbm_bandwidth_bytes_per_s
     n = counts.active - counts.embedding  # the embedding is a gather, not a streamed matmul
     wb = mdl.weight_bytes_per_param(weights)
     c = np.asarray(mdl.cached_tokens(spec, np.asarray(context_tokens, dtype=float)), dtype=float)
-    per_seq_flops = 2.0 * n + lay.decode_attn_flops_coeff * c
-    per_seq_bytes = lay.kv_bytes_per_token * c
+    per_seq_flops = 2.0 * n + lay.decode_attn_flops_coeff * c + lay.linear_flops_per_token
+    per_seq_bytes = lay.kv_bytes_per_token * c + 2.0 * lay.state_bytes_per_seq
     denom = per_seq_flops - ridge_flops_per_byte * per_seq_bytes
     with np.errstate(divide="ignore"):
-        return np.where(denom > 0, ridge_flops_per_byte * n * wb / np.where(denom > 0, denom, 1.0), np.inf)
+        out = np.where(denom > 0, ridge_flops_per_byte * n * wb / np.where(denom > 0, denom, 1.0), np.inf)
+    return np.asarray(out, dtype=float)
 
 
-def _stage_scale(ops: dict, frac) -> dict:  # noqa: ANN001
+def _stage_scale(ops: Ops, frac: npt.ArrayLike) -> Ops:
     """Operators of the worst pipeline stage: the layer operators x (its layers / all layers); the LM head
     whole (it sits on the last stage, which is therefore the worst of equal stages)."""
-    out = {}
+    out: Ops = {}
     for name, op in ops.items():
-        f = 1.0 if name == "lm_head" else frac
+        f = 1.0 if name == "lm_head" else np.asarray(frac, dtype=float)
         out[name] = {"flops": op["flops"] * f, "bytes": op["bytes"] * f}
     return out
 
 
-def _pipelined(ph: dict, *, frac, pp, m, p2p_worst_s, p2p_sum_s, peak: float, bw: float) -> dict:  # noqa: ANN001
+def _pipelined(
+    ph: dict[str, Any],
+    *,
+    frac: npt.ArrayLike,
+    pp: npt.ArrayLike,
+    m: npt.ArrayLike,
+    p2p_worst_s: npt.ArrayLike,
+    p2p_sum_s: npt.ArrayLike,
+    peak: float,
+    bw: float,
+) -> tuple[dict[str, Any], FloatArray, FloatArray]:
     """Turn the worst stage's step (``ph``, one micro-batch) into the time the phase takes with ``m``
     micro-batches in flight over ``pp`` stages (GPipe/Megatron pipelining, Narayanan et al. 2021 sec 2.2):
 
@@ -517,14 +581,15 @@ def _pipelined(ph: dict, *, frac, pp, m, p2p_worst_s, p2p_sum_s, peak: float, bw
 
     Decode: time per output token = cycle (each micro-batch gets its next token once per cycle); prefill:
     TTFT = sum of stages + (m - 1) x worst stage. With pp = 1 both are the stage time."""
+    m = np.asarray(m, dtype=float)
     head = ph["operators"]["lm_head"]["time_s"]
     layers = ph["time_s"] - head
-    stage = ph["time_s"] + p2p_worst_s
-    through = layers / frac + head + p2p_sum_s
+    stage = ph["time_s"] + np.asarray(p2p_worst_s, dtype=float)
+    through = layers / np.asarray(frac, dtype=float) + head + np.asarray(p2p_sum_s, dtype=float)
     cycle = np.maximum(through, m * stage)
     ttft = through + (m - 1.0) * stage
-    per_gpu_flops = m * ph["flops"]  # the worst stage's GPU, over one cycle
-    per_gpu_bytes = m * ph["bytes"]
+    per_gpu_flops = np.asarray(m * ph["flops"], dtype=float)  # the worst stage's GPU, over one cycle
+    per_gpu_bytes = np.asarray(m * ph["bytes"], dtype=float)
     out = dict(ph)
     out.update(
         stage_time_s=stage,
@@ -542,18 +607,20 @@ def roofline(
     spec: ModelSpec,
     gpu: GpuSpec,
     *,
-    batch,  # noqa: ANN001
-    prompt_tokens,  # noqa: ANN001
-    context_tokens,  # noqa: ANN001
-    tp=1,  # noqa: ANN001
-    pp=1,  # noqa: ANN001
-    ep=1,  # noqa: ANN001
+    batch: npt.ArrayLike,
+    prompt_tokens: npt.ArrayLike,
+    context_tokens: npt.ArrayLike,
+    tp: npt.ArrayLike = 1,
+    pp: npt.ArrayLike = 1,
+    ep: npt.ArrayLike = 1,
     weights: str = "bf16",
     kv_dtype: str = "bf16",
     assumptions: RooflineAssumptions = RooflineAssumptions(),
-    memory_context_tokens=None,  # noqa: ANN001
+    memory_context_tokens: npt.ArrayLike | None = None,
     links: Links | None = None,
-) -> dict:
+    expert_weights: str | None = None,
+    state_dtype: str = mdl.LINEAR_STATE_DTYPE,
+) -> dict[str, Any]:
     """Both phases for every broadcast point. ``context_tokens`` is where decode is evaluated;
     ``memory_context_tokens`` (default: the same) is the longest context the KV cache must hold.
 
@@ -569,7 +636,12 @@ def roofline(
       sequences and the attention/dense weights / tp. Per MoE layer each GPU dispatches its tokens' hidden
       states to experts_per_token experts and combines them back: two all-to-alls of tokens x k x h x 2 B
       per GPU over the EP group (GShard sec 2.2; DeepEP's dispatch/combine).
-    ``links``: where the collectives run (Links; default: one node on the GPU's scale-up link)."""
+    ``links``: where the collectives run (Links; default: one node on the GPU's scale-up link).
+    ``expert_weights``: the routed experts' format (default: the model's published expert format, e.g.
+    gpt-oss's MXFP4, else ``weights``); they compute in the precision of ``weights``.
+    Layer kinds (model.layer_kinds): sliding and chunked layers attend to and read at most their window or
+    chunk (model.cached_tokens, model.causal_attended_tokens); linear-attention layers cost a constant
+    recurrence per token and read and write their state once per decode step."""
     b = np.asarray(batch, dtype=float)
     p = np.asarray(prompt_tokens, dtype=float)
     c = np.asarray(context_tokens, dtype=float)
@@ -593,12 +665,13 @@ def roofline(
         raise InputError(f"ep > 1 needs a mixture-of-experts model; {spec.name} is dense")
     links = Links() if links is None else links
     dtype = compute_dtype(gpu, weights)
-    peak = float(gpu.peak_flops_per_s.for_dtype(dtype))
+    peak = float(gpu.peak_flops_per_s.for_dtype(dtype) or 0.0)
     bw = gpu.hbm_bandwidth_bytes_per_s
     bw_eff, fl_eff, eff_source = efficiencies(gpu, weights, assumptions)
     wb = mdl.weight_bytes_per_param(weights)
+    wbe = mdl.weight_bytes_per_param(mdl.expert_weight_dtype(spec, weights, expert_weights))
     ab = assumptions.activation_bytes
-    lay = _layout(spec, kv_dtype)
+    lay = _layout(spec, kv_dtype, state_dtype)
     moe = spec.moe
     b, p, c, tp_arr, pp_arr, ep_arr, mem_c = np.broadcast_arrays(b, p, c, tp_arr, pp_arr, ep_arr, mem_c)
     h, L = spec.hidden_size, spec.layers
@@ -614,18 +687,19 @@ def roofline(
     crossing_hops = np.ceil(pp_arr / per_domain) - 1.0
     inside_hops = pp_arr - 1.0 - crossing_hops
 
-    def touched(tokens):  # noqa: ANN001, ANN202
+    def touched(tokens: np.ndarray) -> np.ndarray:
         if moe is None:
             return np.zeros_like(tokens)
         return expected_experts_touched(moe.experts, moe.experts_per_token, tokens)
 
-    def comm(tokens_gpu):  # noqa: ANN001, ANN202
+    def comm(tokens_gpu: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """TP all-reduces and EP all-to-alls of the worst stage, per micro-batch step."""
         tp_c = (
             2.0
             * stage_layers
             * _collective_s("allreduce", tokens_gpu * h * ab, tp_arr, gpu, links, assumptions)
         )
+        ep_c: np.ndarray
         if moe is not None:
             size = tokens_gpu * moe.experts_per_token * h * ab
             ep_c = 2.0 * moe_on_stage * _collective_s("alltoall", size, shard, gpu, links, assumptions)
@@ -634,7 +708,7 @@ def roofline(
             ep_c = 0.0 * tp_c
         return tp_c, ep_c
 
-    def p2p(tokens_gpu):  # noqa: ANN001, ANN202
+    def p2p(tokens_gpu: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         size = tokens_gpu * h * ab / tp_arr
         t_in = _p2p_s(size, False, gpu, links, assumptions)
         t_out = _p2p_s(size, True, gpu, links, assumptions)
@@ -643,7 +717,13 @@ def roofline(
 
     kw = {"peak": peak, "bw": bw, "fl_eff": fl_eff, "bw_eff": bw_eff}
 
-    def phase(n_seq, tokens_per_seq, attn_flops_per_seq, kv_read_per_seq, seqs_total):  # noqa: ANN001, ANN202
+    def phase(
+        tokens_per_seq: np.ndarray,
+        attn_flops_per_seq: np.ndarray,
+        kv_read_per_seq: np.ndarray,
+        seqs_total: np.ndarray,
+        state_passes: float,
+    ) -> tuple[dict[str, Any], FloatArray, FloatArray]:
         m = np.minimum(seqs_total, pp_arr)  # micro-batches in flight
         mb = seqs_total / m  # sequences per micro-batch
         local = np.ceil(mb / dpa)  # sequences on the busiest attention group
@@ -662,6 +742,9 @@ def roofline(
             expert_tokens=mb * tokens_per_seq,
             expert_shard=shard,
             expert_ep=np.where(ep_arr > 1, ep_arr, 1.0),
+            wb_expert=wbe,
+            state_passes=state_passes,
+            expert_load_imbalance=assumptions.expert_load_imbalance,
         )
         tp_c, ep_c = comm(tokens_gpu)
         ph = _phase(_stage_scale(ops, frac), comm_s=tp_c + ep_c, **kw)
@@ -674,12 +757,16 @@ def roofline(
         ph["sequences_per_gpu"] = local
         return ph, f_gpu, b_gpu
 
-    # Prefill: B prompts of P tokens (the KV cache of the prompt is written, not re-read).
-    pre, pre_f, pre_b = phase(b, p, lay.attn_flops_coeff * _causal_attended(spec, p), 0.0 * p, b)
+    # Prefill: B prompts of P tokens (the KV cache of the prompt is written, not re-read; the linear-attention
+    # state is written once).
+    pre_attn = lay.attn_flops_coeff * mdl.causal_attended_tokens(spec, p) + lay.linear_flops_per_token * p
+    pre, pre_f, pre_b = phase(p, pre_attn, 0.0 * p, b, 1.0)
     pre_time = pre["pipelined_ttft_s"]
-    # Decode: one new token for each of B sequences at context C, reading C cached tokens (window-capped).
+    # Decode: one new token for each of B sequences at context C, reading C cached tokens (window-capped),
+    # and reading and writing the linear-attention state.
     cached = np.asarray(mdl.cached_tokens(spec, c), dtype=float)
-    dec, dec_f, dec_b = phase(b, 1.0 + 0.0 * b, lay.decode_attn_flops_coeff * cached, cached, b)
+    dec_attn = lay.decode_attn_flops_coeff * cached + lay.linear_flops_per_token
+    dec, dec_f, dec_b = phase(1.0 + 0.0 * b, dec_attn, cached, b, 2.0)
     dec_time = dec["decode_cycle_s"]
     for ph, t, f, by in ((pre, pre_time, pre_f, pre_b), (dec, dec_time, dec_f, dec_b)):
         ph["time_s"] = t
@@ -698,13 +785,14 @@ def roofline(
     # command adds activations, runtime and fragmentation). Weights: non-expert / tp, experts / max(tp, ep),
     # both x the stage's share of the layers; KV: the busiest attention group's sequences, heads / tp.
     counts = mdl.param_counts(spec)
-    weights_per_gpu = ((counts.total - counts.expert) / tp_arr + counts.expert / shard) * wb * frac
+    weights_per_gpu = ((counts.total - counts.expert) / tp_arr * wb + counts.expert / shard * wbe) * frac
     kv_shard = np.minimum(tp_arr, lay.kv_shard_max)
     kv_per_gpu = (
         np.ceil(b / dpa)
-        * np.asarray(mdl.cached_tokens(spec, mem_c), dtype=float)
-        * lay.kv_bytes_per_token
-        / kv_shard
+        * (
+            np.asarray(mdl.cached_tokens(spec, mem_c), dtype=float) * lay.kv_bytes_per_token / kv_shard
+            + lay.state_bytes_per_seq / np.minimum(tp_arr, lay.state_shard_max)
+        )
         * frac
     )
     needed = weights_per_gpu + kv_per_gpu
@@ -756,6 +844,7 @@ def critical_batch(
     pp: int = 1,
     ep: int = 1,
     links: Links | None = None,
+    expert_weights: str | None = None,
 ) -> float:
     """Smallest decode batch whose step is compute-bound (phase FLOPs / attainable compute >= bytes /
     attainable bandwidth), on the full model (activations, MoE expert occupancy, KV reads included).
@@ -778,6 +867,7 @@ def critical_batch(
             kv_dtype=kv_dtype,
             assumptions=assumptions,
             links=links,
+            expert_weights=expert_weights,
         )
         return np.asarray(r["decode"]["compute_bound"])
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -163,6 +164,6 @@ def compute_optimal(
     }
 
 
-def compute_optimal_all(compute_flops: ArrayLike, **kwargs: object) -> dict[str, dict[str, np.ndarray]]:
+def compute_optimal_all(compute_flops: ArrayLike, **kwargs: Any) -> dict[str, dict[str, np.ndarray]]:
     """`compute_optimal` by every method in METHODS, keyed by method name (for a side-by-side table)."""
     return {m: compute_optimal(compute_flops, m, **kwargs) for m in METHODS}

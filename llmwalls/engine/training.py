@@ -197,7 +197,7 @@ def step_model(
     model_flops = model_fpt * tokens
     hw_flops = hw_fpt * tokens
 
-    peak = float(gpu.peak_flops_per_s.for_dtype(dtype) or gpu.peak_flops_per_s.bf16)
+    peak = float(gpu.peak_flops_per_s.for_dtype(dtype) or gpu.peak_flops_per_s.half_precision)
     mamf = gpu.measured_matmul_flops_per_s.get(dtype) if gpu.measured_matmul_flops_per_s else None
     mamf = float(mamf) if mamf else peak * a.mamf_fraction_of_peak
     matmul_rate = mamf * a.matmul_fraction_of_mamf
@@ -211,7 +211,7 @@ def step_model(
     attn_counted = attn_fwd_tokens * (3.0 + np.where(rc >= 1, 1.0, 0.0))  # in hw_flops (selective/full +1)
     if a.flash_attention:
         attn_rate = (
-            float(gpu.peak_flops_per_s.bf16) * a.attention_efficiency
+            float(gpu.peak_flops_per_s.half_precision) * a.attention_efficiency
         )  # 16-bit kernel (see assumption)
         t_attn = flash_attention_flops(attn_fwd_tokens, rc, a) / n_gpus / attn_rate * imbalance
         t_matmul = (hw_flops - attn_counted) / n_gpus / matmul_rate * imbalance + t_attn

@@ -18,7 +18,10 @@ import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 from llmwalls import __version__
 
@@ -110,7 +113,7 @@ class Table:
     caption: str | None = None
 
 
-def _console(stderr: bool = False):  # noqa: ANN202
+def _console(stderr: bool = False) -> Console:
     from rich.console import Console
 
     # Fixed width and no colour when not a terminal (pipes, CI, golden tests).
@@ -130,29 +133,41 @@ def print_tables(tables: Iterable[Table], lines: Sequence[str] = (), styles: Seq
     from rich.table import Table as RichTable
 
     console = _console()
-    for table in tables:
-        rt = RichTable(
-            title=table.title,
-            caption=table.caption,
-            box=box.SIMPLE_HEAD,
-            title_justify="left",
-            caption_justify="left",
-        )
-        for col in table.columns:
-            rt.add_column(col.header, justify=col.justify)  # type: ignore[arg-type]
-        for row in table.rows:
-            cells = []
+    with console.capture() as captured:
+        for table in tables:
+            rt = RichTable(
+                title=table.title,
+                caption=table.caption,
+                box=box.SIMPLE_HEAD,
+                title_justify="left",
+                caption_justify="left",
+            )
             for col in table.columns:
-                value = col.key(row) if callable(col.key) else row.get(col.key)
-                cells.append("" if value is None else col.fmt(value))
-            rt.add_row(*cells, style=row.get("_style"))
-        console.print(rt)
-    for i, line in enumerate(lines):
-        console.print(line, style=styles[i] if i < len(styles) else None, markup=False)
+                # fold, never "…": a cut number is a wrong number
+                rt.add_column(col.header, justify=col.justify, overflow="fold")  # type: ignore[arg-type]
+            for row in table.rows:
+                cells = []
+                for col in table.columns:
+                    value = col.key(row) if callable(col.key) else row.get(col.key)
+                    cells.append("" if value is None else col.fmt(value))
+                rt.add_row(*cells, style=row.get("_style"))
+            console.print(rt)
+        for i, line in enumerate(lines):
+            console.print(line, style=styles[i] if i < len(styles) else None, markup=False)
+    emit(captured.get())
+
+
+def emit(text: str) -> None:
+    """Write rendered text to stdout; off a terminal, without the trailing spaces table padding leaves
+    (logs and
+    diffs of piped output stay clean)."""
+    if not sys.stdout.isatty():
+        text = "\n".join(line.rstrip() for line in text.split("\n"))
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
 
 
 def print_text(text: str) -> None:
-    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    emit(text)
 
 
 class ProgressBar:
@@ -179,3 +194,21 @@ class ProgressBar:
     def stop(self) -> None:
         if self.bar is not None:
             self.bar.stop()
+
+
+# ------------------------------------------------------------------------------------ typed reports
+
+
+def show_notices(report: Any) -> None:
+    """A report's notes and warnings on stderr (the JSON carries them too)."""
+    for message in getattr(report, "notes", ()):
+        print(f"llmwalls: {message}", file=sys.stderr)
+    for message in getattr(report, "warnings", ()):
+        print(f"llmwalls: warning: {message}", file=sys.stderr)
+
+
+def print_json_report(command: str, report: Any) -> None:
+    """One JSON document on stdout, serialised from the typed report (llmwalls.api.contract)."""
+    from llmwalls.api.contract import document
+
+    sys.stdout.write(json.dumps(document(command, report), indent=2, allow_nan=False) + "\n")

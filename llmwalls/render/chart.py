@@ -9,7 +9,7 @@ at the ridge point (intensity = compute / bandwidth, FLOP/byte). Points left of 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -233,7 +233,7 @@ def text_lines(
     y_label: str = "utilisation",
     y_floor: float = 0.01,
     threshold: float = 1.0,
-    x_fmt=None,  # noqa: ANN001 - callable float -> str for the x labels (default SI prefixes)
+    x_fmt: Callable[[float], str] | None = None,  # x labels (default SI prefixes)
 ) -> str:
     """Each series against xs on log-log axes in plain characters; a '=' line at ``threshold`` (the wall), and
     a legend. Values below ``y_floor`` sit on the bottom row; later series overwrite earlier ones where they

@@ -1,0 +1,51 @@
+"""Golden files of `llmwalls cluster`'s human output for its README examples at 80 and 120 columns on a
+colourless console (stdout is not a terminal under pytest). LLMWALLS_UPDATE_GOLDENS=1 rewrites them; review
+the diff. No figure or name may be cut ("…") at either width."""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+GOLDEN = Path(__file__).resolve().parent / "golden" / "cluster"
+README = (ROOT / "README.md").read_text()
+
+# the examples under "### llmwalls cluster" in the README, by golden-file name
+EXAMPLES = {
+    "405b-16384-gpus": "llmwalls cluster --model 405b --cluster dgx-h100 --gpus 16384 --tokens 15e12",
+    "70b-search": "llmwalls cluster --model 70b --cluster dgx-h100 --gpus 256 --search --top 10",
+    "405b-given-layout": (
+        "llmwalls cluster --model 405b --gpus 16384 --tp 8 --pp 16 --dp 128 --uneven-pp --recompute selective"
+    ),
+    "8b-pcie-fixed-per-gpu": (
+        "llmwalls cluster --model 8b --cluster pcie-h100-roce --gpus 128 --scaling fixed-per-gpu --check"
+    ),
+}
+
+
+def test_examples_are_the_readme_ones():
+    section = README.split("### llmwalls cluster", 1)[1].split("###", 1)[0]
+    in_readme = {re.sub(r"\s+", " ", line.split("  #")[0]).strip() for line in section.splitlines()}
+    for command in EXAMPLES.values():
+        assert command in in_readme, command
+
+
+@pytest.mark.parametrize("width", [80, 120])
+@pytest.mark.parametrize("name", sorted(EXAMPLES))
+def test_golden(cli, monkeypatch, name, width):
+    monkeypatch.setenv("COLUMNS", str(width))
+    r = cli(*shlex.split(EXAMPLES[name])[1:])
+    assert r.exit_code in (0, 1), r.stderr
+    assert "…" not in r.stdout
+    assert all(len(line) <= width for line in r.stdout.splitlines()), "a line is wider than the terminal"
+    path = GOLDEN / f"{name}.{width}.txt"
+    if os.environ.get("LLMWALLS_UPDATE_GOLDENS") == "1":
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(r.stdout)
+    assert path.exists(), f"{path} missing: run with LLMWALLS_UPDATE_GOLDENS=1"
+    assert r.stdout == path.read_text()
