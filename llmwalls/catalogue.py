@@ -187,7 +187,7 @@ def resolve(kind: str, text: str, *, announce: bool = True) -> Entry:
                 if fragments
                 else difflib.get_close_matches(key, names, n=4, cutoff=0.5)
             )
-            raise ProfileNotFoundError(kind, text, [getattr(c, "name", c) for c in close])
+            raise ProfileNotFoundError(kind, text, [c.name if isinstance(c, Entry) else c for c in close])
         chosen = fragments[0]
     if announce and key != chosen.name:
         print(f"llmwalls: {kind} {text!r} -> {chosen.name}", file=sys.stderr)
@@ -345,7 +345,9 @@ def profile_to_toml_dict(profile: Profile) -> dict[str, Any]:
     """A profile as a TOML-ready dict: defaults and empty values left out, kind/name/source first."""
     data = profile.model_dump(mode="python", exclude_none=True, exclude_defaults=True)
     data["kind"] = profile.kind
-    head = {k: data.pop(k) for k in ("kind", "name", "aliases", "description", "source") if k in data}
+    head: dict[str, Any] = {
+        k: data.pop(k) for k in ("kind", "name", "aliases", "description", "source") if k in data
+    }
     return {**head, **data}
 
 
