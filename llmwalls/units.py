@@ -126,9 +126,9 @@ def parse_int_count(text: str | float, what: str = "count") -> int:
 def parse_tokens(text: str | int, what: str = "length") -> int:
     """Sequence lengths: '4k' -> 4096, '128k' -> 131072, '1M' -> 1048576, plain integers as given."""
     if isinstance(text, int):
-        value = int(_finite_positive(float(text), what, str(text)))
-        OPTION_BOUNDS.get(what, MAX_CONTEXT_TOKENS).check(value, what)
-        return value
+        tokens = int(_finite_positive(float(text), what, str(text)))
+        OPTION_BOUNDS.get(what, MAX_CONTEXT_TOKENS).check(tokens, what)
+        return tokens
     raw = text.strip().replace("_", "").replace(",", "")
     m = re.fullmatch(rf"({_NUMBER})([kKmM]?)", raw)
     if not m:

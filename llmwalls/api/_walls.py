@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import numpy as np
 
-from llmwalls import notices
+from llmwalls import bounds, notices
 from llmwalls.api.types import WALL_LABELS, KvFormat, Recompute, Wall, WeightFormat
 from llmwalls.engine import walls as eng
 from llmwalls.errors import InputError
@@ -48,7 +48,7 @@ WALL_IDS: dict[str, str] = {
 ENGINE_NAMES = {ident: name for name, ident in WALL_IDS.items()}
 
 DEFAULT_CONTEXT_TOKENS = 4096  # serving context when none is given (capped at the model's maximum)
-MAX_GPUS = 10_000_000  # more is a typo (1e12 for 1e6): refused instead of computed
+MAX_GPUS = bounds.MAX_GPUS.limit  # more is a typo (1e12 for 1e6): the bound every command shares
 MAX_USERS = 1e9
 MAX_TOKENS_PER_S_PER_USER = 1e6
 
