@@ -156,6 +156,58 @@ def _assumptions(
     return replace(a, **change)
 
 
+# Named host links KV blocks are offloaded over (engine/serving.py cites each bandwidth).
+OFFLOAD_LINKS: dict[str, float] = {"pcie5": sv.PCIE5_X16_BYTES_PER_S, "c2c": sv.NVLINK_C2C_BYTES_PER_S}
+
+
+def parse_speculative(text: str, what: str = "--speculative") -> sv.Speculative:
+    """'K:A' or 'K:A:C' -> Speculative(K drafted tokens, acceptance rate A, draft cost C of a target step)."""
+    parts = text.split(":")
+    try:
+        if len(parts) not in (2, 3):
+            raise ValueError
+        return sv.Speculative(int(parts[0]), *(float(p) for p in parts[1:]))
+    except ValueError:
+        raise InputError(f"{what} {text!r}: write K:A or K:A:C, e.g. 3:0.7") from None
+
+
+def parse_offload(host_gib: str, link: str) -> sv.Offload:
+    """KV offload of `host_gib` GiB of host memory per GPU over a named link (OFFLOAD_LINKS: pcie5, c2c) or
+    one of `link` GB/s."""
+    from llmwalls.units import parse_positive_float
+
+    host = parse_positive_float(host_gib, "--offload-host-gib") * 2**30
+    if link.lower() in OFFLOAD_LINKS:
+        return sv.Offload(host, OFFLOAD_LINKS[link.lower()])
+    return sv.Offload(host, parse_positive_float(link, "--offload-link (GB/s)") * 1e9)
+
+
+def serving_assumptions(
+    *,
+    kv_transfer_bytes_per_s: float | None = None,
+    block_tokens: int | None = None,
+    prefill_power_utilization: float | None = None,
+    decode_power_utilization: float | None = None,
+) -> sv.ServingAssumptions:
+    """The engine's judgement calls (engine/serving.py DEFAULT_ASSUMPTIONS) with the ones given replaced."""
+    from dataclasses import replace
+
+    d = sv.DEFAULT_ASSUMPTIONS
+    return replace(
+        d,
+        kv_transfer_bytes_per_s=d.kv_transfer_bytes_per_s
+        if kv_transfer_bytes_per_s is None
+        else kv_transfer_bytes_per_s,
+        block_tokens=d.block_tokens if block_tokens is None else block_tokens,
+        prefill_power_utilization=d.prefill_power_utilization
+        if prefill_power_utilization is None
+        else prefill_power_utilization,
+        decode_power_utilization=d.decode_power_utilization
+        if decode_power_utilization is None
+        else decode_power_utilization,
+    )
+
+
 def serve(
     *,
     model: str | ModelSpec,
