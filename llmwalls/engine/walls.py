@@ -726,6 +726,26 @@ def cluster_for_gpu(cluster: ClusterSpec, gpu: GpuSpec) -> ClusterSpec:
 GPU_FIXABLE = ("memory capacity", "memory bandwidth", "compute", "interconnect")
 
 
+def _gpu_bound_utilizations(
+    model: ModelSpec,
+    gpu: GpuSpec,
+    site: Site,
+    gpus: npt.ArrayLike,
+    tp: npt.ArrayLike,
+    users: float,
+    context_tokens: float,
+    **load: Any,
+) -> np.ndarray:
+    """The utilisations of the walls more or other GPUs relieve (GPU_FIXABLE), stacked on a leading axis,
+    of a serving plan at every broadcast point of (gpus, tp): what the GPU-count and TP searches compare."""
+    res = serving_walls(
+        model, gpu, site, gpus=gpus, tp=tp, users=users, context_tokens=context_tokens, **load
+    )
+    return np.stack(
+        np.broadcast_arrays(*(np.asarray(res["walls"][w]["utilization"], dtype=float) for w in GPU_FIXABLE))
+    )
+
+
 def serving_gpus_needed(
     model: ModelSpec,
     gpu: GpuSpec,
@@ -756,28 +776,19 @@ def serving_gpus_needed(
         tps = tps[:1]
     r_max = max(1.0, min(float(users), max_gpus))
     grid = np.unique(np.round(np.geomspace(1.0, r_max, 200)))
+    load: dict[str, Any] = {
+        "prompt_tokens": prompt_tokens,
+        "tokens_per_s_per_user": tokens_per_s_per_user,
+        "ttft_s": ttft_s,
+        "weights": weights,
+        "kv_dtype": kv_dtype,
+        "eff": eff,
+        "assumptions": assumptions,
+    }
 
     def ok_at(tp_col: np.ndarray, reps: np.ndarray) -> np.ndarray:
-        res = serving_walls(
-            model,
-            gpu,
-            site,
-            gpus=tp_col * reps,
-            tp=tp_col,
-            users=users,
-            context_tokens=context_tokens,
-            prompt_tokens=prompt_tokens,
-            tokens_per_s_per_user=tokens_per_s_per_user,
-            ttft_s=ttft_s,
-            weights=weights,
-            kv_dtype=kv_dtype,
-            eff=eff,
-            assumptions=assumptions,
-        )
-        ok = np.ones(np.shape(res["gpus"]), dtype=bool)
-        for w in GPU_FIXABLE:
-            ok &= ~(np.asarray(res["walls"][w]["utilization"]) > 1.0)
-        return ok
+        u = _gpu_bound_utilizations(model, gpu, site, tp_col * reps, tp_col, users, context_tokens, **load)
+        return np.logical_not(np.any(u > 1.0, axis=0))
 
     ok = ok_at(tps[:, None], grid[None, :])
     best = None
@@ -830,14 +841,14 @@ def best_tp(
     tps = np.asarray(mem.tp_candidates(model, limit), dtype=float)
     if gpu.scale_up_bandwidth_bytes_per_s is None:
         tps = tps[:1]
-    res = serving_walls(
+    u = _gpu_bound_utilizations(
         model,
         gpu,
         site,
-        gpus=float(gpus),
-        tp=tps,
-        users=users,
-        context_tokens=context_tokens,
+        float(gpus),
+        tps,
+        users,
+        context_tokens,
         prompt_tokens=prompt_tokens,
         tokens_per_s_per_user=tokens_per_s_per_user,
         ttft_s=ttft_s,
@@ -846,7 +857,5 @@ def best_tp(
         eff=eff,
         assumptions=assumptions,
     )
-    worst = np.max(
-        np.stack([np.asarray(res["walls"][w]["utilization"], dtype=float) for w in GPU_FIXABLE]), axis=0
-    )
+    worst = np.max(u, axis=0)
     return int(tps[int(np.argmin(np.round(worst, 6)))])
