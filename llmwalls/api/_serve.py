@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from llmwalls.api._profiles import rental_price
 from llmwalls.api.types import Wall
 from llmwalls.engine import serving as sv
 from llmwalls.errors import InputError
@@ -244,8 +245,7 @@ def serve(
     """The cheapest deployment meeting the SLO (see the module docstring). ``usd_per_gpu_hour``: one price
     for every GPU, a mapping GPU name -> price, or None for each GPU's rental-price profile (else the cost
     engine's fallback)."""
-    from llmwalls import catalogue, notices
-    from llmwalls.engine.cost import CostAssumptions
+    from llmwalls import notices
 
     with notices.collecting() as bag:
         spec = model if isinstance(model, ModelSpec) else _load("model", str(model))
@@ -280,7 +280,6 @@ def serve(
         else:
             workload = sv.Workload(requests_per_s=float(requests_per_s), **kw)  # type: ignore[arg-type]
         slo = sv.Slo(ttft_p50_s, ttft_p99_s, tpot_p50_s, tpot_p99_s)
-        fallback = CostAssumptions().rent_usd_per_gpu_hour
         prices: list[GpuPrice] = []
         for s in specs:
             if isinstance(usd_per_gpu_hour, Mapping):
@@ -288,15 +287,12 @@ def serve(
                     raise InputError(f"no $/GPU-hour given for {s.name}")
                 price, source = float(usd_per_gpu_hour[s.name]), "given"
             else:
-                override = None if usd_per_gpu_hour is None else float(usd_per_gpu_hour)
-                price, source = catalogue.rental_price(s.name, override, fallback)
+                price, source = rental_price(s.name, usd_per_gpu_hour, fallback=True)
             if not price > 0:
                 raise InputError(f"the $/GPU-hour of {s.name} must be > 0")
             prices.append(GpuPrice(s.name, price, source))
             if s.tdp_w is None:
                 notices.note(f"{s.name}: no published TDP; its power and energy per token are unknown")
-            if source.startswith("llmwalls fallback"):
-                notices.note(f"{s.name}: no rental price profile; ${price:.2f}/GPU-hour assumed")
         a = _assumptions(assumptions, max_replica_gpus, weight_dtypes, kv_dtypes, chunk_tokens, max_batch)
         t0 = time.perf_counter()
         r = sv.search(
