@@ -5,7 +5,7 @@ notebook can build its own."""
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from llmwalls import notices
 from llmwalls.errors import InputError
@@ -24,6 +24,19 @@ def model_spec(model: str | ModelSpec) -> ModelSpec:
     from llmwalls import catalogue
 
     return catalogue.load_model(model)
+
+
+def profile(kind: str, value: Any) -> Any:
+    """A profile of any kind by name, alias or TOML path (a note says which profile an alias chose), or the
+    spec itself."""
+    if not isinstance(value, str):
+        return value
+    from llmwalls import catalogue
+
+    entry = catalogue.resolve(kind, value, announce=False)
+    if entry.origin != "file" and value.strip().lower() != entry.name:
+        notices.note(f"{kind} {value!r} -> {entry.name}")
+    return catalogue.load(kind, value, announce=False)
 
 
 def hardware(

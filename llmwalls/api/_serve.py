@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from llmwalls.api._profiles import rental_price
+from llmwalls.api._profiles import profile, rental_price
 from llmwalls.api.types import Wall
 from llmwalls.engine import serving as sv
 from llmwalls.errors import InputError
@@ -111,16 +111,6 @@ def _walls(best: sv.Deployment | None, slo: sv.Slo) -> tuple[Wall, ...]:
         if p.role != "prefill":
             out.append(Wall.of("memory_capacity", p.max_batch, p.kv_capacity_sequences, "sequences"))
     return tuple(out)
-
-
-def _load(kind: str, text: str) -> Any:
-    """A profile, with the alias it resolved from as a note (not printed)."""
-    from llmwalls import catalogue, notices
-
-    entry = catalogue.resolve(kind, text, announce=False)
-    if text.strip().lower() != entry.name:
-        notices.note(f"{kind} {text!r} -> {entry.name}")
-    return catalogue.load(kind, entry.name, announce=False)
 
 
 def _assumptions(
@@ -248,12 +238,12 @@ def serve(
     from llmwalls import notices
 
     with notices.collecting() as bag:
-        spec = model if isinstance(model, ModelSpec) else _load("model", str(model))
+        spec = model if isinstance(model, ModelSpec) else profile("model", str(model))
         if not gpus:
             raise InputError("give at least one GPU to search")
         specs: list[GpuSpec] = []
         for g in gpus:
-            s = g if isinstance(g, GpuSpec) else _load("gpu", str(g))
+            s = g if isinstance(g, GpuSpec) else profile("gpu", str(g))
             if s.name not in {x.name for x in specs}:
                 specs.append(s)
         bad = [m for m in modes if m not in MODES]

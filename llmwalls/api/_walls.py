@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 import numpy as np
 
 from llmwalls import notices
+from llmwalls.api._profiles import profile as _profile
 from llmwalls.api._profiles import rental_price
 from llmwalls.api.types import WALL_LABELS, KvFormat, Recompute, Wall, WeightFormat
 from llmwalls.engine import walls as eng
@@ -313,19 +314,6 @@ def _status(u: float | None, near: float) -> Status:
     if u is None or math.isnan(u):
         return "n/a"
     return "hit" if u > 1.0 else "near" if u >= near else "ok"
-
-
-def _profile(kind: str, value: Any) -> Any:
-    """A profile by name, alias or TOML path (a note says which profile an alias chose), or the spec
-    itself."""
-    if not isinstance(value, str):
-        return value
-    from llmwalls import catalogue
-
-    entry = catalogue.resolve(kind, value, announce=False)
-    if entry.origin != "file" and value.strip().lower() != entry.name:
-        notices.note(f"{kind} {value!r} -> {entry.name}")
-    return catalogue.load(kind, value, announce=False)
 
 
 def _choice(kind: type[E], value: E | str, what: str) -> E:
