@@ -10,6 +10,7 @@ command actually uses.
 from __future__ import annotations
 
 import difflib
+import json
 import math
 import os
 import sys
@@ -130,11 +131,54 @@ def _warn(message: str) -> None:
     notices.warn(message)
 
 
+# The built-in profiles' names, aliases and sources, generated from their TOML files and shipped beside them:
+# resolving a name reads this one file instead of parsing every profile on every call (start-up is a feature:
+# scripts call llmwalls in loops, and TAB completion runs it on every key). tests/test_catalogue.py fails
+# when it is stale; LLMWALLS_UPDATE_INDEX=1 pytest tests/test_catalogue.py -k index rewrites it.
+BUILTIN_INDEX = "index.json"
+
+
+def builtin_index_rows() -> list[dict[str, Any]]:
+    """What the shipped index holds, worked out from the built-in TOML files themselves."""
+    root = builtin_dir()
+    return [
+        {
+            "kind": e.kind,
+            "name": e.name,
+            "aliases": list(e.aliases),
+            "path": e.path.relative_to(root).as_posix(),
+            "source": e.source,
+            "description": e.description,
+        }
+        for e in _scan(root, "built-in")
+    ]
+
+
+def _builtin_entries() -> list[Entry]:
+    root = builtin_dir()
+    try:
+        rows = json.loads((root / BUILTIN_INDEX).read_text(encoding="utf-8"))
+    except FileNotFoundError:  # a tree without the generated index: parse every profile
+        return _scan(root, "built-in")
+    return [
+        Entry(
+            r["kind"],
+            r["name"],
+            tuple(r["aliases"]),
+            root / r["path"],
+            "built-in",
+            r["source"],
+            r["description"],
+        )
+        for r in rows
+    ]
+
+
 @lru_cache(maxsize=1)
 def index() -> dict[str, dict[str, Entry]]:
     """kind -> name -> Entry. User profiles replace built-in ones of the same kind and name."""
     out: dict[str, dict[str, Entry]] = {k: {} for k in KIND_DIRS}
-    for entry in _scan(builtin_dir(), "built-in") + _scan(user_dir(), "user"):
+    for entry in _builtin_entries() + _scan(user_dir(), "user"):
         out[entry.kind][entry.name] = entry
     return out
 
@@ -177,11 +221,11 @@ def resolve(kind: str, text: str, *, announce: bool = True) -> Entry:
         if len(fragments) != 1:
             names = list(table) + [a for e in table.values() for a in e.aliases]
             close = (
-                [n for n in fragments[:5]]
+                [e.name for e in fragments[:5]]
                 if fragments
                 else difflib.get_close_matches(key, names, n=4, cutoff=0.5)
             )
-            raise ProfileNotFoundError(kind, text, [getattr(c, "name", c) for c in close])
+            raise ProfileNotFoundError(kind, text, close)
         chosen = fragments[0]
     if announce and key != chosen.name:
         from llmwalls import notices
@@ -341,7 +385,9 @@ def profile_to_toml_dict(profile: Profile) -> dict[str, Any]:
     """A profile as a TOML-ready dict: defaults and empty values left out, kind/name/source first."""
     data = profile.model_dump(mode="python", exclude_none=True, exclude_defaults=True)
     data["kind"] = profile.kind
-    head = {k: data.pop(k) for k in ("kind", "name", "aliases", "description", "source") if k in data}
+    head: dict[str, Any] = {
+        k: data.pop(k) for k in ("kind", "name", "aliases", "description", "source") if k in data
+    }
     return {**head, **data}
 
 

@@ -14,6 +14,8 @@ from typing import Any
 
 from llmwalls.errors import InputError
 
+_HF_MLA = ("kv_lora_rank", "qk_rope_head_dim", "qk_nope_head_dim", "v_head_dim")
+
 # Field names of the checked-in configs; the transformers class that reads each is named where it matters.
 REQUIRED = ("num_hidden_layers", "hidden_size", "num_attention_heads", "intermediate_size", "vocab_size")
 
@@ -41,9 +43,6 @@ UNREPRESENTABLE_FIELDS = {
 QK_NORM_TYPES = ("qwen3", "qwen3_moe", "qwen3_next", "gemma3", "gemma3_text")
 # Gemma 2/3 put a norm before and after both attention and MLP (HF Gemma2DecoderLayer, Gemma3DecoderLayer).
 SANDWICH_NORM_TYPES = ("gemma2", "gemma3", "gemma3_text")
-
-
-_MLA_FIELDS = ("kv_lora_rank", "qk_rope_head_dim", "qk_nope_head_dim", "v_head_dim")
 
 
 def _int(cfg: dict[str, Any], key: str) -> int:
@@ -267,7 +266,7 @@ def profile_from_hf_config(cfg: dict[str, Any], name: str, source: str) -> dict[
     if cfg.get("num_nextn_predict_layers"):
         out["mtp_layers"] = cfg["num_nextn_predict_layers"]
     if cfg.get("kv_lora_rank"):  # MLA
-        missing = [k for k in _MLA_FIELDS if k not in cfg]
+        missing = [k for k in _HF_MLA if k not in cfg]
         if missing:
             raise InputError(f"config.json has kv_lora_rank (MLA) but lacks {', '.join(missing)}")
         out["mla"] = {

@@ -52,6 +52,11 @@ def quiet() -> bool:
     return _quiet.get()
 
 
+def active() -> bool:
+    """Whether a collector is running (else a warning would be dropped)."""
+    return _current.get() is not None
+
+
 def warn(message: str) -> None:
     bag = _current.get()
     if bag is not None and message not in bag.warnings:

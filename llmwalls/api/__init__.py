@@ -23,6 +23,7 @@ _EXPORTS: dict[str, str] = {
     "Wall": "llmwalls.api.types:Wall",
     "Layout": "llmwalls.api.types:Layout",
     "Plan": "llmwalls.api.types:Plan",
+    "ServingMode": "llmwalls.api.types:ServingMode",
     "Recompute": "llmwalls.api.types:Recompute",
     "Optimizer": "llmwalls.api.types:Optimizer",
     "WeightFormat": "llmwalls.api.types:WeightFormat",

@@ -23,7 +23,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from llmwalls import notices
+from llmwalls import bounds, notices
 from llmwalls.api.types import Recompute
 from llmwalls.errors import InputError
 
@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 # InfiniBand, the most published training fabric (profiles/clusters/dgx-h100.toml).
 DEFAULT_TRAINING_CLUSTER = "dgx-h100"
 # Sanity ceilings: inputs above these are typos (1e12 for 1e6), refused instead of computed for minutes.
-MAX_GPUS = 10_000_000
+MAX_GPUS = bounds.MAX_GPUS.limit  # the bound every command shares (llmwalls.bounds)
 MAX_GLOBAL_BATCH = 100_000_000
 
 # engine.training encodes recomputation as 0/1/2 in this order
@@ -134,8 +134,7 @@ def training_run(
     n = cluster.total_gpus if gpus is None else int(gpus)
     if n < 1:
         raise InputError(f"a training run needs at least 1 GPU, got {n:,}")
-    if n > MAX_GPUS:
-        raise InputError(f"{n:,} GPUs is absurd (more than 10 million GPUs)")
+    bounds.MAX_GPUS.check(n, "GPU count")
     if n > cluster.total_gpus:
         notices.note(
             f"{cluster.name} describes {cluster.total_gpus:,} GPUs ({cluster.nodes} nodes x "

@@ -19,17 +19,19 @@ import typer
 from llmwalls.api.types import ScalingMode
 from llmwalls.cli.options import (
     Check,
+    Cluster,
     GlobalBatch,
+    Gpu,
     Gpus,
-    Interleave,
     Json,
+    MatmulEfficiency,
     Model,
-    OptCluster,
-    OptGpu,
+    NetworkEfficiency,
     Quiet,
     SearchCp,
     SearchDp,
     SearchEp,
+    SearchInterleave,
     SearchMicroBatch,
     SearchPp,
     SearchRecompute,
@@ -43,12 +45,6 @@ from llmwalls.cli.options import (
 _OptStr = str | None
 
 
-MatmulEfficiency = Annotated[
-    _OptStr,
-    typer.Option(
-        "--matmul-efficiency", help="Fraction of measured MAMF a training step's GEMMs reach (default 0.70)."
-    ),
-]
 AttentionEfficiency = Annotated[
     _OptStr,
     typer.Option(
@@ -61,13 +57,6 @@ NvlinkEfficiency = Annotated[
     typer.Option(
         "--nvlink-efficiency",
         help="Achievable fraction of scale-up link bandwidth (default per fabric, NVLink 0.80).",
-    ),
-]
-NetworkEfficiency = Annotated[
-    _OptStr,
-    typer.Option(
-        "--network-efficiency",
-        help="Achievable fraction of scale-out NIC bandwidth (default IB 0.85, RoCE 0.75).",
     ),
 ]
 TpExposed = Annotated[
@@ -110,8 +99,8 @@ ScalingLaw = Annotated[
 
 def cluster(
     model: Model,
-    cluster: OptCluster = None,
-    gpu: OptGpu = None,
+    cluster: Cluster = None,
+    gpu: Gpu = None,
     gpus: Gpus = None,
     tp: SearchTp = None,
     pp: SearchPp = None,
@@ -137,14 +126,17 @@ def cluster(
     tp_exposed: TpExposed = None,
     dp_exposed: DpExposed = None,
     dp_overlap: DpOverlap = True,
-    interleave: Interleave = None,
+    interleave: SearchInterleave = None,
     nvls: Nvls = False,
     json_: Json = False,
     check: Check = False,
     quiet: Quiet = False,
 ) -> None:
-    """Training step time, MFU, time to train, best layouts and the interconnect wall on a cluster."""
+    """Training step time, MFU, time to train, best layouts and the interconnect wall on a cluster.
+
+    Without --cluster the cluster is dgx-h100 (its GPU unless --gpu is given)."""
     from llmwalls import api, render
+    from llmwalls.cli.options import parse_gpus
     from llmwalls.render import cluster as view
     from llmwalls.units import parse_count, parse_fraction, parse_int_count, parse_tokens
 
@@ -157,7 +149,7 @@ def cluster(
             model,
             cluster=cluster,
             gpu=gpu,
-            gpus=None if gpus is None else parse_int_count(gpus, "--gpus"),
+            gpus=parse_gpus(gpus),
             tp=tp,
             pp=pp,
             dp=dp,

@@ -20,11 +20,19 @@ batch no data-parallel degree divides) is the flag found = False, for the caller
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
+import numpy.typing as npt
 
 from llmwalls.engine import training as tr
 from llmwalls.engine.goodput import GoodputAssumptions
 from llmwalls.errors import InputError
+
+if TYPE_CHECKING:
+    from llmwalls.engine.collectives import Tiers
+    from llmwalls.specs import GpuSpec, ModelSpec
 
 # Defaults of a training run when the user leaves them out (the same in every command):
 # Llama 3 pre-training sequence length (Llama 3 sec 3.4.1: 8,192 tokens), capped at the model's maximum.
@@ -53,7 +61,7 @@ SUMMARY_KEYS = (
 )
 
 
-def default_seq_len(spec) -> int:  # noqa: ANN001
+def default_seq_len(spec: ModelSpec) -> int:
     """Training sequence length when none is given: TRAIN_CONTEXT_TOKENS, capped at the model's maximum."""
     return int(min(TRAIN_CONTEXT_TOKENS, spec.max_context_tokens))
 
@@ -63,7 +71,7 @@ def default_global_batch(seq_len: int) -> int:
     return max(1, TRAIN_BATCH_TOKENS // int(seq_len))
 
 
-def default_train_tokens(spec) -> float:  # noqa: ANN001
+def default_train_tokens(spec: ModelSpec) -> float:
     """Training tokens when none are given: TOKENS_PER_PARAM x total parameters (Chinchilla)."""
     from llmwalls.engine.model import param_counts
 
@@ -71,9 +79,9 @@ def default_train_tokens(spec) -> float:  # noqa: ANN001
 
 
 def plan_training(
-    spec,
-    gpu,
-    tiers,
+    spec: ModelSpec,
+    gpu: GpuSpec,
+    tiers: Tiers,
     *,
     gpus: int,
     train_tokens: float,
@@ -81,14 +89,14 @@ def plan_training(
     global_batch: int,
     fixed: dict | None = None,
     assumptions: tr.TrainingAssumptions = tr.DEFAULT_ASSUMPTIONS,
-    usable_bytes=None,
+    usable_bytes: float | None = None,
     top: int = 1,
-    progress=None,
+    progress: Callable[[int, int], object] | None = None,
     precision: str = "bf16",
     first_stage_layers: int | None = None,
     device_memory_bytes: float | None = None,
     goodput: GoodputAssumptions | None = None,
-) -> dict:  # noqa: ANN001
+) -> dict[str, Any]:
     """The layout a training run of `train_tokens` tokens on `gpus` GPUs uses, and its step results.
 
     precision: training recipe of the linear GEMMs (engine.precision). first_stage_layers: layers on the
@@ -211,7 +219,9 @@ _TERMS = (
 )
 
 
-def slowed_step_time_s(step: dict, compute_throughput, memory_throughput):  # noqa: ANN001, ANN201
+def slowed_step_time_s(
+    step: dict, compute_throughput: npt.ArrayLike, memory_throughput: npt.ArrayLike
+) -> np.ndarray:
     """Step time of a plan's layout when compute-bound kernels run at `compute_throughput` and HBM-bound ones
     at `memory_throughput` of full speed (a power cap: engine.power.capped_throughput_fraction). The matmuls
     and the pipeline bubble (idle time proportional to a stage's work) stretch by 1 / compute_throughput, the

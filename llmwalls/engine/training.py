@@ -41,8 +41,9 @@ Time:
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -147,11 +148,11 @@ DEFAULT_ASSUMPTIONS = TrainingAssumptions()
 ATTENTION_EFFICIENCY = {"fa2": 0.30, "fa3": 0.55}
 
 
-def _arr(x, dtype=float):  # noqa: ANN001, ANN202
+def _arr(x: npt.ArrayLike, dtype: npt.DTypeLike = float) -> np.ndarray:
     return np.asarray(x, dtype=dtype)
 
 
-def flops_per_token(spec, seq_len):  # noqa: ANN001, ANN201
+def flops_per_token(spec: ModelSpec, seq_len: npt.ArrayLike) -> tuple[float, np.ndarray, float]:
     """Forward FLOPs per token: (dense, attention, lm_head) for a training sequence length (arrays ok)."""
     dense = float(dense_flops_per_token(spec))
     attention = attention_flops_per_token(spec, _arr(seq_len))
@@ -159,14 +160,14 @@ def flops_per_token(spec, seq_len):  # noqa: ANN001, ANN201
     return dense, attention, lm_head
 
 
-def model_flops_per_token(spec, seq_len):  # noqa: ANN001, ANN201
+def model_flops_per_token(spec: ModelSpec, seq_len: npt.ArrayLike) -> np.ndarray:
     """Model FLOPs per trained token (PaLM appendix B): 3 x (dense + attention) forward FLOPs, which is
     6N + 12 L H Q T."""
     dense, attention, _ = flops_per_token(spec, seq_len)
     return 3.0 * (dense + attention)
 
 
-def hardware_flops_per_token(spec, seq_len, recompute):  # noqa: ANN001, ANN201
+def hardware_flops_per_token(spec: ModelSpec, seq_len: npt.ArrayLike, recompute: npt.ArrayLike) -> np.ndarray:
     """FLOPs actually executed per token including recomputation (recompute: 0 none, 1 selective, 2 full)."""
     dense, attention, lm_head = flops_per_token(spec, seq_len)
     rc = _arr(recompute, int)
@@ -174,7 +175,11 @@ def hardware_flops_per_token(spec, seq_len, recompute):  # noqa: ANN001, ANN201
     return 3.0 * (dense + attention) + extra
 
 
-def flash_attention_flops(attn_fwd_flops, recompute, assumptions: TrainingAssumptions = DEFAULT_ASSUMPTIONS):  # noqa: ANN001, ANN201
+def flash_attention_flops(
+    attn_fwd_flops: npt.ArrayLike,
+    recompute: npt.ArrayLike,
+    assumptions: TrainingAssumptions = DEFAULT_ASSUMPTIONS,
+) -> np.ndarray:
     """FLOPs a FlashAttention kernel EXECUTES for `attn_fwd_flops` (one forward over the full s x s square,
     as attention_flops_per_token counts it): forward 1 + backward 2.5 (5 matmuls against the forward's 2: the
     backward recomputes QK^T; Dao 2023 sec 4.1, benchmark_flash_attention.py) + 1 more forward under full
@@ -186,33 +191,35 @@ def flash_attention_flops(attn_fwd_flops, recompute, assumptions: TrainingAssump
     return _arr(attn_fwd_flops) * passes * causal
 
 
-def bubble_fraction(pp, microbatches, virtual_stages=1):  # noqa: ANN001, ANN201
+def bubble_fraction(
+    pp: npt.ArrayLike, microbatches: npt.ArrayLike, virtual_stages: npt.ArrayLike = 1
+) -> np.ndarray:
     """Pipeline bubble relative to the ideal step: (p-1)/m for 1F1B, (p-1)/(m v) interleaved (Narayanan et al.
     2021 sec 2.2.1 and 2.2.2)."""
     return (_arr(pp) - 1.0) / (_arr(microbatches) * _arr(virtual_stages))
 
 
 def step_model(
-    spec,
-    gpu,
+    spec: ModelSpec,
+    gpu: GpuSpec,
     tiers: Tiers,
     *,
-    tp,
-    pp,
-    dp,
-    cp=1,
-    ep=1,
-    micro_batch=1,
-    global_batch,
-    seq_len,
-    recompute=1,
-    sequence_parallel=True,
-    zero_stage=1,
-    virtual_stages=None,
+    tp: npt.ArrayLike,
+    pp: npt.ArrayLike,
+    dp: npt.ArrayLike,
+    cp: npt.ArrayLike = 1,
+    ep: npt.ArrayLike = 1,
+    micro_batch: npt.ArrayLike = 1,
+    global_batch: npt.ArrayLike,
+    seq_len: npt.ArrayLike,
+    recompute: npt.ArrayLike = 1,
+    sequence_parallel: npt.ArrayLike = True,
+    zero_stage: npt.ArrayLike = 1,
+    virtual_stages: npt.ArrayLike | None = None,
     assumptions: TrainingAssumptions = DEFAULT_ASSUMPTIONS,
     dtype: str = "bf16",
     precision: str | None = None,
-):  # noqa: ANN001, ANN201
+) -> dict[str, Any]:
     """Step time and its parts for arrays of layouts. Returns a dict of arrays (seconds, FLOPs, fractions).
 
     precision: the training recipe of the linear layers' GEMMs (engine.precision: bf16, fp8, fp8-delayed,
@@ -498,7 +505,7 @@ def zero3_step_comm(
     return total, np.minimum(exposed, total)
 
 
-def auto_virtual_stages(layers, pp, microbatches):  # noqa: ANN001, ANN201
+def auto_virtual_stages(layers: int, pp: npt.ArrayLike, microbatches: npt.ArrayLike) -> np.ndarray:
     """Default interleaving: one layer per model chunk (v = layers per stage), as far as Megatron-LM allows it
     (interleaving needs the micro-batch count divisible by p; Narayanan et al. 2021 sec 2.2.2). More chunks
     shrink the bubble and multiply the p2p sends, which the step model charges."""
@@ -507,13 +514,13 @@ def auto_virtual_stages(layers, pp, microbatches):  # noqa: ANN001, ANN201
     return np.where((pp > 1) & (np.mod(m, pp) == 0), v, 1.0)
 
 
-def time_to_train(result: dict, train_tokens):  # noqa: ANN001, ANN201
+def time_to_train(result: dict, train_tokens: npt.ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     """Wall-clock seconds and GPU-hours to train on `train_tokens` at the modelled step rate."""
     seconds = _arr(train_tokens) / result["tokens_per_s"]
     return seconds, seconds * result["gpus"] / 3600.0
 
 
-def dominant_term(result: dict):  # noqa: ANN201
+def dominant_term(result: dict) -> tuple[np.ndarray, np.ndarray]:
     """Name and share of the largest non-compute part of each step (why a layout is slow or fast)."""
     names = np.array(["compute", "pipeline bubble", "TP comm", "DP comm", "PP comm", "CP comm", "EP comm"])
     stack = np.stack(
@@ -531,7 +538,19 @@ def dominant_term(result: dict):  # noqa: ANN201
     return names[1:][np.argmax(overhead, axis=0)], overhead.max(axis=0) / stack.sum(axis=0)
 
 
-def layout_valid(spec, *, tp, pp, dp, cp=1, ep=1, micro_batch=1, global_batch, seq_len, gpus=None):  # noqa: ANN001, ANN201
+def layout_valid(
+    spec: ModelSpec,
+    *,
+    tp: npt.ArrayLike,
+    pp: npt.ArrayLike,
+    dp: npt.ArrayLike,
+    cp: npt.ArrayLike = 1,
+    ep: npt.ArrayLike = 1,
+    micro_batch: npt.ArrayLike = 1,
+    global_batch: npt.ArrayLike,
+    seq_len: npt.ArrayLike,
+    gpus: npt.ArrayLike | None = None,
+) -> np.ndarray:
     """Mask of layouts a real framework accepts: TP divides heads (and KV heads, or KV heads divide TP so they
     replicate), PP divides layers, DP x micro-batch divides the global batch, CP divides the sequence into 2cp
     load-balanced chunks, EP divides the experts and DP (Megatron-LM: EP inside DP), product == gpus."""
@@ -561,14 +580,14 @@ def _divisors(n: int) -> list[int]:
 
 
 def candidate_values(
-    spec,
+    spec: ModelSpec,
     gpus: int,
     *,
     seq_len: int,
     fixed: dict | None = None,
-    micro_batches=(1, 2, 4, 8, 16),
+    micro_batches: Sequence[int] = (1, 2, 4, 8, 16),
     min_tokens_per_cp_rank: int = 4096,
-) -> dict[str, list[int]]:  # noqa: ANN001
+) -> dict[str, list[int]]:
     """The values each layout dimension may take for a model on `gpus` GPUs (before the joint checks).
 
     TP: divisors of the attention heads that also divide, or are multiples of, the KV heads (KV heads then
@@ -601,14 +620,14 @@ def candidate_values(
 
 
 def enumerate_layouts(
-    spec,
+    spec: ModelSpec,
     gpus: int,
     *,
     global_batch: int,
     seq_len: int,
     fixed: dict | None = None,
-    micro_batches=(1, 2, 4, 8, 16),
-) -> dict[str, np.ndarray]:  # noqa: ANN001
+    micro_batches: Sequence[int] = (1, 2, 4, 8, 16),
+) -> dict[str, np.ndarray]:
     """Every valid layout as parallel int arrays (one entry per candidate): the Cartesian product of
     candidate_values, dp = gpus / (tp pp cp), filtered by layout_valid. SP only where TP > 1."""
     values = candidate_values(spec, gpus, seq_len=seq_len, fixed=fixed, micro_batches=micro_batches)
@@ -640,21 +659,21 @@ def enumerate_layouts(
 
 
 def evaluate_layouts(
-    spec,
-    gpu,
+    spec: ModelSpec,
+    gpu: GpuSpec,
     tiers: Tiers,
     layouts: dict,
     *,
-    global_batch,
-    seq_len,
+    global_batch: int,
+    seq_len: int,
     assumptions: TrainingAssumptions = DEFAULT_ASSUMPTIONS,
-    usable_bytes=None,
+    usable_bytes: float | None = None,
     dtype: str = "bf16",
     chunk: int = 1 << 16,
-    progress=None,
+    progress: Callable[[int, int], object] | None = None,
     precision: str | None = None,
-    first_stage_layers=None,
-) -> dict:  # noqa: ANN001
+    first_stage_layers: int | None = None,
+) -> dict[str, np.ndarray]:
     """Step model + memory for every layout, in chunks (progress(done, total) after each, if given).
     usable_bytes: per-GPU memory budget; adds 'memory_bytes' and the 'fits' mask. precision: the training
     recipe (engine.precision; None = dtype). first_stage_layers: transformer layers on the first pipeline

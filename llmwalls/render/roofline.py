@@ -241,8 +241,8 @@ def show(report: RooflineReport, *, chart: bool = True, image: str | None = None
             t, gone = make()
             console.print(t)
             dropped += [h for h in gone if h not in dropped]
-        note = fit.dropped_note(dropped)
-        for line in _roof_lines(report) + ([note] if note else []):
+        note = fit.dropped_note(dropped, console.width)
+        for line in _roof_lines(report) + ([f"({note})"] if note else []):
             console.print(line, markup=False)
         if chart:
             roofs = report.results.roofs
