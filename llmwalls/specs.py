@@ -8,7 +8,8 @@ This module imports pydantic (about 0.1 s): only commands that load profiles imp
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from types import UnionType
+from typing import Annotated, Any, Literal, TypeVar, Union, get_args, get_origin
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict, StrictBool, model_validator
 
@@ -43,7 +44,9 @@ Quarter = Annotated[str, Field(pattern=r"^\d{4}Q[1-4]$")]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
+    # defer_build: a model builds its validator the first time it validates (user files, `profiles validate`),
+    # not when this module is imported; built-in profiles are built by `trusted` and never need it.
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True, defer_build=True)
 
 
 class Profile(_Strict):
@@ -477,3 +480,39 @@ KINDS: dict[str, type[Profile]] = {
     "grid": GridSpec,
     "price": PriceSpec,
 }
+
+
+# ---------------------------------------------------------------------------------- trusted construction
+
+
+def _trusted_value(annotation: Any, value: Any) -> Any:
+    """A TOML value as the validator would leave it, for the shapes the profile schema uses: nested models
+    (alone, optional, or in a list), tuples from TOML arrays; every other value is kept as parsed."""
+    origin, args = get_origin(annotation), get_args(annotation)
+    if origin is Annotated:
+        return _trusted_value(args[0], value)
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel) and isinstance(value, dict):
+        return trusted(annotation, value)
+    if origin in (Union, UnionType):
+        for arg in args:
+            if isinstance(arg, type) and issubclass(arg, BaseModel) and isinstance(value, dict):
+                return trusted(arg, value)
+        return value
+    if origin is list and isinstance(value, list) and args:
+        return [_trusted_value(args[0], v) for v in value]
+    if origin is tuple and isinstance(value, list):
+        return tuple(value)
+    return value
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def trusted(cls: type[M], data: dict[str, Any]) -> M:
+    """A built-in profile built without running its validators. The shipped catalogue is validated by the test
+    suite (tests/test_catalogue.py checks that this gives exactly the validated model for every built-in
+    profile), and building pydantic's validators costs more than the rest of a query: `llmwalls memory` reads
+    two profiles. Never use it for a file the user gave."""
+    fields = cls.model_fields
+    values = {k: _trusted_value(fields[k].annotation, v) for k, v in data.items() if k in fields}
+    return cls.model_construct(**values)

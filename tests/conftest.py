@@ -18,11 +18,13 @@ def isolated_home(tmp_path, monkeypatch):
     catalogue.index.cache_clear()
     catalogue._load_cached.cache_clear()
     catalogue._validate_entry.cache_clear()
+    catalogue._load_builtin.cache_clear()
     render.reset_warnings()
     yield home
     catalogue.index.cache_clear()
     catalogue._load_cached.cache_clear()
     catalogue._validate_entry.cache_clear()
+    catalogue._load_builtin.cache_clear()
     render.reset_warnings()
 
 

@@ -410,3 +410,41 @@ def test_the_shipped_index_matches_the_profiles():
     assert path.read_text(encoding="utf-8") == fresh, (
         "profiles/index.json is stale: LLMWALLS_UPDATE_INDEX=1 pytest tests/test_catalogue.py -k index"
     )
+
+
+def _same_types(a, b, where):
+    from pydantic import BaseModel
+
+    assert type(a) is type(b), (where, type(a), type(b))
+    if isinstance(a, BaseModel):
+        for name in type(a).model_fields:
+            _same_types(getattr(a, name), getattr(b, name), f"{where}.{name}")
+    elif isinstance(a, (list, tuple)):
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
+            _same_types(x, y, f"{where}[{i}]")
+    elif isinstance(a, dict):
+        for k in a:
+            _same_types(a[k], b[k], f"{where}.{k}")
+
+
+def test_trusted_construction_equals_validation_for_every_builtin_profile():
+    """Built-in profiles are built without pydantic's validators (specs.trusted, for start-up): for every one
+    of them that must give exactly the model validation gives - same values, same types (a TOML array where
+    the
+    schema has a tuple, a nested model), so no engine can tell the two apart."""
+    from llmwalls.catalogue import builtin_dir, entries, read_toml, validate_data
+    from llmwalls.specs import KINDS, trusted
+
+    checked = 0
+    for e in entries():
+        if e.origin != "built-in":
+            continue
+        data = read_toml(e.path)
+        validated = validate_data(e.kind, data, str(e.path))
+        built = trusted(KINDS[e.kind], data)
+        assert built == validated, e.name
+        _same_types(built, validated, e.name)
+        checked += 1
+    assert checked == len(list((builtin_dir()).glob("*/*.toml"))) - len(
+        list((builtin_dir() / "roadmaps").glob("*.toml"))
+    )

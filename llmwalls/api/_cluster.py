@@ -5,7 +5,8 @@ cluster sizes showing where communication overtakes compute (the interconnect wa
 checkpoints, and the compute-optimal model for the same budget.
 
 Numbers come from llmwalls.engine.training / collectives (through llmwalls.api._planning, shared with
-`power`, `cost` and `walls`), engine.reliability and engine.scaling_laws. Walls: memory capacity (the chosen
+`power`, `cost` and `walls`; the whole-run goodput of engine.goodput) and engine.scaling_laws. Walls:
+memory capacity (the chosen
 layout's bytes per GPU against the usable HBM) and interconnect (exposed communication per step against
 compute per step: communication longer than the compute it should hide behind).
 """
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +25,7 @@ from llmwalls.api._planning import (
     LayoutPins,
     PlanLayout,
     RankedLayout,
+    RunGoodput,
     TrainingPlan,
     TrainingRun,
     check_layout,
@@ -172,29 +174,6 @@ class ScalingRow:
 
 
 @dataclass(frozen=True)
-class Reliability:
-    """Failures and checkpoints of the run (engine.reliability): job MTBF, Young's and Daly's checkpoint
-    intervals, the waste and the goodput, the wall time with failures. None where a figure is not finite."""
-
-    checkpoint_bytes: float | None
-    checkpoint_write_s: float | None
-    job_mtbf_s: float | None
-    young_interval_s: float | None
-    daly_interval_s: float | None
-    interval_s: float | None
-    restart_s: float | None
-    waste_checkpoint_fraction: float | None
-    waste_rework_fraction: float | None
-    waste_restart_fraction: float | None
-    waste_fraction: float | None
-    goodput: float | None
-    goodput_exact: float | None
-    first_order_valid: bool
-    wall_time_s: float | None
-    expected_failures: float | None
-
-
-@dataclass(frozen=True)
 class ComputeOptimal:
     """The compute-optimal model for the run's training FLOPs by ``method`` (default "chinchilla-refit":
     Hoffmann et al. 2022's closed form with Besiroglu et al. 2024's corrected fit), the Chinchilla-fit loss of
@@ -222,7 +201,7 @@ class ClusterResults:
     search: LayoutSearch | None
     scaling: tuple[ScalingRow, ...]
     interconnect_wall_gpus: int | None  # smallest size in the scaling table where communication > compute
-    reliability: Reliability
+    goodput: RunGoodput  # whole run: failures, restarts, checkpoints, warm-up, evaluation
     compute_optimal: ComputeOptimal
 
 
@@ -358,7 +337,7 @@ def cluster(
             ),
             scaling=rows,
             interconnect_wall_gpus=wall_size,
-            reliability=_reliability(spec, run, plan),
+            goodput=plan.goodput,
             compute_optimal=_compute_optimal(spec, run, plan, scaling_law),
         )
         walls = (
@@ -498,23 +477,6 @@ def _finite(x: Any) -> float | None:
     return v if math.isfinite(v) else None
 
 
-def _reliability(spec: ModelSpec, run: TrainingRun, plan: TrainingPlan) -> Reliability:
-    """engine.reliability for the run: failures scale with GPUs, the checkpoint with parameters."""
-    from llmwalls.engine.model import param_counts
-    from llmwalls.engine.reliability import reliability
-
-    rel: Mapping[str, Any] = reliability(
-        # the failure-free steady state (plan.time_to_train_s already holds the whole-run goodput)
-        float(param_counts(spec).total),
-        float(run.gpus),
-        train_time_s=run.train_tokens / plan.tokens_per_s,
-    )
-    values: dict[str, Any] = {}
-    for f in fields(Reliability):
-        values[f.name] = bool(rel[f.name]) if f.name == "first_order_valid" else _finite(rel[f.name])
-    return Reliability(**values)
-
-
 def _check_scaling_law(method: str | None) -> None:
     from llmwalls.engine.scaling_laws import METHODS
 
@@ -554,7 +516,6 @@ __all__ = [
     "Fabric",
     "LayoutSearch",
     "MemoryFit",
-    "Reliability",
     "ScalingRow",
     "StepTime",
     "Throughput",

@@ -442,6 +442,28 @@ class RankedLayout:
 
 
 @dataclass(frozen=True)
+class RunGoodput:
+    """Whole-run goodput (engine.goodput.run_goodput): the shares of wall time lost to checkpoint stalls,
+    rework
+    after failures, restarts, warm-up and evaluation; time to train = steady-state time / goodput."""
+
+    steady_time_s: float
+    goodput: float
+    checkpoint_fraction: float
+    rework_fraction: float
+    restart_fraction: float
+    warmup_fraction: float
+    evaluation_fraction: float
+    job_mtbf_s: float
+    checkpoint_write_s: float
+    checkpoint_interval_s: float
+
+    @classmethod
+    def from_engine(cls, good: dict[str, float]) -> RunGoodput:
+        return cls(**{f: float(good[f]) for f in cls.__dataclass_fields__})
+
+
+@dataclass(frozen=True)
 class TrainingPlan:
     """The layout a training run uses (the fastest that fits; the one given; or, when none fits, the one
     needing the least memory, fits = False) and what it gives: step time, MFU, tokens/s, time and GPU-hours
@@ -473,6 +495,7 @@ class TrainingPlan:
     candidates: int  # layouts evaluated
     fitting: int  # of those, how many fit
     ranked: tuple[RankedLayout, ...]  # the best layouts, fastest first (the chosen one alone when given)
+    goodput: RunGoodput  # what turns the steady-state time into time_to_train_s
     notes: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
 
@@ -613,6 +636,7 @@ def plan_layouts(
         candidates=int(p["candidates"]),
         fitting=int(p["fitting"]),
         ranked=tuple(ranked),
+        goodput=RunGoodput.from_engine(p["goodput"]),
     )
 
 

@@ -3,10 +3,14 @@ non-negative). A failure is an InputError (one line, exit 2), never a NaN carrie
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-from numpy.typing import ArrayLike
 
 from llmwalls.errors import InputError
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
 
 
 def positive(x: ArrayLike, what: str) -> np.ndarray:

@@ -40,10 +40,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
-import numpy.typing as npt
-from numpy.typing import ArrayLike
 
 if TYPE_CHECKING:
+    import numpy.typing as npt
+    from numpy.typing import ArrayLike
+
     from llmwalls.specs import ClusterSpec
 
 # ------------------------------------------------------------------------------------------ assumptions

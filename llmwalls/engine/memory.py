@@ -21,10 +21,9 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import numpy.typing as npt
 
 from llmwalls.engine.model import (
     LINEAR_STATE_DTYPE,
@@ -41,9 +40,12 @@ from llmwalls.errors import InputError
 from llmwalls.specs import ModelSpec
 from llmwalls.units import GiB
 
-VLLM_GPU_MEMORY_UTILIZATION_DOC = "https://docs.vllm.ai/en/latest/configuration/engine_args.html"
+if TYPE_CHECKING:
+    import numpy.typing as npt
 
-FloatArray = npt.NDArray[np.float64]
+    FloatArray = npt.NDArray[np.float64]
+
+VLLM_GPU_MEMORY_UTILIZATION_DOC = "https://docs.vllm.ai/en/latest/configuration/engine_args.html"
 
 
 @dataclass(frozen=True)

@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import numpy.typing as npt
 
 from llmwalls.errors import InputError
 from llmwalls.specs import LAYER_KINDS, ModelSpec
 from llmwalls.units import DTYPE_BYTES
+
+if TYPE_CHECKING:
+    import numpy.typing as npt
 
 
 @dataclass(frozen=True)

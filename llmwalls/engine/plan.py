@@ -24,13 +24,14 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import numpy.typing as npt
 
 from llmwalls.engine import training as tr
 from llmwalls.engine.goodput import GoodputAssumptions
 from llmwalls.errors import InputError
 
 if TYPE_CHECKING:
+    import numpy.typing as npt
+
     from llmwalls.engine.collectives import Tiers
     from llmwalls.specs import GpuSpec, ModelSpec
 

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from numpy.typing import ArrayLike
 
 from llmwalls.units import BITS_PER_BYTE, JOULES_PER_KWH, SECONDS_PER_HOUR
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
 
 PICO = 1e-12
 

@@ -20,14 +20,17 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-from numpy.typing import ArrayLike
 
 from llmwalls.engine.checks import non_negative as _non_negative
 from llmwalls.engine.checks import positive as _positive
 from llmwalls.errors import InputError
 from llmwalls.units import DTYPE_BYTES, SECONDS_PER_HOUR
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
 
 # Llama 3 sec 3.3.4: "During a 54-day snapshot period of pre-training, we experienced a total of 466 job
 # interruptions. Of these, 47 were planned [...] The remaining 419 were unexpected interruptions" on the

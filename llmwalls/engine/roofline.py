@@ -28,14 +28,18 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import numpy.typing as npt
 
 from llmwalls.engine import model as mdl
 from llmwalls.errors import InputError
 from llmwalls.specs import GpuSpec, ModelSpec
+
+if TYPE_CHECKING:
+    import numpy.typing as npt
+
+    FloatArray = npt.NDArray[np.float64]
 
 OPERATORS = ("qkv", "attention", "attn_out", "mlp", "experts", "lm_head")
 PHASES = ("prefill", "decode")
@@ -64,7 +68,6 @@ CRITICAL_BATCH_SEARCH_MAX = 2**20
 INT8_WEIGHT_ONLY_BANDWIDTH_FACTOR = 0.88
 INT4_WEIGHT_ONLY_BANDWIDTH_FACTOR = 0.59
 
-FloatArray = npt.NDArray[np.float64]
 Ops = dict[str, dict[str, Any]]
 
 

@@ -27,14 +27,16 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from numpy.typing import ArrayLike
 
 from llmwalls.engine.checks import positive as _positive
 from llmwalls.errors import InputError
 from llmwalls.units import SECONDS_PER_DAY
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
 
 # Kaplan et al. 2020 (arXiv:2001.08361) sec 2.1: training compute C ~ 6 N D (2 N FLOPs per token forward,
 # twice that backward); Chinchilla uses the same approximation for its closed form (eq. 4, "C/6").

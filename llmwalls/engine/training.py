@@ -46,13 +46,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import numpy.typing as npt
 
 from llmwalls.engine.collectives import Tiers, bucketed_time_s, hierarchical_time_s, members_in_domain
 from llmwalls.engine.model import attention_flops_per_token, dense_flops_per_token, param_counts
 from llmwalls.engine.precision import training_precision
 
 if TYPE_CHECKING:
+    import numpy.typing as npt
+
     from llmwalls.specs import GpuSpec, ModelSpec
 
 RECOMPUTE = ("none", "selective", "full")

@@ -49,12 +49,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import numpy.typing as npt
 
 from llmwalls.engine.power import Site, site_for  # one home for site figures: engine.power
 from llmwalls.errors import InputError
 
 if TYPE_CHECKING:
+    import numpy.typing as npt
+
     from llmwalls.specs import ClusterSpec, GpuSpec, ModelSpec
 
 WALLS = ("memory capacity", "memory bandwidth", "compute", "interconnect", "power", "cost")

@@ -166,7 +166,7 @@ def _step_table(report: ClusterReport) -> _Table:
 
 def _throughput_table(report: ClusterReport) -> _Table:
     r = report.results
-    th, mem, tr, rel, opt = r.throughput, r.memory, r.training, r.reliability, r.compute_optimal
+    th, mem, tr, good, opt = r.throughput, r.memory, r.training, r.goodput, r.compute_optimal
     t = _Table("Throughput and time to train", [_Col("figure", "left", wrap=True), _Col("value")])
     fit = "" if mem.fits else " — does NOT fit"
     rows = [
@@ -180,10 +180,21 @@ def _throughput_table(report: ClusterReport) -> _Table:
         ),
         (f"time to train {numbers.si(tr.tokens)} tokens", numbers.duration(tr.time_s)),
         ("GPU-hours", numbers.si(tr.gpu_hours)),
-        ("job MTBF (failures)", _maybe(numbers.duration, rel.job_mtbf_s)),
-        ("checkpoint interval (Young)", _maybe(numbers.duration, rel.young_interval_s)),
-        ("goodput", _maybe(numbers.percent, rel.goodput_exact)),
-        ("wall time incl. failures", _maybe(numbers.duration, rel.wall_time_s)),
+        ("steady-state time (no failures or stalls)", numbers.duration(good.steady_time_s)),
+        ("goodput (time to train = steady / goodput)", numbers.percent(good.goodput)),
+        (
+            "lost: failures / restarts / checkpoints",
+            " / ".join(
+                numbers.percent(x)
+                for x in (good.rework_fraction, good.restart_fraction, good.checkpoint_fraction)
+            ),
+        ),
+        (
+            "lost: warm-up / evaluation",
+            f"{numbers.percent(good.warmup_fraction)} / {numbers.percent(good.evaluation_fraction)}",
+        ),
+        ("job MTBF (failures)", numbers.duration(good.job_mtbf_s)),
+        ("checkpoint interval (Young)", numbers.duration(good.checkpoint_interval_s)),
         (
             f"compute-optimal at this budget ({opt.method})",
             f"{numbers.sig(opt.params / 1e9)}B params on {numbers.si(opt.tokens)} tokens",
@@ -200,10 +211,6 @@ def _throughput_table(report: ClusterReport) -> _Table:
     for k, v in rows:
         t.row(k, v)
     return t
-
-
-def _maybe(fmt: Any, value: float | None) -> str:
-    return "n/a" if value is None else str(fmt(value))
 
 
 def _search_table(report: ClusterReport, moe: bool) -> _Table | None:
