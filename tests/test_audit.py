@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from llmwalls.roadmap import RoadmapError, audit, load_roadmap, quarter_index, quarter_name
+from llmwalls.api import audit
+from llmwalls.roadmap import RoadmapError, load_roadmap, quarter_index, quarter_name
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = str(ROOT / "profiles" / "roadmaps" / "example.toml")
@@ -30,6 +31,10 @@ users = {users}
 users_growth_per_quarter = {growth}
 context = "8k"
 """
+
+
+def _wall(row, ident):
+    return next(w for w in row.walls if w.wall == ident)
 
 
 def _write(tmp_path, text: str) -> str:
@@ -64,56 +69,56 @@ def test_example_chat_is_near_in_q2_and_starves_there_only_pessimistically():
     #   = 72,720,236,544 B. The H100 reports 81,559 MiB = 85,520,809,984 B (nvidia-smi); 0.9 of it is
     #   76,968,728,985.6 B -> 0.9448: near, not hit. With the pessimistic usable fraction 0.85
     #   (72,692,688,486 B) it is 1.0004: hit. So the verdict depends on the assumption, and the audit says so.
-    result = audit(load_roadmap(EXAMPLE))
-    rows = {(r["workload"], r["quarter"]): r for r in result["rows"]}
+    result = audit(load_roadmap(EXAMPLE)).results
+    rows = {(r.workload, r.quarter): r for r in result.rows}
     q2 = rows[("chat-70b", "2026Q2")]
-    assert q2["tp"] == 8 and q2["gpus"] == 1024 and q2["users"] == 20250
+    assert q2.tp == 8 and q2.gpus == 1024 and q2.users == 20250
     device = 81_559 * 2**20
-    cap = q2["walls"]["memory capacity"]
-    assert cap["utilization"] == pytest.approx(72_720_236_544 / (0.9 * device), rel=1e-4)
-    assert cap["status"] == "near"
-    assert (
-        cap["range"][1] == pytest.approx(72_720_236_544 / (0.85 * device), rel=1e-4) and cap["range"][1] > 1
-    )
+    cap = _wall(q2, "memory_capacity")
+    assert cap.utilization == pytest.approx(72_720_236_544 / (0.9 * device), rel=1e-4)
+    assert cap.status == "near" and not cap.hit
+    pessimistic = cap.utilization_range[1]
+    assert pessimistic == pytest.approx(72_720_236_544 / (0.85 * device), rel=1e-4) and pessimistic > 1
     q1 = rows[("chat-70b", "2026Q1")]
-    assert q1["walls"]["memory capacity"]["utilization"] == pytest.approx(
+    assert _wall(q1, "memory_capacity").utilization == pytest.approx(
         (17_640_734_720 + 40_960 * 8192 * 118 + 1_073_741_824 + 654_311_424) / (0.9 * device), rel=1e-4
     )
-    assert q1["hit"] == []
-    chat = next(s for s in result["summary"] if s["workload"] == "chat-70b")
-    assert chat["quarter_pessimistic"] == "2026Q2" and chat["wall_pessimistic"] == "memory capacity"
-    assert chat["quarter"] != "2026Q2"  # at the central assumption it starves later
-    first = result["summary"][0]
-    assert (first["workload"], first["quarter"], first["wall"]) == (
-        "rag-long-context",
-        "2026Q2",
-        "memory capacity",
-    )
+    assert q1.hit == ()
+    chat = next(s for s in result.summary if s.workload == "chat-70b")
+    assert chat.quarter_pessimistic == "2026Q2" and chat.wall_pessimistic == "memory_capacity"
+    assert chat.quarter != "2026Q2"  # at the central assumption it starves later
+    first = result.summary[0]
+    assert (first.workload, first.quarter, first.wall) == ("rag-long-context", "2026Q2", "memory_capacity")
 
 
 def test_example_training_run_misses_its_deadline():
-    result = audit(load_roadmap(EXAMPLE))
-    s = next(s for s in result["summary"] if s["workload"] == "pretrain-405b")
-    assert s["starves"] and s["quarter"] == "2026Q3" and s["wall"] == "compute"
-    row = next(r for r in result["rows"] if r["workload"] == "pretrain-405b")
+    report = audit(EXAMPLE)
+    s = next(s for s in report.results.summary if s.workload == "pretrain-405b")
+    assert s.starves and s.quarter == "2026Q3" and s.wall == "compute"
+    row = next(r for r in report.results.rows if r.workload == "pretrain-405b")
     # compute utilisation = time to train / 100-day deadline
-    assert row["walls"]["compute"]["utilization"] == pytest.approx(row["time_to_train_s"] / (100 * 86400))
+    compute = _wall(row, "compute").utilization
+    assert compute == pytest.approx(row.time_to_train_s / (100 * 86400))
     # the fix scales GPUs with the shortfall, in whole 8-GPU nodes
-    assert s["fix"]["gpus_needed"] >= 4096 * row["walls"]["compute"]["utilization"]
-    assert s["fix"]["gpus_needed"] % 8 == 0
+    assert s.fix.gpus_needed >= 4096 * compute
+    assert s.fix.gpus_needed % 8 == 0
+    # the report's walls: the wall each starving workload hits first, hit exactly when utilisation > 1
+    starving = {(w.workload, w.quarter, w.wall) for w in report.walls}
+    assert ("pretrain-405b", "2026Q3", "compute") in starving
+    assert all(w.hit == (w.utilization is not None and w.utilization > 1) for w in report.walls)
 
 
 def test_growth_zero_never_starves_later(tmp_path):
     path = _write(tmp_path, MINIMAL.format(users=16, growth=0.0))
-    result = audit(load_roadmap(path), months=12)
-    caps = [r["walls"]["memory capacity"]["utilization"] for r in result["rows"]]
+    result = audit(load_roadmap(path), months=12).results
+    caps = [_wall(r, "memory_capacity").utilization for r in result.rows]
     assert len(caps) == 4 and max(caps) == pytest.approx(min(caps))
 
 
 def test_users_growth_compounds(tmp_path):
     path = _write(tmp_path, MINIMAL.format(users=100, growth=0.5))
-    result = audit(load_roadmap(path), months=9)
-    assert [r["users"] for r in result["rows"]] == [100, 150, 225]  # x1.5 per quarter
+    result = audit(path, months=9).results
+    assert [r.users for r in result.rows] == [100, 150, 225]  # x1.5 per quarter
 
 
 def test_cli_example_table_and_check(cli):
@@ -132,7 +137,7 @@ def test_cli_json(cli):
     assert d["inputs"]["quarters"] == ["2026Q1", "2026Q2", "2026Q3", "2026Q4", "2027Q1", "2027Q2"]
     assert {w["workload"] for w in d["walls"]} == {"chat-70b", "rag-long-context", "pretrain-405b"}
     row = d["results"]["rows"][0]
-    for wall in row["walls"].values():
+    for wall in row["walls"]:
         if wall["utilization"] is not None:
             assert wall["headroom"] == pytest.approx(1 - wall["utilization"])
 
@@ -226,6 +231,7 @@ def test_roadmap_error_is_an_exit_2_error():
             MINIMAL.format(users=10, growth=0) + "[[workloads]]\nname='chat'\nmodel='8b'\nusers=1\n",
             "is used twice",
         ),
+        (MINIMAL.format(users=10, growth=0) + 'weights = "fp9"\n', "workloads[0].weights: Input should be"),
     ],
 )
 def test_other_bad_roadmaps(cli, tmp_path, text, needle):

@@ -22,6 +22,8 @@ SCHEMA_VERSION = 2
 REPORTS: dict[str, str] = {
     "calibrate": "llmwalls.api._calibrate:CalibrateReport",
     "cluster": "llmwalls.api._cluster:ClusterReport",
+    "walls": "llmwalls.api._walls:WallsReport",
+    "audit": "llmwalls.api._audit:AuditReport",
 }
 
 ENVELOPE_FIELDS = ("inputs", "results", "walls", "warnings", "notes")

@@ -94,6 +94,9 @@ class WeightFormat(StrEnum):
     fp8 = "fp8"
     int8 = "int8"
     int4 = "int4"
+    fp4 = "fp4"
+    mxfp4 = "mxfp4"
+    nvfp4 = "nvfp4"
 
 
 class KvFormat(StrEnum):

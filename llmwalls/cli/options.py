@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from llmwalls.api.types import Recompute
+from llmwalls.api.types import KvFormat, Recompute, WeightFormat
 
 
 def _complete(kind: str) -> Callable[[str], list[str]]:
@@ -167,4 +167,93 @@ TrainTokens = Annotated[
     typer.Option(
         "--tokens", help="Training tokens, e.g. 15e12 or 15T (default: 20 per parameter, Chinchilla)."
     ),
+]
+
+# ------------------------------------------------------------- one workload against every wall (walls, audit)
+# Users, SiteMw, PricePerGpuHour, Budget, TokensPerSPerUser, OneContext, WeightsChoice and KvDtypeChoice are
+# the same declarations the power, cost and memory commands use; TrainTokens and GlobalBatch are the
+# training-run block's.
+Users = Annotated[str | None, typer.Option("--users", help="Concurrent users to serve (1M = 1,000,000).")]
+SiteMw = Annotated[str | None, typer.Option("--site-mw", help="Site power cap in MW (facility power).")]
+PricePerGpuHour = Annotated[
+    str | None,
+    typer.Option(
+        "--price-per-gpu-hour",
+        help="Rental $ per GPU-hour (default: the GPU's cheapest on-demand price profile, else $2.50 "
+        "with a warning).",
+    ),
+]
+Budget = Annotated[str | None, typer.Option("--budget", help="Budget in $ (40M = 40,000,000).")]
+TokensPerSPerUser = Annotated[
+    str | None,
+    typer.Option("--tokens-per-s-per-user", help="Decode speed each user must get (default 20 tokens/s)."),
+]
+WeightsChoice = Annotated[
+    WeightFormat,
+    typer.Option("--weights", case_sensitive=False, help="Weight precision (int4 with its group scales)."),
+]
+KvDtypeChoice = Annotated[
+    KvFormat, typer.Option("--kv-dtype", case_sensitive=False, help="KV-cache precision.")
+]
+OneContext = Annotated[
+    str | None, typer.Option("--context", help="Tokens per sequence (4k = 4096, 128k = 131072).")
+]
+OptTp = Annotated[
+    int | None,
+    typer.Option(
+        "--tp", min=1, max=1024, help="Tensor-parallel degree per serving replica (default: searched)."
+    ),
+]
+Train = Annotated[bool, typer.Option("--train", help="A training run instead of serving.")]
+DeadlineDays = Annotated[str | None, typer.Option("--deadline-days", help="Training deadline in days.")]
+TtftS = Annotated[str | None, typer.Option("--ttft-s", help="Time-to-first-token target in s (default 2).")]
+Assumptions = Annotated[
+    str | None,
+    typer.Option(
+        "--assumptions",
+        help="TOML file with an [uncertainty] table (name = [low, high] or a number) and a [walls] table.",
+    ),
+]
+Near = Annotated[str | None, typer.Option("--near", help="Utilisation reported as 'near' (default 0.8).")]
+BandwidthEfficiency = Annotated[
+    str | None,
+    typer.Option(
+        "--bandwidth-efficiency",
+        help="Fraction of datasheet HBM bandwidth, or a range low..high (default 0.59..0.68).",
+    ),
+]
+FlopsEfficiency = Annotated[
+    str | None,
+    typer.Option(
+        "--flops-efficiency",
+        help="Serving: fraction of peak FLOP/s, or a range low..high (default x0.70..x1.0 of MAMF/peak).",
+    ),
+]
+MatmulEfficiency = Annotated[
+    str | None,
+    typer.Option(
+        "--matmul-efficiency", help="Training: fraction of measured MAMF, or a range (default 0.61..0.82)."
+    ),
+]
+UsableFraction = Annotated[
+    str | None,
+    typer.Option("--usable-fraction", help="Fraction of HBM usable, or a range (default 0.85..0.95)."),
+]
+NetworkEfficiency = Annotated[
+    str | None,
+    typer.Option(
+        "--network-efficiency",
+        help="Training: scale-out bandwidth fraction, or a range (default 0.80..0.90).",
+    ),
+]
+Sweep = Annotated[
+    str | None,
+    typer.Option(
+        "--sweep",
+        help="AXIS=LOW..HIGH (doubling; :N for N points) or AXIS=A,B,C; AXIS: context, users, gpus, params.",
+    ),
+]
+Plot = Annotated[
+    str | None,
+    typer.Option("--plot", help="Save the sweep chart to FILE.png or FILE.svg (needs matplotlib)."),
 ]
