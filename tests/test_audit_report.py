@@ -243,3 +243,45 @@ def test_html_report_renders_in_headless_chromium(view: audit_view.AuditView, tm
         return all(abs(a - b) <= 6 for a, b in zip(p, q, strict=True))
 
     assert sum(1 for p in pixels if near(p, (215, 48, 39))) > 500
+
+
+# ------------------------------------------------------------------------------------------------ CLI
+
+
+def test_cli_writes_the_reports_of_the_shipped_example(cli: Any, tmp_path: Path) -> None:
+    html, md, svg = tmp_path / "a.html", tmp_path / "a.md", tmp_path / "a.svg"
+    r = cli("audit", "example", "--wall", "memory_bandwidth", "--html", str(html), "--markdown", str(md),
+            "--heatmap", str(svg))  # fmt: skip
+    assert r.exit_code == 0, r.stderr
+    assert "Memory bandwidth utilisation per workload and quarter" in r.stdout
+    assert html.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    assert 10_000 < html.stat().st_size < 100_000  # ~28 kB for the example's 3 workloads x 6 quarters
+    assert "starves first" in md.read_text(encoding="utf-8")
+    ET.fromstring(svg.read_text(encoding="utf-8"))
+    assert f"wrote {html}" in r.stderr
+    # an existing file is refused before the audit runs, and left as it was
+    before = md.read_bytes()
+    r = cli("audit", "example", "--markdown", str(md))
+    assert r.exit_code == 2 and "exists; pass --force" in r.stderr and r.stdout == ""
+    assert md.read_bytes() == before
+    assert cli("audit", "example", "--markdown", str(md), "--force").exit_code == 0
+    r = cli("audit", "example", "--heatmap", str(tmp_path / "a.jpg"))
+    assert r.exit_code == 2 and ".svg or .png" in r.stderr
+
+
+def test_cli_template_writes_a_roadmap_that_audits(cli: Any, tmp_path: Path) -> None:
+    path = tmp_path / "mine.toml"
+    r = cli("audit", "--template", str(path))
+    assert r.exit_code == 0 and path.is_file()
+    assert cli("audit", "--template", str(path)).exit_code == 2  # not over the edited copy
+    r = cli("audit", str(path))
+    assert r.exit_code == 0, r.stderr
+    assert "Which workload starves first" in r.stdout
+
+
+def test_cli_unknown_roadmap_name(cli: Any) -> None:
+    r = cli("audit", "no-such-roadmap")
+    assert r.exit_code == 2
+    assert "no shipped roadmap of that name (shipped: example" in r.stderr
+    r = cli("audit")
+    assert r.exit_code == 2 and "--template" in r.stderr

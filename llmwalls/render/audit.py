@@ -141,9 +141,11 @@ def summary_table(report: AuditReport) -> Table:
     return t
 
 
-def show(report: AuditReport) -> None:
-    """Print the workload tables, the summary and the verdict on stdout (notices: render.show_notices)."""
-    from llmwalls.render import _console, emit
+def show(report: AuditReport, *, wall: str | None = None) -> None:
+    """Print the workload tables, the heat map (of the binding wall, or of ``wall``), the summary and the
+    verdict on stdout (notices: render.show_notices). The heat map, summary and verdict end the output, so
+    the answer is the last screen."""
+    from llmwalls.render import _console, audit_view, emit, heatmap
 
     console = _console()
     with console.capture() as captured:
@@ -153,6 +155,8 @@ def show(report: AuditReport) -> None:
             if mine:
                 console.print(workload_table(s, mine, console.width))
                 console.print()
+        heatmap.print_to(console, audit_view.from_audit(report), wall=wall, width=min(100, console.width))
+        console.print()
         console.print(summary_table(report))
         console.print()
         console.print(

@@ -319,6 +319,22 @@ def _profile_sources(spec: Any, cells: Sequence[Cell]) -> tuple[Assumption, ...]
     return tuple(out)
 
 
+def _roadmap_of(inputs: Any) -> Any:
+    """The roadmap the report names, when it is a readable roadmap file (for its pools), else None."""
+    from pathlib import Path
+
+    from llmwalls.errors import LlmwallsError
+    from llmwalls.roadmap import load_roadmap
+
+    path = _get(inputs, "roadmap")
+    if not isinstance(path, str) or not Path(path).is_file():
+        return None
+    try:
+        return load_roadmap(path)
+    except LlmwallsError:
+        return None
+
+
 def _opt_wall(text: Any) -> str | None:
     return wall_id(str(text)) if text else None
 
@@ -358,6 +374,8 @@ def from_audit(report: Any, spec: Any = None, *, title: str | None = None) -> Au
         for s in summary
     )
     workloads = tuple(dict.fromkeys([f.workload for f in findings] + [c.workload for c in cells]))
+    if spec is None:
+        spec = _roadmap_of(inputs)
     if spec is not None:
         pools = _pools_of(spec)
         cells = tuple(replace(c, pool=_pool_at(pools, c.quarter, c.pool)) for c in cells)

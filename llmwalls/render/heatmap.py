@@ -11,12 +11,17 @@ from __future__ import annotations
 
 import io
 import math
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from llmwalls.render.audit_view import WALL_LETTERS, AuditView, Cell, wall_label
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 # Below this utilisation a wall is far from binding (the lightest shade).
 LOW_BAND = 0.5
@@ -130,7 +135,7 @@ def terminal_rows(
     }
     col_w = max([len(q) for q in view.quarters] + [len(t) for t, _ in texts.values()] + [6])
     per_block = max(1, (width - name_w - 1) // (col_w + 1))
-    lines: list[list[tuple[str, str]]] = [[(title(view, wall), "bold")]]
+    lines: list[list[tuple[str, str]]] = [[(t, "bold")] for t in textwrap.wrap(title(view, wall), width)]
     quarters = list(view.quarters)
     for start in range(0, len(quarters), per_block):
         block = quarters[start : start + per_block]
@@ -149,8 +154,7 @@ def terminal_rows(
                     pieces.append((" ", ""))
             lines.append(pieces)
     for line in legend(view, wall):
-        if line:
-            lines.append([(line, "dim")])
+        lines += [[(t, "dim")] for t in textwrap.wrap(line, width, break_on_hyphens=False)]
     return lines
 
 
@@ -161,21 +165,24 @@ def terminal_text(view: AuditView, *, wall: str | None = None, width: int = 100)
     )
 
 
-def show(view: AuditView, *, wall: str | None = None, width: int | None = None) -> None:
-    """Print the heat map (colour on a terminal), at most ``width`` columns (default: the terminal's, capped
-    at 100)."""
+def print_to(console: Console, view: AuditView, *, wall: str | None = None, width: int = 100) -> None:
+    """Print the heat map on a Rich console (colour on a terminal), at most ``width`` columns."""
     from rich.text import Text
 
+    for line in terminal_rows(view, wall=wall, width=width):
+        text = Text()
+        for piece, style in line:
+            text.append(piece, style=style or None)
+        console.print(text, no_wrap=True, overflow="ignore", crop=False)
+
+
+def show(view: AuditView, *, wall: str | None = None, width: int | None = None) -> None:
+    """Print the heat map on stdout, at most ``width`` columns (default: the terminal's, capped at 100)."""
     from llmwalls import render
 
     console = render._console()
-    cols = width or min(100, console.width)
     with console.capture() as captured:
-        for line in terminal_rows(view, wall=wall, width=cols):
-            text = Text()
-            for piece, style in line:
-                text.append(piece, style=style or None)
-            console.print(text, no_wrap=True, overflow="ignore", crop=False)
+        print_to(console, view, wall=wall, width=width or min(100, console.width))
     render.emit(captured.get())
 
 
@@ -269,7 +276,7 @@ def pool_svg(view: AuditView, pool: str, *, bar_w: int = 56, height_px: int = 16
     colours = {w: PALETTE[i % len(PALETTE)] for i, w in enumerate(view.workloads)}
     for j, (q, stack) in enumerate(zip(view.quarters, stacks, strict=True)):
         x = left + j * bar_w + 6
-        y = top + height_px
+        y = float(top + height_px)
         for w, g in stack:
             h = g * scale
             y -= h
@@ -282,9 +289,9 @@ def pool_svg(view: AuditView, pool: str, *, bar_w: int = 56, height_px: int = 16
             f"{escape(q)}</text>"
         )
     if gpus_total:
-        y = top + height_px - gpus_total * scale
+        line_y = top + height_px - gpus_total * scale
         out.append(
-            f'<line x1="{left}" y1="{y:.1f}" x2="{width - 8}" y2="{y:.1f}" stroke="#333" '
+            f'<line x1="{left}" y1="{line_y:.1f}" x2="{width - 8}" y2="{line_y:.1f}" stroke="#333" '
             'stroke-dasharray="4 3">'
             f"<title>{escape(pool)}: {gpus_total:,} GPUs</title></line>"
         )
@@ -347,15 +354,17 @@ def figure_bytes(view: AuditView, fmt: str, *, wall: str | None = None) -> bytes
 
 
 def save(view: AuditView, path: str, *, wall: str | None = None, force: bool = False) -> str:
-    """Write the heat map to FILE.png or FILE.svg (matplotlib), atomically; refuses an existing file unless
-    ``force``. Returns the path written."""
+    """Write the heat map to FILE.svg (plain Python) or FILE.png (matplotlib), atomically; refuses an
+    existing file unless ``force``. Returns the path written."""
     from llmwalls.errors import InputError
     from llmwalls.render.output import write_bytes
 
     fmt = Path(path).suffix.lower().lstrip(".")
     if fmt not in ("png", "svg"):
         raise InputError(f"the heat map is written as .png or .svg, not {Path(path).name!r}")
-    write_bytes(path, figure_bytes(view, fmt, wall=wall), force=force, what="heat map")
+    # SVG is written here in plain Python (no matplotlib needed); PNG is rasterised by matplotlib.
+    data = svg(view, wall=wall).encode("utf-8") if fmt == "svg" else figure_bytes(view, fmt, wall=wall)
+    write_bytes(path, data, force=force, what="heat map")
     return path
 
 

@@ -27,12 +27,14 @@ def check_target(path: str, *, force: bool, what: str) -> None:
 
 
 def write_bytes(path: str, data: bytes, *, force: bool, what: str) -> None:
+    import importlib
+
     try:
-        from llmwalls.files import atomic_write_bytes  # type: ignore[import-not-found, unused-ignore]
-    except ImportError:
+        files = importlib.import_module("llmwalls.files")
+    except ModuleNotFoundError:
         _atomic_write_bytes(path, data, force=force, what=what)
     else:
-        atomic_write_bytes(path, data, force=force, what=what)
+        files.atomic_write_bytes(path, data, force=force, what=what)
 
 
 def write_text(path: str, text: str, *, force: bool, what: str) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from html import escape
+from typing import Any
 
 from llmwalls import __version__
 from llmwalls.render import heatmap
@@ -248,3 +249,30 @@ def write_markdown(view: AuditView, path: str, *, wall: str | None = None, force
     data = markdown(view, wall=wall).encode("utf-8")
     write_bytes(path, data, force=force, what="Markdown summary")
     return len(data)
+
+
+def write_all(
+    report: Any,
+    *,
+    html: str | None = None,
+    markdown: str | None = None,
+    heatmap: str | None = None,
+    wall: str | None = None,
+    force: bool = False,
+) -> list[str]:
+    """Write the reports asked for from an audit report; returns one line per file written."""
+    from llmwalls.render import audit_view
+    from llmwalls.render import heatmap as heat
+
+    view = audit_view.from_audit(report)
+    done = []
+    if html is not None:
+        size = write_html(view, html, wall=wall, force=force)
+        done.append(f"wrote {html} ({size / 1024:.0f} KiB, self-contained)")
+    if markdown is not None:
+        write_markdown(view, markdown, wall=wall, force=force)
+        done.append(f"wrote {markdown}")
+    if heatmap is not None:
+        heat.save(view, heatmap, wall=wall, force=force)
+        done.append(f"wrote {heatmap}")
+    return done
