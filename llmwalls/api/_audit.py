@@ -92,6 +92,7 @@ class QuarterRow:
     binding: str | None
     hit: tuple[str, ...]
     first_wall: str | None  # the hit wall with the highest utilisation
+    pool: str | None = None  # the [[pools]] entry it runs on (None: the [[hardware]] of the quarter)
 
 
 @dataclass(frozen=True)
@@ -273,6 +274,10 @@ def _audit(
     from llmwalls import catalogue
     from llmwalls.units import MEGA
 
+    if spec.pools:  # a fleet: several pools at once, workloads pinned or placed (llmwalls.api._fleet)
+        from llmwalls.api._fleet import fleet_audit
+
+        return fleet_audit(spec, quarters, ranges, wa)
     shares = _shares(spec)
     problems: list[str] = []
     rows: list[QuarterRow] = []

@@ -213,7 +213,22 @@ def fix_text(fix: Any, kind: str = "serving") -> str:
 
 
 def _pools_of(spec: Any) -> tuple[Pool, ...]:
-    """Today's roadmap: one hardware entry per period, each live until the next entry's quarter."""
+    """A fleet's [[pools]], or one [[hardware]] entry per period, each live until the next entry's quarter."""
+    pools = list(_get(spec, "pools") or ())
+    if pools:
+        return tuple(
+            Pool(
+                name=str(_get(p, "name")),
+                gpu=str(_get(p, "gpu")),
+                gpus=int(_get(p, "gpus")),
+                start=str(_get(p, "start")).upper(),
+                until=str(_get(p, "until")).upper() if _get(p, "until") else None,
+                site=_get(p, "site"),
+                usd_per_gpu_hour=_float(_get(p, "usd_per_gpu_hour")),
+                owned=bool(_get(p, "owned")),
+            )
+            for p in pools
+        )
     hardware = list(_get(spec, "hardware") or ())
     out = []
     for i, h in enumerate(hardware):
@@ -378,7 +393,8 @@ def from_audit(report: Any, spec: Any = None, *, title: str | None = None) -> Au
         spec = _roadmap_of(inputs)
     if spec is not None:
         pools = _pools_of(spec)
-        cells = tuple(replace(c, pool=_pool_at(pools, c.quarter, c.pool)) for c in cells)
+        if not _get(spec, "pools"):  # [[hardware]] periods: the pool is the entry of the quarter
+            cells = tuple(replace(c, pool=_pool_at(pools, c.quarter, c.pool)) for c in cells)
     else:
         pools = _pools_from_cells(cells, quarters)
     verdict = _get(results, "verdict") or _verdict(findings, quarters)

@@ -158,12 +158,12 @@ def html(view: AuditView, *, wall: str | None = None) -> str:
                 (escape(p.until or "-"), ""),
                 (escape(p.site or "-"), ""),
                 (f"${p.usd_per_gpu_hour:,.2f}" if p.usd_per_gpu_hour is not None else "profile", "n"),
+                ("owned" if p.owned else ("rented" if p.owned is not None else "-"), ""),
             ]
             for p in view.pools
         ]
-        parts.append(
-            _table(["pool", "GPU", "GPUs", "from", "until", "site / cluster", "$/GPU-hour"], pool_rows)
-        )
+        headers = ["pool", "GPU", "GPUs", "from", "until", "site", "$/GPU-hour", "owned"]
+        parts.append(_table(headers, pool_rows))
         for name in heatmap.pools_in(view):
             parts += [
                 f"<h3>GPUs per workload on {escape(name)}</h3>",

@@ -1,0 +1,308 @@
+"""The audit of a fleet: several pools live at once ([[pools]] of a roadmap), at sites with their own power
+caps and budgets, and workloads pinned to a pool (moving with [[workloads.moves]]) or placed by the audit.
+
+Placement rule, each quarter: pinned workloads take their GPUs first (file order); then the workloads placed
+by the audit, by priority (highest first, then file order), each on the cheapest live pool (its $/GPU-hour)
+with room for its GPUs where none of its walls is hit (every wall: memory, bandwidth, compute, interconnect,
+its share of the site's power and budget, and its tokens/s and time-to-first-token targets). A workload stays
+on last quarter's pool while that pool still meets its walls. When no pool meets them, it goes where its
+highest utilisation is lowest (so the audit shows what starves it).
+
+Shares: a workload's `share` is of its pool's GPUs; pinned workloads with neither `share` nor `gpus` split
+what the others leave of their pool equally. A site's power cap is divided among the workloads on it in
+proportion to their GPUs' TDP (the GPUs of every live pool at the site count, idle ones included: they are
+provisioned), its monthly budget in proportion to their GPUs' $/GPU-hour. A recurring training run
+(`every_months`) is evaluated in every quarter from its first, and must finish before the next run starts:
+its deadline defaults to the period.
+
+Each row is evaluated exactly as the single-fleet audit evaluates one (llmwalls.api._audit); this module
+only decides which GPUs, site power and budget each workload has.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any, cast
+
+from llmwalls import notices
+from llmwalls.engine import walls as eng
+from llmwalls.errors import InputError
+from llmwalls.roadmap import quarter_index, quarter_name
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from llmwalls.api._audit import QuarterRow, WorkloadSummary, _Quarter
+    from llmwalls.roadmap import Pool, RoadmapSpec, Workload
+    from llmwalls.specs import ClusterSpec, GpuSpec
+
+DAYS_PER_MONTH = 365.25 / 12  # a recurring run's period in days (mean Gregorian month)
+
+
+@dataclass(frozen=True)
+class _Live:
+    """One pool entry live in a quarter, resolved."""
+
+    index: int  # in the roadmap's pools list
+    pool: Pool
+    gpu: GpuSpec
+    cluster: ClusterSpec
+    price: float  # $/GPU-hour
+
+
+def _live_pools(spec: RoadmapSpec, qi: int, cache: dict[int, _Live]) -> list[_Live]:
+    from llmwalls import catalogue
+    from llmwalls.api._audit import DEFAULT_CLUSTER
+    from llmwalls.api._walls import site_and_price
+
+    out = []
+    for i, p in enumerate(spec.pools):
+        start = quarter_index(p.start.upper())
+        end = quarter_index(p.until.upper()) if p.until else None
+        if not (start <= qi and (end is None or qi < end)):
+            continue
+        if i not in cache:
+            gpu = cast("GpuSpec", catalogue.load("gpu", p.gpu, announce=False))
+            cl = eng.cluster_for_gpu(
+                catalogue.load("cluster", p.cluster or DEFAULT_CLUSTER, announce=False), gpu
+            )
+            if p.cluster is None:
+                notices.note(
+                    f"pools[{i}] ({p.name}) names no cluster: {DEFAULT_CLUSTER}'s node, fabric and facility "
+                    "figures are used with the GPU's own scale-up bandwidth"
+                )
+            _, price, _ = site_and_price(
+                gpu, cl, site_w=None, budget_usd=None, usd_per_gpu_hour=p.usd_per_gpu_hour
+            )
+            cache[i] = _Live(i, p, gpu, cl, price)
+        out.append(cache[i])
+    return out
+
+
+def _site_caps(spec: RoadmapSpec, name: str | None, qi: int) -> tuple[float | None, float | None]:
+    """(site power cap in W, monthly budget in $) of a site in quarter qi; None where not given."""
+    from llmwalls.units import MEGA
+
+    site = next((s for s in spec.sites if s.name == name), None)
+    if site is None:
+        return None, None
+    mw, budget = site.site_mw, site.budget_usd_per_month
+    for c in sorted(site.changes, key=lambda c: quarter_index(c.quarter.upper())):
+        if quarter_index(c.quarter.upper()) <= qi:
+            mw = c.site_mw if c.site_mw is not None else mw
+            budget = c.budget_usd_per_month if c.budget_usd_per_month is not None else budget
+    return (mw * MEGA if mw is not None else None), budget
+
+
+def _runs(w: Workload, qi: int) -> bool:
+    if w.kind == "serving":
+        return True
+    first = quarter_index((w.quarter or "").upper())
+    return qi == first or (w.every_months is not None and qi > first)
+
+
+def _pinned_pool(w: Workload, qi: int) -> str | None:
+    name = w.pool
+    for m in sorted(w.moves, key=lambda m: quarter_index(m.quarter.upper())):
+        if quarter_index(m.quarter.upper()) <= qi:
+            name = m.pool
+    return name
+
+
+def _request(w: Workload, live: _Live) -> int | None:
+    """GPUs a workload asks of a pool: fixed, a share of it, or None (an equal split of what is left)."""
+    if w.gpus is not None:
+        return w.gpus
+    if w.share is not None:
+        return int(math.floor(w.share * live.pool.gpus))
+    return None
+
+
+def fleet_audit(  # noqa: C901, PLR0912, PLR0915
+    spec: RoadmapSpec, quarters: list[int], ranges: Mapping[str, Any], wa: eng.WallsAssumptions
+) -> tuple[list[QuarterRow], list[WorkloadSummary], list[str]]:
+    """Rows, per-workload summaries and problems, as llmwalls.api._audit._audit returns them."""
+    from llmwalls import catalogue
+    from llmwalls.api._audit import (
+        WorkloadSummary,
+        _fix,
+        _model_at,
+        _Quarter,
+        _serving_row,
+        _training_row,
+    )
+    from llmwalls.api._walls import site_and_price
+    from llmwalls.specs import ModelSpec
+
+    problems: list[str] = []
+    cache: dict[int, _Live] = {}
+    rows: dict[str, list[QuarterRow]] = {w.name: [] for w in spec.workloads}
+    starve: dict[str, tuple[_Quarter, QuarterRow]] = {}
+    starve_pess: dict[str, tuple[int, str]] = {}
+    last_pool: dict[str, int] = {}
+    first_q = quarters[0]
+    for wi, w in enumerate(spec.workloads):
+        if (
+            w.kind == "training"
+            and w.every_months is None
+            and quarter_index((w.quarter or "").upper()) not in quarters
+        ):
+            notices.note(
+                f"{w.name} starts in {w.quarter}, outside the {quarter_name(quarters[0])}.."
+                f"{quarter_name(quarters[-1])} horizon: not audited (see --months)"
+            )
+        del wi
+
+    def evaluate(
+        wi: int, w: Workload, live: _Live, gpus: int, qi: int, pools: list[_Live]
+    ) -> tuple[_Quarter, QuarterRow] | None:
+        cap_w, budget_month = _site_caps(spec, live.pool.site, qi)
+        at_site = [x for x in pools if x.pool.site is not None and x.pool.site == live.pool.site]
+        site_w = None
+        if cap_w is not None and live.gpu.tdp_w is not None:
+            total = sum(x.pool.gpus * (x.gpu.tdp_w or 0.0) for x in at_site)
+            site_w = cap_w * gpus * live.gpu.tdp_w / total if total > 0 else None
+        if w.kind == "serving":
+            spend = sum(x.pool.gpus * x.price for x in at_site)
+            budget = (
+                budget_month * gpus * live.price / spend if budget_month is not None and spend > 0 else None
+            )
+        else:
+            budget = w.budget_usd
+        site, _, _ = site_and_price(
+            live.gpu, live.cluster, site_w=site_w, budget_usd=budget, usd_per_gpu_hour=live.price
+        )
+        q = _Quarter(
+            index=qi - first_q,
+            qi=qi,
+            gpu=live.gpu,
+            cluster=live.cluster,
+            gpus=gpus,
+            site=site,
+            model=cast("ModelSpec", catalogue.load("model", _model_at(w, qi), announce=False)),
+            corners=eng.corners(eng.resolve_ranges(dict(ranges), live.gpu, w.weights)),
+        )
+        run = w
+        if w.every_months is not None and w.deadline_days is None:
+            run = w.model_copy(update={"deadline_days": w.every_months * DAYS_PER_MONTH})
+        try:
+            row = _serving_row(run, q, wa) if w.kind == "serving" else _training_row(run, q, wa)
+        except InputError as exc:
+            problems.append(f"workloads[{wi}] ({w.name}) in {quarter_name(qi)}: {exc}")
+            return None
+        if row is None:
+            return None
+        return q, replace(row, pool=live.pool.name)
+
+    for qi in quarters:
+        pools = _live_pools(spec, qi, cache)
+        free = {x.index: x.pool.gpus for x in pools}
+        chosen: dict[int, tuple[_Live, int]] = {}  # workload index -> (pool, GPUs)
+        done: dict[int, tuple[_Quarter, QuarterRow]] = {}
+        active = [(wi, w) for wi, w in enumerate(spec.workloads) if _runs(w, qi)]
+        # 1. pinned workloads with a fixed request, then those splitting what is left of their pool
+        split: dict[int, list[int]] = {}
+        for wi, w in active:
+            if w.pool is None:
+                continue
+            name = _pinned_pool(w, qi)
+            live = next((x for x in pools if x.pool.name == name), None)
+            if live is None:  # checked on load for roadmap files; a spec built in code may not be
+                problems.append(
+                    f"workloads[{wi}] ({w.name}): pool {name!r} is not live in {quarter_name(qi)}"
+                )
+                continue
+            req = _request(w, live)
+            if req is None:
+                split.setdefault(live.index, []).append(wi)
+                continue
+            chosen[wi] = (live, req)
+            free[live.index] -= req
+        # 2. placed by the audit: priority order, cheapest pool that meets every wall
+        placed = sorted((x for x in active if x[1].pool is None), key=lambda x: (-x[1].priority, x[0]))
+        for wi, w in placed:
+            order = sorted(pools, key=lambda x: (x.index != last_pool.get(w.name), x.price, x.index))
+            best: tuple[float, _Live, int, tuple[_Quarter, QuarterRow]] | None = None
+            for live in order:
+                req = _request(w, live)
+                if req is None or req < 1 or req > free[live.index]:
+                    continue
+                got = evaluate(wi, w, live, req, qi, pools)
+                if got is None:
+                    continue
+                peak = max((x.utilization for x in got[1].walls if x.utilization is not None), default=0.0)
+                if not got[1].hit:
+                    best = (peak, live, req, got)
+                    break
+                if best is None or peak < best[0]:
+                    best = (peak, live, req, got)
+            if best is None:
+                cheapest = min(pools, key=lambda x: (x.price, x.index))
+                req = _request(w, cheapest) or 0
+                if req < 1:
+                    problems.append(f"workloads[{wi}] ({w.name}): no live pool in {quarter_name(qi)}")
+                    continue
+                notices.warn(
+                    f"{w.name} in {quarter_name(qi)}: no live pool has {req:,} GPUs free; placed on "
+                    f"{cheapest.pool.name}, over its {cheapest.pool.gpus:,} GPUs"
+                )
+                got = evaluate(wi, w, cheapest, req, qi, pools)
+                if got is None:
+                    continue
+                best = (0.0, cheapest, req, got)
+            _, live, req, got = best
+            chosen[wi] = (live, req)
+            done[wi] = got
+            free[live.index] -= req
+            last_pool[w.name] = live.index
+        for index, members in split.items():
+            live = next(x for x in pools if x.index == index)
+            each = max(0, free[index]) // len(members)
+            for wi in members:
+                if each < 1:
+                    problems.append(
+                        f"workloads[{wi}] ({spec.workloads[wi].name}): what is left of pool "
+                        f"{live.pool.name!r} in {quarter_name(qi)} is less than one GPU"
+                    )
+                    continue
+                chosen[wi] = (live, each)
+        for x in pools:
+            if free[x.index] < 0:
+                notices.warn(
+                    f"pool {x.pool.name} in {quarter_name(qi)}: its workloads ask for "
+                    f"{x.pool.gpus - free[x.index]:,} GPUs, more than its {x.pool.gpus:,}"
+                )
+        # 3. every workload's walls on the GPUs it has
+        for wi, w in active:
+            if wi not in chosen:
+                continue
+            got = done.get(wi) or evaluate(wi, w, chosen[wi][0], chosen[wi][1], qi, pools)
+            if got is None:
+                continue
+            q, row = got
+            rows[w.name].append(row)
+            if row.hit and w.name not in starve:
+                starve[w.name] = (q, row)
+            pess = [x for x in row.walls if x.utilization_range is not None and x.utilization_range[1] > 1]
+            if pess and w.name not in starve_pess:
+                worst = max(pess, key=lambda x: x.utilization_range[1] if x.utilization_range else 0.0)
+                starve_pess[w.name] = (qi, worst.wall)
+    summary = []
+    for w in spec.workloads:
+        s = starve.get(w.name)
+        sp = starve_pess.get(w.name)
+        summary.append(
+            WorkloadSummary(
+                workload=w.name,
+                kind=w.kind,
+                starves=s is not None,
+                quarter=s[1].quarter if s else None,
+                wall=s[1].first_wall if s else None,
+                quarter_pessimistic=quarter_name(sp[0]) if sp else None,
+                wall_pessimistic=sp[1] if sp else None,
+                fix=_fix(w, *s, wa) if s else None,
+            )
+        )
+    ordered = [r for w in spec.workloads for r in rows[w.name]]
+    return ordered, summary, problems
