@@ -428,6 +428,10 @@ def _fleet_problems(data: dict[str, Any]) -> list[str]:  # noqa: C901, PLR0912
         )
 
     for i, w in enumerate(workloads):
+        if isinstance(w, dict) and w.get("pool") is None and w.get("gpus") is None and w.get("share") is None:
+            problems.append(
+                f"workloads[{i}]: a workload placed by the audit needs gpus or share (or pin it with pool)"
+            )
         if not isinstance(w, dict) or w.get("pool") is None:
             continue
         legs: list[tuple[str, str, int | None]] = [(f"workloads[{i}].pool", str(w["pool"]), None)]

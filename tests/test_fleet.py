@@ -184,6 +184,11 @@ users = 8
 [[workloads.moves]]
 quarter = "2026Q2"
 pool = "gone"
+
+[[workloads]]
+name = "unplaced"
+model = "8b"
+users = 8
 """
 )
 
@@ -199,6 +204,7 @@ def test_bad_fleet_lists_every_problem_at_its_place(tmp_path: Path, cli: Any) ->
         "workloads[0].pool: no pool named 'missing'",
         "workloads[1].pool: pool 'old' retires in 2026Q2 but legacy still runs on it then",
         "workloads[2].moves[0].pool: no pool named 'gone'",
+        "workloads[3]: a workload placed by the audit needs gpus or share",
     ):
         assert needle in r.stderr, needle
     with pytest.raises(LlmwallsError):
