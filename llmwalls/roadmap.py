@@ -376,9 +376,13 @@ def _fleet_problems(data: dict[str, Any]) -> list[str]:  # noqa: C901, PLR0912
         if isinstance(data.get("pools"), list)
         else []
     )
-    sites = data.get("sites") if isinstance(data.get("sites"), list) else []
-    site_names = {s.get("name") for s in sites if isinstance(s, dict)}
-    workloads = data.get("workloads") if isinstance(data.get("workloads"), list) else []
+
+    def listed(key: str) -> list[Any]:
+        value = data.get(key)
+        return value if isinstance(value, list) else []
+
+    site_names = {s.get("name") for s in listed("sites") if isinstance(s, dict)}
+    workloads = listed("workloads")
     hardware = data.get("hardware")
     if isinstance(hardware, list) and hardware and pools:
         problems.append("pools: give [[hardware]] (one GPU type per period) or [[pools]], not both")
@@ -435,7 +439,7 @@ def _fleet_problems(data: dict[str, Any]) -> list[str]:  # noqa: C901, PLR0912
         if not isinstance(w, dict) or w.get("pool") is None:
             continue
         legs: list[tuple[str, str, int | None]] = [(f"workloads[{i}].pool", str(w["pool"]), None)]
-        moves = w.get("moves") if isinstance(w.get("moves"), list) else []
+        moves: list[Any] = w["moves"] if isinstance(w.get("moves"), list) else []
         for j, m in enumerate(moves):
             if (
                 isinstance(m, dict)

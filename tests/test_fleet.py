@@ -241,9 +241,43 @@ def test_shipped_fleet_example_answers_on_one_screen(cli: Any, monkeypatch: pyte
     start = next(i for i, line in enumerate(lines) if line.startswith("Binding wall per workload"))
     answer = lines[start:]
     assert len(answer) <= 50
-    assert answer[-1].startswith("chat starves first: memory capacity in 2026Q4")
+    assert answer[-2].startswith("chat starves first: memory capacity in 2026Q4")
     assert any("+16 GPUs" in line for line in answer)
+    assert answer[-1].startswith("Cheapest fix for chat: fp8 weights")
     # two generations live at once: chat moves to the B200 pool in 2027Q1 while the H100 still serve RAG
     report = api.audit(str(Path(__file__).resolve().parent.parent / "profiles/roadmaps/fleet-example.toml"))
     pools = {(r.workload, r.quarter): r.pool for r in report.results.rows}
     assert pools[("chat", "2027Q1")] == "b200" and pools[("rag-long-context", "2027Q1")] == "h100"
+
+
+def test_remedies_are_evaluated_through_the_horizon(tmp_path: Path) -> None:
+    text = (
+        UNCAPPED
+        + """
+[[workloads]]
+name = "rag"
+model = "8b"
+pool = "hopper"
+gpus = 1
+users = 1
+context = "32k"
+context_growth_per_quarter = 1.0
+"""
+    )
+    report = api.audit(_write(tmp_path, text), months=12)
+    (s,) = report.results.summary
+    assert s.starves and s.quarter == "2026Q2"  # at 64k tokens of context
+    kinds = {r.remedy: r for r in s.remedies}
+    # the context doubles every quarter (32k, 64k, 128k, ...): capping it at the first quarter's 32,768
+    # tokens holds through the horizon at no cost; moving to the B200 pool (gpus = 1 there too) costs the
+    # price difference of one GPU: (1 x $4 - 1 x $2) x 730.5 h = $1,461 a month, as does one more H100
+    cap = kinds["context_cap"]
+    assert cap.clears and cap.holds_until == "2026Q4" and cap.extra_usd_per_month == 0.0
+    assert "32,768 tokens" in cap.description
+    move = kinds["move_pool"]
+    assert move.extra_usd_per_month == pytest.approx((4.0 - 2.0) * 8766.0 / 12.0)
+    assert kinds["more_gpus"].extra_gpus == 1
+    assert kinds["more_gpus"].extra_usd_per_month == pytest.approx(2.0 * 8766.0 / 12.0)
+    # ranked: the one holding longest first, then cheapest first among equals; one that does not clear last
+    assert s.remedies[0].remedy == "context_cap"
+    assert not s.remedies[-1].clears

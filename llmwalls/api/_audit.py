@@ -115,6 +115,20 @@ class Fix:
 
 
 @dataclass(frozen=True)
+class Remedy:
+    """One way to keep a starving workload within its walls, evaluated by the engines from the quarter it
+    starves to the end of the horizon (fleet roadmaps: llmwalls.api._fleet)."""
+
+    remedy: Literal["more_gpus", "move_pool", "fp8_weights", "fp8_kv", "context_cap"]
+    description: str
+    clears: bool  # every wall under 1 in the quarter the workload starves
+    holds_until: str | None  # the last quarter through which every wall stays under 1 (None: does not clear)
+    extra_gpus: int
+    extra_usd_per_month: float | None  # at the GPUs' $/GPU-hour; None when unknown
+    extra_w: float | None  # facility power; None when unknown (no TDP)
+
+
+@dataclass(frozen=True)
 class WorkloadSummary:
     workload: str
     kind: Literal["serving", "training"]
@@ -124,6 +138,7 @@ class WorkloadSummary:
     quarter_pessimistic: str | None
     wall_pessimistic: str | None
     fix: Fix | None
+    remedies: tuple[Remedy, ...] = ()  # fleets: every remedy tried, the cheapest that holds longest first
 
 
 @dataclass(frozen=True)

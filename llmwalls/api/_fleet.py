@@ -33,7 +33,7 @@ from llmwalls.roadmap import quarter_index, quarter_name
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from llmwalls.api._audit import QuarterRow, WorkloadSummary, _Quarter
+    from llmwalls.api._audit import QuarterRow, Remedy, WorkloadSummary, _Quarter
     from llmwalls.roadmap import Pool, RoadmapSpec, Workload
     from llmwalls.specs import ClusterSpec, GpuSpec
 
@@ -125,6 +125,7 @@ def fleet_audit(  # noqa: C901, PLR0912, PLR0915
     """Rows, per-workload summaries and problems, as llmwalls.api._audit._audit returns them."""
     from llmwalls import catalogue
     from llmwalls.api._audit import (
+        Remedy,
         WorkloadSummary,
         _fix,
         _model_at,
@@ -155,7 +156,7 @@ def fleet_audit(  # noqa: C901, PLR0912, PLR0915
         del wi
 
     def evaluate(
-        wi: int, w: Workload, live: _Live, gpus: int, qi: int, pools: list[_Live]
+        wi: int, w: Workload, live: _Live, gpus: int, qi: int, pools: list[_Live], quiet: bool = False
     ) -> tuple[_Quarter, QuarterRow] | None:
         cap_w, budget_month = _site_caps(spec, live.pool.site, qi)
         at_site = [x for x in pools if x.pool.site is not None and x.pool.site == live.pool.site]
@@ -189,7 +190,8 @@ def fleet_audit(  # noqa: C901, PLR0912, PLR0915
         try:
             row = _serving_row(run, q, wa) if w.kind == "serving" else _training_row(run, q, wa)
         except InputError as exc:
-            problems.append(f"workloads[{wi}] ({w.name}) in {quarter_name(qi)}: {exc}")
+            if not quiet:
+                problems.append(f"workloads[{wi}] ({w.name}) in {quarter_name(qi)}: {exc}")
             return None
         if row is None:
             return None
@@ -288,10 +290,121 @@ def fleet_audit(  # noqa: C901, PLR0912, PLR0915
             if pess and w.name not in starve_pess:
                 worst = max(pess, key=lambda x: x.utilization_range[1] if x.utilization_range else 0.0)
                 starve_pess[w.name] = (qi, worst.wall)
+
+    def holds(wi: int, variant: Workload, since: int, pool_at: Any, gpus_at: Any) -> tuple[bool, str | None]:
+        """Whether a variant clears the quarter ``since`` and the last quarter through which it keeps every
+        wall under 1, on the pool and GPUs ``pool_at(qi, row)`` / ``gpus_at(row, live)`` give."""
+        held: str | None = None
+        for r in rows[variant.name]:
+            qi = quarter_index(r.quarter)
+            if qi < since:
+                continue
+            live = pool_at(qi, r)
+            if live is None:
+                break
+            got = evaluate(wi, variant, live, gpus_at(r, live), qi, _live_pools(spec, qi, cache), quiet=True)
+            if got is None or got[1].hit:
+                break
+            held = r.quarter
+        return held is not None, held
+
+    def remedies(wi: int, w: Workload, q: _Quarter, row: QuarterRow, fix: Any) -> tuple[Remedy, ...]:
+        from llmwalls.api.types import KvFormat, WeightFormat
+
+        qs = q.qi
+        here = _live_pools(spec, qs, cache)
+        cur = next(x for x in here if x.pool.name == row.pool)
+
+        def same_pool(qi: int, r: QuarterRow) -> _Live | None:
+            return next((x for x in _live_pools(spec, qi, cache) if x.pool.name == r.pool), None)
+
+        def power(gpus: float, quarter: _Quarter) -> float | None:
+            watts = float(eng.facility_w(gpus, quarter.site, wa))
+            return watts if math.isfinite(watts) else None
+
+        out: list[Remedy] = []
+        hours = eng.HOURS_PER_MONTH
+        extra = int(math.ceil(fix.gpus_plan - row.gpus)) if fix is not None and fix.gpus_needed else 0
+        if extra > 0:
+            # the extra GPUs join cur's pool: after a move to another pool they no longer help
+            ok, until = holds(
+                wi, w, qs, same_pool, lambda r, live: r.gpus + (extra if r.pool == cur.pool.name else 0)
+            )
+            p0, p1 = power(row.gpus, q), power(row.gpus + extra, q)
+            out.append(
+                Remedy(
+                    "more_gpus",
+                    f"+{extra:,} {cur.gpu.name} on {cur.pool.name} (to {row.gpus + extra:,})",
+                    ok,
+                    until,
+                    extra,
+                    extra * cur.price * hours,
+                    p1 - p0 if p0 is not None and p1 is not None else None,
+                )
+            )
+        for other in here:
+            if other.pool.name == cur.pool.name:
+                continue
+            want = _request(w, other) or row.gpus
+
+            def on_other(qi: int, r: QuarterRow, name: str = other.pool.name) -> _Live | None:
+                return next((x for x in _live_pools(spec, qi, cache) if x.pool.name == name), None)
+
+            ok, until = holds(wi, w, qs, on_other, lambda r, live, n=want: n)
+            moved = evaluate(wi, w, other, want, qs, here, quiet=True)
+            p0 = power(row.gpus, q)
+            p1 = power(want, moved[0]) if moved is not None else None
+            out.append(
+                Remedy(
+                    "move_pool",
+                    f"move to {other.pool.name} ({want:,} x {other.gpu.name})",
+                    ok,
+                    until,
+                    0,
+                    (want * other.price - row.gpus * cur.price) * hours,
+                    p1 - p0 if p0 is not None and p1 is not None else None,
+                )
+            )
+        variants: list[tuple[Any, str, Workload]] = []
+        if w.weights in (WeightFormat.fp32, WeightFormat.bf16, WeightFormat.fp16):
+            variants.append(
+                (
+                    "fp8_weights",
+                    "fp8 weights (check accuracy)",
+                    w.model_copy(update={"weights": WeightFormat.fp8}),
+                )
+            )
+        if w.kind == "serving" and w.kv_dtype in (KvFormat.bf16, KvFormat.fp16):
+            variants.append(
+                ("fp8_kv", "fp8 KV cache (check accuracy)", w.model_copy(update={"kv_dtype": KvFormat.fp8}))
+            )
+        if w.kind == "serving" and w.context_growth_per_quarter > 0:
+            first = rows[w.name][0].context_tokens if rows[w.name] else 0
+            variants.append(
+                (
+                    "context_cap",
+                    f"cap the context at {first:,} tokens (its {rows[w.name][0].quarter} length)",
+                    w.model_copy(update={"context_growth_per_quarter": 0.0}),
+                )
+            )
+        for kind, text, variant in variants:
+            ok, until = holds(wi, variant, qs, same_pool, lambda r, live: r.gpus)
+            out.append(Remedy(kind, text, ok, until, 0, 0.0, 0.0))
+        last = quarter_name(quarters[-1])
+
+        def rank(r: Remedy) -> tuple[bool, int, float, float]:
+            reach = quarter_index(r.holds_until) if r.holds_until else -1
+            cost = r.extra_usd_per_month if r.extra_usd_per_month is not None else math.inf
+            watts = r.extra_w if r.extra_w is not None else math.inf
+            return (r.holds_until != last, -reach, cost, watts)
+
+        return tuple(sorted(out, key=rank))
+
     summary = []
-    for w in spec.workloads:
+    for wi, w in enumerate(spec.workloads):
         s = starve.get(w.name)
         sp = starve_pess.get(w.name)
+        fix = _fix(w, *s, wa) if s else None
         summary.append(
             WorkloadSummary(
                 workload=w.name,
@@ -301,7 +414,8 @@ def fleet_audit(  # noqa: C901, PLR0912, PLR0915
                 wall=s[1].first_wall if s else None,
                 quarter_pessimistic=quarter_name(sp[0]) if sp else None,
                 wall_pessimistic=sp[1] if sp else None,
-                fix=_fix(w, *s, wa) if s else None,
+                fix=fix,
+                remedies=remedies(wi, w, s[0], s[1], fix) if s else (),
             )
         )
     ordered = [r for w in spec.workloads for r in rows[w.name]]

@@ -97,6 +97,16 @@ class Pool:
 
 
 @dataclass(frozen=True)
+class RemedyView:
+    """One remedy tried for a starving workload, in words: what, how long it holds, its cost and power."""
+
+    description: str
+    holds: str
+    cost: str
+    power: str
+
+
+@dataclass(frozen=True)
 class Finding:
     """A workload's answer: the first quarter and wall it starves on (None: not within the horizon), the
     same with the pessimistic efficiencies, and the fix in words."""
@@ -108,6 +118,7 @@ class Finding:
     quarter_pessimistic: str | None = None
     wall_pessimistic: str | None = None
     fix: str = ""
+    remedies: tuple[RemedyView, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -350,6 +361,44 @@ def _roadmap_of(inputs: Any) -> Any:
         return None
 
 
+def _fix_words(s: Any) -> str:
+    """The cheapest remedy that holds longest (fleets), else the extra GPUs, power and money."""
+    remedies = _get(s, "remedies") or ()
+    if remedies:
+        best = remedies[0]
+        reach = _get(best, "holds_until")
+        cost = _float(_get(best, "extra_usd_per_month"))
+        from llmwalls.render import numbers
+
+        money = "no extra cost" if cost == 0 else (f"{numbers.usd(cost)}/month" if cost is not None else "")
+        return f"{_get(best, 'description')}: {money}" + (f", holds through {reach}" if reach else "")
+    return fix_text(_get(s, "fix"), str(_get(s, "kind") or "serving"))
+
+
+def _remedy_views(s: Any, last: str) -> tuple[RemedyView, ...]:
+    from llmwalls.render import numbers
+
+    out = []
+    for r in _get(s, "remedies") or ():
+        usd, watts = _float(_get(r, "extra_usd_per_month")), _float(_get(r, "extra_w"))
+        reach = _get(r, "holds_until")
+        out.append(
+            RemedyView(
+                description=str(_get(r, "description")),
+                holds=("the horizon" if reach == last else str(reach))
+                if _get(r, "clears")
+                else "does not clear",
+                cost="unknown"
+                if usd is None
+                else ("none" if usd == 0 else f"{'+' if usd > 0 else '-'}{numbers.usd(abs(usd))}/month"),
+                power="unknown"
+                if watts is None
+                else ("none" if watts == 0 else f"{'+' if watts > 0 else '-'}{numbers.si(abs(watts), 'W')}"),
+            )
+        )
+    return tuple(out)
+
+
 def _opt_wall(text: Any) -> str | None:
     return wall_id(str(text)) if text else None
 
@@ -384,7 +433,8 @@ def from_audit(report: Any, spec: Any = None, *, title: str | None = None) -> Au
             wall=_opt_wall(_get(s, "wall")) if _get(s, "starves") else None,
             quarter_pessimistic=_get(s, "quarter_pessimistic"),
             wall_pessimistic=_opt_wall(_get(s, "wall_pessimistic")),
-            fix=fix_text(_get(s, "fix"), str(_get(s, "kind") or "serving")) if _get(s, "starves") else "",
+            fix=_fix_words(s) if _get(s, "starves") else "",
+            remedies=_remedy_views(s, quarters[-1] if quarters else ""),
         )
         for s in summary
     )

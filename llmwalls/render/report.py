@@ -86,6 +86,35 @@ def _findings_rows(view: AuditView) -> list[list[tuple[str, str]]]:
     return rows
 
 
+def _remedy_tables(view: AuditView) -> list[str]:
+    out = []
+    for f in view.findings:
+        if not f.remedies:
+            continue
+        where = f"{wall_label(f.wall or '')}, {f.quarter or ''}"
+        out.append(f"<h3>Fixes for {escape(f.workload)} ({escape(where)})</h3>")
+        out.append(
+            _table(
+                ["fix", "holds through", "cost", "power"],
+                [
+                    [
+                        (escape(r.description), ""),
+                        (escape(r.holds), ""),
+                        (escape(r.cost), "n"),
+                        (escape(r.power), "n"),
+                    ]
+                    for r in f.remedies
+                ],
+            )
+        )
+    if out:
+        out.append(
+            '<p class="legend">Cheapest first among the fixes that hold longest; holds through: the last '
+            "quarter every wall stays under 100% with it.</p>"
+        )
+    return out
+
+
 def _wall_rows(view: AuditView, workload: str, walls: tuple[str, ...]) -> list[list[tuple[str, str]]]:
     rows = []
     for q in view.quarters:
@@ -131,6 +160,7 @@ def html(view: AuditView, *, wall: str | None = None) -> str:
             _findings_rows(view),
         ),
         '<p class="legend">pessimistic: with the low end of every efficiency range.</p>',
+        *_remedy_tables(view),
         "<h2>Heat map: the binding wall</h2>",
         f'<div class="fig">{heatmap.svg(view)}</div>',
         f'<p class="legend">{escape(". ".join(heatmap.legend(view, None)))}. '
@@ -217,6 +247,12 @@ def markdown(view: AuditView, *, wall: str | None = None, width: int = 100) -> s
             f"| {_md_cell(f.workload)} | {f.quarter or 'not within the horizon'} | "
             f"{wall_label(f.wall) if f.wall else '-'} | {_md_cell(pess)} | {_md_cell(f.fix or '-')} |"
         )
+    for f in view.findings:
+        if f.remedies:
+            where = f"{wall_label(f.wall or '')}, {f.quarter}"
+            lines += ["", f"Fixes for {_md_cell(f.workload)} ({where}), cheapest first:", ""]
+            lines += ["| fix | holds through | cost | power |", "|---|---|---|---|"]
+            lines += [f"| {_md_cell(r.description)} | {r.holds} | {r.cost} | {r.power} |" for r in f.remedies]
     lines += ["", "```text", heatmap.terminal_text(view, width=width)]
     focus = wall or DEFAULT_FOCUS_WALL
     if focus in view.walls_present() or wall is not None:
