@@ -14,6 +14,8 @@ One predictor per category runs the relevant engine on the case's setup:
     serving           engine.roofline.roofline: static batches (a stated batch) or the offline max-throughput
                       reading (docs/calibration-roofline.md)
     collective        engine.collectives.hierarchical_time_s over the cluster's two tiers -> nccl-tests busbw
+    serving_engine    engine.serving: offline throughput of continuous batching with chunked prefill, a
+                      disaggregated decode or prefill pool at a stated batch, or a speculative speed-up
 
 This module reads one package file and calls the engines; it prints nothing (llmwalls.cli.calibrate renders).
 """
@@ -32,8 +34,10 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 if TYPE_CHECKING:
     from llmwalls.specs import ClusterSpec, GpuSpec, ModelSpec
 
-CATEGORIES = ("train_throughput", "gpu_hours", "decode", "prefill", "serving", "collective")
-Category = Literal["train_throughput", "gpu_hours", "decode", "prefill", "serving", "collective"]
+CATEGORIES = ("train_throughput", "gpu_hours", "decode", "prefill", "serving", "collective", "serving_engine")
+Category = Literal[
+    "train_throughput", "gpu_hours", "decode", "prefill", "serving", "collective", "serving_engine"
+]
 RECOMPUTE = {"none": 0, "selective": 1, "full": 2}
 
 # metric -> (unit of the published value, factor to SI, SI unit); the predictors return SI
@@ -46,6 +50,8 @@ METRICS: dict[str, tuple[float, str]] = {
     "tokens_per_s": (1.0, "tokens/s"),
     "output_tokens_per_s": (1.0, "tokens/s"),
     "output_tokens_per_s_per_gpu": (1.0, "tokens/s"),
+    "input_tokens_per_s_per_gpu": (1.0, "tokens/s"),
+    "speedup": (1.0, "ratio"),
     "ttft_ms": (1e-3, "s"),
     "busbw_GBps": (1e9, "bytes/s"),
 }
@@ -61,6 +67,12 @@ CATEGORY_METRICS = {
     "prefill": {"ttft_ms"},
     "serving": {"output_tokens_per_s", "output_tokens_per_s_per_gpu"},
     "collective": {"busbw_GBps"},
+    "serving_engine": {
+        "output_tokens_per_s",
+        "output_tokens_per_s_per_gpu",
+        "input_tokens_per_s_per_gpu",
+        "speedup",
+    },
 }
 
 Scalar = str | int | float | bool
@@ -386,6 +398,91 @@ def predict_collective(s: dict) -> tuple[float, dict]:
     return size * float(busbw_factor(op, n)) / t, {"time_s": t}
 
 
+def predict_serving_engine(s: dict[str, Any]) -> tuple[float, dict[str, Any]]:
+    """The request-level serving model (engine.serving) on a stated deployment; ``phase``:
+
+    offline      continuous batching with chunked prefill (one chunk size, ``chunk_tokens``, default 8192:
+                 TensorRT-LLM's and vLLM's default token budget), every request in flight at once: the
+                 replica's rate at the most sequences whose paged KV fits, x OSL.
+    decode       a disaggregated decode pool held at ``batch_per_gpu`` sequences of ``context`` tokens.
+    prefill      a disaggregated prefill pool running ``tokens_per_gpu`` prompt tokens of ``isl`` per step.
+    speculative  decode tokens/s with speculative decoding over without, at the same batch: ``draft_tokens``
+                 k, the published ``acceptance_rate`` (or ``acceptance_length`` = tokens per step, turned
+                 into the rate a with (1 - a^(k+1)) / (1 - a)), the draft cost ``draft_cost`` (default the
+                 engine's).
+    ``cluster`` (optional) sets the links a multi-node replica's collectives use."""
+    from llmwalls.engine import roofline as rf
+    from llmwalls.engine import serving as sv
+
+    spec, gpu = _model(s), _gpu(s)
+    a = sv.ServingAssumptions()
+    if "cluster" in s:
+        a = dataclasses.replace(a, links=rf.Links.from_cluster(_cluster(s)))
+    tp, ep = int(s.get("tp", 1)), int(s.get("ep", 1))
+    kw: dict[str, Any] = {
+        "tp": tp,
+        "ep": ep,
+        "weights": str(s.get("weights", "bf16")),
+        "kv_dtype": str(s.get("kv_dtype", "bf16")),
+        "assumptions": a,
+    }
+    phase = str(s["phase"])
+    if phase == "offline":
+        isl, osl = float(s["isl"]), float(s["osl"])
+        a = dataclasses.replace(
+            a,
+            chunk_tokens=(int(s.get("chunk_tokens", 8192)),),
+            concurrency_z=0.0,  # offline: the batch is held full, no arrival fluctuation
+            batch_points=200,
+            weight_dtypes=(kw["weights"],),
+            kv_dtypes=(kw["kv_dtype"],),
+        )
+        w = sv.Workload(1e6, sv.Lengths(isl), sv.Lengths(osl))
+        r = sv.search(
+            spec,
+            [gpu],
+            w,
+            sv.Slo(),
+            usd_per_gpu_hour={gpu.name: 1.0},
+            assumptions=a,
+            modes=("aggregated",),
+            layouts=[(tp, ep)],
+        )
+        if r.aggregated is None:
+            raise ValueError("the weights do not fit")
+        p = r.aggregated.pools[0]
+        tps = p.capacity_requests_per_s_per_replica * osl
+        per_gpu = 1.0 / p.config.gpus_per_replica if s["metric"] == "output_tokens_per_s_per_gpu" else 1.0
+        return tps * per_gpu, {"sequences": p.concurrency, "wall": p.wall, "limit": p.limit}
+    if phase == "decode":
+        d = sv.decode_pool_throughput(
+            spec, gpu, batch_per_gpu=float(s["batch_per_gpu"]), context_tokens=float(s["context"]), **kw
+        )
+        return float(d["output_tokens_per_s_per_gpu"]), d
+    if phase == "prefill":
+        d = sv.prefill_pool_throughput(
+            spec, gpu, tokens_per_gpu=float(s["tokens_per_gpu"]), prompt_tokens=float(s["isl"]), **kw
+        )
+        return float(d["input_tokens_per_s_per_gpu"]), d
+    if phase == "speculative":
+        k = int(s["draft_tokens"])
+        if "acceptance_rate" in s:
+            acc = float(s["acceptance_rate"])
+        else:  # solve (1 - a^(k+1)) / (1 - a) = acceptance_length for a by bisection
+            target, lo, hi = float(s["acceptance_length"]), 0.0, 0.999999
+            for _ in range(60):
+                mid = (lo + hi) / 2
+                lo, hi = (mid, hi) if float(sv.speculative_tokens_per_step(mid, k)) < target else (lo, mid)
+            acc = (lo + hi) / 2
+        spd = sv.Speculative(k, acc, float(s.get("draft_cost", sv.DEFAULT_DRAFT_COST)))
+        args = {"batch_per_gpu": float(s["batch_per_gpu"]), "context_tokens": float(s["context"]), **kw}
+        base = sv.decode_pool_throughput(spec, gpu, **args)
+        fast = sv.decode_pool_throughput(spec, gpu, speculative=spd, **args)
+        ratio = float(fast["output_tokens_per_s_per_gpu"]) / float(base["output_tokens_per_s_per_gpu"])
+        return ratio, {"acceptance_rate": acc, "tokens_per_step": spd.tokens_per_step, "wall": base["wall"]}
+    raise ValueError(f"unknown serving_engine phase {phase!r}")
+
+
 PREDICTORS = {
     "train_throughput": predict_train_throughput,
     "gpu_hours": predict_gpu_hours,
@@ -393,6 +490,7 @@ PREDICTORS = {
     "prefill": predict_prefill,
     "serving": predict_serving,
     "collective": predict_collective,
+    "serving_engine": predict_serving_engine,
 }
 
 

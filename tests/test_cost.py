@@ -38,15 +38,16 @@ def test_deepseek_v3_training_cost():
 @pytest.mark.parametrize(
     "share, total_usd, infra_usd",
     [
-        # Seed 000: "An H100 GPU costs approximately $40,000"; infrastructure "eats up 30-40% of the total
-        # budget". 1,024 x $40,000 = $40,960,000 of GPUs. As a share s of the total: total = 40.96M / (1 - s).
+        # An H100 at $40,000 (the h100-sxm profile's price); infrastructure 30-40% of the total budget
+        # (engine.cost's assumption). 1,024 x $40,000 = $40,960,000 of GPUs. As a share s of the total:
+        # total = 40.96M / (1 - s).
         (0.30, 40_960_000 / 0.7, 40_960_000 / 0.7 - 40_960_000),  # 58,514,285.71; infra 17,554,285.71
         (0.40, 40_960_000 / 0.6, 40_960_000 / 0.6 - 40_960_000),  # 68,266,666.67; infra 27,306,666.67
-        # The seed's other sentence, "for every dollar ... another 40 cents": markup 0.40 = share 0.4/1.4.
+        # The other reading, "another 40 cents for every dollar": markup 0.40 = share 0.4/1.4.
         (0.4 / 1.4, 40_960_000 * 1.4, 16_384_000.0),  # 57,344,000; infra 0.4 x 40.96M
     ],
 )
-def test_seed_000_cluster_capex(share, total_usd, infra_usd):
+def test_1024_h100_cluster_capex(share, total_usd, infra_usd):
     a = dataclasses.replace(BARE, infra_share=share)
     per_gpu = c.capex_per_gpu(a, 40_000.0)
     assert float(per_gpu["gpu_usd"]) * 1024 == 40_960_000.0
@@ -152,9 +153,9 @@ def test_maintenance_staff_and_cost_of_capital():
 # ------------------------------------------------------------------------------------------ serving
 
 
-def test_serving_fleet_seed_000_arithmetic():
-    # Seed 000: 100-200 users per H100 -> 1M users need 5,000-10,000 GPUs. At 20 tokens/s per user that is
-    # 2,000-4,000 aggregate tokens/s per GPU: 1e6 / 100 = 10,000 GPUs; 1e6 / 200 = 5,000 GPUs.
+def test_serving_fleet_arithmetic():
+    # 100-200 users per GPU -> 1M users need 5,000-10,000 GPUs. At 20 tokens/s per user that is 2,000-4,000
+    # aggregate tokens/s per GPU: 1e6 / 100 = 10,000 GPUs; 1e6 / 200 = 5,000 GPUs.
     s = c.serving_fleet(1e6, 20.0, np.array([2000.0, 4000.0]))
     np.testing.assert_array_equal(s["users_per_gpu"], [100.0, 200.0])
     np.testing.assert_array_equal(s["gpus"], [10_000.0, 5_000.0])

@@ -68,6 +68,9 @@ expect 0 memory --model 8b --gpu h100 --check
 expect 1 power --cluster dgx-h100 --gpus 1024 --site-mw 1 --check
 expect 0 power --cluster dgx-h100 --gpus 1024 --site-mw 10 --check
 expect 2 memory --model 70b --gpu h100 --batch 0
+expect 0 serve --model 8b --gpu h100 --rate 10 --tpot-p99-s 0.05 --check
+expect 1 serve --model 70b --gpu h100 --rate 10 --tpot-p99-s 0.001 --check   # no 70B decode step takes 1 ms
+expect 2 serve --model 70b --gpu h100 --rate 10 --speculative 3:1.2             # acceptance rate >= 1
 
 if [ "$failures" -ne 0 ]; then
     echo "$failures exit-code check(s) failed"

@@ -20,12 +20,15 @@ def test_readme_command_prints_breakdown_and_wall(cli):
     ):
         assert part in r.stdout
     # Weights 70,553,706,496 x 2 B = 141.1 GB = 131.4 GiB. Usable = 0.9 x the H100's device memory, 81,559 MiB
-    # (nvidia-smi) = 0.9 x 85,520,809,984 B = 76,968,728,985.6 B = 71.7 GiB.
-    assert "131.4" in r.stdout
+    # (nvidia-smi) = 0.9 x 85,520,809,984 B = 76,968,728,985.6 B = 71.7 GiB. Three significant figures:
+    # 141,107,412,992 B / 2^30 = 131.4 GiB -> "131 GiB".
+    assert "131 GiB" in r.stdout
     # TP 2 per GPU: weights 70.554e9 + KV 4,096 x 163,840 B (half the KV heads) = 0.671e9 + activation
     # workspace 8,192 x (28,672 + 4 x 8,192) x 2 B = 1.007e9 + reserve 1.074e9 = 73.30e9 <= 76.97e9:
-    # TP 2 fits.
-    assert "of 71.7 GiB — does not fit; needs TP >= 2" in r.stdout
+    # TP 2 fits. At TP 1 the total is 144,999,727,104 B = 135.0 GiB, 1.884x the usable capacity.
+    assert "capacity: 135 GiB of 71.7 GiB per GPU (188%) — does not fit; needs TP >= 2" in " ".join(
+        r.stdout.split()
+    )
     assert "Traceback" not in r.stderr
 
 
@@ -160,7 +163,7 @@ def test_bad_input_exit_2(cli, args):
 
 def test_ep_must_divide_dp_when_training(cli):
     r = cli("memory", "--model", "mixtral-8x7b", "--train", "--dp", "6", "--ep", "4")
-    assert r.exit_code == 2 and "--ep 4 must divide --dp 6" in r.stderr
+    assert r.exit_code == 2 and "expert-parallel degree 4 must divide the data-parallel degree 6" in r.stderr
 
 
 def test_training_interleaved_llama3_layout(cli):

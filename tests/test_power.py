@@ -78,8 +78,8 @@ def _h100_cluster(gpus, **kw):
     return eng.cluster_power(**args)
 
 
-def test_seed000_1024_h100_is_716_8_kw_of_gpu_power():
-    # Seed 000: "1,024 GPUs ... at 700 watts each, that is 700 kilowatts" (rounded): 1024 x 700 = 716,800 W.
+def test_1024_h100_is_716_8_kw_of_gpu_power():
+    # 1,024 GPUs at the H100 SXM's 700 W TDP (NVIDIA H100 datasheet): 1024 x 700 = 716,800 W.
     assert _h100_cluster(1024)["gpu_total_w"] == pytest.approx(716_800.0)
 
 

@@ -38,7 +38,7 @@ def test_1024_h100_gpu_and_facility_power(cli):
     r = cli("power", "--gpu", "h100", "--gpus", "1024", "--json")
     assert r.exit_code == 0, r.stderr
     c = r.json()["results"]["cluster"]
-    assert c["gpu_total_w"] == pytest.approx(716_800.0)  # 1,024 x 700 W (seed 000: ~700 kW)
+    assert c["gpu_total_w"] == pytest.approx(716_800.0)  # 1,024 x 700 W
     # 128 x 10,200 W nodes + 48 x 1,720 W switches = 1,388,160 W IT; x 1.58 = 2,193,292.8 W.
     assert c["it_w"] == pytest.approx(1_388_160.0)
     assert c["facility_w"] == pytest.approx(2_193_292.8)
@@ -76,16 +76,16 @@ def test_site_cap_wall_and_largest_cluster(cli):
 def test_human_output_has_the_table_and_wall_line(cli):
     r = cli("power", "--gpu", "h100", "--gpus", "1024", "--site-mw", "1")
     assert r.exit_code == 0
-    for word in ("GPU", "node", "network", "IT", "facility", "racks", "716.8 kW"):
+    for word in ("GPU", "node", "network", "IT", "facility", "racks", "717 kW"):  # 716.8 kW, 3 figures
         assert word in r.stdout
-    assert "power: 2.19 of 1.00 MW site cap — over by 119%; the cap fits 464 GPUs" in r.stdout
+    assert "site power: 2.19 MW of a 1.00 MW site cap — over by 119%; the cap fits 464 GPUs" in r.stdout
 
 
 def test_rack_limit_check(cli):
     # One 10.2 kW node is over an 8 kW rack.
     r = cli("power", "--gpu", "h100", "--gpus", "16", "--rack-kw", "8", "--check")
     assert r.exit_code == 1
-    assert "over the 8 kW rack limit" in r.stdout
+    assert "over the 8.00 kW rack limit" in r.stdout
     # 40 kW racks: floor(40,000 / 10,200) = 3 nodes; 128 nodes -> ceil(128 / 3) = 43 racks.
     r = cli("power", "--gpu", "h100", "--gpus", "1024", "--rack-kw", "40", "--json", "--check")
     assert r.exit_code == 0
@@ -149,11 +149,12 @@ def test_data_movement_decode_is_byte_dominated_prefill_is_not(cli):
     bytes_ = param_counts(spec).total * 2.0  # bf16 weights read once per step
     flops = dense_flops_per_token(spec)  # 2 x active params (Kaplan et al. 2020)
     pj_flop = 630 / 989.4  # (700 - 70) W / 989.4 TFLOP/s
-    decode = m["steps"]["decode (batch 1)"]
+    steps = {s["step"]: s for s in m["steps"]}
+    decode = steps["decode (batch 1)"]
     e_b, e_f = bytes_ * 8 * 3.9e-12, flops * pj_flop * 1e-12
     assert decode["bytes_share"] == pytest.approx(e_b / (e_b + e_f))
     assert decode["bytes_share"] > 0.95
-    prefill = m["steps"]["prefill (2,048 tokens)"]
+    prefill = steps["prefill (2,048 tokens)"]
     assert prefill["bytes_share"] == pytest.approx(e_b / (e_b + 2048 * e_f))
     assert prefill["bytes_share"] < 0.1
 
@@ -165,9 +166,9 @@ def test_data_movement_decode_is_byte_dominated_prefill_is_not(cli):
         (("--gpu", "h100-sxm", "--power-cap-w", "0"), "--power-cap-w"),
         (("--gpu", "h100-sxm", "--power-cap-w", "100"), "static"),
         (("--gpu", "h100-sxm", "--pue", "0.9"), "--pue"),
+        (("--gpu", "h100-sxm", "--gpus", str(2**63)), "--gpus"),
         (("--gpu", "h100-sxm", "--utilization", "1.5"), "--utilization"),
         (("--gpu", "h100-sxm", "--utilization", "-0.1"), "--utilization"),
-        (("--gpu", "h100-sxm", "--site-mw", "0.01"), "smaller than one"),
         (("--gpu", "h100-sxm", "--site-mw", "nan"), "--site-mw"),
         (("--gpu", "h100-sxm", "--gpu-hours", "1M", "--grid", "atlantis"), "atlantis"),
         (("--gpu", "h100-sxm", "--node-overhead-w", "-1"), "--node-overhead-w"),
@@ -194,8 +195,8 @@ def test_serving_throughput_from_the_roofline_when_not_given(cli):
     r = cli("power", "--gpu", "h100-sxm", "--model", "llama-3.1-70b", "--batch", "16", "--json")
     assert r.exit_code == 0, r.stderr
     data = r.json()
-    assert "TP 2" in data["inputs"]["tokens_per_s_source"]
-    tps = data["inputs"]["tokens_per_s_per_gpu"]
+    assert "TP 2" in data["results"]["serving"]["tokens_per_s_source"]
+    tps = data["results"]["serving"]["tokens_per_s_per_gpu"]
     s = data["results"]["serving"]["gpu"]
     assert s["joules_per_token"] * tps == pytest.approx(700.0)
     assert s["w_per_user"] == pytest.approx(700.0 / 8)  # 16 sequences over 2 GPUs
@@ -250,7 +251,7 @@ def test_rack_scale_cluster_racks_are_not_split(cli, tmp_path):
     assert r.json()["walls"] == []  # no rack limit given: the 120 kW liquid default is informative only
     r = cli("power", "--cluster", str(path), "--rack-kw", "60", "--check")
     assert r.exit_code == 1
-    assert "over the 60 kW rack limit" in r.stdout
+    assert "over the 60.0 kW rack limit" in r.stdout
 
 
 def test_rack_scale_cluster_grows_by_whole_racks_under_a_site_cap(cli, tmp_path):
@@ -262,8 +263,11 @@ def test_rack_scale_cluster_grows_by_whole_racks_under_a_site_cap(cli, tmp_path)
     r = cli("power", "--cluster", str(path), "--site-mw", "0.1", "--json")
     assert r.exit_code == 0, r.stderr
     assert r.json()["results"]["site"]["max_gpus"] == 72
-    r = cli("power", "--cluster", str(path), "--site-mw", "0.05")
-    assert r.exit_code == 2 and "smaller than one 72-GPU rack" in r.stderr
+    # 50 kW is below one 72-GPU rack (18 x 3,800 W x 1.2 = 82,080 W): no GPUs fit, the cap is exceeded, and
+    # --check says so with exit 1 (a wall hit, not bad input).
+    r = cli("power", "--cluster", str(path), "--site-mw", "0.05", "--check", "--json")
+    assert r.exit_code == 1 and "smaller than one 72-GPU rack" in r.stderr
+    assert r.json()["results"]["site"]["max_gpus"] == 0 and r.json()["walls"][0]["hit"]
 
 
 # ------------------------------------------------------------------ training energy from the plan (--tokens)
@@ -279,7 +283,8 @@ def test_training_energy_from_the_plan_by_hand(cli):
     hours = c.json()["results"]["training"]["gpu_hours"]
     r = cli("power", *RUN_405B, "--grid-g-per-kwh", "400", "--json")
     assert r.exit_code == 0, r.stderr
-    plan = r.json()["results"]["training_plan"]
+    training = r.json()["results"]["training_plan"]
+    plan = training["plan"]
     assert plan["gpu_hours"] == pytest.approx(hours, rel=1e-12)  # the cluster command's GPU-hours, exactly
     assert plan["gpus"] == 16384 and plan["train_tokens"] == 15.6e12
     L = plan["layout"]
@@ -288,7 +293,7 @@ def test_training_energy_from_the_plan_by_hand(cli):
     # the fat tree: 16,384 NICs on 64-port switches need 3 tiers (2 x 32^2 = 2,048 < 16,384 <= 2 x 32^3),
     # 2 x 16,384 / 32 + 16,384 / 64 = 1,280 switches x 1,720 W = 2,201,600 W / 16,384 = 134.375 W:
     # 700 + 575 + 134.375 = 1,409.375 W. Facility: x PUE 1.58 = 2,226.8125 W.
-    e = plan["energy"]
+    e = training["energy"]
     assert e["gpu"]["per_gpu_w"] == pytest.approx(700.0)
     assert e["it"]["per_gpu_w"] == pytest.approx(1409.375)
     assert e["facility"]["per_gpu_w"] == pytest.approx(2226.8125)
@@ -314,7 +319,7 @@ def test_training_energy_against_the_llama31_card(cli):
 def test_training_energy_beside_given_gpu_hours(cli):
     r = cli("power", *RUN_405B, "--gpu-hours", "30.84M")
     assert r.exit_code == 0, r.stderr
-    assert "Energy of 30,840,000 GPU-hours" in r.stdout
+    assert "Energy of 30.8M GPU-hours" in r.stdout  # 30,840,000 to 3 significant figures
     assert "Energy of training llama-3.1-405b on 15.6T tokens" in r.stdout
     assert "planned as `llmwalls cluster`" in r.stdout and "TP " in r.stdout
     # a training query: no serving or data-movement sections for the trained model
@@ -327,7 +332,18 @@ def test_training_plan_without_cluster_uses_dgx_h100(cli):
     assert "dgx-h100" in r.stderr
     d = r.json()
     # the power table sizes the GPUs the run was planned on: dgx-h100's 1,024
-    assert d["results"]["training_plan"]["gpus"] == 1024 == d["inputs"]["gpus"]
+    assert d["results"]["training_plan"]["plan"]["gpus"] == 1024 == d["inputs"]["gpus"]
+
+
+def test_a_site_cap_below_one_node_is_a_hit_wall_not_bad_input(cli):
+    # One 8-GPU H100 node at the facility: (8 x 700 + 4,600) x 1.58 = 16,116 W > 10 kW. The cap is exceeded:
+    # --check exits 1 (a wall), not 2 (bad input); no GPUs fit under it.
+    r = cli("power", "--gpu", "h100-sxm", "--site-mw", "0.01", "--check", "--json")
+    assert r.exit_code == 1, r.stderr
+    (site,) = r.json()["walls"]
+    assert site["wall"] == "site_power" and site["utilization"] == pytest.approx(16_116.0 / 10_000.0)
+    assert r.json()["results"]["site"]["max_gpus"] == 0
+    assert "smaller than one 8-GPU node" in r.stderr
 
 
 @pytest.mark.parametrize(
@@ -356,11 +372,11 @@ def test_training_energy_under_a_power_cap_by_hand(cli):
     slowed = st["step_time_s"] + (st["matmul_time_s"] + st["bubble_time_s"]) * (1 / f - 1)
     r = cli("power", *RUN_405B, "--power-cap-w", "500", "--json")
     assert r.exit_code == 0, r.stderr
-    plan = r.json()["results"]["training_plan"]
-    cap = plan["power_cap"]
+    training = r.json()["results"]["training_plan"]
+    cap = training["power_cap"]
     assert cap["clock_fraction"] == pytest.approx(f)
     assert cap["step_time_s"] == pytest.approx(slowed)
     assert cap["gpu_hours"] == pytest.approx(hours * slowed / st["step_time_s"])
     # energy: the capped run's GPU-hours x 500 W at the board
-    assert plan["energy"]["gpu"]["energy_kwh"] == pytest.approx(cap["gpu_hours"] * 0.5)
-    assert plan["gpu_hours"] == pytest.approx(hours)  # the uncapped plan is still reported
+    assert training["energy"]["gpu"]["energy_kwh"] == pytest.approx(cap["gpu_hours"] * 0.5)
+    assert training["plan"]["gpu_hours"] == pytest.approx(hours)  # the uncapped plan is still reported

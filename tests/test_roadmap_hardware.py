@@ -192,7 +192,7 @@ def test_a_tpu_pod_runs_through_cluster(cli):
     assert r.exit_code == 0, r.stderr
     inputs = r.json()["inputs"]
     assert inputs["cluster"] == "tpu-v5p-pod"
-    assert inputs["tiers"]["torus_dims"] == [16, 20, 28]
+    assert inputs["fabric"]["torus_dims"] == [16, 20, 28]
 
 
 def test_a_tpu_pod_runs_through_power_once_the_host_power_is_given(cli):
@@ -216,7 +216,7 @@ def test_a_tpu_pod_runs_through_cost_at_its_published_rental_price(cli):
     r = cli("cost", "--cluster", "tpu-v4-pod", "--json")
     assert r.exit_code == 0, r.stderr
     res = r.json()["results"]
-    assert res["rent_source"] == "price profile tpu-v4-gcp-on-demand-2025"
+    assert res["rent"]["source"] == "price profile tpu-v4-gcp-on-demand-2025"
     assert res["capex_per_gpu"]["gpu_usd"] is None  # TPUs are not sold
     assert "no public purchase price for tpu-v4" in r.stderr
     assert "no public host power for tpu-v4-pod" in r.stderr
@@ -231,13 +231,15 @@ def test_cost_never_borrows_the_h100_purchase_price(cli):
     assert r.exit_code == 0, r.stderr
     res = r.json()["results"]
     assert res["capex_per_gpu"]["gpu_usd"] is None
-    assert res["gpu_unit_price_source"] == (
-        "no public purchase price for h200-sxm; pass --gpu-price for the buy-side figures"
-    )
+    assert res["gpu_unit_price"] == {
+        "usd": None,
+        "source": "no public purchase price for h200-sxm; give one for the buy-side figures",
+        "known": False,
+    }
     human = cli("cost", "--gpu", "h200", "--gpus", "8").stdout
     gpu_row = next(line for line in human.splitlines() if line.strip().startswith("GPU "))
     assert gpu_row.split()[:3] == ["GPU", "n/a", "n/a"]  # per GPU and fleet: unknown, not borrowed
-    assert res["rent_source"] == "price profile h200-packet-on-demand-2026"
+    assert res["rent"]["source"] == "price profile h200-packet-on-demand-2026"
 
 
 def test_cost_uses_the_dated_b200_price_and_refuses_a_missing_rental_price(cli):
@@ -245,7 +247,7 @@ def test_cost_uses_the_dated_b200_price_and_refuses_a_missing_rental_price(cli):
     assert res["capex_per_gpu"]["gpu_usd"] == 35_000  # CNBC 2024-03: '$30,000 to $40,000', midpoint
     r = cli("cost", "--gpu", "mi355x")
     assert r.exit_code == 2
-    assert "no public rental price for mi355x (no price profile); pass --price-per-gpu-hour" in r.stderr
+    assert "no public rental price for mi355x (no price profile): give its price per GPU-hour" in r.stderr
     r = cli("cost", "--gpu", "mi355x", "--price-per-gpu-hour", "2.5", "--gpu-price", "25000", "--json")
     assert r.exit_code == 0, r.stderr
     assert r.json()["results"]["capex_per_gpu"]["gpu_usd"] == 25_000

@@ -17,8 +17,8 @@ def test_tables_summary_chart_and_wall_line(cli):
         "prefill per GPU",
         "decode per GPU",
         "QKV projections",
-        "attention (scores+context, KV)",
-        "MLP (dense/shared)",
+        "attention (scores, context, KV)",
+        "MLP (dense, shared)",
         "LM head",
         "TP all-reduces",
         "summary",
@@ -30,7 +30,7 @@ def test_tables_summary_chart_and_wall_line(cli):
     assert "P PREFILL (whole phase)" in out and "D DECODE (whole phase)" in out
     # The wall line names both verdicts.
     assert "bandwidth: decode is memory-bound at" in out
-    assert "of 3,350 GB/s" in out
+    assert "of 3.35 TB/s" in out  # the H100 SXM datasheet HBM3 bandwidth, 3 significant figures
     assert "compute: prefill is compute-bound" in out
 
 
@@ -72,7 +72,7 @@ def test_json_every_figure_in_si(cli):
     rows = doc["results"]["rows"]
     assert [row["batch"] for row in rows] == [1, 8]
     first = rows[0]
-    assert first["machine_balance_flops_per_byte"] == pytest.approx(989.4e12 / 3.35e12)
+    assert doc["results"]["roofs"]["machine_balance_flops_per_byte"] == pytest.approx(989.4e12 / 3.35e12)
     # tp=2, full bandwidth: 137.43e9 B / 2 / 3.35e12 = 20.5 ms of weights + KV at 4,352 tokens
     # (4,352 x 327,680 B / 2 = 0.713 GB -> 0.21 ms) + 160 all-reduces of 16 KiB at 25 µs + 16,384 / 360e9
     # each (4.01 ms) = 24.7 ms.

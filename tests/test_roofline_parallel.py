@@ -206,7 +206,7 @@ def test_cli_human_rows_for_pp_and_ep(cli):
         "--no-chart",
     )
     assert r.exit_code == 0, r.stderr
-    for text in ("EP all-to-alls", "PP sends (1 hops", "worst of 2 stages", "replica = 16 GPUs"):
+    for text in ("EP all-to-alls", "PP sends (1 hop,", "worst of 2 stages", "replica = 16 GPUs"):
         assert text in r.stdout, text
 
 

@@ -22,6 +22,7 @@ from typing import Any
 _EXPORTS: dict[str, str] = {
     "Wall": "llmwalls.api.types:Wall",
     "Layout": "llmwalls.api.types:Layout",
+    "Plan": "llmwalls.api.types:Plan",
     "Recompute": "llmwalls.api.types:Recompute",
     "Optimizer": "llmwalls.api.types:Optimizer",
     "WeightFormat": "llmwalls.api.types:WeightFormat",
@@ -47,6 +48,8 @@ _EXPORTS: dict[str, str] = {
     "AuditReport": "llmwalls.api._audit:AuditReport",
     "calibrate": "llmwalls.api._calibrate:calibrate",
     "CalibrateReport": "llmwalls.api._calibrate:CalibrateReport",
+    "serve": "llmwalls.api._serve:serve",
+    "ServeReport": "llmwalls.api._serve:ServeReport",
 }
 
 __all__ = sorted(_EXPORTS)

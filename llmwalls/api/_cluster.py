@@ -48,7 +48,8 @@ SCALING_START_GPUS = 8
 @dataclass(frozen=True)
 class Fabric:
     """The two network tiers the collectives are charged on, per GPU and one direction (engine.collectives
-    .Tiers): the scale-up domain (NVLink) and the scale-out network, with their achievable efficiencies."""
+    .Tiers): the scale-up domain (NVLink, or a TPU/Trainium torus) and the scale-out network, with their
+    achievable efficiencies."""
 
     domain_gpus: int
     up_bandwidth_bytes_per_s: float
@@ -58,6 +59,7 @@ class Fabric:
     out_latency_s: float
     out_efficiency: float
     nvls: bool
+    torus_dims: tuple[int, ...]  # a direct-connect torus scale-up fabric (TPU ICI, NeuronLink); () otherwise
 
     @classmethod
     def of(cls, tiers: Tiers) -> Fabric:

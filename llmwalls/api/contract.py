@@ -22,6 +22,11 @@ SCHEMA_VERSION = 2
 REPORTS: dict[str, str] = {
     "calibrate": "llmwalls.api._calibrate:CalibrateReport",
     "cluster": "llmwalls.api._cluster:ClusterReport",
+    "serve": "llmwalls.api._serve:ServeReport",
+    "power": "llmwalls.api._power:PowerReport",
+    "cost": "llmwalls.api._cost:CostReport",
+    "memory": "llmwalls.api._memory:MemoryReport",
+    "roofline": "llmwalls.api._roofline:RooflineReport",
     "walls": "llmwalls.api._walls:WallsReport",
     "audit": "llmwalls.api._audit:AuditReport",
 }

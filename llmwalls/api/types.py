@@ -100,7 +100,8 @@ class ScalingMode(StrEnum):
 
 
 class WeightFormat(StrEnum):
-    """Weight storage formats (int4 with its group scales; see engine.model.weight_bytes_per_param)."""
+    """Weight storage formats (int4, MXFP4 and NVFP4 with their block scales; see
+    engine.model.weight_bytes_per_param)."""
 
     fp32 = "fp32"
     bf16 = "bf16"
@@ -118,6 +119,13 @@ class KvFormat(StrEnum):
     fp16 = "fp16"
     fp8 = "fp8"
     int8 = "int8"
+
+
+class Plan(StrEnum):
+    """How a fleet is paid for, the plan a cost budget is checked against: buy (capex + opex) or rent."""
+
+    buy = "buy"
+    rent = "rent"
 
 
 @dataclass(frozen=True)

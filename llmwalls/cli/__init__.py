@@ -26,6 +26,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "cost": ("llmwalls.cli.cost", "cost"),
     "walls": ("llmwalls.cli.walls", "walls"),
     "audit": ("llmwalls.cli.audit", "audit"),
+    "serve": ("llmwalls.cli.serve", "serve"),
     "profiles": ("llmwalls.cli.profiles", "app"),
     "calibrate": ("llmwalls.cli.calibrate", "calibrate"),
     "schema": ("llmwalls.cli.schema", "schema"),

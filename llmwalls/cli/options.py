@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from llmwalls.api.types import KvFormat, Recompute, WeightFormat
+from llmwalls.api.types import KvFormat, Optimizer, Recompute, WeightFormat
 
 
 def _complete(kind: str) -> Callable[[str], list[str]]:
@@ -169,35 +169,155 @@ TrainTokens = Annotated[
     ),
 ]
 
-# ------------------------------------------------------------- one workload against every wall (walls, audit)
-# Users, SiteMw, PricePerGpuHour, Budget, TokensPerSPerUser, OneContext, WeightsChoice and KvDtypeChoice are
-# the same declarations the power, cost and memory commands use; TrainTokens and GlobalBatch are the
-# training-run block's.
-Users = Annotated[str | None, typer.Option("--users", help="Concurrent users to serve (1M = 1,000,000).")]
+
+# ------------------------------------------------------------ fleet, site, money and workload (power, cost)
+def parse_gpus(text: str | None, what: str = "--gpus") -> int | None:
+    """--gpus parsed ('1k' = 1000) and bounded by the one GPU-count bound, llmwalls.api._planning.MAX_GPUS
+    (10 million: beyond it a count is a typo); None stays None."""
+    if text is None:
+        return None
+    from llmwalls.api._planning import MAX_GPUS
+    from llmwalls.errors import InputError
+    from llmwalls.units import parse_int_count
+
+    n = parse_int_count(text, what)
+    if n > MAX_GPUS:
+        raise InputError(f"{what} {n:,} is absurd (more than {MAX_GPUS:,} GPUs)")
+    return n
+
+
+def parse_usd(text: str | None, what: str, *, allow_zero: bool = False) -> float | None:
+    """'$40,000', '40k', '2.5', '40M' -> dollars. Negative, NaN or (unless allowed) zero -> InputError."""
+    if text is None:
+        return None
+    from llmwalls.errors import InputError
+    from llmwalls.units import parse_count
+
+    raw = str(text).strip().lstrip("$").strip()
+    if raw.startswith("-"):
+        raise InputError(f"{what} must not be negative, got {text!r}")
+    if allow_zero and raw and raw.replace(".", "", 1).strip("0") == "":
+        return 0.0
+    return parse_count(raw, what)
+
+
+OptModel = Annotated[
+    str | None,
+    typer.Option(
+        "--model",
+        "-m",
+        help="Model profile: name, alias (70b, 405b) or path to a TOML file.",
+        autocompletion=_complete("model"),
+    ),
+]
+GpuHours = Annotated[str | None, typer.Option("--gpu-hours", help="GPU-hours of a run (1.46M = 1,460,000).")]
+# --tokens where a run is costed only when given (cluster's TrainTokens above defaults to 20 per parameter)
+PlannedTokens = Annotated[
+    str | None,
+    typer.Option(
+        "--tokens",
+        help="Training tokens of --model (15.6T): the run is planned as `llmwalls cluster` plans it.",
+    ),
+]
+Utilization = Annotated[
+    str | None,
+    typer.Option(
+        "--utilization",
+        help="Average GPU utilisation in [0, 1] (or 85%): board power = idle + u x (TDP - idle) "
+        "(default: power 1, the peak a site must hold; cost 0.6, a serving fleet's average).",
+    ),
+]
+Pue = Annotated[
+    str | None,
+    typer.Option(
+        "--pue",
+        help="Power usage effectiveness in [1, 5] (default: the cluster's, else by cooling: 1.58 air, "
+        "1.15 liquid).",
+    ),
+]
 SiteMw = Annotated[str | None, typer.Option("--site-mw", help="Site power cap in MW (facility power).")]
+TokensPerSPerGpu = Annotated[
+    str | None,
+    typer.Option(
+        "--tokens-per-s",
+        help="Serving throughput in decode tokens/s per GPU (default: the roofline's, with --model).",
+    ),
+]
 PricePerGpuHour = Annotated[
     str | None,
     typer.Option(
         "--price-per-gpu-hour",
-        help="Rental $ per GPU-hour (default: the GPU's cheapest on-demand price profile, else $2.50 "
-        "with a warning).",
+        help="Rental $ per GPU-hour (default: the GPU's cheapest on-demand price profile; needed where "
+        "none is published).",
     ),
 ]
 Budget = Annotated[str | None, typer.Option("--budget", help="Budget in $ (40M = 40,000,000).")]
+Users = Annotated[str | None, typer.Option("--users", help="Concurrent users to serve (1M = 1,000,000).")]
 TokensPerSPerUser = Annotated[
     str | None,
     typer.Option("--tokens-per-s-per-user", help="Decode speed each user must get (default 20 tokens/s)."),
 ]
+# One value where a command takes no sweep (the repeatable --context and --batch above promise a sweep).
+OneContext = Annotated[
+    str | None, typer.Option("--context", help="Tokens per sequence (4k = 4096, 128k = 131072).")
+]
+OneBatch = Annotated[
+    str | None, typer.Option("--batch", "-b", help="Concurrent sequences (users) served per GPU.")
+]
+
+# ---- library-first options: choices are the API's enums (llmwalls.api.types, cheap to import), so
+# completion offers them; counts repeat for sweeps.
+
+HardwareGpu = Annotated[
+    str | None,
+    typer.Option(
+        "--gpu",
+        "-g",
+        help="GPU profile: name, alias (h100, h200, mi300x) or TOML path (default: the --cluster's GPU, "
+        "else h100).",
+        autocompletion=_complete("gpu"),
+    ),
+]
+Batches = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--batch",
+        "-b",
+        help="Concurrent sequences (training: the micro-batch; 1k = 1000); repeat for a sweep (default 1).",
+    ),
+]
+Contexts = Annotated[
+    list[str] | None,
+    typer.Option("--context", help="Tokens per sequence (4k = 4096, 128k = 131072); repeat for a sweep."),
+]
 WeightsChoice = Annotated[
     WeightFormat,
-    typer.Option("--weights", case_sensitive=False, help="Weight precision (int4 with its group scales)."),
+    typer.Option(
+        "--weights",
+        case_sensitive=False,
+        help="Weight precision (int4, mxfp4, nvfp4 with their block scales; a model's routed experts keep "
+        "their published format, e.g. gpt-oss MXFP4).",
+    ),
 ]
 KvDtypeChoice = Annotated[
     KvFormat, typer.Option("--kv-dtype", case_sensitive=False, help="KV-cache precision.")
 ]
-OneContext = Annotated[
-    str | None, typer.Option("--context", help="Tokens per sequence (4k = 4096, 128k = 131072).")
+RecomputeChoice = Annotated[
+    Recompute | None,
+    typer.Option(
+        "--recompute",
+        case_sensitive=False,
+        help="Activation recomputation in training (default selective; Korthikanti et al. 2022).",
+    ),
 ]
+OptimizerChoice = Annotated[
+    Optimizer,
+    typer.Option(
+        "--optimizer", case_sensitive=False, help="Training optimizer: adam 16 B/param, sgd 12, adam8bit 10."
+    ),
+]
+
+# ------------------------------------------------------------- one workload against every wall (walls, audit)
 OptTp = Annotated[
     int | None,
     typer.Option(

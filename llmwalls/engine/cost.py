@@ -5,16 +5,16 @@ Pure and vectorised: every function takes floats or numpy arrays (broadcast toge
 named arrays in US dollars, hours, months or watts. Nothing here reads files, prints or raises for an
 infeasible point: a plan that never breaks even has ``break_even_month = inf``.
 
-How capex is counted (seed 000: "Infrastructure-power, cooling, networking, and facility construction-eats up
-30-40% of the total budget. This means for every dollar you spend on actual compute, you spend another
-40 cents"):
+How capex is counted (an llmwalls assumption, stated two ways in common rules of thumb: infrastructure (power,
+cooling, networking and facility construction) is "30-40% of the total budget", or "another 40 cents for every
+dollar of compute"):
 
 - *compute* per GPU = the GPU's unit price + its share of the rest of the server (CPUs, DRAM, NVSwitch
   baseboard, chassis, power supplies).
-- *infrastructure* per GPU is read as a SHARE OF THE TOTAL (the seed's first sentence): with share s,
+- *infrastructure* per GPU is read as a SHARE OF THE TOTAL (the first statement): with share s,
   total = compute / (1 - s) and infrastructure = compute * s / (1 - s). s = 0.30 -> 43 cents per compute
-  dollar, s = 0.40 -> 67 cents. The seed's "another 40 cents" is the markup reading (0.40 / 1.40 = 28.6% of
-  the total), which matches the low end of "30-40%" only; the two sentences do not agree, and we follow the
+  dollar, s = 0.40 -> 67 cents. "Another 40 cents" is the markup reading (0.40 / 1.40 = 28.6% of
+  the total), which matches the low end of "30-40%" only; the two statements do not agree, and we follow the
   one that names the budget. A markup m is the share m / (1 + m): ``--infra-share 0.2857`` reproduces
   "40 cents".
 - The infrastructure is then itemised: scale-out network, storage, liquid cooling per cabinet (liquid-cooled
@@ -56,8 +56,9 @@ class CostAssumptions:
     gpu_unit_price_usd: float = field(
         default=40_000.0,
         metadata=_src(
-            "seed 000 ('An H100 GPU costs approximately $40,000'); a library default only: the cost "
-            "command takes the GPU profile's dated price or --gpu-price and never falls back to this",
+            "llmwalls assumption: an H100's price, the top of the $25,000-40,000 reported for one in "
+            "2023-24; a library default only: the cost command takes the GPU profile's dated price or a "
+            "given price and never falls back to this",
             "2025",
         ),
     )
@@ -93,9 +94,8 @@ class CostAssumptions:
     liquid_cooling_usd_per_cabinet: float = field(
         default=50_000.0,
         metadata=_src(
-            "seed 000 ('Liquid cooling systems can cost over $50,000 per cabinet'); counted for "
-            "liquid-cooled "
-            "clusters only",
+            "llmwalls assumption: direct-to-chip liquid cooling (cold plates, manifolds, a coolant "
+            "distribution unit) at $50,000 per cabinet; counted for liquid-cooled clusters only",
             "2025",
         ),
     )
@@ -113,8 +113,8 @@ class CostAssumptions:
     infra_share: float = field(
         default=0.35,
         metadata=_src(
-            "seed 000: infrastructure (power, cooling, networking, facility) is 30-40% of the total budget; "
-            "midpoint, read as a share of the total (see the module docstring)",
+            "llmwalls assumption: infrastructure (power, cooling, networking, facility) is 30-40% of the "
+            "total budget; midpoint, read as a share of the total (see the module docstring)",
             "2025",
         ),
     )
@@ -230,7 +230,7 @@ def capex_per_gpu(a: CostAssumptions, gpu_unit_price_usd: Any | None = None) -> 
     gpu = _a(a.gpu_unit_price_usd if gpu_unit_price_usd is None else gpu_unit_price_usd)
     server = np.full_like(gpu, a.server_usd_per_gpu)
     compute = gpu + server
-    # Seed 000: infrastructure is a share s of the total -> total = compute / (1 - s).
+    # Infrastructure is a share s of the total (module docstring) -> total = compute / (1 - s).
     infra_top_down = compute * a.infra_share / (1.0 - a.infra_share)
     network = np.full_like(gpu, a.network_usd_per_gpu)
     storage = np.full_like(gpu, a.storage_usd_per_gpu)

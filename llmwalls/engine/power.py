@@ -9,9 +9,12 @@ judgement calls are the fields of ``PowerAssumptions``, each with its value, sou
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from llmwalls.units import BITS_PER_BYTE, JOULES_PER_KWH, SECONDS_PER_HOUR
 
@@ -29,8 +32,8 @@ class PowerAssumptions:
 
     # Share of the power at full clock that is static (leakage) and does not fall with the clock.
     # Hennessy & Patterson, Computer Architecture (5th ed.), sec. 1.5: static power is "25% of total
-    # power consumption" as a design goal, often exceeded in high-performance parts (seed 002:
-    # P = QfCV^2 + V I_leak).
+    # power consumption" as a design goal, often exceeded in high-performance parts (ibid.: dynamic power
+    # ~ C V^2 f plus static power V I_leak).
     static_fraction: float = 0.25
 
     # Clock fraction a memory-bound kernel needs to keep HBM saturated: below it a memory-bound kernel slows
@@ -70,24 +73,164 @@ class PowerAssumptions:
     rack_limit_liquid_w: float = 120e3
 
     # Energy per bit read from HBM. 3.9 pJ/bit: HBM2 (O'Connor et al., "Fine-Grained DRAM", MICRO 2017, which
-    # reports ~3.9 pJ/bit for HBM2 and halves it with FGDRAM); seed 002 quotes 6-10 pJ/bit including the
-    # on-chip path to the SMs, so this is a lower bound on the energy of moving a byte.
+    # reports ~3.9 pJ/bit for HBM2 and halves it with FGDRAM); the on-chip path from the stacks to the SMs
+    # costs more on top, so this is a lower bound on the energy of moving a byte.
     hbm_pj_per_bit: float = 3.9
 
     # Energy per FLOP. None: derived per GPU as the dynamic power at full load over the dense peak,
     # (TDP - idle) / peak FLOP/s (H100 bf16: 630 W / 989.4e12 = 0.64 pJ/FLOP), an upper bound that charges all
     # dynamic power to arithmetic. Horowitz (ISSCC 2014, "Computing's energy problem", Table) gives 45 nm fp16
-    # multiply 1.1 pJ + add 0.4 pJ = 0.75 pJ/FLOP; seed 002 quotes 0.2 pJ/FLOP for B100 sparse fp16.
+    # multiply 1.1 pJ + add 0.4 pJ = 0.75 pJ/FLOP.
     pj_per_flop: float | None = None
 
 
 DEFAULT = PowerAssumptions()
 
 
+# ---------------------------------------------------------------------------------------------- site
+
+
+@dataclass(frozen=True)
+class Site:
+    """The facility figures every power and cost question needs (the one place they are worked out): node
+    size and overhead, PUE, rack limit and the GPU's TDP and idle power, from a cluster profile when one is
+    given, else this module's defaults, each with where it came from. ``rack_limit_given`` says the rack
+    limit was stated (by a cluster profile or the user) rather than a cooling default, so it is a limit to
+    check. site_w, usd_per_gpu_hour and budget_usd are carried for the walls view."""
+
+    gpus_per_node: int
+    node_overhead_w: float
+    pue: float
+    rack_limit_w: float
+    gpus_per_rack: int | None
+    fixed_rack: bool
+    tdp_w: float
+    idle_w: float
+    domain_gpus: int
+    site_w: float | None = None
+    usd_per_gpu_hour: float | None = None
+    budget_usd: float | None = None  # per month for serving, per run for training
+    notes: tuple[str, ...] = field(default=())
+    cooling: str = "air"
+    pue_source: str = "air cooling default"
+    rack_limit_source: str = "air cooling default"
+    rack_limit_given: bool = False
+    idle_source: str = "profile idle_power_w"
+
+
+def site_for(
+    gpu: Any,
+    cluster: Any = None,
+    *,
+    site_w: float | None = None,
+    usd_per_gpu_hour: float | None = None,
+    budget_usd: float | None = None,
+    pue: float | None = None,
+    rack_limit_w: float | None = None,
+    node_overhead_w: float | None = None,
+    liquid: bool | None = None,
+    assumptions: PowerAssumptions = DEFAULT,
+) -> Site:
+    """Site figures of `gpu` (a GPU profile) in `cluster` (a cluster profile, or None): node size, node
+    overhead, PUE and rack limit from the cluster profile, else ``assumptions``; each may be given instead
+    (pue, rack_limit_w, node_overhead_w). PUE and rack limit without a cluster value follow the cooling:
+    the cluster's, liquid when ``liquid`` is True, else air. Idle power: the GPU profile's idle_power_w,
+    else assumptions.idle_fraction x TDP."""
+    a = assumptions
+    # No public TDP (TPUs, Trainium, announced parts): the power figures come out unknown (NaN), not guessed.
+    tdp_w = float(gpu.tdp_w) if gpu.tdp_w is not None else math.nan
+    notes: tuple[str, ...] = ()
+    if gpu.tdp_w is None:
+        notes = (f"no public TDP for {gpu.name}: the power wall is unknown",)
+    if gpu.idle_power_w is not None:
+        idle_w, idle_source = float(gpu.idle_power_w), "profile idle_power_w"
+    else:
+        idle_w, idle_source = a.idle_fraction * tdp_w, f"{a.idle_fraction:g} x TDP, assumed"
+    cooling = "liquid" if liquid else (cluster.cooling if cluster is not None else "air")
+    default_pue = a.pue_liquid if cooling == "liquid" else a.pue_air
+    default_rack_w = a.rack_limit_liquid_w if cooling == "liquid" else a.rack_limit_air_w
+    if pue is not None:
+        pue_v, pue_source = pue, "given"
+    elif cluster is not None:
+        pue_v, pue_source = cluster.pue, f"cluster {cluster.name}"
+    else:
+        pue_v, pue_source = default_pue, f"{cooling} cooling default"
+    if rack_limit_w is not None:
+        rack_w, rack_source, rack_given = rack_limit_w, "given", True
+    elif cluster is not None and cluster.rack_power_limit_w:
+        rack_w, rack_source, rack_given = cluster.rack_power_limit_w, f"cluster {cluster.name}", True
+    else:
+        rack_w, rack_source, rack_given = default_rack_w, f"{cooling} cooling default", False
+    common: dict[str, Any] = {
+        "pue": pue_v,
+        "rack_limit_w": rack_w,
+        "tdp_w": tdp_w,
+        "idle_w": idle_w,
+        "site_w": site_w,
+        "usd_per_gpu_hour": usd_per_gpu_hour,
+        "budget_usd": budget_usd,
+        "cooling": cooling,
+        "pue_source": pue_source,
+        "rack_limit_source": rack_source,
+        "rack_limit_given": rack_given,
+        "idle_source": idle_source,
+    }
+    if cluster is not None:
+        if node_overhead_w is None and cluster.node_overhead_power_w is None:
+            notes += (f"no public host power for {cluster.name}: site power counts the accelerators only",)
+        return Site(
+            gpus_per_node=cluster.gpus_per_node,
+            node_overhead_w=(
+                (cluster.node_overhead_power_w or 0.0) if node_overhead_w is None else node_overhead_w
+            ),
+            notes=notes,
+            gpus_per_rack=cluster.gpus_per_rack,
+            fixed_rack=cluster.gpus_per_rack is not None
+            and cluster.scale_up_domain_gpus > cluster.gpus_per_node,
+            domain_gpus=cluster.scale_up_domain_gpus,
+            **common,
+        )
+    return Site(
+        gpus_per_node=a.gpus_per_node,
+        node_overhead_w=a.node_overhead_w if node_overhead_w is None else node_overhead_w,
+        gpus_per_rack=None,
+        fixed_rack=False,
+        domain_gpus=a.gpus_per_node if gpu.scale_up_bandwidth_bytes_per_s else 1,
+        notes=notes
+        + ("no cluster profile: node overhead, PUE and rack limit are llmwalls.engine.power defaults",),
+        **common,
+    )
+
+
+def site_power(
+    site: Site,
+    gpu_w: Any,
+    gpus: Any,
+    *,
+    switch_w: float = DEFAULT.switch_power_w,
+    switch_ports: int = DEFAULT.switch_ports,
+) -> dict[str, np.ndarray]:
+    """cluster_power of `gpus` GPUs at `gpu_w` board watts each on a site's nodes, racks and PUE."""
+    return cluster_power(
+        gpu_w=gpu_w,
+        gpus=gpus,
+        gpus_per_node=site.gpus_per_node,
+        node_overhead_w=site.node_overhead_w,
+        pue=site.pue,
+        rack_limit_w=site.rack_limit_w,
+        gpus_per_rack=site.gpus_per_rack,
+        switch_w=switch_w,
+        switch_ports=switch_ports,
+        fixed_rack=site.fixed_rack,
+    )
+
+
 # ----------------------------------------------------------------------------------------------- GPU
 
 
-def gpu_power_w(tdp_w, idle_w, utilization, cap_w=None):  # noqa: ANN001, ANN201
+def gpu_power_w(
+    tdp_w: ArrayLike, idle_w: ArrayLike, utilization: ArrayLike, cap_w: ArrayLike | None = None
+) -> np.ndarray:
     """GPU board power at a utilisation in [0, 1]: P = P_idle + u (P_tdp - P_idle), the linear server power
     model of Fan, Weber & Barroso, "Power provisioning for a warehouse-sized computer", ISCA 2007, sec. 4.
     A power cap clips it: P = min(P, cap)."""
@@ -98,12 +241,15 @@ def gpu_power_w(tdp_w, idle_w, utilization, cap_w=None):  # noqa: ANN001, ANN201
     return power
 
 
-def dvfs_clock_fraction(cap_w, tdp_w, static_fraction=DEFAULT.static_fraction):  # noqa: ANN001, ANN201
+def dvfs_clock_fraction(
+    cap_w: ArrayLike, tdp_w: ArrayLike, static_fraction: ArrayLike = DEFAULT.static_fraction
+) -> np.ndarray:
     """Clock (relative to the full-power clock) a GPU sustains under a power cap, for work that draws TDP at
     full clock.
 
-    Seed 002: P = Q f C V^2 + V I_leak. In the DVFS range the voltage scales with the frequency (V ~ f;
-    Hennessy & Patterson, sec. 1.5), so the dynamic term goes as f^3; the leakage term is held constant:
+    CMOS power: P = a C V^2 f + V I_leak (Hennessy & Patterson, sec. 1.5). In the DVFS range the voltage
+    scales with the frequency (V ~ f, ibid.), so the dynamic term goes as f^3; the leakage term is held
+    constant:
         P(f) = s TDP + (1 - s) TDP f^3   =>   f = ((cap / TDP - s) / (1 - s))^(1/3), clipped to [0, 1].
     A cap below the static floor (cap < s TDP) gives 0: the GPU cannot run there (flag it).
     """
@@ -114,11 +260,11 @@ def dvfs_clock_fraction(cap_w, tdp_w, static_fraction=DEFAULT.static_fraction): 
 
 
 def capped_throughput_fraction(
-    clock_fraction,
-    memory_bound,
-    *,  # noqa: ANN001, ANN201
-    memory_saturation_clock_fraction=DEFAULT.memory_saturation_clock_fraction,
-):
+    clock_fraction: ArrayLike,
+    memory_bound: ArrayLike,
+    *,
+    memory_saturation_clock_fraction: float = DEFAULT.memory_saturation_clock_fraction,
+) -> np.ndarray:
     """Throughput kept at a clock fraction: compute-bound work scales with the clock; memory-bound work keeps
     full throughput while the clock stays above the fraction needed to saturate HBM, and slows in proportion
     below it (an assumption, see PowerAssumptions.memory_saturation_clock_fraction). memory_bound may be a
@@ -131,7 +277,7 @@ def capped_throughput_fraction(
 # ------------------------------------------------------------------------------- network, node, rack
 
 
-def fat_tree(endpoints, ports=DEFAULT.switch_ports):  # noqa: ANN001, ANN201
+def fat_tree(endpoints: ArrayLike, ports: int = DEFAULT.switch_ports) -> tuple[np.ndarray, np.ndarray]:
     """Tiers and switch count of a non-blocking fat tree of k-port switches for N endpoints (Al-Fares et al.
     2008): T = the fewest tiers with 2 (k/2)^T >= N; the T - 1 lower tiers each have ceil(N / (k/2)) switches
     (k/2 ports down, k/2 up), the top tier ceil(N / k) (all k ports down). N <= 1 needs no switch."""
@@ -150,11 +296,11 @@ def fat_tree(endpoints, ports=DEFAULT.switch_ports):  # noqa: ANN001, ANN201
 
 def cluster_power(
     *,
-    gpu_w,  # noqa: ANN001 - per-GPU board power (after utilisation and cap)
-    gpus,  # noqa: ANN001
+    gpu_w: ArrayLike,  # per-GPU board power (after utilisation and cap)
+    gpus: ArrayLike,
     gpus_per_node: int,
     node_overhead_w: float,
-    pue,  # noqa: ANN001
+    pue: ArrayLike,
     rack_limit_w: float,
     gpus_per_rack: int | None = None,
     switch_w: float = DEFAULT.switch_power_w,
@@ -242,32 +388,34 @@ def max_nodes_under_cap(
 # ------------------------------------------------------------------------------------- energy, carbon
 
 
-def run_energy_j(gpu_hours, per_gpu_w):  # noqa: ANN001, ANN201
+def run_energy_j(gpu_hours: ArrayLike, per_gpu_w: ArrayLike) -> np.ndarray:
     """Energy of a run of known GPU-hours at a per-GPU power (GPU board, or IT or facility share per GPU):
     E = GPU-hours x 3600 s x W. This is the method of the Llama model cards (GPU-hours x 700 W)."""
     return np.asarray(gpu_hours, float) * SECONDS_PER_HOUR * np.asarray(per_gpu_w, float)
 
 
-def carbon_g(energy_j, grams_co2e_per_kwh):  # noqa: ANN001, ANN201
+def carbon_g(energy_j: ArrayLike, grams_co2e_per_kwh: ArrayLike) -> np.ndarray:
     """Location-based emissions: kWh x grid intensity (GHG Protocol Scope 2 location-based method)."""
     return np.asarray(energy_j, float) / JOULES_PER_KWH * np.asarray(grams_co2e_per_kwh, float)
 
 
-def joules_per_token(per_gpu_w, tokens_per_s_per_gpu):  # noqa: ANN001, ANN201
-    """Serving: J/token = W per GPU / (tokens/s per GPU) (seed 002: P = E_op x OPS, solved for E_op)."""
+def joules_per_token(per_gpu_w: ArrayLike, tokens_per_s_per_gpu: ArrayLike) -> np.ndarray:
+    """Serving: J/token = W per GPU / (tokens/s per GPU) (energy per token = power x time per token)."""
     return np.asarray(per_gpu_w, float) / np.asarray(tokens_per_s_per_gpu, float)
 
 
 # --------------------------------------------------------------------------- data movement vs arithmetic
 
 
-def derived_pj_per_flop(tdp_w, idle_w, peak_flops_per_s):  # noqa: ANN001, ANN201
+def derived_pj_per_flop(tdp_w: ArrayLike, idle_w: ArrayLike, peak_flops_per_s: ArrayLike) -> np.ndarray:
     """Upper bound on energy per FLOP: dynamic power at full load over the dense peak, (TDP - idle) / peak."""
     return (np.asarray(tdp_w, float) - np.asarray(idle_w, float)) / np.asarray(peak_flops_per_s, float) / PICO
 
 
-def data_movement_energy(bytes_moved, flops, *, hbm_pj_per_bit: float, pj_per_flop):  # noqa: ANN001
-    """Energy of a step split into moving bytes from HBM and doing FLOPs (seed 002: 'P = E_op x OPS'):
+def data_movement_energy(
+    bytes_moved: ArrayLike, flops: ArrayLike, *, hbm_pj_per_bit: float, pj_per_flop: ArrayLike
+) -> dict[str, np.ndarray]:
+    """Energy of a step split into moving bytes from HBM and doing FLOPs (energy = operations x energy each):
     E_bytes = bytes x 8 x pJ/bit, E_flops = FLOPs x pJ/FLOP, share = E_bytes / (E_bytes + E_flops)."""
     e_bytes = np.asarray(bytes_moved, float) * BITS_PER_BYTE * hbm_pj_per_bit * PICO
     e_flops = np.asarray(flops, float) * np.asarray(pj_per_flop, float) * PICO

@@ -45,10 +45,11 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
+from llmwalls.engine.power import Site, site_for  # one home for site figures: engine.power
 from llmwalls.errors import InputError
 
 WALLS = ("memory capacity", "memory bandwidth", "compute", "interconnect", "power", "cost")
@@ -309,84 +310,6 @@ def _wall(demand, limit, unit: str, **extra) -> dict:  # noqa: ANN001, ANN003
         )
     util = np.where(np.isnan(limit), np.nan, util)
     return {"demand": demand, "limit": limit, "unit": unit, "utilization": util, **extra}
-
-
-@dataclass(frozen=True)
-class Site:
-    """Facility figures the power and cost walls need: from a cluster profile or the power engine's
-    defaults."""
-
-    gpus_per_node: int
-    node_overhead_w: float
-    pue: float
-    rack_limit_w: float
-    gpus_per_rack: int | None
-    fixed_rack: bool
-    tdp_w: float
-    idle_w: float
-    domain_gpus: int
-    site_w: float | None = None
-    usd_per_gpu_hour: float | None = None
-    budget_usd: float | None = None  # per month for serving, per run for training
-    notes: tuple[str, ...] = field(default=())
-
-
-def site_for(
-    gpu,
-    cluster=None,
-    *,
-    site_w: float | None = None,
-    usd_per_gpu_hour: float | None = None,  # noqa: ANN001
-    budget_usd: float | None = None,
-) -> Site:
-    """Site figures from a cluster profile when given, else llmwalls.engine.power's defaults."""
-    from llmwalls.engine.power import DEFAULT as PW
-
-    # No public TDP (TPUs, Trainium, announced parts): the power figures come out unknown (NaN), not guessed.
-    tdp_w = gpu.tdp_w if gpu.tdp_w is not None else float("nan")
-    idle = gpu.idle_power_w if gpu.idle_power_w is not None else PW.idle_fraction * tdp_w
-    no_tdp = () if gpu.tdp_w is not None else (f"no public TDP for {gpu.name}: the power wall is unknown",)
-    if cluster is not None:
-        liquid = cluster.cooling == "liquid"
-        return Site(
-            gpus_per_node=cluster.gpus_per_node,
-            node_overhead_w=cluster.node_overhead_power_w or 0.0,
-            pue=cluster.pue,
-            rack_limit_w=cluster.rack_power_limit_w
-            or (PW.rack_limit_liquid_w if liquid else PW.rack_limit_air_w),
-            gpus_per_rack=cluster.gpus_per_rack,
-            fixed_rack=cluster.gpus_per_rack is not None
-            and cluster.scale_up_domain_gpus > cluster.gpus_per_node,
-            tdp_w=tdp_w,
-            idle_w=idle,
-            domain_gpus=cluster.scale_up_domain_gpus,
-            site_w=site_w,
-            usd_per_gpu_hour=usd_per_gpu_hour,
-            budget_usd=budget_usd,
-            notes=no_tdp
-            + (
-                ()
-                if cluster.node_overhead_power_w is not None
-                else (f"no public host power for {cluster.name}: site power counts the accelerators only",)
-            ),
-        )
-    domain = PW.gpus_per_node if gpu.scale_up_bandwidth_bytes_per_s else 1
-    return Site(
-        gpus_per_node=PW.gpus_per_node,
-        node_overhead_w=PW.node_overhead_w,
-        pue=PW.pue_air,
-        rack_limit_w=PW.rack_limit_air_w,
-        gpus_per_rack=None,
-        fixed_rack=False,
-        tdp_w=tdp_w,
-        idle_w=idle,
-        domain_gpus=domain,
-        site_w=site_w,
-        usd_per_gpu_hour=usd_per_gpu_hour,
-        budget_usd=budget_usd,
-        notes=no_tdp
-        + ("no cluster profile: node overhead, PUE and rack limit are llmwalls.engine.power defaults",),
-    )
 
 
 def _power_and_cost(gpus, site: Site, a: WallsAssumptions, *, gpu_hours=None) -> dict:  # noqa: ANN001

@@ -14,6 +14,7 @@ TITLES = {
     "prefill": "Prefill: time to first token, batch 1",
     "serving": "Serving, offline maximum throughput",
     "collective": "Collectives (nccl-tests busbw)",
+    "serving_engine": "Serving engine: continuous batching, disaggregated pools, speculative decoding",
 }
 
 
