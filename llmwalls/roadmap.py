@@ -117,7 +117,13 @@ class Workload(_Strict):
     model: str
     share: Share | None = None  # fraction of the fleet's GPUs, site power and monthly budget
     gpus: Count | None = None  # or a fixed GPU count
-    # serving
+    # serving: concurrent users each at a decode rate, or a request rate with latency SLOs (fleets; planned
+    # by the request-level serving model, llmwalls.engine.serving)
+    requests_per_s: Positive | None = None
+    requests_growth_per_quarter: Growth = 0.0
+    output_tokens: Tokens | None = None
+    ttft_p99_s: Positive | None = None
+    tpot_p99_s: Positive | None = None
     users: NonNegative | None = None
     users_growth_per_quarter: Growth = 0.0
     context: Tokens | None = None
@@ -147,8 +153,23 @@ class Workload(_Strict):
             raise ValueError("every_months: only a training workload recurs")
         if self.moves and self.pool is None:
             raise ValueError("moves: a workload placed by the audit has no pool to move from; give pool")
-        if self.kind == "serving" and self.users is None:
-            raise ValueError("a serving workload needs users (concurrent users in the first quarter)")
+        if self.kind == "serving" and (self.users is None) == (self.requests_per_s is None):
+            raise ValueError(
+                "a serving workload needs users (concurrent users in the first quarter) or requests_per_s "
+                "(a request rate with its SLOs), not both"
+            )
+        if self.requests_per_s is not None:
+            missing = [k for k in ("prompt", "output_tokens") if getattr(self, k) is None]
+            if missing:
+                raise ValueError(
+                    f"a request-rate workload needs {' and '.join(missing)} (tokens per request)"
+                )
+            if self.users_growth_per_quarter or self.context is not None or self.tokens_per_s_per_user:
+                raise ValueError(
+                    "users_growth_per_quarter, context, tokens_per_s_per_user: a request-rate workload gives "
+                    "requests_growth_per_quarter, prompt and output_tokens, and its SLOs (ttft_p99_s, "
+                    "tpot_p99_s)"
+                )
         if self.kind == "training":
             missing = [k for k in ("quarter", "tokens") if getattr(self, k) is None]
             if missing:
@@ -327,7 +348,7 @@ def _semantic_problems(data: dict[str, Any]) -> list[str]:
         p = _name_problem("model", w.get("model"), f"workloads[{i}].model")
         if p:
             problems.append(p)
-        for key in ("context", "prompt"):
+        for key in ("context", "prompt", "output_tokens"):
             if isinstance(w.get(key), str):
                 try:
                     parse_tokens(w[key], key)
@@ -391,9 +412,12 @@ def _fleet_problems(data: dict[str, Any]) -> list[str]:  # noqa: C901, PLR0912
     if not pools:
         for i, w in enumerate(workloads):
             if isinstance(w, dict):
-                for key in ("pool", "moves"):
+                for key in ("pool", "moves", "requests_per_s"):
                     if key in w:
-                        problems.append(f"workloads[{i}].{key}: the roadmap has no [[pools]] to run on")
+                        problems.append(
+                            f"workloads[{i}].{key}: needs a fleet roadmap ([[pools]]); this one has "
+                            "[[hardware]]"
+                        )
         return problems
     spans: dict[str, list[tuple[int, tuple[int, int | None]]]] = {}
     for i, p in enumerate(data["pools"]):

@@ -241,9 +241,11 @@ def test_shipped_fleet_example_answers_on_one_screen(cli: Any, monkeypatch: pyte
     start = next(i for i, line in enumerate(lines) if line.startswith("Binding wall per workload"))
     answer = lines[start:]
     assert len(answer) <= 50
-    assert answer[-2].startswith("chat starves first: memory capacity in 2026Q4")
-    assert any("+16 GPUs" in line for line in answer)
+    # the request-level chat service outgrows its 32 H100 on memory bandwidth in 2026Q4 (26 req/s x 1.4)
+    assert answer[-2] == "chat starves first: memory bandwidth in 2026Q4."
     assert answer[-1].startswith("Cheapest fix for chat: fp8 weights")
+    # 4 more H100 at the pool's $1.60/GPU-hour: 4 x 1.60 x 730.5 h = $4,675.2 a month
+    assert any("+4 h100-sxm on h100 (to 36)" in line and "+$4.68k/month" in line for line in answer)
     # two generations live at once: chat moves to the B200 pool in 2027Q1 while the H100 still serve RAG
     report = api.audit(str(Path(__file__).resolve().parent.parent / "profiles/roadmaps/fleet-example.toml"))
     pools = {(r.workload, r.quarter): r.pool for r in report.results.rows}
@@ -281,3 +283,57 @@ context_growth_per_quarter = 1.0
     # ranked: the one holding longest first, then cheapest first among equals; one that does not clear last
     assert s.remedies[0].remedy == "context_cap"
     assert not s.remedies[-1].clears
+
+
+def test_request_level_workload_is_planned_by_the_serving_model(tmp_path: Path) -> None:
+    text = (
+        UNCAPPED
+        + """
+[[workloads]]
+name = "chat"
+model = "8b"
+pool = "hopper"
+gpus = 8
+requests_per_s = 5
+requests_growth_per_quarter = 1.0
+prompt = "1k"
+output_tokens = 200
+ttft_p99_s = 1.0
+tpot_p99_s = 0.05
+"""
+    )
+    report = api.audit(_write(tmp_path, text), months=6)
+    rows = report.results.rows
+    # the rate doubles each quarter: 5, then 10 requests/s
+    assert [r.requests_per_s for r in rows] == [5.0, 10.0]
+    for r in rows:
+        gpu_wall = next(w for w in r.walls if w.unit == "GPUs")
+        # the GPUs the serving model's cheapest deployment needs at the rate, over the 8 it has
+        assert gpu_wall.limit == 8 and gpu_wall.demand == api.serve(
+            model="8b", gpus=("h100",), requests_per_s=r.requests_per_s, prompt_tokens=1024,
+            output_tokens=200, ttft_p99_s=1.0, tpot_p99_s=0.05, usd_per_gpu_hour=2.0,
+            weight_dtypes=("bf16",), kv_dtypes=("bf16",),
+        ).results.best.gpus  # fmt: skip
+        latency = [w for w in r.walls if w.wall == "latency"]
+        assert [w.limit for w in latency] == [1.0, 0.05]
+        assert all(w.hit == (w.utilization is not None and w.utilization > 1) for w in r.walls)
+
+
+def test_request_level_workload_needs_a_fleet(tmp_path: Path, cli: Any) -> None:
+    text = """
+kind = "roadmap"
+start = "2026Q1"
+[[hardware]]
+quarter = "2026Q1"
+gpu = "h100"
+gpus = 8
+[[workloads]]
+name = "chat"
+model = "8b"
+requests_per_s = 5
+prompt = "1k"
+"""
+    r = cli("audit", _write(tmp_path, text))
+    assert r.exit_code == 2
+    assert "workloads[0].requests_per_s: needs a fleet roadmap ([[pools]])" in r.stderr
+    assert "a request-rate workload needs output_tokens" in r.stderr

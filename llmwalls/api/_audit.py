@@ -93,6 +93,7 @@ class QuarterRow:
     hit: tuple[str, ...]
     first_wall: str | None  # the hit wall with the highest utilisation
     pool: str | None = None  # the [[pools]] entry it runs on (None: the [[hardware]] of the quarter)
+    requests_per_s: float | None = None  # a request-rate workload's rate this quarter (users is None then)
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,9 @@ from llmwalls.roadmap import quarter_index, quarter_name
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from llmwalls.api._audit import QuarterRow, Remedy, WorkloadSummary, _Quarter
+    from llmwalls.api._audit import Fix, QuarterRow, Remedy, WorkloadSummary, _Quarter
+    from llmwalls.api._walls import RangedWall
+    from llmwalls.engine import serving as sv
     from llmwalls.roadmap import Pool, RoadmapSpec, Workload
     from llmwalls.specs import ClusterSpec, GpuSpec
 
@@ -187,8 +189,12 @@ def fleet_audit(  # noqa: C901, PLR0912, PLR0915
         run = w
         if w.every_months is not None and w.deadline_days is None:
             run = w.model_copy(update={"deadline_days": w.every_months * DAYS_PER_MONTH})
+        row: QuarterRow | None
         try:
-            row = _serving_row(run, q, wa) if w.kind == "serving" else _training_row(run, q, wa)
+            if w.requests_per_s is not None:
+                row = request_row(run, q, wa)
+            else:
+                row = _serving_row(run, q, wa) if w.kind == "serving" else _training_row(run, q, wa)
         except InputError as exc:
             if not quiet:
                 problems.append(f"workloads[{wi}] ({w.name}) in {quarter_name(qi)}: {exc}")
@@ -404,7 +410,9 @@ def fleet_audit(  # noqa: C901, PLR0912, PLR0915
     for wi, w in enumerate(spec.workloads):
         s = starve.get(w.name)
         sp = starve_pess.get(w.name)
-        fix = _fix(w, *s, wa) if s else None
+        fix = (
+            (request_fix(s[0], s[1], wa) if w.requests_per_s is not None else _fix(w, *s, wa)) if s else None
+        )
         summary.append(
             WorkloadSummary(
                 workload=w.name,
@@ -420,3 +428,129 @@ def fleet_audit(  # noqa: C901, PLR0912, PLR0915
         )
     ordered = [r for w in spec.workloads for r in rows[w.name]]
     return ordered, summary, problems
+
+
+# ------------------------------------------------------------------------------- request-level serving
+
+# The serving model's wall names (llmwalls.engine.serving.WALLS) as wall identifiers.
+SERVING_WALL_IDS = {
+    "memory capacity (KV)": "memory_capacity",
+    "memory bandwidth": "memory_bandwidth",
+    "compute": "compute",
+    "interconnect": "interconnect",
+}
+
+
+def _ranged(wall: str, demand: float, limit: float | None, unit: str, near: float) -> RangedWall:
+    from llmwalls.api._walls import RangedWall
+    from llmwalls.api.types import Wall
+
+    base = Wall.of(wall, demand, limit, unit)
+    u = base.utilization
+    finite = u is not None and math.isfinite(u)
+    status = "n/a" if u is None else ("hit" if u > 1.0 else ("near" if u >= near else "ok"))
+    return RangedWall(
+        **{k: getattr(base, k) for k in base.__dataclass_fields__},
+        status=status,  # type: ignore[arg-type]
+        utilization_range=(u, u) if finite and u is not None else None,
+        headroom=1.0 - u if finite and u is not None else None,
+    )
+
+
+def request_row(w: Workload, q: _Quarter, wa: eng.WallsAssumptions) -> QuarterRow:
+    """A request-rate workload in one quarter: the serving model's cheapest deployment meeting its SLOs at
+    the quarter's rate on this pool's GPU (llmwalls.api.serve), against the GPUs it has. Walls: the GPUs the
+    SLO needs over the GPUs it has (named by the wall that binds the deployment's pool), each latency SLO
+    (predicted p99 over the target), and the site power and cost of the GPUs it has."""
+    from llmwalls.api._audit import QuarterRow, _tokens_of
+    from llmwalls.api._serve import serve
+
+    rate = float(w.requests_per_s or 0.0) * (1.0 + w.requests_growth_per_quarter) ** q.index
+    prompt = _tokens_of(w.prompt or 0, "prompt")
+    out = _tokens_of(w.output_tokens or 0, "output_tokens")
+    kw: dict[str, Any] = {
+        "model": q.model,
+        "gpus": (q.gpu,),
+        "requests_per_s": rate,
+        "prompt_tokens": float(prompt),
+        "output_tokens": float(out),
+        "usd_per_gpu_hour": q.site.usd_per_gpu_hour,
+        "weight_dtypes": (str(w.weights),),
+        "kv_dtypes": (str(w.kv_dtype),),
+    }
+    report = serve(ttft_p99_s=w.ttft_p99_s, tpot_p99_s=w.tpot_p99_s, **kw)
+    best = report.results.best
+    near = wa.near_threshold
+    walls: list[RangedWall] = []
+    achieved: sv.Deployment | None = best
+    if best is not None:
+        bound = max(best.pools, key=lambda p: p.gpus)
+        walls.append(_ranged(SERVING_WALL_IDS.get(bound.wall, "compute"), best.gpus, q.gpus, "GPUs", near))
+    else:  # no deployment of this GPU meets the SLOs at any size: the latency it reaches without them
+        achieved = serve(**kw).results.best
+    if achieved is not None:
+        if w.ttft_p99_s is not None:
+            walls.append(_ranged("latency", achieved.ttft_p99_s, w.ttft_p99_s, "s", near))
+        if w.tpot_p99_s is not None:
+            walls.append(_ranged("latency", achieved.tpot_p99_s, w.tpot_p99_s, "s", near))
+    pc = eng._power_and_cost(q.gpus, q.site, wa)
+    for wall, key in (("site_power", "power"), ("cost", "cost")):
+        d = pc[key]
+        limit = float(d["limit"])
+        walls.append(
+            _ranged(wall, float(d["demand"]), limit if math.isfinite(limit) else None, d["unit"], near)
+        )
+    known = [x for x in walls if x.utilization is not None]
+    top = max(known, key=lambda x: x.utilization or 0.0) if known else None
+    walls = [replace(x, binding=x is top) for x in walls]
+    hit = [x for x in walls if x.hit]
+    return QuarterRow(
+        workload=w.name,
+        kind=w.kind,
+        quarter=quarter_name(q.qi),
+        gpu=q.gpu.name,
+        gpus=q.gpus,
+        model=q.model.name,
+        site_w=q.site.site_w,
+        budget_usd=q.site.budget_usd,
+        users=None,
+        context_tokens=prompt + out,
+        tp=max(p.config.tp for p in best.pools) if best is not None else None,
+        tokens=None,
+        layout=None,
+        time_to_train_s=None,
+        walls=tuple(walls),
+        binding=top.wall if top is not None else None,
+        hit=tuple(x.wall for x in hit),
+        first_wall=max(hit, key=lambda x: x.utilization or 0.0).wall if hit else None,
+        requests_per_s=rate,
+    )
+
+
+def request_fix(q: _Quarter, row: QuarterRow, wa: eng.WallsAssumptions) -> Fix:
+    """The GPUs the serving model's deployment needs, then the power and money those GPUs need."""
+    from llmwalls.api._audit import Fix
+
+    gpu_wall = next((x for x in row.walls if x.unit == "GPUs"), None)
+    needed = float(gpu_wall.demand) if gpu_wall is not None else None
+    plan = max(float(row.gpus), needed or 0.0)
+    facility = float(eng.facility_w(plan, q.site, wa))
+    usd = (
+        plan * eng.HOURS_PER_MONTH * q.site.usd_per_gpu_hour if q.site.usd_per_gpu_hour is not None else None
+    )
+    return Fix(
+        quarter=row.quarter,
+        gpus_now=row.gpus,
+        gpus_needed=needed,
+        tp=row.tp,
+        extra_gpus=max(0.0, plan - row.gpus),
+        gpus_plan=plan,
+        facility_w_needed=facility,
+        extra_w=max(0.0, facility - q.site.site_w) if q.site.site_w is not None else None,
+        usd_needed=usd,
+        extra_usd=max(0.0, usd - q.site.budget_usd) if usd is not None and q.site.budget_usd else None,
+        usd_unit="USD/month",
+        note=None
+        if needed is not None
+        else f"no deployment on {q.gpu.name} meets the latency SLOs at any size: a faster GPU or looser SLOs",
+    )

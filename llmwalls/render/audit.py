@@ -40,6 +40,10 @@ def _table(heading: str, caption: str | None = None, *, gap: int = 1) -> Table:
 def load_text(row: QuarterRow) -> str:
     from llmwalls.api._walls import tokens_text
 
+    if row.kind == "serving" and row.requests_per_s is not None:
+        return (
+            f"{numbers.sig(row.requests_per_s)} req/s\n{tokens_text(row.context_tokens)} tok/req, TP {row.tp}"
+        )
     if row.kind == "serving":
         return f"{count(row.users or 0)} users\n{tokens_text(row.context_tokens)} ctx, TP {row.tp}"
     return f"{numbers.si(row.tokens or 0.0)} tokens\n{tokens_text(row.context_tokens)} seq"
