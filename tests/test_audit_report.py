@@ -110,6 +110,11 @@ def test_terminal_heat_map(view: audit_view.AuditView) -> None:
     focus = heatmap.terminal_text(view, wall="memory_capacity")
     chat = next(line for line in focus.splitlines() if line.startswith("chat "))
     assert chat.split()[1:] == ["░M", "30%", "▒M", "50%", "▓M", "90%"]
+    # ranked by the quarter the wall is hit, then by the peak: rag hits memory capacity in 2026Q2 (84/80)
+    assert focus.replace("\n", " ").endswith(
+        "Closest to the memory capacity wall: rag (hit in 2026Q2, peak 105% in 2026Q2), "
+        "chat (peak 90% in 2026Q3)."
+    )
     assert "…" not in text + focus
 
 

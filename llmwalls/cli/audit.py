@@ -70,7 +70,8 @@ def audit(
         raise InputError("give a roadmap file (or `example`), or --template FILE to write a starter one")
     path = shipped_roadmap(roadmap)
     shared = _check_targets(html, markdown, heatmap, force)
-    report = audit_api(path, months=months, assumptions_file=assumptions)
+    # a shipped roadmap is named (in errors and reports) by the name given
+    report = audit_api(path, months=months, assumptions_file=assumptions, where=roadmap)
     render.show_notices(report)
     focus = str(wall) if wall is not None else None
     if json_:

@@ -349,11 +349,18 @@ def _roadmap_of(inputs: Any) -> Any:
     """The roadmap the report names, when it is a readable roadmap file (for its pools), else None."""
     from pathlib import Path
 
+    from llmwalls.api._roadmaps import shipped_roadmap
     from llmwalls.errors import LlmwallsError
     from llmwalls.roadmap import load_roadmap
 
     path = _get(inputs, "roadmap")
-    if not isinstance(path, str) or not Path(path).is_file():
+    if not isinstance(path, str):
+        return None
+    try:
+        path = shipped_roadmap(path)  # a shipped roadmap is named by its name ("fleet-example")
+    except LlmwallsError:
+        return None
+    if not Path(path).is_file():
         return None
     try:
         return load_roadmap(path)
@@ -477,4 +484,32 @@ def _verdict(findings: Sequence[Finding], quarters: Sequence[str]) -> str:
         f"{first.workload} starves first: {wall_label(first.wall or '')} in {first.quarter}"
         + (f"; then {then}" if then else "")
         + "."
+    )
+
+
+@dataclass(frozen=True)
+class WallRank:
+    """How close one workload comes to one wall over the horizon."""
+
+    workload: str
+    peak: float | None  # highest utilisation of the wall (None: the wall has no limit for it)
+    peak_quarter: str | None
+    first_hit: str | None  # first quarter above 100%
+
+
+def wall_ranking(view: AuditView, wall: str) -> tuple[WallRank, ...]:
+    """Workloads by how soon they hit ``wall`` (earliest first), then by their peak utilisation of it."""
+    out = []
+    for w in view.workloads:
+        uses = [(q, c.use(wall)) for q in view.quarters if (c := view.cell(w, q)) is not None]
+        known = [(q, u) for q, u in uses if u is not None and not math.isnan(u)]
+        peak = max(known, key=lambda x: x[1]) if known else None
+        hit = next((q for q, u in known if u > 1.0), None)
+        out.append(WallRank(w, peak[1] if peak else None, peak[0] if peak else None, hit))
+    order = {q: i for i, q in enumerate(view.quarters)}
+    return tuple(
+        sorted(
+            out,
+            key=lambda r: (order.get(r.first_hit or "", len(order)), -(r.peak if r.peak is not None else -1)),
+        )
     )

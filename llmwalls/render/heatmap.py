@@ -155,7 +155,23 @@ def terminal_rows(
             lines.append(pieces)
     for line in legend(view, wall):
         lines += [[(t, "dim")] for t in textwrap.wrap(line, width, break_on_hyphens=False)]
+    if wall is not None:
+        lines += [[(t, "")] for t in textwrap.wrap(ranking_text(view, wall), width, break_on_hyphens=False)]
     return lines
+
+
+def ranking_text(view: AuditView, wall: str) -> str:
+    """'Closest to the memory bandwidth wall: chat (hit in 2026Q4, peak 112% in 2026Q4), ...'."""
+    from llmwalls.render.audit_view import wall_ranking
+
+    parts = []
+    for r in wall_ranking(view, wall):
+        if r.peak is None:
+            parts.append(f"{r.workload} (no limit)")
+            continue
+        hit = f"hit in {r.first_hit}, " if r.first_hit else ""
+        parts.append(f"{r.workload} ({hit}peak {value_text(r.peak)} in {r.peak_quarter})")
+    return f"Closest to the {wall_label(wall)} wall: " + ", ".join(parts) + "."
 
 
 def terminal_text(view: AuditView, *, wall: str | None = None, width: int = 100) -> str:

@@ -170,6 +170,7 @@ def html(view: AuditView, *, wall: str | None = None) -> str:
         parts += [
             f"<h2>Heat map: {escape(wall_label(focus))}</h2>",
             f'<div class="fig">{heatmap.svg(view, wall=focus)}</div>',
+            f'<p class="legend">{escape(heatmap.ranking_text(view, focus))}</p>',
         ]
     parts.append("<h2>Every wall, per workload and quarter</h2>")
     headers = ["quarter", "pool", "GPUs", "model"] + [wall_label(w) for w in walls] + ["binding"]
