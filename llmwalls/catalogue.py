@@ -10,23 +10,27 @@ command actually uses.
 from __future__ import annotations
 
 import difflib
+import json
 import math
 import os
 import sys
-import tempfile
-import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from llmwalls.errors import ProfileError, ProfileNotFoundError, WriteRefusedError
+from llmwalls.errors import ProfileError, ProfileNotFoundError
+from llmwalls.files import FileReadError, atomic_write_text, parse_toml, read_text_file, show, show_path
 
 if TYPE_CHECKING:
     from llmwalls.specs import ClusterSpec, GpuSpec, ModelSpec, Profile
 
 KIND_DIRS = {"model": "models", "gpu": "gpus", "cluster": "clusters", "grid": "grids", "price": "prices"}
-MAX_PROFILE_BYTES = 1_000_000  # a profile is a page of TOML; anything bigger is not one
+# A profile is a page of TOML (the largest shipped is 3.3 KB); anything bigger is not one. Every command
+# parses the user's profiles, and tomllib takes about 6 us per value, so the cap also bounds that cost.
+MAX_PROFILE_BYTES = 65_536
+# Case files and roadmaps: read only when named on the command line (the shipped case file is 47 KB).
+MAX_DATA_FILE_BYTES = 1_000_000
 
 
 def builtin_dir() -> Path:
@@ -65,36 +69,41 @@ class Entry:
     )  # parsed TOML, reused by load
 
 
-def read_toml(path: Path) -> dict[str, Any]:
-    """Parse a TOML file with one-line errors for the ways it can go wrong."""
+def read_toml(path: Path, *, what: str = "profile", max_bytes: int = MAX_PROFILE_BYTES) -> dict[str, Any]:
+    """The one TOML reader: a regular file of at most ``max_bytes`` (opened once, never blocking on a FIFO
+    or reading a device), UTF-8, nesting bounded before tomllib parses (llmwalls.files). Every way it can
+    go wrong is a ProfileError naming the file, with a one-line reason."""
     try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise ProfileError(str(path), [f"cannot read file: {exc.strerror or exc}"]) from None
-    if size > MAX_PROFILE_BYTES:
-        raise ProfileError(str(path), [f"file is {size:,} bytes; a profile is at most {MAX_PROFILE_BYTES:,}"])
+        text = read_text_file(path, what=what, max_bytes=max_bytes)
+    except FileReadError as exc:
+        raise ProfileError(exc.shown_path, [exc.reason]) from None
     try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
-        raise ProfileError(str(path), [f"not valid TOML: {exc}"]) from None
-    except RecursionError:  # hostile nesting ([[[[...]]]]): tomllib recurses once per level
-        raise ProfileError(str(path), ["arrays or tables nested too deeply to be a profile"]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ProfileError(str(path), [f"cannot read file: {exc}"]) from None
+        return parse_toml(text)
+    except ValueError as exc:
+        raise ProfileError(show_path(path), [str(exc)]) from None
 
 
 def _scan(root: Path, origin: str) -> list[Entry]:
-    entries = []
-    if not root.is_dir():
+    entries: list[Entry] = []
+    try:
+        if not root.is_dir():
+            return entries
+        paths = sorted(root.rglob("*.toml"))
+    except OSError as exc:  # LLMWALLS_HOME too long a name, unreadable, ...: the built-in profiles still work
+        if origin == "built-in":
+            raise
+        _warn(f"cannot read the profile directory {show_path(root)}: {exc.strerror or exc}")
         return entries
-    for path in sorted(root.rglob("*.toml")):
+    for path in paths:
         try:
             data = read_toml(path)
-        except ProfileError:
+        except ProfileError as exc:
             if origin == "built-in":
                 raise
-            continue  # a broken user file must not break every command; `profiles validate` reports it
+            # A user file that is not a profile (a FIFO, a directory named *.toml, unreadable, too big,
+            # binary, nested too deeply) must not hang or break an unrelated command: skip it and say so.
+            _warn(f"skipping {exc.where}, not a readable profile: {'; '.join(exc.problems)}")
+            continue
         kind = data.get("kind")
         name = data.get("name")
         if kind not in KIND_DIRS or not isinstance(name, str):
@@ -116,11 +125,60 @@ def _scan(root: Path, origin: str) -> list[Entry]:
     return entries
 
 
+def _warn(message: str) -> None:
+    from llmwalls import notices  # collected into the answer's warnings (stderr and the JSON)
+
+    notices.warn(message)
+
+
+# The built-in profiles' names, aliases and sources, generated from their TOML files and shipped beside them:
+# resolving a name reads this one file instead of parsing every profile on every call (start-up is a feature:
+# scripts call llmwalls in loops, and TAB completion runs it on every key). tests/test_catalogue.py fails
+# when it is stale; LLMWALLS_UPDATE_INDEX=1 pytest tests/test_catalogue.py -k index rewrites it.
+BUILTIN_INDEX = "index.json"
+
+
+def builtin_index_rows() -> list[dict[str, Any]]:
+    """What the shipped index holds, worked out from the built-in TOML files themselves."""
+    root = builtin_dir()
+    return [
+        {
+            "kind": e.kind,
+            "name": e.name,
+            "aliases": list(e.aliases),
+            "path": e.path.relative_to(root).as_posix(),
+            "source": e.source,
+            "description": e.description,
+        }
+        for e in _scan(root, "built-in")
+    ]
+
+
+def _builtin_entries() -> list[Entry]:
+    root = builtin_dir()
+    try:
+        rows = json.loads((root / BUILTIN_INDEX).read_text(encoding="utf-8"))
+    except FileNotFoundError:  # a tree without the generated index: parse every profile
+        return _scan(root, "built-in")
+    return [
+        Entry(
+            r["kind"],
+            r["name"],
+            tuple(r["aliases"]),
+            root / r["path"],
+            "built-in",
+            r["source"],
+            r["description"],
+        )
+        for r in rows
+    ]
+
+
 @lru_cache(maxsize=1)
 def index() -> dict[str, dict[str, Entry]]:
     """kind -> name -> Entry. User profiles replace built-in ones of the same kind and name."""
     out: dict[str, dict[str, Entry]] = {k: {} for k in KIND_DIRS}
-    for entry in _scan(builtin_dir(), "built-in") + _scan(user_dir(), "user"):
+    for entry in _builtin_entries() + _scan(user_dir(), "user"):
         out[entry.kind][entry.name] = entry
     return out
 
@@ -139,12 +197,12 @@ def resolve(kind: str, text: str, *, announce: bool = True) -> Entry:
     """Find a profile by name, alias, unique fragment, or path. Raises ProfileNotFoundError with
     suggestions."""
     if _looks_like_path(text):
-        path = Path(text).expanduser()
-        if not path.is_file():
-            raise ProfileError(text, ["no such file"])
+        path = _user_path(text)
         data = read_toml(path)
         if data.get("kind") != kind:
-            raise ProfileError(text, [f"kind = {data.get('kind')!r}, but a {kind} profile is needed here"])
+            raise ProfileError(
+                show_path(text), [f"kind = {show(data.get('kind'))}, but a {kind} profile is needed here"]
+            )
         return Entry(
             kind, str(data.get("name", path.stem)), (), path, "file", str(data.get("source", "")), ""
         )
@@ -163,14 +221,16 @@ def resolve(kind: str, text: str, *, announce: bool = True) -> Entry:
         if len(fragments) != 1:
             names = list(table) + [a for e in table.values() for a in e.aliases]
             close = (
-                [n for n in fragments[:5]]
+                [e.name for e in fragments[:5]]
                 if fragments
                 else difflib.get_close_matches(key, names, n=4, cutoff=0.5)
             )
-            raise ProfileNotFoundError(kind, text, [getattr(c, "name", c) for c in close])
+            raise ProfileNotFoundError(kind, text, close)
         chosen = fragments[0]
     if announce and key != chosen.name:
-        print(f"llmwalls: {kind} {text!r} -> {chosen.name}", file=sys.stderr)
+        from llmwalls import notices
+
+        notices.note(f"{kind} {text!r} -> {chosen.name}")
     return chosen
 
 
@@ -191,7 +251,7 @@ def format_validation_error(exc: Any) -> list[str]:
         if err["type"] not in ("missing", "extra_forbidden", "value_error") and not isinstance(
             got, (dict, list)
         ):
-            msg += f" (got {got!r})"
+            msg += f" (got {show(got)})"
         problems.append(f"{loc}: {msg}" if loc != "profile" else msg)
     return problems
 
@@ -203,19 +263,27 @@ def validate_data(kind: str, data: dict[str, Any], where: str) -> Profile:
 
     cls = KINDS.get(kind)
     if cls is None:
-        raise ProfileError(where, [f"kind must be one of {', '.join(KINDS)}, got {kind!r}"])
+        raise ProfileError(where, [f"kind must be one of {', '.join(KINDS)}, got {show(kind)}"])
     try:
         return cls.model_validate(data)
     except ValidationError as exc:
         raise ProfileError(where, format_validation_error(exc)) from None
 
 
+def _user_path(text: str) -> Path:
+    """A path the user typed (``~`` expanded; a bad ``~user`` is left as written)."""
+    try:
+        return Path(text).expanduser()
+    except RuntimeError:
+        return Path(text)
+
+
 def load_path(path: Path, kind: str | None = None) -> Profile:
     data = read_toml(path)
     found = data.get("kind")
     if kind is not None and found != kind:
-        raise ProfileError(str(path), [f"kind = {found!r}, but a {kind} profile is needed here"])
-    return validate_data(str(found), data, str(path))
+        raise ProfileError(show_path(path), [f"kind = {show(found)}, but a {kind} profile is needed here"])
+    return validate_data(str(found), data, show_path(path))
 
 
 @lru_cache(maxsize=128)
@@ -226,7 +294,7 @@ def _load_cached(path: Path, kind: str) -> Profile:
 @lru_cache(maxsize=256)
 def _validate_entry(entry: Entry) -> Profile:
     assert entry.data is not None
-    return validate_data(entry.kind, entry.data, str(entry.path))
+    return validate_data(entry.kind, entry.data, show_path(entry.path))
 
 
 def load(kind: str, text: str, *, announce: bool = True) -> Profile:
@@ -243,7 +311,7 @@ def load_any(text: str, kind: str | None = None) -> Profile:
             raise ProfileError("--kind", [f"must be one of {', '.join(KIND_DIRS)}, got {kind!r}"])
         return load(kind, text)
     if _looks_like_path(text):
-        return load_path(Path(text).expanduser())
+        return load_path(_user_path(text))
     key = text.strip().lower()
     for k in KIND_DIRS:  # an exact name or alias wins over a fragment of another kind's name
         if key in index()[k] or any(key in e.aliases for e in index()[k].values()):
@@ -317,23 +385,14 @@ def profile_to_toml_dict(profile: Profile) -> dict[str, Any]:
     """A profile as a TOML-ready dict: defaults and empty values left out, kind/name/source first."""
     data = profile.model_dump(mode="python", exclude_none=True, exclude_defaults=True)
     data["kind"] = profile.kind
-    head = {k: data.pop(k) for k in ("kind", "name", "aliases", "description", "source") if k in data}
+    head: dict[str, Any] = {
+        k: data.pop(k) for k in ("kind", "name", "aliases", "description", "source") if k in data
+    }
     return {**head, **data}
 
 
 def write_atomic(path: Path, text: str, *, force: bool = False) -> None:
-    """Write via a temporary file and rename, so a crash never leaves half a profile; refuse to overwrite."""
-    if path.exists() and not force:
-        raise WriteRefusedError(f"{path} exists; pass --force to overwrite it")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Write a profile atomically (llmwalls.files.atomic_write_bytes: temporary file and rename, never
+    through a symbolic link, the umask's permissions); refuse to replace an existing file without force."""
+    atomic_write_text(path, text, force=force, what="profile", make_parents=True)
     index.cache_clear()

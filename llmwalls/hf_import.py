@@ -14,6 +14,8 @@ from typing import Any
 
 from llmwalls.errors import InputError
 
+_HF_MLA = ("kv_lora_rank", "qk_rope_head_dim", "qk_nope_head_dim", "v_head_dim")
+
 # Field names of the checked-in configs; the transformers class that reads each is named where it matters.
 REQUIRED = ("num_hidden_layers", "hidden_size", "num_attention_heads", "intermediate_size", "vocab_size")
 
@@ -264,6 +266,9 @@ def profile_from_hf_config(cfg: dict[str, Any], name: str, source: str) -> dict[
     if cfg.get("num_nextn_predict_layers"):
         out["mtp_layers"] = cfg["num_nextn_predict_layers"]
     if cfg.get("kv_lora_rank"):  # MLA
+        missing = [k for k in _HF_MLA if k not in cfg]
+        if missing:
+            raise InputError(f"config.json has kv_lora_rank (MLA) but lacks {', '.join(missing)}")
         out["mla"] = {
             "q_lora_rank": cfg.get("q_lora_rank") or 0,
             "kv_lora_rank": cfg["kv_lora_rank"],

@@ -41,6 +41,11 @@ def collecting() -> Iterator[Notices]:
             outer.notes.extend(n for n in bag.notes if n not in outer.notes)
 
 
+def active() -> bool:
+    """Whether a collector is running (else a warning would be dropped)."""
+    return _current.get() is not None
+
+
 def warn(message: str) -> None:
     bag = _current.get()
     if bag is not None and message not in bag.warnings:

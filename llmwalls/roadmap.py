@@ -30,11 +30,11 @@ Amount = float | str  # 15e12 or "15T"
 
 
 class RoadmapError(LlmwallsError, ValueError):
-    """A roadmap (or assumptions) file with problems: one line per problem, each with its place."""
+    """A roadmap (or assumptions) file with problems: every problem with its place, on one line."""
 
     def __init__(self, where: str, problems: list[str]):
         self.where, self.problems = where, problems
-        super().__init__("\n".join(f"{where}: {p}" for p in problems))
+        super().__init__("; ".join(f"{where}: {p}" for p in problems))
 
 
 class _Strict(BaseModel):
@@ -272,17 +272,15 @@ def _pydantic_problems(exc: ValidationError) -> list[str]:
     return out
 
 
-def _read(path: str) -> dict[str, Any]:
-    from llmwalls.catalogue import read_toml
+def _read(path: str, what: str = "roadmap") -> dict[str, Any]:
+    from llmwalls.catalogue import MAX_DATA_FILE_BYTES, read_toml
     from llmwalls.errors import ProfileError
+    from llmwalls.files import show_path
 
-    p = Path(path).expanduser()
-    if not p.is_file():
-        raise RoadmapError(path, ["no such file"])
     try:
-        return read_toml(p)
-    except ProfileError as exc:
-        raise RoadmapError(path, exc.problems) from None
+        return read_toml(Path(path).expanduser(), what=what, max_bytes=MAX_DATA_FILE_BYTES)
+    except (ProfileError, RuntimeError) as exc:  # RuntimeError: expanduser of an unknown ~user
+        raise RoadmapError(show_path(path), getattr(exc, "problems", ["no such file"])) from None
 
 
 def _name_problem(kind: str, text: Any, where: str) -> str | None:
@@ -565,7 +563,7 @@ def ranges_from(table: Uncertainty | None, where: str) -> dict:
 
 def load_assumptions_file(path: str) -> tuple[dict, dict]:
     """--assumptions FILE for `llmwalls walls`: ([uncertainty] ranges, [walls] overrides)."""
-    data = _read(path)
+    data = _read(path, "assumptions file")
     try:
         spec = AssumptionsFile.model_validate(data)
     except ValidationError as exc:

@@ -10,16 +10,31 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, Strict, StrictBool, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict, StrictBool, model_validator
+
+from llmwalls import bounds
 
 # Numbers: strict (TOML has real types: "80" is not 80), finite, positive and below absurd.
 PositiveInt = Annotated[int, Strict(), Field(gt=0, le=10**12)]
 NonNegativeInt = Annotated[int, Field(ge=0, le=10**12), Strict()]
-PositiveFloat = Annotated[float, Field(gt=0, le=1e24, allow_inf_nan=False)]
+PositiveFloat = Annotated[
+    float, Field(gt=0, le=1e24, allow_inf_nan=False), AfterValidator(bounds.check_smallest)
+]
 NonNegativeFloat = Annotated[float, Field(ge=0, le=1e24, allow_inf_nan=False)]
 Fraction = Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)]
 ProfileName = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._+-]*$", max_length=80)]
 SourceText = Annotated[str, Field(min_length=3, max_length=2000)]
+# Counts with a physical bound (llmwalls.bounds: orders of magnitude above any real system, named in the
+# error), so that no profile makes an engine run away.
+Layers = Annotated[int, Strict(), Field(gt=0), AfterValidator(bounds.MAX_LAYERS.validator())]
+Width = Annotated[int, Strict(), Field(gt=0), AfterValidator(bounds.MAX_HIDDEN_SIZE.validator())]
+FfnWidth = Annotated[int, Strict(), Field(gt=0), AfterValidator(bounds.MAX_FFN_SIZE.validator())]
+Heads = Annotated[int, Strict(), Field(gt=0), AfterValidator(bounds.MAX_HEADS.validator())]
+HeadDim = Annotated[int, Strict(), Field(gt=0), AfterValidator(bounds.MAX_HEAD_DIM.validator())]
+Vocab = Annotated[int, Strict(), Field(gt=0), AfterValidator(bounds.MAX_VOCAB.validator())]
+Experts = Annotated[int, Strict(), Field(gt=0), AfterValidator(bounds.MAX_EXPERTS.validator())]
+Tokens = Annotated[int, Strict(), Field(gt=0), AfterValidator(bounds.MAX_CONTEXT_TOKENS.validator())]
+GpuCount = Annotated[int, Strict(), Field(gt=0), AfterValidator(bounds.MAX_GPUS.validator())]
 
 DTYPES = ("fp64", "fp32", "tf32", "bf16", "fp16", "fp8", "int8", "fp6", "fp4")
 # An announcement date (YYYY-MM-DD) and a calendar quarter of availability (2026Q3).
@@ -61,12 +76,12 @@ class Profile(_Strict):
 class MoeSpec(_Strict):
     """Mixture of experts: routed experts per MoE layer, plus shared (always-on) experts."""
 
-    experts: PositiveInt
-    experts_per_token: PositiveInt
-    shared_experts: NonNegativeInt = 0
-    expert_ffn_size: PositiveInt
+    experts: Experts
+    experts_per_token: Experts
+    shared_experts: Annotated[int, Field(ge=0), AfterValidator(bounds.MAX_EXPERTS.validator())] = 0
+    expert_ffn_size: FfnWidth
     # The first `dense_layers` layers use a dense MLP of `ffn_size` (DeepSeek-V3: first_k_dense_replace = 3).
-    dense_layers: NonNegativeInt = 0
+    dense_layers: Annotated[int, Field(ge=0), AfterValidator(bounds.MAX_LAYERS.validator())] = 0
     # DeepSeek-V3's router carries a per-expert bias (e_score_correction_bias).
     router_bias: StrictBool = False
     # Every `layer_interval`-th layer (counting from 1) after the dense leading layers is an MoE layer, the
@@ -91,11 +106,12 @@ class MoeSpec(_Strict):
 class MlaSpec(_Strict):
     """Multi-head latent attention (DeepSeek-V2/V3): low-rank compressed KV plus a decoupled RoPE key."""
 
-    q_lora_rank: NonNegativeInt  # 0: queries are not compressed (DeepSeek-V2-Lite)
-    kv_lora_rank: PositiveInt
-    qk_rope_head_dim: PositiveInt
-    qk_nope_head_dim: PositiveInt
-    v_head_dim: PositiveInt
+    # 0: queries are not compressed (DeepSeek-V2-Lite)
+    q_lora_rank: Annotated[int, Field(ge=0), AfterValidator(bounds.MAX_HIDDEN_SIZE.validator())]
+    kv_lora_rank: Width
+    qk_rope_head_dim: HeadDim
+    qk_nope_head_dim: HeadDim
+    v_head_dim: HeadDim
 
 
 # What one layer's token mixer is (Hugging Face `layer_types` names in brackets):
@@ -136,27 +152,27 @@ class LinearAttentionSpec(_Strict):
 class ModelSpec(Profile):
     kind: Literal["model"]
     family: str = ""  # models of one architecture family, for "largest model that fits"
-    layers: PositiveInt
-    hidden_size: PositiveInt
-    attention_heads: PositiveInt
-    kv_heads: PositiveInt
-    head_dim: PositiveInt | None = None  # default hidden_size / attention_heads
-    ffn_size: PositiveInt  # dense MLP intermediate size
+    layers: Layers
+    hidden_size: Width
+    attention_heads: Heads
+    kv_heads: Heads
+    head_dim: HeadDim | None = None  # default hidden_size / attention_heads
+    ffn_size: FfnWidth  # dense MLP intermediate size
     mlp_gated: StrictBool = True  # SwiGLU/GeGLU: three matrices; plain GELU MLP: two
-    vocab_size: PositiveInt
+    vocab_size: Vocab
     tied_embeddings: StrictBool = False
     norm: Literal["rmsnorm", "layernorm"] = "rmsnorm"
     qkv_bias: StrictBool = False  # bias on Q, K, V projections only (Qwen2)
     linear_bias: StrictBool = False  # bias on every linear layer (GPT-2/GPT-3)
     position_embedding: Literal["rope", "learned", "alibi", "none"] = "rope"
-    max_context_tokens: PositiveInt
-    sliding_window_tokens: PositiveInt | None = None
+    max_context_tokens: Tokens
+    sliding_window_tokens: Tokens | None = None
     # Kind of each layer, repeated over the layers: ["sliding", "sliding", "sliding", "sliding", "sliding",
     # "full"] is Gemma 3's 5 local : 1 global; a list as long as `layers` spells every layer out (HF
     # `layer_types`). Empty: every layer "full", or every layer "sliding" when sliding_window_tokens is set
     # (Mistral 7B).
     layer_pattern: list[LayerKind] = []
-    attention_chunk_tokens: PositiveInt | None = None  # chunk of the "chunked" layers (Llama 4: 8192)
+    attention_chunk_tokens: Tokens | None = None  # chunk of the "chunked" layers (Llama 4: 8192)
     linear_attention: LinearAttentionSpec | None = None  # the "linear" layers
     qk_norm: StrictBool = False  # RMSNorm weights of head_dim on queries and keys (Qwen3, Gemma 3, GLM-4.5)
     # A sigmoid gate on the attention output, projected with the queries (q_proj twice as wide;
@@ -360,10 +376,10 @@ class GpuSpec(Profile):
 class ClusterSpec(Profile):
     kind: Literal["cluster"]
     gpu: str  # a gpu profile name
-    gpus_per_node: PositiveInt
-    nodes: PositiveInt
+    gpus_per_node: GpuCount
+    nodes: GpuCount
     # GPUs that share the fast scale-up fabric: 8 on an HGX board, 72 in a GB200 NVL72 rack.
-    scale_up_domain_gpus: PositiveInt
+    scale_up_domain_gpus: GpuCount
     # ici: Google TPU inter-chip interconnect; neuronlink: AWS Trainium. Both are direct-connect tori
     # (no switch): give torus_dims.
     scale_up_fabric: Literal["nvlink", "nvswitch", "xgmi", "pcie", "ethernet", "ici", "neuronlink"]
@@ -382,7 +398,7 @@ class ClusterSpec(Profile):
     node_overhead_power_w: NonNegativeFloat | None = None
     pue: Annotated[float, Field(ge=1.0, le=5.0, allow_inf_nan=False)]
     cooling: Literal["air", "liquid"] = "air"
-    gpus_per_rack: PositiveInt | None = None
+    gpus_per_rack: GpuCount | None = None
     rack_power_limit_w: PositiveFloat | None = None
     # What is not public and therefore left out, and any caveat on the figures.
     notes: str = ""
@@ -401,6 +417,11 @@ class ClusterSpec(Profile):
                 "pass --node-overhead-w"
             )
         return self.node_overhead_power_w
+
+    @model_validator(mode="after")
+    def _total_within_bound(self) -> ClusterSpec:
+        bounds.MAX_GPUS.check(self.total_gpus, "gpus_per_node x nodes =")
+        return self
 
     @model_validator(mode="after")
     def _check(self) -> ClusterSpec:

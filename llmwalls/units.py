@@ -1,6 +1,7 @@
 """Units: every quantity inside llmwalls is a plain float in SI base units (bytes, seconds, watts,
-FLOP/s, bytes/s, joules, US dollars). This module is the one place where text from the command line or
-a number for display is converted. It imports nothing heavy: the CLI parses options with it at start-up.
+FLOP/s, bytes/s, joules, US dollars). This module is the one place where text from the command line is
+converted (numbers for people are formatted by llmwalls.render.numbers). It imports nothing heavy: the CLI
+parses options with it at start-up.
 
 Conventions (also in the README):
 - Capacities print in IEC units (GiB); rates in SI (TB/s, TFLOP/s), as datasheets quote them.
@@ -15,6 +16,7 @@ from __future__ import annotations
 import math
 import re
 
+from llmwalls.bounds import MAX_CONTEXT_TOKENS, OPTION_BOUNDS, check_option, check_smallest
 from llmwalls.errors import InputError
 
 KB = 1e3
@@ -78,7 +80,7 @@ def _finite_positive(value: float, what: str, text: str) -> float:
         raise InputError(f"{what} must be greater than zero, got {text!r}")
     if value > ABSURD:
         raise InputError(f"{what} {text!r} is absurdly large; check the exponent")
-    return value
+    return check_smallest(value, what)
 
 
 def parse_bytes(text: str | float, what: str = "size") -> float:
@@ -103,12 +105,16 @@ def parse_bytes(text: str | float, what: str = "size") -> float:
 def parse_count(text: str | float, what: str = "count") -> float:
     """Decimal counts: '1M' -> 1e6, '15T' -> 15e12, '2.5e3' -> 2500. Returns a float (may be large)."""
     if isinstance(text, (int, float)):
-        return _finite_positive(float(text), what, str(text))
+        value = _finite_positive(float(text), what, str(text))
+        check_option(value, what)
+        return value
     raw = text.strip().replace("_", "").replace(",", "")
     m = re.fullmatch(rf"({_NUMBER})([kKmMbBgGtT]?)", raw)
     if not m:
         raise InputError(f"{what} {text!r} is not a number; write e.g. 1000, 1k, 2.5M or 15e12")
-    return _finite_positive(float(m.group(1)) * _DECIMAL_SUFFIX[m.group(2).lower()], what, text)
+    value = _finite_positive(float(m.group(1)) * _DECIMAL_SUFFIX[m.group(2).lower()], what, text)
+    check_option(value, what)
+    return value
 
 
 def parse_int_count(text: str | float, what: str = "count") -> int:
@@ -121,18 +127,19 @@ def parse_int_count(text: str | float, what: str = "count") -> int:
 def parse_tokens(text: str | int, what: str = "length") -> int:
     """Sequence lengths: '4k' -> 4096, '128k' -> 131072, '1M' -> 1048576, plain integers as given."""
     if isinstance(text, int):
-        return int(_finite_positive(float(text), what, str(text)))
+        tokens = int(_finite_positive(float(text), what, str(text)))
+        OPTION_BOUNDS.get(what, MAX_CONTEXT_TOKENS).check(tokens, what)
+        return tokens
     raw = text.strip().replace("_", "").replace(",", "")
     m = re.fullmatch(rf"({_NUMBER})([kKmM]?)", raw)
     if not m:
         raise InputError(f"{what} {text!r} is not a token count; write e.g. 4096, 4k or 128k")
-    value = float(m.group(1)) * _BINARY_TOKEN_SUFFIX[m.group(2).lower()]
-    _finite_positive(value, what, text)
-    if value != int(value):
+    scaled = float(m.group(1)) * _BINARY_TOKEN_SUFFIX[m.group(2).lower()]
+    _finite_positive(scaled, what, text)
+    if scaled != int(scaled):
         raise InputError(f"{what} must be a whole number of tokens, got {text!r}")
-    if value > 2**40:
-        raise InputError(f"{what} {text!r} is absurdly long (over 2^40 tokens)")
-    return int(value)
+    OPTION_BOUNDS.get(what, MAX_CONTEXT_TOKENS).check(scaled, what)
+    return int(scaled)
 
 
 def parse_fraction(text: str | float, what: str, *, allow_zero: bool = False) -> float:
@@ -159,37 +166,3 @@ def parse_positive_float(text: str | float, what: str, *, allow_zero: bool = Fal
     if allow_zero and value == 0:
         return 0.0
     return _finite_positive(value, what, str(text))
-
-
-def fmt_bytes_iec(n: float) -> str:
-    """Capacity for people: 141.1 GB is shown as 131.4 GiB (IEC), never mixing the two."""
-    for unit, size in (("TiB", TiB), ("GiB", GiB), ("MiB", MiB), ("KiB", KiB)):
-        if abs(n) >= size:
-            return f"{n / size:,.1f} {unit}"
-    return f"{n:,.0f} B"
-
-
-def fmt_si(value: float, unit: str, digits: int = 3) -> str:
-    """Rates for people in SI prefixes: 3.35e12 B/s -> '3.35 TB/s'."""
-    if value == 0 or not math.isfinite(value):
-        return f"{value:g} {unit}"
-    for prefix, size in (("E", 1e18), ("P", 1e15), ("T", 1e12), ("G", 1e9), ("M", 1e6), ("k", 1e3)):
-        if abs(value) >= size:
-            return f"{value / size:.{digits}g} {prefix}{unit}"
-    return f"{value:.{digits}g} {unit}"
-
-
-def fmt_duration(seconds: float) -> str:
-    if not math.isfinite(seconds):
-        return "inf"
-    if seconds < 1e-3:
-        return f"{seconds * 1e6:.1f} µs"
-    if seconds < 1:
-        return f"{seconds * 1e3:.1f} ms"
-    if seconds < 120:
-        return f"{seconds:.2f} s"
-    if seconds < 7200:
-        return f"{seconds / 60:.1f} min"
-    if seconds < 3 * SECONDS_PER_DAY:
-        return f"{seconds / 3600:.1f} h"
-    return f"{seconds / SECONDS_PER_DAY:,.1f} days"

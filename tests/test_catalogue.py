@@ -393,3 +393,20 @@ def test_profiles_list_gpu_shows_the_catalogue(cli):
     assert r.exit_code == 0, r.stderr
     for name in REQUIRED_GPUS:
         assert name in r.stdout
+
+
+def test_the_shipped_index_matches_the_profiles():
+    """profiles/index.json (names, aliases, sources of the built-in profiles, read instead of parsing every
+    file on every call) is what the TOML files say."""
+    import json
+    import os
+
+    from llmwalls.catalogue import BUILTIN_INDEX, builtin_dir, builtin_index_rows
+
+    path = builtin_dir() / BUILTIN_INDEX
+    fresh = json.dumps(builtin_index_rows(), indent=1, ensure_ascii=False) + "\n"
+    if os.environ.get("LLMWALLS_UPDATE_INDEX"):
+        path.write_text(fresh, encoding="utf-8")
+    assert path.read_text(encoding="utf-8") == fresh, (
+        "profiles/index.json is stale: LLMWALLS_UPDATE_INDEX=1 pytest tests/test_catalogue.py -k index"
+    )

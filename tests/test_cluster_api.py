@@ -18,10 +18,12 @@ from llmwalls.api._planning import (
     resolve_model,
     training_run,
 )
+from llmwalls.engine.goodput import run_goodput
 from llmwalls.errors import InputError
 
-# H100 SXM usable memory: 0.9 x the 81,559 MiB the driver reports = 0.9 x 81,559 x 2^20 = 76,968,728,985.6 B
-H100_USABLE_BYTES = 0.9 * 81_559 * 2**20
+# H100 SXM training memory: the 81,559 MiB the driver reports less the 1 GiB training reserve
+# (engine.memory.training_usable_bytes) = 81,559 x 2^20 - 2^30 = 84,446,085,120 B
+H100_USABLE_BYTES = 81_559 * 2**20 - 2**30
 H100_BF16_PEAK = 989.4e12  # NVIDIA H100 SXM datasheet, BF16 dense tensor core
 
 
@@ -59,9 +61,12 @@ def test_given_layout_figures_by_hand(given_8b):
     assert r.throughput.tokens_per_s == pytest.approx(2048 * 8192 / r.step.step_time_s)
     mfu = r.throughput.model_flops_per_step / (r.step.step_time_s * 8 * H100_BF16_PEAK)
     assert r.throughput.mfu == pytest.approx(mfu)
-    # time to train = 20 x 8,030,261,248 tokens / tokens/s; GPU-hours = that x 8 / 3,600
+    # time to train = steady state (20 x 8,030,261,248 tokens / tokens/s) / whole-run goodput on 8 GPUs
+    # (engine.goodput); GPU-hours = that x 8 / 3,600
     assert r.training.tokens == 20 * 8_030_261_248
-    assert r.training.time_s == pytest.approx(20 * 8_030_261_248 / r.throughput.tokens_per_s)
+    steady = 20 * 8_030_261_248 / r.throughput.tokens_per_s
+    good = run_goodput(steady, 8, params=8_030_261_248)
+    assert r.training.time_s == pytest.approx(steady / good["goodput"])
     assert r.training.gpu_hours == pytest.approx(r.training.time_s * 8 / 3600)
     assert r.memory.usable_bytes == pytest.approx(H100_USABLE_BYTES)
 
@@ -128,8 +133,10 @@ def test_plan_run_for_power_and_cost():
     plan = plan_run("8b", None, "h100", gpus=64, train_tokens=1e12)
     assert isinstance(plan, TrainingPlan)
     assert any("dgx-h100" in w for w in plan.warnings)  # planned on the default cluster's nodes, said so
-    # time = 1e12 tokens / tokens/s; GPU-hours = time x 64 GPUs / 3,600
-    assert plan.time_to_train_s == pytest.approx(1e12 / plan.tokens_per_s)
+    # time = 1e12 tokens / tokens/s / whole-run goodput (64 GPUs, 8.03B parameters); GPU-hours = time x 64
+    # GPUs / 3,600
+    good = run_goodput(1e12 / plan.tokens_per_s, 64, params=8_030_261_248)
+    assert plan.time_to_train_s == pytest.approx(good["wall_clock_s"])
     assert plan.gpu_hours == pytest.approx(plan.time_to_train_s * 64 / 3600)
     summary = plan.summary()
     assert summary["gpus"] == 64 and summary["layout"]["recompute"] in ("none", "selective", "full")

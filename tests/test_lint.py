@@ -1,4 +1,4 @@
-"""The tree passes ruff (lint and format) with the project's configuration in pyproject.toml."""
+"""The tree passes ruff (lint and format) and mypy with the project's configuration in pyproject.toml."""
 
 import shutil
 import subprocess
@@ -41,3 +41,18 @@ def test_rich_is_imported_only_by_the_render_module():
         and re.search(r"^\s*(from|import) rich\b", path.read_text(), flags=re.M)
     ]
     assert offenders == []
+
+
+def test_mypy_is_clean():
+    # Types are a gate: mypy with the configuration in pyproject.toml ([tool.mypy]) over llmwalls/.
+    if not (ROOT / "pyproject.toml").exists():
+        pytest.skip("not a source checkout")
+    pytest.importorskip("mypy", reason="mypy comes with the test extra")
+    out = subprocess.run(
+        [sys.executable, "-m", "mypy", "--no-error-summary"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-1000:]

@@ -17,7 +17,7 @@ from llmwalls import catalogue
 from llmwalls.engine import plan as P
 from llmwalls.engine import walls as W
 from llmwalls.engine.collectives import Tiers
-from llmwalls.engine.memory import usable_bytes
+from llmwalls.engine.memory import training_usable_bytes
 from llmwalls.engine.model import param_counts
 from llmwalls.errors import InputError
 
@@ -47,7 +47,7 @@ def plan(spec, hw, **kw):
     kw.setdefault("train_tokens", 1e12)
     kw.setdefault("seq_len", 8192)
     kw.setdefault("global_batch", 2048)
-    kw.setdefault("usable_bytes", usable_bytes(gpu.hbm_bytes))
+    kw.setdefault("usable_bytes", training_usable_bytes(gpu.memory_capacity_bytes))
     return P.plan_training(spec, gpu, Tiers.from_cluster(cluster), **kw)
 
 
@@ -69,8 +69,20 @@ def test_time_and_gpu_hours_by_hand(m8, hw):
     assert L["tp"] * L["pp"] * L["dp"] * L["cp"] == 64
     # tokens/s = 2,048 sequences x 8,192 tokens / step time
     assert p["tokens_per_s"] == pytest.approx(2048 * 8192 / p["step_time_s"])
-    # time = 1e12 tokens / tokens/s; GPU-hours = time x 64 GPUs / 3,600 s
-    assert p["time_to_train_s"] == pytest.approx(1e12 / p["tokens_per_s"])
+    # steady state: time = 1e12 tokens / tokens/s; GPU-hours = time x 64 GPUs / 3,600 s
+    assert p["steady_time_to_train_s"] == pytest.approx(1e12 / p["tokens_per_s"])
+    assert p["steady_gpu_hours"] == pytest.approx(p["steady_time_to_train_s"] * 64 / 3600)
+    # whole run: steady time / goodput, goodput = 1 - the sum of its named parts
+    g = p["goodput"]
+    parts = (
+        "checkpoint_fraction",
+        "rework_fraction",
+        "restart_fraction",
+        "warmup_fraction",
+        "evaluation_fraction",
+    )
+    assert g["goodput"] == pytest.approx(1.0 - sum(g[k] for k in parts))
+    assert p["time_to_train_s"] == pytest.approx(p["steady_time_to_train_s"] / g["goodput"])
     assert p["gpu_hours"] == pytest.approx(p["time_to_train_s"] * 64 / 3600)
     # the summary figures are the chosen layout's step figures
     for k in P.SUMMARY_KEYS:
@@ -85,28 +97,37 @@ def test_pick_is_the_fastest_layout_that_fits(m8, hw):
     assert p["fitting"] == int(res["fits"].sum())
     ranked = p["ranked"]
     assert len(ranked) == 5
-    assert int(ranked[0]) == int(np.argmax(np.where(res["fits"], res["tokens_per_s"], 0)))
+    # the fastest that fits (ties, e.g. ZeRO-1 and ZeRO-2 at the same speed, go to the smaller memory)
+    assert res["tokens_per_s"][int(ranked[0])] == np.max(np.where(res["fits"], res["tokens_per_s"], 0))
     speeds = res["tokens_per_s"][ranked]
     assert np.all(np.diff(speeds) <= 0)  # best first
     assert P.layout_at(p, int(ranked[0])) == p["layout"]
     assert P.dominant_at(p, int(ranked[0])) == (p["largest_overhead"], p["largest_overhead_share"])
 
 
-def test_given_layout_uses_its_defaults(m8, hw):
-    p = plan(m8, hw, gpus=64, fixed={"tp": 2, "pp": 1, "dp": 32})
-    assert p["explicit"] and p["candidates"] == 1
-    # DEFAULT_LAYOUT: no CP/EP, micro-batch 1, ZeRO-1, selective recomputation, sequence parallel with TP
-    assert p["layout"] == {
+def test_given_degrees_constrain_the_search_but_do_not_end_it(m8, hw):
+    p = plan(m8, hw, gpus=64, fixed={"tp": 2, "pp": 1, "dp": 32}, top=3)
+    assert p["explicit"]
+    # the degrees are kept, CP and EP default to 1 (tp x pp x dp already = 64), sequence parallel with TP
+    assert {k: p["layout"][k] for k in ("tp", "pp", "dp", "cp", "ep", "sequence_parallel")} == {
         "tp": 2,
         "pp": 1,
         "dp": 32,
         "cp": 1,
         "ep": 1,
-        "micro_batch": 1,
-        "zero_stage": 1,
-        "recompute": 1,
         "sequence_parallel": 1,
     }
+    # micro-batch (2,048 / 32 = 64 sequences per replica: 1, 2, 4, 8, 16 all divide it), ZeRO stage 0-3 and
+    # recomputation none/selective/full are searched: 5 x 4 x 3 = 60 candidates, all with the given degrees
+    assert p["candidates"] == 5 * 4 * 3
+    assert set(p["layouts"]["tp"]) == {2} and set(p["layouts"]["dp"]) == {32}
+    res = p["results"]
+    assert p["tokens_per_s"] == np.max(res["tokens_per_s"][res["fits"]])
+    # pinning them too leaves one candidate
+    one = plan(
+        m8, hw, gpus=64, fixed={"tp": 2, "pp": 1, "dp": 32, "micro_batch": 1, "zero_stage": 1, "recompute": 1}
+    )
+    assert one["candidates"] == 1 and one["layout"]["zero_stage"] == 1
     # TP 1: nothing to run sequence-parallel over
     q = plan(m8, hw, gpus=64, fixed={"tp": 1, "pp": 1, "dp": 64})
     assert q["layout"]["sequence_parallel"] == 0
@@ -169,7 +190,7 @@ def test_gpu_hours_are_linear_in_tokens(gpus, tokens):
     b = plan(m8, hw, gpus=gpus, train_tokens=2 * tokens)
     assert a["layout"] == b["layout"]
     assert b["gpu_hours"] == pytest.approx(2 * a["gpu_hours"], rel=1e-12)
-    assert a["gpu_hours"] == pytest.approx(tokens / a["tokens_per_s"] * gpus / 3600, rel=1e-12)
+    assert a["steady_gpu_hours"] == pytest.approx(tokens / a["tokens_per_s"] * gpus / 3600, rel=1e-12)
 
 
 def test_slowed_step_time_by_hand(m8, hw):

@@ -308,12 +308,13 @@ def test_training_energy_from_the_plan_by_hand(cli):
 def test_training_energy_against_the_llama31_card(cli):
     """Calibration case llama31_mc_405b_gpuh (cases.toml; meta-llama/llama-models
     models/llama3_1/MODEL_CARD.md @1b28708f): 30.84M H100 GPU-hours, energy counted as GPU-hours x 700 W =
-    21,588 MWh. The plan covers pre-training only at its modelled step rate, while the card's figure also
-    holds failures and restarts, evaluations, long-context extension and post-training: the plan's GPU
-    energy is expected below the card's, within 15% (the band the cluster calibration accepts per run)."""
+    21,588 MWh. The plan covers pre-training at its modelled step rate divided by the whole-run goodput
+    (failures and restarts, checkpoints, warm-up, evaluation: engine.goodput), while the card's figure also
+    holds long-context extension and post-training: within 15% either side (the band the cluster
+    calibration accepts per run)."""
     r = cli("power", *RUN_405B, "--json")
     gpu_mwh = r.json()["results"]["training_plan"]["energy"]["gpu"]["energy_kwh"] / 1e3
-    assert 0.85 <= gpu_mwh / 21_588.0 <= 1.0
+    assert 0.85 <= gpu_mwh / 21_588.0 <= 1.15
 
 
 def test_training_energy_beside_given_gpu_hours(cli):

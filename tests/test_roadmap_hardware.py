@@ -262,8 +262,8 @@ def test_profiles_list_gpu_fits_100_columns_with_the_key_figures(cli, monkeypatc
     assert r.exit_code == 0, r.stderr
     assert max(len(line.rstrip()) for line in r.stdout.splitlines()) <= 100
     row = next(line for line in r.stdout.splitlines() if line.strip().startswith("b200 "))
-    # B200: 180 GB, 8.00 TB/s, 2,250 / 4,500 dense TFLOPS, 1,000 W, shipping, $35,000.
-    assert row.split() == ["b200", "180", "8.00", "2,250", "4,500", "1,000", "shipping", "$35,000"]
+    # B200: 180 GB, 8.00 TB/s, 2,250 / 4,500 dense TFLOPS, 1,000 W, shipping, $35,000 (printed $35.0k).
+    assert row.split() == ["b200", "180", "8.00", "2,250", "4,500", "1,000", "shipping", "$35.0k"]
     assert any(line.split()[:1] == ["vr200"] and "announced" in line for line in r.stdout.splitlines())
 
 

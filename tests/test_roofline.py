@@ -369,3 +369,57 @@ def test_single_node_tp_matches_the_cluster_path(h100):
         assert float(alone[phase]["tp_comm_time_s"]) == pytest.approx(
             float(node[phase]["tp_comm_time_s"]), rel=1e-12
         )
+
+
+def test_weight_only_decode_streams_weights_slower_by_hand():
+    # Llama-2-7B decode MLP at batch 1 on an A100-80GB (2,039 GB/s datasheet x 0.65 = 1.32535e12 B/s; no
+    # measured copy cap in the profile). Weights: 32 layers x 3 x 4,096 x 11,008 = 4,328,521,728 parameters
+    # plus the pre-MLP norms 32 x 4,096 = 131,072; activations in and out 32 x 2 x 4,096 x 2 B = 524,288 B.
+    # int8 (1 B/param), factor 0.88 (RooflineAssumptions.int8_weight_only_bandwidth_factor):
+    #   t = 524,288 / 1.32535e12 + 4,328,652,800 / (1.32535e12 x 0.88)
+    #     = 3.9559e-7 + 4,328,652,800 / 1.166308e12 = 3.9559e-7 + 3.711411e-3 = 3.711807e-3 s
+    # with the factor at 1.0: 3.9559e-7 + 4,328,652,800 / 1.32535e12 = 3.9559e-7 + 3.266045e-3 = 3.266441e-3 s
+    # int4 (0.5 + 2.5 / 128 = 0.51953125 B/param, group-128 scales): weights 4,328,652,800 x 0.51953125 =
+    #   2,248,870,400 B; factor 0.59: 3.9559e-7 + 2,248,870,400 / 7.819565e11 = 3.9559e-7 + 2.875954e-3
+    #   = 2.876350e-3 s
+    m, g = load_model("llama-2-7b"), load_gpu("a100-80gb-sxm")
+
+    def mlp(weights: str, a: rf.RooflineAssumptions) -> tuple[float, float, float]:
+        r = rf.roofline(m, g, batch=1, prompt_tokens=5, context_tokens=105, weights=weights, assumptions=a)
+        op = r["decode"]["operators"]["mlp"]
+        return float(op["bytes"]), float(op["time_s"]), float(r["weight_stream_factor"])
+
+    b8, t8, f8 = mlp("int8", rf.RooflineAssumptions())
+    assert (b8, f8) == (4_328_652_800 + 524_288, 0.88)
+    assert t8 == pytest.approx(3.711807e-3, rel=1e-5)
+    _, t8_free, _ = mlp("int8", rf.RooflineAssumptions(int8_weight_only_bandwidth_factor=1.0))
+    assert t8_free == pytest.approx(3.266441e-3, rel=1e-5)
+    b4, t4, f4 = mlp("int4", rf.RooflineAssumptions())
+    assert (b4, f4) == (2_248_870_400 + 524_288, 0.59)
+    assert t4 == pytest.approx(2.876350e-3, rel=1e-5)
+    # bf16 and fp8 compute in their own precision: no factor, so the bytes alone set the time
+    assert mlp("bf16", rf.RooflineAssumptions())[2] == 1.0
+    assert rf.weight_stream_factor("fp8", rf.RooflineAssumptions()) == 1.0
+
+
+@pytest.mark.parametrize("bad", [0.0, -0.1, 1.5, math.nan])
+def test_weight_only_factor_must_be_a_fraction(bad):
+    with pytest.raises(InputError, match="weight_only_bandwidth_factor"):
+        rf.RooflineAssumptions(int4_weight_only_bandwidth_factor=bad)
+
+
+def test_weight_only_factor_reaches_the_typed_report():
+    # llmwalls.api.roofline carries the factor in results.roofs and takes it through `assumptions`:
+    # int4 weights at the default 0.59; int8 with the factor set to 1.0 (a Marlin-class kernel) gives 1.0.
+    from llmwalls import api
+
+    r = api.roofline("llama-2-7b", gpu="a100-80gb-sxm", weights="int4")
+    assert r.results.roofs.weight_stream_factor == 0.59
+    assert "int4 weight-only" in r.results.roofs.efficiency_source
+    a = rf.RooflineAssumptions(int8_weight_only_bandwidth_factor=1.0)
+    assert (
+        api.roofline(
+            "llama-2-7b", gpu="a100-80gb-sxm", weights="int8", assumptions=a
+        ).results.roofs.weight_stream_factor
+        == 1.0
+    )

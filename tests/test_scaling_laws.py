@@ -1,17 +1,23 @@
-"""Compute-optimal sizing (issue 5): Chinchilla parametric loss and frontier, the 20-tokens-per-parameter
-rule, the Llama 3 token fit, and GPU budget -> FLOPs.
+"""Compute-optimal sizing: Chinchilla parametric loss and frontier (the corrected fit of Besiroglu et al. 2024
+and the constants as printed in Hoffmann et al. 2022), the 20-tokens-per-parameter rule, Kaplan et al. 2020's
+law, the Llama 3 token fit, and GPU budget -> FLOPs -> compute-optimal model.
 
-Calibration cases are copied from ../shared/calibration/cases.toml with their sources:
-- chin_fit_*, chin_t2_*, chin_t3_*, chin_model: Hoffmann et al. 2022 (Chinchilla), arXiv:2203.15556, Table 2,
-  Table 3, fitted constants eq. 10 / App. D.2.
-- llama3_scaling_fit, llama3_405b_compute: Llama Team (Meta), 'The Llama 3 Herd of Models', arXiv:2407.21783,
-  sec 3.2.1.
+Published figures used, with their sources:
+- Hoffmann et al. 2022 (Chinchilla), arXiv:2203.15556: Table 2, Table 3, fitted constants eq. 10 / App. D.2,
+  and Chinchilla itself (70B parameters on 1.4T tokens at Gopher's compute).
+- Besiroglu, Erdil, Barnett & You 2024, 'Chinchilla Scaling: A replication attempt', arXiv:2404.10102: E =
+  1.8172, A = 482.01, B = 2085.43, alpha = 0.3478, beta = 0.3658.
+- Kaplan et al. 2020, 'Scaling Laws for Neural Language Models', arXiv:2001.08361: eq. 1.1-1.5 and sec 6.1
+  (N_opt = 1.3e9 (C / PF-day)^0.73).
+- Llama Team (Meta), 'The Llama 3 Herd of Models', arXiv:2407.21783, sec 3.2.1.
 
 Which method reproduces which (stated honestly):
 - Table 3 (approach 1) is reproduced by the tokens-per-param rule (r = 20) from its FLOPs column: tokens
   within 8%, parameters within 5% (Table 3's own ratio is 20.0-22.4 tokens per parameter).
 - The approach-3 closed form with the published rounded constants does NOT reproduce Table 3: at Gopher's
   budget (5.76e23) it gives 32.2B parameters on 2.98T tokens (93 tokens/param) against Table 3's 67B / 1.5T.
+- The corrected fit (the default) puts Chinchilla's own budget at 73.0B on 1.34T tokens: 70B on 1.4T is
+  compute-optimal to within 4%, and its loss is 2e-5 nats above the optimum.
 - The Llama 3 fit with its printed constants (0.53, 0.29) gives 10.46T tokens at 3.8e25 FLOPs, not the paper's
   16.55T; no rounding of those two constants reaches 16.55T (see the test).
 """
@@ -25,25 +31,36 @@ from hypothesis import strategies as st
 
 from llmwalls.engine.scaling_laws import (
     CHINCHILLA,
+    DEFAULT_METHOD,
+    EPOCH_REFIT,
+    HOFFMANN_2022,
     LLAMA3_FIT,
     METHODS,
+    PF_DAY_FLOPS,
     ChinchillaFit,
+    KaplanLaw,
     Llama3TokenFit,
     budget_flops,
     chinchilla_loss,
     compute_optimal,
     compute_optimal_all,
+    compute_optimal_for_gpus,
+    kaplan_compute_loss,
+    kaplan_loss,
     optimal_chinchilla_parametric,
+    optimal_kaplan,
     optimal_llama3,
     optimal_tokens_per_param,
     training_flops,
 )
 from llmwalls.errors import InputError
 
-# cases.toml chin_fit_E/A/B/alpha/beta (Hoffmann et al. 2022 eq. 10)
+# Hoffmann et al. 2022 eq. 10, as printed
 CHIN_FIT = {"E": 1.69, "A": 406.4, "B": 410.7, "alpha": 0.34, "beta": 0.28}
+# Besiroglu et al. 2024 (arXiv:2404.10102), the corrected fit
+REFIT = {"E": 1.8172, "A": 482.01, "B": 2085.43, "alpha": 0.3478, "beta": 0.3658}
 
-# cases.toml chin_t3_*: (params, tokens, FLOPs) from Hoffmann et al. 2022 Table 3 (approach 1).
+# (params, tokens, FLOPs) from Hoffmann et al. 2022 Table 3 (approach 1).
 CHIN_T3 = [
     (0.4e9, 8.0e9, 1.92e19),
     (1e9, 20.2e9, 1.21e20),
@@ -56,31 +73,67 @@ CHIN_T3 = [
     (10000e9, 216.2e12, 1.3e28),
 ]
 
-GOPHER_FLOPS = 5.76e23  # chin_t3_67b related.flops: Gopher's budget, "1" in Gopher units
+GOPHER_FLOPS = 5.76e23  # Table 3, 67B row: Gopher's budget, "1" in Gopher units
+CHINCHILLA_FLOPS = 6 * 70e9 * 1.4e12  # Chinchilla itself: 6 N D = 5.88e23
 
 
-def test_published_constants_are_the_defaults():
-    assert {k: getattr(CHINCHILLA, k) for k in CHIN_FIT} == CHIN_FIT
-    assert (LLAMA3_FIT.alpha, LLAMA3_FIT.A) == (0.53, 0.29)  # cases.toml llama3_scaling_fit
+def test_corrected_fit_is_the_default_and_printed_fit_is_kept():
+    assert {k: getattr(CHINCHILLA, k) for k in REFIT} == REFIT
+    assert {k: getattr(ChinchillaFit(), k) for k in REFIT} == REFIT
+    assert EPOCH_REFIT == CHINCHILLA
+    assert {k: getattr(HOFFMANN_2022, k) for k in CHIN_FIT} == CHIN_FIT
+    assert DEFAULT_METHOD == "chinchilla-refit"
+    assert (LLAMA3_FIT.alpha, LLAMA3_FIT.A) == (0.53, 0.29)  # Llama 3 sec 3.2.1
 
 
 def test_training_flops():
-    # Kaplan 2020: C = 6 N D. Chinchilla (chin_model): 6 x 70e9 x 1.4e12 = 5.88e23, within 2.1% of Gopher's
+    # Kaplan 2020: C = 6 N D. Chinchilla: 6 x 70e9 x 1.4e12 = 5.88e23, within 2.1% of Gopher's
     # 5.76e23 ("the same compute as Gopher").
     assert training_flops(70e9, 1.4e12) == pytest.approx(5.88e23)
     assert training_flops(70e9, 1.4e12) / GOPHER_FLOPS == pytest.approx(1.0208, abs=1e-4)
-    # llama3_405b_compute: 6 x 405e9 x 15.6e12 = 3.79e25 ~ the published 3.8e25
+    # Llama 3 405B: 6 x 405e9 x 15.6e12 = 3.79e25 ~ the published 3.8e25
     assert training_flops(405e9, 15.6e12) == pytest.approx(3.8e25, rel=0.005)
 
 
 def test_chinchilla_loss_by_hand():
-    # N = 70e9, D = 1.4e12 (Chinchilla itself):
+    # Hoffmann et al.'s printed constants, N = 70e9, D = 1.4e12 (Chinchilla itself):
     # A / N^alpha = 406.4 / exp(0.34 x ln 7e10) = 406.4 / exp(0.34 x 24.971761) = 406.4 / exp(8.490399)
     #             = 406.4 / 4867.81 = 0.083487
     # B / D^beta  = 410.7 / exp(0.28 x ln 1.4e12) = 410.7 / exp(0.28 x 27.967493) = 410.7 / exp(7.830898)
     #             = 410.7 / 2517.19 = 0.163158
     # L = 1.69 + 0.083487 + 0.163158 = 1.936645
-    assert chinchilla_loss(70e9, 1.4e12) == pytest.approx(1.936645, abs=2e-6)
+    assert chinchilla_loss(70e9, 1.4e12, HOFFMANN_2022) == pytest.approx(1.936645, abs=2e-6)
+    # The corrected fit (default):
+    # A / N^alpha = 482.01 / exp(0.3478 x 24.971761) = 482.01 / exp(8.685178) = 482.01 / 5914.6 = 0.081495
+    # B / D^beta  = 2085.43 / exp(0.3658 x 27.967493) = 2085.43 / exp(10.230509) = 2085.43 / 27736.8
+    #             = 0.075187
+    # L = 1.8172 + 0.081495 + 0.075187 = 1.973882
+    assert chinchilla_loss(70e9, 1.4e12) == pytest.approx(1.973882, abs=3e-6)
+
+
+def test_chinchilla_itself_is_compute_optimal_under_the_corrected_fit():
+    # Hoffmann et al. eq. 4 with Besiroglu et al.'s constants at C = 6 x 70e9 x 1.4e12 = 5.88e23:
+    #   alpha A = 0.3478 x 482.01 = 167.6431; beta B = 0.3658 x 2085.43 = 762.8503; ratio 0.2197588
+    #   G = 0.2197588^(1/0.7136) = exp(-1.5152246 x 1.4013453) = exp(-2.1233529) = 0.119630
+    #   a = 0.3658 / 0.7136 = 0.512612; C/6 = 9.8e22, ln = 52.939254; x a = 27.137297; exp = 6.1036e11
+    #   N_opt = 0.119630 x 6.1036e11 = 7.302e10 (73.0B); D_opt = 9.8e22 / 7.302e10 = 1.3421e12 (1.34T)
+    # Chinchilla's 70B on 1.4T is -4.1% / +4.3% from that: compute-optimal within the fit's precision. The
+    # published constants put the same budget at 32.5B on 3.02T (93 tokens/param): the inconsistency the
+    # replication corrects.
+    opt = compute_optimal(CHINCHILLA_FLOPS)
+    assert float(opt["params"]) == pytest.approx(7.302e10, rel=2e-3)
+    assert float(opt["tokens"]) == pytest.approx(1.3421e12, rel=2e-3)
+    assert float(opt["params"]) == pytest.approx(70e9, rel=0.05)
+    assert float(opt["tokens"]) == pytest.approx(1.4e12, rel=0.05)
+    # and Chinchilla's loss (1.973882, above) sits within 1e-4 nats of the optimum's
+    assert float(opt["loss"]) <= 1.973882 + 1e-6
+    assert float(opt["loss"]) == pytest.approx(1.973882, abs=1e-4)
+    old = compute_optimal(CHINCHILLA_FLOPS, "chinchilla-published")
+    assert float(old["tokens_per_param"]) > 80.0
+    # Besiroglu et al.: a = beta / (alpha + beta) = 0.5126 (approaches 1 and 2 of Hoffmann et al.: 0.50, 0.49)
+    c = np.array([1e21, 1e25])
+    n = compute_optimal(c)["params"]
+    assert np.log(n[1] / n[0]) / np.log(1e4) == pytest.approx(0.512612, abs=1e-6)
 
 
 def test_parametric_frontier_by_hand_at_gopher_budget():
@@ -89,7 +142,7 @@ def test_parametric_frontier_by_hand_at_gopher_budget():
     # C/6 = 9.6e22; (9.6e22)^a = 2.39381e10; (9.6e22)^b = 4.01034e12.
     # N_opt = 1.344711 x 2.39381e10 = 3.2190e10 (32.2B); D_opt = 4.01034e12 / 1.344711 = 2.9823e12 (2.98T).
     # That is 92.6 tokens per parameter: approach 3's published fit does not give Table 3's 67B / 1.5T.
-    opt = optimal_chinchilla_parametric(GOPHER_FLOPS)
+    opt = optimal_chinchilla_parametric(GOPHER_FLOPS, HOFFMANN_2022)
     assert opt["params"] == pytest.approx(3.2190e10, rel=1e-4)
     assert opt["tokens"] == pytest.approx(2.9823e12, rel=1e-4)
     # and it spends exactly the budget: 6 N D = C
@@ -97,10 +150,10 @@ def test_parametric_frontier_by_hand_at_gopher_budget():
 
 
 def test_parametric_exponents_against_table2():
-    # cases.toml chin_t2_3_parametric: Table 2 gives a = 0.46, b = 0.54 for approach 3. The rounded published
-    # constants give a = 0.28/0.62 = 0.4516, b = 0.5484: within 0.01 of the table.
+    # Table 2 gives a = 0.46, b = 0.54 for approach 3. The rounded published constants give a = 0.28/0.62 =
+    # 0.4516, b = 0.5484: within 0.01 of the table.
     c = np.array([1e21, 1e25])
-    opt = optimal_chinchilla_parametric(c)
+    opt = optimal_chinchilla_parametric(c, HOFFMANN_2022)
     a = np.log(opt["params"][1] / opt["params"][0]) / np.log(1e4)
     b = np.log(opt["tokens"][1] / opt["tokens"][0]) / np.log(1e4)
     assert a == pytest.approx(0.28 / 0.62, rel=1e-9)
@@ -122,7 +175,7 @@ def test_table3_from_tokens_per_param_rule(params, tokens, flops):
 
 
 def test_chinchilla_model_from_20x_rule():
-    # cases.toml chin_model: Chinchilla = 70B on 1.4T tokens at Gopher's compute (5.76e23).
+    # Chinchilla = 70B on 1.4T tokens at Gopher's compute (5.76e23).
     # N = sqrt(5.76e23 / 120) = sqrt(4.8e21) = 6.9282e10 (-1.0%); D = 1.38564e12 (-1.0%).
     opt = optimal_tokens_per_param(GOPHER_FLOPS)
     assert opt["params"] == pytest.approx(6.9282e10, rel=1e-4)
@@ -131,7 +184,7 @@ def test_chinchilla_model_from_20x_rule():
 
 
 def test_llama3_fit_by_hand():
-    # Llama 3 sec 3.2.1, D*(C) = 0.29 C^0.53 at C = 3.8e25 (llama3_405b_compute):
+    # Llama 3 sec 3.2.1, D*(C) = 0.29 C^0.53 at C = 3.8e25 (Llama 3 405B's budget):
     # log10(3.8e25) = 25.579784; x 0.53 = 13.557285; 10^13.557285 = 3.6082e13; x 0.29 = 1.0464e13 tokens.
     # N = 3.8e25 / (6 x 1.0464e13) = 6.053e11 parameters.
     opt = optimal_llama3(3.8e25)
@@ -140,7 +193,7 @@ def test_llama3_fit_by_hand():
 
 
 def test_llama3_published_extrapolation_is_not_reachable_from_printed_constants():
-    # cases.toml llama3_scaling_fit: the paper says the fit "suggests training a 402B parameter model on
+    # The paper says the fit "suggests training a 402B parameter model on
     # 16.55T tokens" at 3.8e25 FLOPs. The printed (0.53, 0.29) give 10.46T (above). Even at the top of their
     # rounding interval, 0.295 x (3.8e25)^0.535 = 1.429e13, still 14% short; so the published point needs the
     # unrounded fit, and we report what the printed constants give. (6 x 402e9 x 16.55e12 = 3.99e25 is also
@@ -168,11 +221,50 @@ def test_compute_optimal_methods_and_loss_column():
         np.testing.assert_allclose(spent, res["compute_flops"], rtol=1e-12)
         np.testing.assert_allclose(res["loss"], chinchilla_loss(res["params"], res["tokens"]))
     np.testing.assert_allclose(out["tokens-per-param"]["tokens_per_param"], 20.0)
-    # The parametric optimum has the lowest Chinchilla loss of the three at equal compute (its minimiser).
+    # The refit optimum has the lowest (refit) Chinchilla loss of all methods at equal compute: its minimiser.
     for i in range(2):
-        best = out["chinchilla-parametric"]["loss"][i]
-        assert best <= out["tokens-per-param"]["loss"][i]
-        assert best <= out["llama3"]["loss"][i]
+        best = out["chinchilla-refit"]["loss"][i]
+        for m in METHODS:
+            assert best <= out[m]["loss"][i], m
+
+
+def test_kaplan_by_hand():
+    # Kaplan et al. 2020 sec 6.1: N_opt = 1.3e9 (C / PF-day)^0.73, PF-day = 1e15 x 86,400 = 8.64e19 FLOPs.
+    # At Chinchilla's 5.88e23: C = 6805.56 PF-days; ln = 8.825496; x 0.73 = 6.442612; exp = 628.05;
+    # N = 1.3e9 x 628.05 = 8.165e11 (816B non-embedding parameters); D = 5.88e23 / (6 x 8.165e11) = 1.2003e11.
+    # 0.147 tokens per parameter: Kaplan puts the budget into the model, the opposite of Chinchilla.
+    assert PF_DAY_FLOPS == 8.64e19
+    opt = optimal_kaplan(CHINCHILLA_FLOPS)
+    assert float(opt["params"]) == pytest.approx(8.165e11, rel=1e-3)
+    assert float(opt["tokens"]) == pytest.approx(1.2003e11, rel=1e-3)
+    # N grows as C^0.73 (Chinchilla Table 2 quotes a = 0.73 for Kaplan)
+    n = optimal_kaplan(np.array([1e21, 1e25]))["params"]
+    assert np.log(n[1] / n[0]) / np.log(1e4) == pytest.approx(0.73, abs=1e-12)
+    # eq. 1.1-1.2 as limits of eq. 1.5: with D -> infinity L = (N_c/N)^alpha_N. At N = 8.8e11 (N_c / 100):
+    # 100^0.076 = exp(0.076 x 4.605170) = exp(0.349993) = 1.419058.
+    assert float(kaplan_loss(8.8e11, 1e30)) == pytest.approx(1.419058, rel=1e-5)
+    # with N -> infinity L = (D_c/D)^alpha_D; at D = 5.4e11: 100^0.095 = exp(0.437491) = 1.548817
+    assert float(kaplan_loss(1e30, 5.4e11)) == pytest.approx(1.548817, rel=1e-5)
+    # eq. 1.3 at 5.88e23 FLOPs: (3.1e8 / 6805.56)^0.05 = 45551.6^0.05 = exp(0.05 x 10.726709) = 1.710
+    assert float(kaplan_compute_loss(CHINCHILLA_FLOPS)) == pytest.approx(1.7097, rel=1e-3)
+    assert compute_optimal(CHINCHILLA_FLOPS, "kaplan")["params"] == pytest.approx(8.165e11, rel=1e-3)
+    with pytest.raises(InputError, match="Kaplan"):
+        KaplanLaw(n_opt_exponent=1.2)
+
+
+def test_gpu_budget_to_compute_optimal_model_by_hand():
+    # 16,384 H100 x 54 days at 40% MFU of the 989.4 TFLOP/s bf16 peak: C = 3.02524e25 FLOPs (above).
+    # Corrected fit: C/6 = 5.04207e24; ln = 56.879859; x 0.512612 = 29.157299; exp = 4.6010e12;
+    # x G 0.119630 = 5.5042e11 parameters (550B); D = 5.04207e24 / 5.5042e11 = 9.160e12 tokens (16.6/param).
+    out = compute_optimal_for_gpus(16384, 54, 989.4e12, 0.40)
+    assert float(out["compute_flops"]) == pytest.approx(3.02524e25, rel=1e-5)
+    assert float(out["params"]) == pytest.approx(5.5042e11, rel=1e-3)
+    assert float(out["tokens"]) == pytest.approx(9.160e12, rel=1e-3)
+    # 20 tokens/param side by side: N = sqrt(3.02524e25 / 120) = sqrt(2.52103e23) = 5.0210e11
+    rule = compute_optimal_for_gpus(16384, 54, 989.4e12, 0.40, "tokens-per-param")
+    assert float(rule["params"]) == pytest.approx(5.0210e11, rel=1e-4)
+    with pytest.raises(InputError, match="MFU"):
+        compute_optimal_for_gpus(8, 1, 1e15, 0.0)
 
 
 # --- properties ---------------------------------------------------------------------------------------------
@@ -218,7 +310,7 @@ def test_bad_compute(bad):
 
 def test_bad_inputs():
     with pytest.raises(InputError, match="unknown scaling method"):
-        compute_optimal(1e24, "kaplan")
+        compute_optimal(1e24, "chinchilla-parametric")
     with pytest.raises(InputError, match="MFU"):
         budget_flops(8, 1, 1e15, 1.5)
     with pytest.raises(InputError, match="MFU"):

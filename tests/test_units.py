@@ -3,7 +3,8 @@ import math
 import pytest
 
 from llmwalls.errors import InputError
-from llmwalls.units import GiB, fmt_bytes_iec, parse_bytes, parse_count, parse_fraction, parse_tokens
+from llmwalls.render.numbers import iec_bytes
+from llmwalls.units import GiB, parse_bytes, parse_count, parse_fraction, parse_tokens
 
 
 def test_bytes_decimal_and_binary_are_distinct():
@@ -52,8 +53,8 @@ def test_fraction():
 
 
 def test_iec_formatting():
-    assert fmt_bytes_iec(80e9) == "74.5 GiB"  # 80e9 / 2**30 = 74.51
-    assert fmt_bytes_iec(GiB) == "1.0 GiB"
+    assert iec_bytes(80e9) == "74.5 GiB"  # 80e9 / 2**30 = 74.506 -> 3 significant figures
+    assert iec_bytes(GiB) == "1.00 GiB"  # exactly 1 GiB, 3 significant figures
     assert not math.isnan(GiB)
 
 

@@ -250,8 +250,12 @@ def test_training_walls_deadline_scales_compute_utilisation(h100, dgx):
         m, h100, dgx, site, gpus=64, seq_len=8192, global_batch=256, tokens=1e12, deadline_s=60 * 86400
     )
     assert _u(a, "compute") == pytest.approx(2 * _u(b, "compute"))
-    # time to train = tokens / (tokens per step / step time)
-    assert float(a["time_to_train_s"]) == pytest.approx(1e12 / float(a["tokens_per_s"]))
+    # time to train = steady state (tokens / (tokens per step / step time)) / whole-run goodput on 64 GPUs
+    from llmwalls.engine.goodput import run_goodput
+    from llmwalls.engine.model import param_counts
+
+    good = run_goodput(1e12 / float(a["tokens_per_s"]), 64, params=float(param_counts(m).total))
+    assert float(a["time_to_train_s"]) == pytest.approx(good["wall_clock_s"])
     assert math.isnan(_u(a, "memory bandwidth"))
     assert a["fits"] and _u(a, "memory capacity") <= 1
 
@@ -504,14 +508,15 @@ def test_calibration_llama31_405b_gpu_hours(h100, dgx):
     # "Llama 3.1 405B: total training GPU-hours (H100-80GB)" = 30.84M; source meta-llama/llama-models,
     # models/llama3_1/MODEL_CARD.md @1b28708f. Setup from llama3_405b_compute (arXiv:2407.21783): 15.6T
     # tokens at 8,192 context; 16,384 H100 and 16M-token batches (Llama 3 Table 4). The card's figure covers
-    # all training (post-training and restarts too), so the pre-training the cost wall counts should come out
-    # a little under it: within 15%, not above.
+    # all training (post-training and restarts too). The plan is the whole pre-training run: steady state /
+    # goodput (failures, restarts, checkpoints, warm-up, evaluation; engine.goodput), so it may land on
+    # either side of the card: within 15% (the validation case llama31_405b_run_gpuh judges it).
     m = catalogue.load("model", "llama-3.1-405b", announce=False)
     site = W.site_for(h100, dgx, usd_per_gpu_hour=2.0, budget_usd=1.0)
     r = W.training_walls(
         m, h100, dgx, site, gpus=16384, seq_len=8192, global_batch=2048, tokens=15.6e12, deadline_s=None
     )
     ratio = float(r["gpu_hours"]) / 30.84e6
-    assert 0.85 <= ratio <= 1.0
+    assert 0.85 <= ratio <= 1.15
     # the cost wall is those GPU-hours x $/GPU-hour
     assert float(r["walls"]["cost"]["demand"]) == pytest.approx(float(r["gpu_hours"]) * 2.0)

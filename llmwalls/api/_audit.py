@@ -316,7 +316,8 @@ def _audit(
             hi_idx, hw = _hardware_at(spec, qi)
             gpu = cast("GpuSpec", catalogue.load("gpu", hw.gpu, announce=False))
             cl = eng.cluster_for_gpu(
-                catalogue.load("cluster", hw.cluster or DEFAULT_CLUSTER, announce=False), gpu
+                cast("ClusterSpec", catalogue.load("cluster", hw.cluster or DEFAULT_CLUSTER, announce=False)),
+                gpu,
             )
             if hw.cluster is None:
                 notices.note(

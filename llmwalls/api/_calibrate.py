@@ -101,6 +101,7 @@ def calibrate(categories: Sequence[str] | None = None, cases: str | Path | None 
     from pydantic import ValidationError
 
     from llmwalls import validation
+    from llmwalls.files import show_path
 
     with notices.collecting() as bag:
         chosen: list[str] | None = None
@@ -118,7 +119,7 @@ def calibrate(categories: Sequence[str] | None = None, cases: str | Path | None 
             except ValidationError as exc:
                 first = exc.errors()[0]
                 where = ".".join(str(x) for x in first["loc"])
-                raise InputError(f"case file {cases}: {where}: {first['msg']}") from None
+                raise InputError(f"case file {show_path(cases)}: {where}: {first['msg']}") from None
         outcomes = validation.run(chosen, case_file)
         if not outcomes:
             raise InputError("no case in the chosen categories")

@@ -33,6 +33,7 @@ from llmwalls.api._planning import (
     training_hardware,
     training_run,
 )
+from llmwalls.api._scaling import ScalingLawRow, pick, scaling_rows
 from llmwalls.api.types import Layout, Recompute, ScalingMode, Wall
 from llmwalls.engine.training import TrainingAssumptions
 from llmwalls.errors import InputError
@@ -194,12 +195,19 @@ class Reliability:
 
 @dataclass(frozen=True)
 class ComputeOptimal:
-    """The compute-optimal model for the run's training FLOPs (Chinchilla, Hoffmann et al. 2022)."""
+    """The compute-optimal model for the run's training FLOPs by ``method`` (default "chinchilla-refit":
+    Hoffmann et al. 2022's closed form with Besiroglu et al. 2024's corrected fit), the Chinchilla-fit loss of
+    the planned model and tokens and of that optimum, and every method's row side by side (``by_method``:
+    the corrected and the printed Chinchilla fit, 20 tokens per parameter, Kaplan 2020, Llama 3)."""
 
     compute_flops: float
     params: float
     tokens: float
     loss_at_plan: float
+    method: str = "chinchilla-refit"
+    tokens_per_param: float = 0.0
+    loss_at_optimum: float = 0.0
+    by_method: tuple[ScalingLawRow, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -258,6 +266,7 @@ def cluster(
     top: int = 5,
     scaling: ScalingMode | str = ScalingMode.fixed_global,
     progress: Callable[[int, int], None] | None = None,
+    scaling_law: str | None = None,
 ) -> ClusterReport:
     """Train `model` on `gpus` GPUs of `cluster` (default DEFAULT_TRAINING_CLUSTER, dgx-h100; `gpu`: that
     GPU in the cluster's nodes, warned when it is not the cluster's own).
@@ -267,14 +276,16 @@ def cluster(
     fastest layout that fits. seq_len, global_batch (sequences) and train_tokens default as
     llmwalls.engine.plan says (8,192; 16Mi tokens; 20 per parameter). Efficiencies are fractions overriding
     engine.training.TrainingAssumptions and engine.collectives.LinkEfficiency. ``top``: layouts kept from the
-    search; ``scaling``: the scaling table's mode. ``progress(done, total)`` is called while a large search
-    runs. Raises InputError for an impossible layout or run."""
-    from llmwalls.engine.memory import usable_bytes
+    search; ``scaling``: the scaling table's mode; ``scaling_law``: the compute-optimal method of
+    engine.scaling_laws.METHODS (default "chinchilla-refit"). ``progress(done, total)`` is called while a
+    large search runs. Raises InputError for an impossible layout or run."""
+    from llmwalls.engine.memory import training_usable_bytes
 
     with notices.collecting() as bag:
         spec = resolve_model(model)
         cl, g = training_hardware(cluster, gpu, warn_default_cluster=False)
         mode = _choice(ScalingMode, scaling, "scaling mode")
+        _check_scaling_law(scaling_law)
         if top < 1:
             raise InputError(f"the search keeps at least 1 layout, got {top}")
         pins, interleave = _pins(
@@ -296,7 +307,9 @@ def cluster(
             cl, nvlink_efficiency=nvlink_efficiency, network_efficiency=network_efficiency, nvls=nvls
         )
         check_layout(spec, run, pins, tiers, uneven_pp=uneven_pp)
-        usable = float(usable_bytes(g.memory_capacity_bytes))
+        # training budget: the device's memory less the training reserve (engine.memory), not a serving
+        # engine's utilisation fraction
+        usable = float(training_usable_bytes(g.memory_capacity_bytes))
 
         t0 = time.perf_counter()
         plan = plan_layouts(
@@ -340,7 +353,7 @@ def cluster(
             scaling=rows,
             interconnect_wall_gpus=wall_size,
             reliability=_reliability(spec, run, plan),
-            compute_optimal=_compute_optimal(spec, run, plan),
+            compute_optimal=_compute_optimal(spec, run, plan, scaling_law),
         )
         walls = (
             Wall.of("memory_capacity", plan.memory_bytes, usable, "bytes"),
@@ -485,7 +498,10 @@ def _reliability(spec: ModelSpec, run: TrainingRun, plan: TrainingPlan) -> Relia
     from llmwalls.engine.reliability import reliability
 
     rel: Mapping[str, Any] = reliability(
-        float(param_counts(spec).total), float(run.gpus), train_time_s=plan.time_to_train_s
+        # the failure-free steady state (plan.time_to_train_s already holds the whole-run goodput)
+        float(param_counts(spec).total),
+        float(run.gpus),
+        train_time_s=run.train_tokens / plan.tokens_per_s,
     )
     values: dict[str, Any] = {}
     for f in fields(Reliability):
@@ -493,19 +509,34 @@ def _reliability(spec: ModelSpec, run: TrainingRun, plan: TrainingPlan) -> Relia
     return Reliability(**values)
 
 
-def _compute_optimal(spec: ModelSpec, run: TrainingRun, plan: TrainingPlan) -> ComputeOptimal:
-    """The run's model FLOPs (per token x tokens) through Chinchilla's compute-optimal split (Hoffmann et al.
-    2022, approach 3) and the loss Chinchilla's fit predicts for the planned model and tokens (eq. 2)."""
+def _check_scaling_law(method: str | None) -> None:
+    from llmwalls.engine.scaling_laws import METHODS
+
+    if method is not None and method not in METHODS:
+        raise InputError(f"unknown scaling law {method!r}; use one of {', '.join(METHODS)}")
+
+
+def _compute_optimal(
+    spec: ModelSpec, run: TrainingRun, plan: TrainingPlan, method: str | None = None
+) -> ComputeOptimal:
+    """The run's model FLOPs (per token x tokens) through every compute-optimal method (api._scaling), the
+    chosen one (default: Chinchilla's closed form with Besiroglu et al. 2024's corrected fit) first, and the
+    loss that fit predicts for the planned model and tokens (Hoffmann et al. 2022 eq. 2)."""
     from llmwalls.engine.model import param_counts
-    from llmwalls.engine.scaling_laws import chinchilla_loss, compute_optimal
+    from llmwalls.engine.scaling_laws import DEFAULT_METHOD, chinchilla_loss
 
     flops = plan.step.model_flops_per_step / plan.step.tokens_per_step * run.train_tokens
-    opt = compute_optimal(flops)
+    rows = scaling_rows(flops)
+    opt = pick(rows, DEFAULT_METHOD if method is None else method)
     return ComputeOptimal(
         compute_flops=flops,
-        params=float(opt["params"]),
-        tokens=float(opt["tokens"]),
+        params=opt.params,
+        tokens=opt.tokens,
         loss_at_plan=float(chinchilla_loss(float(param_counts(spec).total), run.train_tokens)),
+        method=opt.method,
+        tokens_per_param=opt.tokens_per_param,
+        loss_at_optimum=opt.loss,
+        by_method=rows,
     )
 
 

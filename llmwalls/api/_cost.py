@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from llmwalls import notices
 from llmwalls.api._planning import MAX_GPUS, TrainingPlan
+from llmwalls.api._profiles import rental_price
 from llmwalls.api.types import KvFormat, Plan, Wall, WeightFormat
 from llmwalls.engine.cost import CostAssumptions
 from llmwalls.errors import InputError
@@ -251,16 +252,6 @@ def gpu_purchase_price(g: GpuSpec, given_usd: float | None) -> PriceSource:
     return PriceSource(math.nan, source, False)
 
 
-def rental_price(g: GpuSpec, given_usd: float | None, options: tuple[RentOption, ...]) -> PriceSource:
-    """$/GPU-hour to rent: the one given, else the cheapest on-demand price profile for the GPU; a GPU with
-    neither is refused (InputError): never another GPU's price."""
-    if given_usd is not None:
-        return PriceSource(given_usd, "given", True)
-    if options:
-        return PriceSource(options[0].usd_per_gpu_hour, f"price profile {options[0].name}", True)
-    raise InputError(f"no public rental price for {g.name} (no price profile): give its price per GPU-hour")
-
-
 def cost(
     model: str | ModelSpec | None = None,
     *,
@@ -422,7 +413,7 @@ def _cost(
         )
         for p in catalogue.prices_for_gpu(g.name)
     )
-    rent = rental_price(g, rent_given, options)
+    rent = PriceSource(*rental_price(g.name, rent_given), True)
     assert gpu_price.usd is not None and rent.usd is not None
     a = a.replace(gpu_unit_price_usd=gpu_price.usd, rent_usd_per_gpu_hour=rent.usd)
 

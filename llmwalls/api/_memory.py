@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from llmwalls import notices
+from llmwalls import bounds, notices
 from llmwalls.api._profiles import choice, gpu_count, hardware, model_spec
 from llmwalls.api.types import KvFormat, Layout, Optimizer, Recompute, Wall, WeightFormat
 from llmwalls.engine import memory as mem
@@ -29,7 +29,7 @@ from llmwalls.specs import ClusterSpec, GpuSpec, ModelSpec
 
 DEFAULT_CONTEXT_TOKENS = 4096  # a typical chat request with history; capped at the model's maximum
 DEFAULT_RECOMPUTE = Recompute.selective  # Megatron-LM's recommended setting (Korthikanti et al. 2022, sec 5)
-MAX_BATCH = 10_000_000  # concurrent sequences on one deployment beyond this are a typo
+MAX_BATCH = bounds.MAX_SEQUENCES.limit  # concurrent sequences beyond this are a typo (llmwalls.bounds)
 
 
 @dataclass(frozen=True)

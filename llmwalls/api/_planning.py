@@ -23,12 +23,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from llmwalls import notices
+from llmwalls import bounds, notices
 from llmwalls.api.types import Recompute
 from llmwalls.errors import InputError
 
 if TYPE_CHECKING:
     from llmwalls.engine.collectives import Tiers
+    from llmwalls.engine.goodput import GoodputAssumptions
     from llmwalls.engine.training import TrainingAssumptions
     from llmwalls.specs import ClusterSpec, GpuSpec, ModelSpec
 
@@ -36,7 +37,7 @@ if TYPE_CHECKING:
 # InfiniBand, the most published training fabric (profiles/clusters/dgx-h100.toml).
 DEFAULT_TRAINING_CLUSTER = "dgx-h100"
 # Sanity ceilings: inputs above these are typos (1e12 for 1e6), refused instead of computed for minutes.
-MAX_GPUS = 10_000_000
+MAX_GPUS = bounds.MAX_GPUS.limit  # the bound every command shares (llmwalls.bounds)
 MAX_GLOBAL_BATCH = 100_000_000
 
 # engine.training encodes recomputation as 0/1/2 in this order
@@ -133,8 +134,7 @@ def training_run(
     n = cluster.total_gpus if gpus is None else int(gpus)
     if n < 1:
         raise InputError(f"a training run needs at least 1 GPU, got {n:,}")
-    if n > MAX_GPUS:
-        raise InputError(f"{n:,} GPUs is absurd (more than 10 million GPUs)")
+    bounds.MAX_GPUS.check(n, "GPU count")
     if n > cluster.total_gpus:
         notices.note(
             f"{cluster.name} describes {cluster.total_gpus:,} GPUs ({cluster.nodes} nodes x "
@@ -171,25 +171,35 @@ def training_assumptions(
     interleave: int | None = None,
     dp_overlap: bool = True,
     nvls: bool = False,
+    flash_attention: bool = True,
+    ep_exposed: float | None = None,
+    moe_layer_overhead_s: float | None = None,
 ) -> TrainingAssumptions:
     """engine.training.TrainingAssumptions with the given overrides (None: the documented default).
     Fractions: matmul_efficiency (of measured MAMF) and attention_efficiency (of the 16-bit peak) in (0, 1];
-    tp_exposed and dp_exposed in [0, 1]; interleave: pipeline chunks per GPU, 0 = auto."""
+    tp_exposed, dp_exposed and ep_exposed in [0, 1]; interleave: pipeline chunks per GPU, 0 = auto;
+    flash_attention False for runs without it (before 2023: the s x s scores in HBM, the attention GEMMs
+    at the matmul rate); moe_layer_overhead_s: fixed seconds per MoE layer per micro-batch (>= 0)."""
     from llmwalls.engine.training import TrainingAssumptions
 
     _fraction(matmul_efficiency, "matmul efficiency (fraction of measured MAMF)")
     _fraction(attention_efficiency, "attention efficiency (fraction of the 16-bit peak)")
     _fraction(tp_exposed, "exposed share of tensor-parallel communication", allow_zero=True)
     _fraction(dp_exposed, "minimum exposed share of data-parallel communication", allow_zero=True)
+    _fraction(ep_exposed, "exposed share of expert-parallel all-to-all", allow_zero=True)
+    if moe_layer_overhead_s is not None and not (0.0 <= moe_layer_overhead_s < 1.0):
+        raise InputError(f"MoE per-layer overhead must be 0 to 1 s, got {moe_layer_overhead_s}")
     if interleave is not None and interleave < 0:
         raise InputError(f"interleaved pipeline chunks per GPU must be 0 (auto) or more, got {interleave}")
-    a = TrainingAssumptions(dp_overlap=dp_overlap, nvls=nvls)
+    a = TrainingAssumptions(dp_overlap=dp_overlap, nvls=nvls, flash_attention=flash_attention)
     overrides: dict[str, Any] = {
         "matmul_fraction_of_mamf": matmul_efficiency,
         "attention_efficiency": attention_efficiency,
         "tp_exposed_fraction": tp_exposed,
         "dp_min_exposed_fraction": dp_exposed,
         "virtual_stages": interleave,
+        "ep_exposed_fraction": ep_exposed,
+        "moe_layer_overhead_s": moe_layer_overhead_s,
     }
     return dataclasses.replace(a, **{k: v for k, v in overrides.items() if v is not None})
 
@@ -528,10 +538,16 @@ def plan_layouts(
     usable_bytes: float | None = None,
     top: int = 1,
     progress: Callable[[int, int], None] | None = None,
+    precision: str = "bf16",
+    first_stage_layers: int | None = None,
+    goodput: GoodputAssumptions | None = None,
 ) -> TrainingPlan | None:
     """engine.plan.plan_training for one run, typed: the given layout evaluated (pins.explicit) or every valid
     layout with the pins held searched, the fastest that fits chosen. None when no layout is valid at all
-    (e.g. a global batch no data-parallel degree divides): the caller words it."""
+    (e.g. a global batch no data-parallel degree divides): the caller words it. precision: the training
+    recipe (engine.precision: bf16, fp8, fp8-current, fp8-blockwise, mxfp8, nvfp4); first_stage_layers: the
+    first stage of an uneven pipeline (memory); goodput: the whole-run assumptions (engine.goodput), whose
+    result divides the steady-state time into time_to_train_s and gpu_hours."""
     from llmwalls.engine.plan import dominant_at, layout_at, plan_training
     from llmwalls.engine.training import DEFAULT_ASSUMPTIONS
 
@@ -548,6 +564,9 @@ def plan_layouts(
         usable_bytes=usable_bytes,
         top=top,
         progress=progress,
+        precision=precision,
+        first_stage_layers=first_stage_layers,
+        goodput=goodput,
     )
     if not p["found"]:
         return None
@@ -609,13 +628,13 @@ def plan_run(
     degree pinned), for `power`, `cost` and `walls`. No cluster: DEFAULT_TRAINING_CLUSTER's nodes and fabric;
     a GPU other than the cluster's: that GPU in the cluster's nodes (both warned, see training_hardware).
     InputError when no layout is valid; a plan that fits nowhere is the least-memory layout, warned."""
-    from llmwalls.engine.memory import usable_bytes
+    from llmwalls.engine.memory import training_usable_bytes
 
     with notices.collecting() as bag:
         spec = resolve_model(model)
         cl, g = training_hardware(cluster, gpu)
         run = training_run(spec, cl, gpus=gpus, train_tokens=train_tokens)
-        usable = usable_bytes(g.memory_capacity_bytes)
+        usable = training_usable_bytes(g.memory_capacity_bytes)  # device less the training reserve
         plan = plan_layouts(spec, g, cl, fabric_tiers(cl), run, usable_bytes=usable)
         if plan is None:
             raise InputError(

@@ -91,6 +91,9 @@ class Roofs:
     attainable_bandwidth_bytes_per_s: float
     machine_balance_flops_per_byte: float  # the datasheet ridge
     attainable_ridge_flops_per_byte: float
+    # pace of the weight stream relative to bf16: RooflineAssumptions.int8/int4_weight_only_bandwidth_factor
+    # for weight-only int8/int4 weights (dequantisation), 1.0 for formats computed in their own precision
+    weight_stream_factor: float
 
 
 @dataclass(frozen=True)

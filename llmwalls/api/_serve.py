@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from llmwalls.api._profiles import profile, rental_price
 from llmwalls.api.types import Wall
 from llmwalls.engine import serving as sv
 from llmwalls.errors import InputError
@@ -112,16 +113,6 @@ def _walls(best: sv.Deployment | None, slo: sv.Slo) -> tuple[Wall, ...]:
     return tuple(out)
 
 
-def _load(kind: str, text: str) -> Any:
-    """A profile, with the alias it resolved from as a note (not printed)."""
-    from llmwalls import catalogue, notices
-
-    entry = catalogue.resolve(kind, text, announce=False)
-    if text.strip().lower() != entry.name:
-        notices.note(f"{kind} {text!r} -> {entry.name}")
-    return catalogue.load(kind, entry.name, announce=False)
-
-
 def _assumptions(
     base: sv.ServingAssumptions | None,
     max_replica_gpus: int,
@@ -154,6 +145,58 @@ def _assumptions(
             raise InputError("the max batch must be at least 1 sequence")
         change["max_batch"] = int(max_batch)
     return replace(a, **change)
+
+
+# Named host links KV blocks are offloaded over (engine/serving.py cites each bandwidth).
+OFFLOAD_LINKS: dict[str, float] = {"pcie5": sv.PCIE5_X16_BYTES_PER_S, "c2c": sv.NVLINK_C2C_BYTES_PER_S}
+
+
+def parse_speculative(text: str, what: str = "--speculative") -> sv.Speculative:
+    """'K:A' or 'K:A:C' -> Speculative(K drafted tokens, acceptance rate A, draft cost C of a target step)."""
+    parts = text.split(":")
+    try:
+        if len(parts) not in (2, 3):
+            raise ValueError
+        return sv.Speculative(int(parts[0]), *(float(p) for p in parts[1:]))
+    except ValueError:
+        raise InputError(f"{what} {text!r}: write K:A or K:A:C, e.g. 3:0.7") from None
+
+
+def parse_offload(host_gib: str, link: str) -> sv.Offload:
+    """KV offload of `host_gib` GiB of host memory per GPU over a named link (OFFLOAD_LINKS: pcie5, c2c) or
+    one of `link` GB/s."""
+    from llmwalls.units import parse_positive_float
+
+    host = parse_positive_float(host_gib, "--offload-host-gib") * 2**30
+    if link.lower() in OFFLOAD_LINKS:
+        return sv.Offload(host, OFFLOAD_LINKS[link.lower()])
+    return sv.Offload(host, parse_positive_float(link, "--offload-link (GB/s)") * 1e9)
+
+
+def serving_assumptions(
+    *,
+    kv_transfer_bytes_per_s: float | None = None,
+    block_tokens: int | None = None,
+    prefill_power_utilization: float | None = None,
+    decode_power_utilization: float | None = None,
+) -> sv.ServingAssumptions:
+    """The engine's judgement calls (engine/serving.py DEFAULT_ASSUMPTIONS) with the ones given replaced."""
+    from dataclasses import replace
+
+    d = sv.DEFAULT_ASSUMPTIONS
+    return replace(
+        d,
+        kv_transfer_bytes_per_s=d.kv_transfer_bytes_per_s
+        if kv_transfer_bytes_per_s is None
+        else kv_transfer_bytes_per_s,
+        block_tokens=d.block_tokens if block_tokens is None else block_tokens,
+        prefill_power_utilization=d.prefill_power_utilization
+        if prefill_power_utilization is None
+        else prefill_power_utilization,
+        decode_power_utilization=d.decode_power_utilization
+        if decode_power_utilization is None
+        else decode_power_utilization,
+    )
 
 
 def serve(
@@ -192,16 +235,15 @@ def serve(
     """The cheapest deployment meeting the SLO (see the module docstring). ``usd_per_gpu_hour``: one price
     for every GPU, a mapping GPU name -> price, or None for each GPU's rental-price profile (else the cost
     engine's fallback)."""
-    from llmwalls import catalogue, notices
-    from llmwalls.engine.cost import CostAssumptions
+    from llmwalls import notices
 
     with notices.collecting() as bag:
-        spec = model if isinstance(model, ModelSpec) else _load("model", str(model))
+        spec = model if isinstance(model, ModelSpec) else profile("model", str(model))
         if not gpus:
             raise InputError("give at least one GPU to search")
         specs: list[GpuSpec] = []
         for g in gpus:
-            s = g if isinstance(g, GpuSpec) else _load("gpu", str(g))
+            s = g if isinstance(g, GpuSpec) else profile("gpu", str(g))
             if s.name not in {x.name for x in specs}:
                 specs.append(s)
         bad = [m for m in modes if m not in MODES]
@@ -228,7 +270,6 @@ def serve(
         else:
             workload = sv.Workload(requests_per_s=float(requests_per_s), **kw)  # type: ignore[arg-type]
         slo = sv.Slo(ttft_p50_s, ttft_p99_s, tpot_p50_s, tpot_p99_s)
-        fallback = CostAssumptions().rent_usd_per_gpu_hour
         prices: list[GpuPrice] = []
         for s in specs:
             if isinstance(usd_per_gpu_hour, Mapping):
@@ -236,15 +277,12 @@ def serve(
                     raise InputError(f"no $/GPU-hour given for {s.name}")
                 price, source = float(usd_per_gpu_hour[s.name]), "given"
             else:
-                override = None if usd_per_gpu_hour is None else float(usd_per_gpu_hour)
-                price, source = catalogue.rental_price(s.name, override, fallback)
+                price, source = rental_price(s.name, usd_per_gpu_hour, fallback=True)
             if not price > 0:
                 raise InputError(f"the $/GPU-hour of {s.name} must be > 0")
             prices.append(GpuPrice(s.name, price, source))
             if s.tdp_w is None:
                 notices.note(f"{s.name}: no published TDP; its power and energy per token are unknown")
-            if source.startswith("llmwalls fallback"):
-                notices.note(f"{s.name}: no rental price profile; ${price:.2f}/GPU-hour assumed")
         a = _assumptions(assumptions, max_replica_gpus, weight_dtypes, kv_dtypes, chunk_tokens, max_batch)
         t0 = time.perf_counter()
         r = sv.search(

@@ -22,7 +22,9 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import numpy as np
 
-from llmwalls import notices
+from llmwalls import bounds, notices
+from llmwalls.api._profiles import profile as _profile
+from llmwalls.api._profiles import rental_price
 from llmwalls.api.types import WALL_LABELS, KvFormat, Recompute, Wall, WeightFormat
 from llmwalls.engine import walls as eng
 from llmwalls.errors import InputError
@@ -48,7 +50,7 @@ WALL_IDS: dict[str, str] = {
 ENGINE_NAMES = {ident: name for name, ident in WALL_IDS.items()}
 
 DEFAULT_CONTEXT_TOKENS = 4096  # serving context when none is given (capped at the model's maximum)
-MAX_GPUS = 10_000_000  # more is a typo (1e12 for 1e6): refused instead of computed
+MAX_GPUS = bounds.MAX_GPUS.limit  # more is a typo (1e12 for 1e6): the bound every command shares
 MAX_USERS = 1e9
 MAX_TOKENS_PER_S_PER_USER = 1e6
 
@@ -314,19 +316,6 @@ def _status(u: float | None, near: float) -> Status:
     return "hit" if u > 1.0 else "near" if u >= near else "ok"
 
 
-def _profile(kind: str, value: Any) -> Any:
-    """A profile by name, alias or TOML path (a note says which profile an alias chose), or the spec
-    itself."""
-    if not isinstance(value, str):
-        return value
-    from llmwalls import catalogue
-
-    entry = catalogue.resolve(kind, value, announce=False)
-    if entry.origin != "file" and value.strip().lower() != entry.name:
-        notices.note(f"{kind} {value!r} -> {entry.name}")
-    return catalogue.load(kind, value, announce=False)
-
-
 def _choice(kind: type[E], value: E | str, what: str) -> E:
     try:
         return kind(value)
@@ -416,20 +405,9 @@ def site_and_price(
     usd_per_gpu_hour: float | None,
 ) -> tuple[eng.Site, float, str]:
     """The facility figures the power and cost walls need (engine.walls.site_for: the cluster's, else the
-    power engine's defaults) and the $/GPU-hour with where it came from (the argument, the GPU's price
-    profile, else the cost engine's fallback rent)."""
-    from llmwalls import catalogue
-    from llmwalls.engine.cost import CostAssumptions
-
-    price, source = catalogue.rental_price(
-        gpu.name, usd_per_gpu_hour, CostAssumptions().rent_usd_per_gpu_hour
-    )
-    if usd_per_gpu_hour is not None:
-        source = "given"
-    elif source.startswith("llmwalls fallback"):
-        notices.warn(
-            f"no price profile for {gpu.name}: {numbers.usd(price)}/GPU-hour assumed for the cost wall"
-        )
+    power engine's defaults) and the $/GPU-hour with where it came from (api._profiles.rental_price: the
+    argument, the GPU's price profile, else the cost engine's fallback rent)."""
+    price, source = rental_price(gpu.name, usd_per_gpu_hour, fallback=True)
     site = eng.site_for(gpu, cluster, site_w=site_w, usd_per_gpu_hour=price, budget_usd=budget_usd)
     return site, price, source
 

@@ -29,6 +29,10 @@ REPORTS: dict[str, str] = {
     "roofline": "llmwalls.api._roofline:RooflineReport",
     "walls": "llmwalls.api._walls:WallsReport",
     "audit": "llmwalls.api._audit:AuditReport",
+    "profiles.list": "llmwalls.api._catalogue:ProfilesListReport",
+    "profiles.show": "llmwalls.api._catalogue:ProfileShowReport",
+    "profiles.validate": "llmwalls.api._catalogue:ValidateReport",
+    "profiles.import": "llmwalls.api._catalogue:ImportReport",
 }
 
 ENVELOPE_FIELDS = ("inputs", "results", "walls", "warnings", "notes")

@@ -121,6 +121,15 @@ class KvFormat(StrEnum):
     int8 = "int8"
 
 
+class ServingMode(StrEnum):
+    """Serving deployments compared: prefill and decode on the same GPUs (aggregated), in separate pools
+    (disaggregated), or both side by side."""
+
+    aggregated = "aggregated"
+    disaggregated = "disaggregated"
+    both = "both"
+
+
 class Plan(StrEnum):
     """How a fleet is paid for, the plan a cost budget is checked against: buy (capex + opex) or rent."""
 

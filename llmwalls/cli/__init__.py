@@ -112,6 +112,7 @@ def _root(
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the app, turning every user error into one line on stderr and exit code 2."""
     from llmwalls.errors import LlmwallsError
+    from llmwalls.files import one_line  # every error is one line of bounded length
 
     args = sys.argv[1:] if argv is None else argv
     if not args:  # bare `llmwalls`: the help, as a request, not an error
@@ -124,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         code = command.main(args=args, prog_name="llmwalls", standalone_mode=False)
     except LlmwallsError as exc:
-        print(f"llmwalls: error: {exc}", file=sys.stderr)
+        print(f"llmwalls: error: {one_line(str(exc))}", file=sys.stderr)
         code = exc.exit_code
     except KeyboardInterrupt:
         print("llmwalls: interrupted", file=sys.stderr)
@@ -137,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
             ctx = getattr(exc, "ctx", None)
             if ctx is not None and ctx.command_path:
                 where = f" (see `{ctx.command_path} --help`)"
-            print(f"llmwalls: error: {exc.format_message()}{where}", file=sys.stderr)
+            print(f"llmwalls: error: {one_line(exc.format_message())}{where}", file=sys.stderr)
             code = exc.exit_code if exc.exit_code != 1 else 2
         elif type(exc).__name__ == "Abort":
             print("llmwalls: aborted", file=sys.stderr)

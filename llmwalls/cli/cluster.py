@@ -19,16 +19,18 @@ import typer
 from llmwalls.api.types import ScalingMode
 from llmwalls.cli.options import (
     Check,
+    Cluster,
     GlobalBatch,
+    Gpu,
     Gpus,
-    Interleave,
     Json,
+    MatmulEfficiency,
     Model,
-    OptCluster,
-    OptGpu,
+    NetworkEfficiency,
     SearchCp,
     SearchDp,
     SearchEp,
+    SearchInterleave,
     SearchMicroBatch,
     SearchPp,
     SearchRecompute,
@@ -42,12 +44,6 @@ from llmwalls.cli.options import (
 _OptStr = str | None
 
 
-MatmulEfficiency = Annotated[
-    _OptStr,
-    typer.Option(
-        "--matmul-efficiency", help="Fraction of measured MAMF a training step's GEMMs reach (default 0.70)."
-    ),
-]
 AttentionEfficiency = Annotated[
     _OptStr,
     typer.Option(
@@ -60,13 +56,6 @@ NvlinkEfficiency = Annotated[
     typer.Option(
         "--nvlink-efficiency",
         help="Achievable fraction of scale-up link bandwidth (default per fabric, NVLink 0.80).",
-    ),
-]
-NetworkEfficiency = Annotated[
-    _OptStr,
-    typer.Option(
-        "--network-efficiency",
-        help="Achievable fraction of scale-out NIC bandwidth (default IB 0.85, RoCE 0.75).",
     ),
 ]
 TpExposed = Annotated[
@@ -96,12 +85,21 @@ Scaling = Annotated[
         "--scaling", case_sensitive=False, help="Scaling table: fixed global batch, fixed per GPU, or off."
     ),
 ]
+ScalingLaw = Annotated[
+    str | None,
+    typer.Option(
+        "--scaling-law",
+        help="Compute-optimal method: chinchilla-refit (default; Besiroglu et al. 2024), "
+        "chinchilla-published, "
+        "tokens-per-param (20), kaplan, llama3.",
+    ),
+]
 
 
 def cluster(
     model: Model,
-    cluster: OptCluster = None,
-    gpu: OptGpu = None,
+    cluster: Cluster = None,
+    gpu: Gpu = None,
     gpus: Gpus = None,
     tp: SearchTp = None,
     pp: SearchPp = None,
@@ -119,6 +117,7 @@ def cluster(
     search: Search = False,
     top: Top = 5,
     scaling: Scaling = ScalingMode.fixed_global,
+    scaling_law: ScalingLaw = None,
     matmul_efficiency: MatmulEfficiency = None,
     attention_efficiency: AttentionEfficiency = None,
     nvlink_efficiency: NvlinkEfficiency = None,
@@ -126,13 +125,16 @@ def cluster(
     tp_exposed: TpExposed = None,
     dp_exposed: DpExposed = None,
     dp_overlap: DpOverlap = True,
-    interleave: Interleave = None,
+    interleave: SearchInterleave = None,
     nvls: Nvls = False,
     json_: Json = False,
     check: Check = False,
 ) -> None:
-    """Training step time, MFU, time to train, best layouts and the interconnect wall on a cluster."""
+    """Training step time, MFU, time to train, best layouts and the interconnect wall on a cluster.
+
+    Without --cluster the cluster is dgx-h100 (its GPU unless --gpu is given)."""
     from llmwalls import api, render
+    from llmwalls.cli.options import parse_gpus
     from llmwalls.render import cluster as view
     from llmwalls.units import parse_count, parse_fraction, parse_int_count, parse_tokens
 
@@ -145,7 +147,7 @@ def cluster(
             model,
             cluster=cluster,
             gpu=gpu,
-            gpus=None if gpus is None else parse_int_count(gpus, "--gpus"),
+            gpus=parse_gpus(gpus),
             tp=tp,
             pp=pp,
             dp=dp,
@@ -170,6 +172,7 @@ def cluster(
             nvls=nvls,
             top=top,
             scaling=scaling,
+            scaling_law=scaling_law,
             progress=bar,
         )
     finally:

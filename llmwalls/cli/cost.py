@@ -12,12 +12,13 @@ from llmwalls.api.types import KvFormat, Plan, WeightFormat
 from llmwalls.cli.options import (
     Budget,
     Check,
+    Cluster,
+    Gpu,
     GpuHours,
     Gpus,
     Json,
+    KvDtype,
     OneContext,
-    OptCluster,
-    OptGpu,
     OptModel,
     PlannedTokens,
     PricePerGpuHour,
@@ -26,6 +27,7 @@ from llmwalls.cli.options import (
     TokensPerSPerUser,
     Users,
     Utilization,
+    Weights,
 )
 
 _OptStr = str | None
@@ -33,8 +35,8 @@ _OptStr = str | None
 
 def cost(
     model: OptModel = None,
-    gpu: OptGpu = None,
-    cluster: OptCluster = None,
+    gpu: Gpu = None,
+    cluster: Cluster = None,
     gpus: Gpus = None,
     gpu_hours: GpuHours = None,
     tokens: PlannedTokens = None,
@@ -61,8 +63,8 @@ def cost(
     tokens_per_s_per_user: TokensPerSPerUser = None,
     tokens_per_s: TokensPerSPerGpu = None,
     context: OneContext = None,
-    weights: Annotated[WeightFormat, typer.Option("--weights", help="Weight precision.")] = WeightFormat.bf16,
-    kv_dtype: Annotated[KvFormat, typer.Option("--kv-dtype", help="KV-cache precision.")] = KvFormat.bf16,
+    weights: Weights = WeightFormat.bf16,
+    kv_dtype: KvDtype = KvFormat.bf16,
     months: Annotated[
         _OptStr, typer.Option("--months", help="Horizon of the total cost of ownership (36).")
     ] = None,

@@ -13,21 +13,27 @@ from llmwalls.api.types import KvFormat, Optimizer, WeightFormat
 from llmwalls.cli.options import (
     Batches,
     Check,
+    Cluster,
     Contexts,
     Cp,
     Dp,
     Ep,
+    Gpu,
     Gpus,
-    HardwareGpu,
+    Interleave,
     Json,
-    KvDtypeChoice,
+    KvDtype,
+    MicroBatch,
     Model,
-    OptCluster,
     OptimizerChoice,
     Pp,
     RecomputeChoice,
+    SequenceParallel,
     Tp,
-    WeightsChoice,
+    Train,
+    UsableFraction,
+    Weights,
+    Zero,
 )
 
 _OptStr = str | None
@@ -35,8 +41,8 @@ _OptStr = str | None
 
 def memory(
     model: Model,
-    gpu: HardwareGpu = None,
-    cluster: OptCluster = None,
+    gpu: Gpu = None,
+    cluster: Cluster = None,
     gpus: Gpus = None,
     tp: Tp = 1,
     pp: Pp = 1,
@@ -45,32 +51,14 @@ def memory(
     cp: Cp = 1,
     batch: Batches = None,
     context: Contexts = None,
-    weights: WeightsChoice = WeightFormat.bf16,
-    kv_dtype: KvDtypeChoice = KvFormat.bf16,
-    train: Annotated[
-        bool, typer.Option("--train", help="Training memory (mixed precision) instead of serving.")
-    ] = False,
-    zero: Annotated[
-        int,
-        typer.Option(
-            "--zero",
-            min=0,
-            max=3,
-            help="ZeRO stage (training): 1 shards optimizer state over DP, 2 also gradients, 3 also weights "
-            "(= FSDP).",
-        ),
-    ] = 0,
+    weights: Weights = WeightFormat.bf16,
+    kv_dtype: KvDtype = KvFormat.bf16,
+    train: Train = False,
+    zero: Zero = 0,
     optimizer: OptimizerChoice = Optimizer.adam,
     recompute: RecomputeChoice = None,
-    micro_batch: Annotated[
-        _OptStr, typer.Option("--micro-batch", help="Training micro-batch (default: --batch, else 1).")
-    ] = None,
-    sequence_parallel: Annotated[
-        bool,
-        typer.Option(
-            "--sequence-parallel/--no-sequence-parallel", help="Megatron sequence parallelism (training)."
-        ),
-    ] = True,
+    micro_batch: MicroBatch = None,
+    sequence_parallel: SequenceParallel = None,
     flash_attention: Annotated[
         bool,
         typer.Option(
@@ -78,16 +66,7 @@ def memory(
             help="FlashAttention: no s x s scores stored (training).",
         ),
     ] = True,
-    interleave: Annotated[
-        int,
-        typer.Option(
-            "--interleave",
-            min=1,
-            max=1024,
-            help="Model chunks per pipeline rank (interleaved 1F1B, training); the first stage holds "
-            "(1 + (p-1)/(p v)) x p micro-batches (Korthikanti 2022 sec 4.2.3).",
-        ),
-    ] = 1,
+    interleave: Interleave = 1,
     first_stage_layers: Annotated[
         int | None,
         typer.Option(
@@ -113,21 +92,17 @@ def memory(
             help="Runtime reserve per GPU (CUDA context, workspaces, NCCL), e.g. 1GiB (default 1GiB).",
         ),
     ] = None,
-    usable_fraction: Annotated[
-        _OptStr,
-        typer.Option(
-            "--usable-fraction",
-            help="Fraction of device memory usable (default 0.9, vLLM's gpu_memory_utilization).",
-        ),
-    ] = None,
+    usable_fraction: UsableFraction = None,
     json_: Json = False,
     check: Check = False,
 ) -> None:
     """Memory per GPU (serving, or --train), the capacity wall, fewest GPUs, largest batch and context.
 
     --gpus sets the deployment's size: serving, a whole number of replicas of PP x max(TP, EP) GPUs;
-    training, the data-parallel degree (GPUs / (TP x PP x CP)) unless --dp is given."""
+    training, the data-parallel degree (GPUs / (TP x PP x CP)) unless --dp is given. Without --gpu or
+    --cluster the GPU is h100. In training, --batch is the micro-batch unless --micro-batch is given."""
     from llmwalls import api, render
+    from llmwalls.cli.options import parse_gpus
     from llmwalls.errors import InputError
     from llmwalls.units import parse_fraction, parse_int_count, parse_tokens
 
@@ -148,7 +123,7 @@ def memory(
         model,
         gpu,
         cluster=cluster,
-        gpus=parse_int_count(gpus, "--gpus") if gpus is not None else None,
+        gpus=parse_gpus(gpus),
         layout=api.Layout(
             tp=tp,
             pp=pp,
@@ -156,7 +131,7 @@ def memory(
             ep=ep,
             cp=cp,
             zero=zero,
-            micro_batch=parse_int_count(micro_batch, "--micro-batch") if micro_batch is not None else None,
+            micro_batch=micro_batch,
             recompute=recompute,
             interleave=interleave,
         ),
@@ -166,7 +141,7 @@ def memory(
         kv_dtype=kv_dtype,
         train=train,
         optimizer=optimizer,
-        sequence_parallel=sequence_parallel,
+        sequence_parallel=sequence_parallel is not False,
         flash_attention=flash_attention,
         first_stage_layers=first_stage_layers,
         microbatches=microbatches,

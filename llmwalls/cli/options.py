@@ -1,19 +1,24 @@
-"""One vocabulary of options, shared by every command (issue 2, item 9). Declare a parameter with these
-types and it has the same flag, help and completion everywhere. Only typer is imported here: --help and
-TAB completion must stay fast.
+"""One vocabulary of options, shared by every command: a concept has one flag, one help and one type
+wherever it appears. Two declarations of a flag exist only where the meaning differs (a fixed layout degree
+against a searched one, one value against a repeatable sweep, a number against a low..high range), and then
+the help says how. Choices are the Enums of llmwalls.api.types, so completion offers them. Only typer is
+imported here: --help and TAB completion must stay fast.
 
 Values that take suffixes (sizes, token counts) arrive as text and are parsed with llmwalls.units inside
-the command, so every bad value gets the same one-line error.
+the command (or with the parsers at the end of this module), so every bad value gets the same one-line error.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
-from llmwalls.api.types import KvFormat, Optimizer, Recompute, WeightFormat
+from llmwalls.api.types import KvFormat, Optimizer, Recompute, ServingMode, WeightFormat
+
+_OptStr = str | None
+_OptInt = int | None
 
 
 def _complete(kind: str) -> Callable[[str], list[str]]:
@@ -29,32 +34,38 @@ def _complete(kind: str) -> Callable[[str], list[str]]:
     return complete
 
 
-Model = Annotated[
-    str,
+# ------------------------------------------------------------------------------------------ model, hardware
+_MODEL_HELP = "Model profile: name, alias (70b, 405b) or path to a TOML file."
+Model = Annotated[str, typer.Option("--model", "-m", help=_MODEL_HELP, autocompletion=_complete("model"))]
+OptModel = Annotated[
+    _OptStr,
     typer.Option(
         "--model",
         "-m",
-        help="Model profile: name, alias (70b, 405b) or path to a TOML file.",
+        help=_MODEL_HELP + " Optional here: it sizes a planned run (--tokens) and serving throughput.",
         autocompletion=_complete("model"),
     ),
 ]
 Gpu = Annotated[
-    str,
+    _OptStr,
     typer.Option(
         "--gpu",
         "-g",
-        help="GPU profile: name, alias (h100, h200, mi300x) or TOML path.",
+        help="GPU profile: name, alias (h100, h200, mi300x) or TOML path (default: the --cluster's GPU).",
         autocompletion=_complete("gpu"),
     ),
 ]
-OptGpu = Annotated[
-    str | None,
+GpuChoices = Annotated[
+    list[str],
     typer.Option(
-        "--gpu", "-g", help="GPU profile (default: the cluster's GPU).", autocompletion=_complete("gpu")
+        "--gpu",
+        "-g",
+        help="GPU profile: name, alias or TOML path; repeat to search several types.",
+        autocompletion=_complete("gpu"),
     ),
 ]
 Cluster = Annotated[
-    str,
+    _OptStr,
     typer.Option(
         "--cluster",
         "-c",
@@ -62,68 +73,42 @@ Cluster = Annotated[
         autocompletion=_complete("cluster"),
     ),
 ]
-OptCluster = Annotated[
-    str | None,
-    typer.Option(
-        "--cluster",
-        "-c",
-        help="Cluster profile: name, alias or TOML path.",
-        autocompletion=_complete("cluster"),
-    ),
-]
-Gpus = Annotated[str | None, typer.Option("--gpus", help="Total number of GPUs (1k = 1000).")]
+Gpus = Annotated[_OptStr, typer.Option("--gpus", help="Total number of GPUs (1k = 1000).")]
 
-Tp = Annotated[int, typer.Option("--tp", min=1, max=1_000_000, help="Tensor-parallel degree.")]
-Pp = Annotated[int, typer.Option("--pp", min=1, max=1_000_000, help="Pipeline-parallel degree.")]
-Dp = Annotated[int, typer.Option("--dp", min=1, max=10_000_000, help="Data-parallel degree.")]
-Ep = Annotated[int, typer.Option("--ep", min=1, max=1_000_000, help="Expert-parallel degree (MoE).")]
-Cp = Annotated[int, typer.Option("--cp", min=1, max=1_000_000, help="Context-parallel degree.")]
 
-Batch = Annotated[
-    list[str] | None,
-    typer.Option("--batch", "-b", help="Concurrent sequences (serving) or micro-batch; repeat for a sweep."),
-]
-Context = Annotated[
-    list[str] | None,
-    typer.Option("--context", help="Tokens per sequence (4k = 4096, 128k = 131072); repeat for a sweep."),
-]
-Prompt = Annotated[
-    str | None, typer.Option("--prompt", help="Prompt (prefill) tokens per sequence (2k = 2048).")
-]
-OutputTokens = Annotated[str | None, typer.Option("--output-tokens", help="Generated tokens per sequence.")]
+# --------------------------------------------------------------------------------------------- the layout
+# A fixed layout (memory, roofline: a degree left out is 1) or a searched one (cluster, walls: a degree left
+# out is searched). One table, so both families keep the same flags, bounds and words.
+def _degree(flag: str, what: str, most: int, *, searched: bool) -> Any:
+    return typer.Option(flag, min=1, max=most, help=f"{what}{' (default: searched)' if searched else ''}.")
 
-Weights = Annotated[
-    str,
-    typer.Option(
-        "--weights",
-        help="Weight precision: fp32, bf16, fp16, fp8, int8, int4, fp4, mxfp4, nvfp4 (a model's routed "
-        "experts keep their published format, e.g. gpt-oss MXFP4).",
-    ),
-]
-KvDtype = Annotated[str, typer.Option("--kv-dtype", help="KV-cache precision: bf16, fp16, fp8, int8.")]
 
 Json = Annotated[bool, typer.Option("--json", help="Print JSON (SI base units, versioned schema) on stdout.")]
 Check = Annotated[bool, typer.Option("--check", help="Exit 1 when a checked wall is hit (for CI scripts).")]
-Force = Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")]
+Force = Annotated[
+    bool, typer.Option("--force", help="Replace an existing file (never through a symbolic link).")
+]
+Tp = Annotated[int, _degree("--tp", "Tensor-parallel degree", 1_000_000, searched=False)]
+Pp = Annotated[int, _degree("--pp", "Pipeline-parallel degree", 1_000_000, searched=False)]
+Dp = Annotated[int, _degree("--dp", "Data-parallel degree", 10_000_000, searched=False)]
+Ep = Annotated[int, _degree("--ep", "Expert-parallel degree (MoE)", 1_000_000, searched=False)]
+Cp = Annotated[int, _degree("--cp", "Context-parallel degree", 1_000_000, searched=False)]
+SearchTp = Annotated[_OptInt, _degree("--tp", "Tensor-parallel degree", 1_000_000, searched=True)]
+SearchPp = Annotated[_OptInt, _degree("--pp", "Pipeline-parallel degree", 1_000_000, searched=True)]
+SearchDp = Annotated[_OptInt, _degree("--dp", "Data-parallel degree", 10_000_000, searched=True)]
+SearchCp = Annotated[_OptInt, _degree("--cp", "Context-parallel degree", 1_000_000, searched=True)]
+SearchEp = Annotated[_OptInt, _degree("--ep", "Expert-parallel degree (MoE)", 1_000_000, searched=True)]
 
-# ---- a training run and its layout search (cluster; walls, power and cost plan the same run). A degree
-# left out is searched; choices are the Enums of llmwalls.api.types so completion offers them.
-_OptInt = int | None
-SearchTp = Annotated[
-    _OptInt, typer.Option("--tp", min=1, max=1_000_000, help="Tensor-parallel degree (default: searched).")
+_ZERO_HELP = "ZeRO stage: 1 shards optimizer state over DP, 2 also gradients, 3 also weights (= FSDP)"
+Zero = Annotated[int, typer.Option("--zero", min=0, max=3, help=f"{_ZERO_HELP} (training).")]
+SearchZero = Annotated[
+    _OptInt, typer.Option("--zero", min=0, max=3, help=f"{_ZERO_HELP} (default: searched).")
 ]
-SearchPp = Annotated[
-    _OptInt, typer.Option("--pp", min=1, max=1_000_000, help="Pipeline-parallel degree (default: searched).")
-]
-SearchDp = Annotated[
-    _OptInt, typer.Option("--dp", min=1, max=10_000_000, help="Data-parallel degree (default: searched).")
-]
-SearchCp = Annotated[
-    _OptInt, typer.Option("--cp", min=1, max=1_000_000, help="Context-parallel degree (default: searched).")
-]
-SearchEp = Annotated[
+MicroBatch = Annotated[
     _OptInt,
-    typer.Option("--ep", min=1, max=1_000_000, help="Expert-parallel degree, MoE (default: searched)."),
+    typer.Option(
+        "--micro-batch", min=1, max=1_000_000, help="Sequences per micro-batch (default: --batch, else 1)."
+    ),
 ]
 SearchMicroBatch = Annotated[
     _OptInt,
@@ -131,8 +116,13 @@ SearchMicroBatch = Annotated[
         "--micro-batch", min=1, max=1_000_000, help="Sequences per micro-batch (default: searched)."
     ),
 ]
-SearchZero = Annotated[
-    _OptInt, typer.Option("--zero", min=0, max=3, help="ZeRO stage 0-3 (3 = FSDP) (default: searched).")
+RecomputeChoice = Annotated[
+    Recompute | None,
+    typer.Option(
+        "--recompute",
+        case_sensitive=False,
+        help="Activation recomputation in training (default selective; Korthikanti et al. 2022).",
+    ),
 ]
 SearchRecompute = Annotated[
     Recompute | None,
@@ -146,31 +136,262 @@ SequenceParallel = Annotated[
     ),
 ]
 Interleave = Annotated[
+    int,
+    typer.Option(
+        "--interleave",
+        min=1,
+        max=1024,
+        help="Model chunks per pipeline rank, v (interleaved 1F1B, training); the first stage holds "
+        "(1 + (p-1)/(p v)) x p micro-batches (Korthikanti 2022 sec 4.2.3).",
+    ),
+]
+SearchInterleave = Annotated[
     _OptInt,
     typer.Option(
         "--interleave",
         min=0,
         max=1024,
-        help="Interleaved pipeline chunks per GPU (v); 0 = auto, 1 = plain 1F1B.",
+        help="Model chunks per pipeline rank, v (interleaved 1F1B); 0 = auto, one layer per chunk where "
+        "the micro-batches allow (the default); 1 = plain 1F1B.",
     ),
 ]
-GlobalBatch = Annotated[
-    str | None,
-    typer.Option("--global-batch", help="Sequences per optimizer step (default: 16Mi tokens / context)."),
+OptimizerChoice = Annotated[
+    Optimizer,
+    typer.Option(
+        "--optimizer", case_sensitive=False, help="Training optimizer: adam 16 B/param, sgd 12, adam8bit 10."
+    ),
+]
+Train = Annotated[bool, typer.Option("--train", help="Training (mixed precision) instead of serving.")]
+
+# ------------------------------------------------------------------------------------------ the workload
+Batches = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--batch",
+        "-b",
+        help="Concurrent sequences (1k = 1000); repeat for a sweep (default 1).",
+    ),
+]
+OneBatch = Annotated[
+    _OptStr, typer.Option("--batch", "-b", help="Concurrent sequences (users) served per GPU; one value.")
+]
+Contexts = Annotated[
+    list[str] | None,
+    typer.Option("--context", help="Tokens per sequence (4k = 4096, 128k = 131072); repeat for a sweep."),
+]
+OneContext = Annotated[
+    _OptStr, typer.Option("--context", help="Tokens per sequence (4k = 4096, 128k = 131072); one value.")
 ]
 TrainContext = Annotated[
-    str | None,
+    _OptStr,
     typer.Option("--context", help="Training sequence length in tokens (4k = 4096; default 8,192 or less)."),
 ]
+Prompt = Annotated[
+    _OptStr, typer.Option("--prompt", help="Prompt (prefill) tokens per sequence (2k = 2048).")
+]
+OutputTokens = Annotated[_OptStr, typer.Option("--output-tokens", help="Generated tokens per sequence.")]
+_WEIGHTS_HELP = (
+    "Weight precision (int4, mxfp4, nvfp4 with their block scales; a model's routed experts keep their "
+    "published format, e.g. gpt-oss MXFP4)"
+)
+Weights = Annotated[WeightFormat, typer.Option("--weights", case_sensitive=False, help=f"{_WEIGHTS_HELP}.")]
+WeightsSearch = Annotated[
+    list[WeightFormat] | None,
+    typer.Option(
+        "--weights", case_sensitive=False, help="Weight precision to search; repeat (default bf16 and fp8)."
+    ),
+]
+KvDtype = Annotated[KvFormat, typer.Option("--kv-dtype", case_sensitive=False, help="KV-cache precision.")]
+KvDtypeSearch = Annotated[
+    list[KvFormat] | None,
+    typer.Option(
+        "--kv-dtype",
+        case_sensitive=False,
+        help="KV-cache precision to search; repeat (default bf16 and fp8).",
+    ),
+]
+Users = Annotated[_OptStr, typer.Option("--users", help="Concurrent users to serve (1M = 1,000,000).")]
+TokensPerSPerUser = Annotated[
+    _OptStr,
+    typer.Option("--tokens-per-s-per-user", help="Decode speed each user must get (default 20 tokens/s)."),
+]
+TokensPerSPerGpu = Annotated[
+    _OptStr,
+    typer.Option(
+        "--tokens-per-s",
+        help="Serving throughput in decode tokens/s per GPU (default: the roofline's, with --model).",
+    ),
+]
+
+# ------------------------------------------------------------------------------------------ a training run
+GlobalBatch = Annotated[
+    _OptStr,
+    typer.Option("--global-batch", help="Sequences per optimizer step (default: 16Mi tokens / context)."),
+]
 TrainTokens = Annotated[
-    str | None,
+    _OptStr,
     typer.Option(
         "--tokens", help="Training tokens, e.g. 15e12 or 15T (default: 20 per parameter, Chinchilla)."
     ),
 ]
+PlannedTokens = Annotated[  # as TrainTokens, but a run is planned only when the tokens are given
+    _OptStr,
+    typer.Option(
+        "--tokens",
+        help="Training tokens of --model (15.6T): a run planned as `llmwalls cluster` plans it (no default: "
+        "without them no run is planned).",
+    ),
+]
+GpuHours = Annotated[_OptStr, typer.Option("--gpu-hours", help="GPU-hours of a run (1.46M = 1,460,000).")]
+DeadlineDays = Annotated[_OptStr, typer.Option("--deadline-days", help="Training deadline in days.")]
+
+# ------------------------------------------------------------------------------------- site, power, money
+Utilization = Annotated[
+    _OptStr,
+    typer.Option(
+        "--utilization",
+        help="Average GPU utilisation in [0, 1] (or 85%): board power = idle + u x (TDP - idle) "
+        "(default: power 1, the peak a site must hold; cost 0.6, a serving fleet's average).",
+    ),
+]
+Pue = Annotated[
+    _OptStr,
+    typer.Option(
+        "--pue",
+        help="Power usage effectiveness in [1, 5] (default: the cluster's, else by cooling: 1.58 air, "
+        "1.15 liquid).",
+    ),
+]
+Grid = Annotated[
+    _OptStr,
+    typer.Option("--grid", help="Grid profile (gCO2e/kWh) for carbon.", autocompletion=_complete("grid")),
+]
+SiteMw = Annotated[_OptStr, typer.Option("--site-mw", help="Site power cap in MW (facility power).")]
+PricePerGpuHour = Annotated[
+    _OptStr,
+    typer.Option(
+        "--price-per-gpu-hour",
+        help="Rental $ per GPU-hour (default: the GPU's cheapest on-demand price profile; where none is "
+        "published, cost asks for it and walls and serve assume $2.50 with a warning).",
+    ),
+]
+Budget = Annotated[_OptStr, typer.Option("--budget", help="Budget in $ (40M = 40,000,000).")]
+
+# ---------------------------------------------------------------------------------- efficiency assumptions
+# One value where a command evaluates one point (roofline, cluster, memory); a range low..high where walls
+# evaluates the corners of its assumptions.
+BandwidthEfficiency = Annotated[
+    _OptStr,
+    typer.Option(
+        "--bandwidth-efficiency",
+        help="Fraction of datasheet HBM bandwidth reached (default 0.65, calibrated; "
+        "see docs/calibration-roofline.md).",
+    ),
+]
+BandwidthEfficiencyRange = Annotated[
+    _OptStr,
+    typer.Option(
+        "--bandwidth-efficiency",
+        help="Fraction of datasheet HBM bandwidth reached, or a range low..high (default "
+        "0.59..0.68, the calibration's per-case fits).",
+    ),
+]
+FlopsEfficiency = Annotated[
+    _OptStr,
+    typer.Option(
+        "--flops-efficiency",
+        help="Fraction of peak FLOP/s a large GEMM reaches (default: the GPU's measured matmul / peak, "
+        "else 0.75).",
+    ),
+]
+FlopsEfficiencyRange = Annotated[
+    _OptStr,
+    typer.Option(
+        "--flops-efficiency",
+        help="Fraction of peak FLOP/s a large GEMM reaches, or a range low..high (serving; "
+        "default x0.70..x1.0 of the GPU's measured matmul / peak).",
+    ),
+]
+MatmulEfficiency = Annotated[
+    _OptStr,
+    typer.Option(
+        "--matmul-efficiency", help="Fraction of measured MAMF a training step's GEMMs reach (default 0.70)."
+    ),
+]
+MatmulEfficiencyRange = Annotated[
+    _OptStr,
+    typer.Option(
+        "--matmul-efficiency",
+        help="Fraction of measured MAMF a training step's GEMMs reach, or a range low..high "
+        "(default 0.61..0.82).",
+    ),
+]
+NetworkEfficiency = Annotated[
+    _OptStr,
+    typer.Option(
+        "--network-efficiency",
+        help="Achievable fraction of scale-out NIC bandwidth (default IB 0.85, RoCE 0.75).",
+    ),
+]
+NetworkEfficiencyRange = Annotated[
+    _OptStr,
+    typer.Option(
+        "--network-efficiency",
+        help="Achievable fraction of scale-out NIC bandwidth in training, or a range low..high "
+        "(default 0.80..0.90).",
+    ),
+]
+UsableFraction = Annotated[
+    _OptStr,
+    typer.Option(
+        "--usable-fraction",
+        help="Fraction of device memory usable (default 0.9, vLLM's gpu_memory_utilization).",
+    ),
+]
+UsableFractionRange = Annotated[
+    _OptStr,
+    typer.Option(
+        "--usable-fraction",
+        help="Fraction of device memory usable, or a range low..high (default 0.85..0.95).",
+    ),
+]
+
+# ------------------------------------------------------------------------------------------------ output
+Plot = Annotated[
+    _OptStr,
+    typer.Option(
+        "--plot",
+        help="Save the chart to FILE.png or FILE.svg (needs matplotlib: pip install 'llmwalls[plot]').",
+    ),
+]
+NoChart = Annotated[bool, typer.Option("--no-chart", help="Do not draw the terminal chart.")]
+Mode = Annotated[
+    ServingMode,
+    typer.Option(
+        "--mode", case_sensitive=False, help="Serving deployment: aggregated, disaggregated or both."
+    ),
+]
+
+# ----------------------------------------------------------------------------- one workload, every wall
+TtftS = Annotated[_OptStr, typer.Option("--ttft-s", help="Time-to-first-token target in s (default 2).")]
+Assumptions = Annotated[
+    _OptStr,
+    typer.Option(
+        "--assumptions",
+        help="TOML file with an [uncertainty] table (name = [low, high] or a number) and a [walls] table.",
+    ),
+]
+Near = Annotated[_OptStr, typer.Option("--near", help="Utilisation reported as 'near' (default 0.8).")]
+Sweep = Annotated[
+    _OptStr,
+    typer.Option(
+        "--sweep",
+        help="AXIS=LOW..HIGH (doubling; :N for N points) or AXIS=A,B,C; AXIS: context, users, gpus, params.",
+    ),
+]
 
 
-# ------------------------------------------------------------ fleet, site, money and workload (power, cost)
+# ------------------------------------------------------------------------------- parsers shared by commands
 def parse_gpus(text: str | None, what: str = "--gpus") -> int | None:
     """--gpus parsed ('1k' = 1000) and bounded by the one GPU-count bound, llmwalls.api._planning.MAX_GPUS
     (10 million: beyond it a count is a typo); None stays None."""
@@ -201,179 +422,38 @@ def parse_usd(text: str | None, what: str, *, allow_zero: bool = False) -> float
     return parse_count(raw, what)
 
 
-OptModel = Annotated[
-    str | None,
-    typer.Option(
-        "--model",
-        "-m",
-        help="Model profile: name, alias (70b, 405b) or path to a TOML file.",
-        autocompletion=_complete("model"),
-    ),
-]
-GpuHours = Annotated[str | None, typer.Option("--gpu-hours", help="GPU-hours of a run (1.46M = 1,460,000).")]
-# --tokens where a run is costed only when given (cluster's TrainTokens above defaults to 20 per parameter)
-PlannedTokens = Annotated[
-    str | None,
-    typer.Option(
-        "--tokens",
-        help="Training tokens of --model (15.6T): the run is planned as `llmwalls cluster` plans it.",
-    ),
-]
-Utilization = Annotated[
-    str | None,
-    typer.Option(
-        "--utilization",
-        help="Average GPU utilisation in [0, 1] (or 85%): board power = idle + u x (TDP - idle) "
-        "(default: power 1, the peak a site must hold; cost 0.6, a serving fleet's average).",
-    ),
-]
-Pue = Annotated[
-    str | None,
-    typer.Option(
-        "--pue",
-        help="Power usage effectiveness in [1, 5] (default: the cluster's, else by cooling: 1.58 air, "
-        "1.15 liquid).",
-    ),
-]
-SiteMw = Annotated[str | None, typer.Option("--site-mw", help="Site power cap in MW (facility power).")]
-TokensPerSPerGpu = Annotated[
-    str | None,
-    typer.Option(
-        "--tokens-per-s",
-        help="Serving throughput in decode tokens/s per GPU (default: the roofline's, with --model).",
-    ),
-]
-PricePerGpuHour = Annotated[
-    str | None,
-    typer.Option(
-        "--price-per-gpu-hour",
-        help="Rental $ per GPU-hour (default: the GPU's cheapest on-demand price profile; needed where "
-        "none is published).",
-    ),
-]
-Budget = Annotated[str | None, typer.Option("--budget", help="Budget in $ (40M = 40,000,000).")]
-Users = Annotated[str | None, typer.Option("--users", help="Concurrent users to serve (1M = 1,000,000).")]
-TokensPerSPerUser = Annotated[
-    str | None,
-    typer.Option("--tokens-per-s-per-user", help="Decode speed each user must get (default 20 tokens/s)."),
-]
-# One value where a command takes no sweep (the repeatable --context and --batch above promise a sweep).
-OneContext = Annotated[
-    str | None, typer.Option("--context", help="Tokens per sequence (4k = 4096, 128k = 131072).")
-]
-OneBatch = Annotated[
-    str | None, typer.Option("--batch", "-b", help="Concurrent sequences (users) served per GPU.")
-]
+def parse_token_count(text: str | None, what: str, *, allow_zero: bool = False) -> float | None:
+    """A token count ('2k' = 2048) as a float; '0' accepted where allowed; None stays None."""
+    if text is None:
+        return None
+    if allow_zero and text.strip() in ("0", "0.0"):
+        return 0.0
+    from llmwalls.units import parse_tokens
 
-# ---- library-first options: choices are the API's enums (llmwalls.api.types, cheap to import), so
-# completion offers them; counts repeat for sweeps.
+    return float(parse_tokens(text, what))
 
-HardwareGpu = Annotated[
-    str | None,
-    typer.Option(
-        "--gpu",
-        "-g",
-        help="GPU profile: name, alias (h100, h200, mi300x) or TOML path (default: the --cluster's GPU, "
-        "else h100).",
-        autocompletion=_complete("gpu"),
-    ),
-]
-Batches = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--batch",
-        "-b",
-        help="Concurrent sequences (training: the micro-batch; 1k = 1000); repeat for a sweep (default 1).",
-    ),
-]
-Contexts = Annotated[
-    list[str] | None,
-    typer.Option("--context", help="Tokens per sequence (4k = 4096, 128k = 131072); repeat for a sweep."),
-]
-WeightsChoice = Annotated[
-    WeightFormat,
-    typer.Option(
-        "--weights",
-        case_sensitive=False,
-        help="Weight precision (int4, mxfp4, nvfp4 with their block scales; a model's routed experts keep "
-        "their published format, e.g. gpt-oss MXFP4).",
-    ),
-]
-KvDtypeChoice = Annotated[
-    KvFormat, typer.Option("--kv-dtype", case_sensitive=False, help="KV-cache precision.")
-]
-RecomputeChoice = Annotated[
-    Recompute | None,
-    typer.Option(
-        "--recompute",
-        case_sensitive=False,
-        help="Activation recomputation in training (default selective; Korthikanti et al. 2022).",
-    ),
-]
-OptimizerChoice = Annotated[
-    Optimizer,
-    typer.Option(
-        "--optimizer", case_sensitive=False, help="Training optimizer: adam 16 B/param, sgd 12, adam8bit 10."
-    ),
-]
 
-# ------------------------------------------------------------- one workload against every wall (walls, audit)
-OptTp = Annotated[
-    int | None,
-    typer.Option(
-        "--tp", min=1, max=1024, help="Tensor-parallel degree per serving replica (default: searched)."
-    ),
-]
-Train = Annotated[bool, typer.Option("--train", help="A training run instead of serving.")]
-DeadlineDays = Annotated[str | None, typer.Option("--deadline-days", help="Training deadline in days.")]
-TtftS = Annotated[str | None, typer.Option("--ttft-s", help="Time-to-first-token target in s (default 2).")]
-Assumptions = Annotated[
-    str | None,
-    typer.Option(
-        "--assumptions",
-        help="TOML file with an [uncertainty] table (name = [low, high] or a number) and a [walls] table.",
-    ),
-]
-Near = Annotated[str | None, typer.Option("--near", help="Utilisation reported as 'near' (default 0.8).")]
-BandwidthEfficiency = Annotated[
-    str | None,
-    typer.Option(
-        "--bandwidth-efficiency",
-        help="Fraction of datasheet HBM bandwidth, or a range low..high (default 0.59..0.68).",
-    ),
-]
-FlopsEfficiency = Annotated[
-    str | None,
-    typer.Option(
-        "--flops-efficiency",
-        help="Serving: fraction of peak FLOP/s, or a range low..high (default x0.70..x1.0 of MAMF/peak).",
-    ),
-]
-MatmulEfficiency = Annotated[
-    str | None,
-    typer.Option(
-        "--matmul-efficiency", help="Training: fraction of measured MAMF, or a range (default 0.61..0.82)."
-    ),
-]
-UsableFraction = Annotated[
-    str | None,
-    typer.Option("--usable-fraction", help="Fraction of HBM usable, or a range (default 0.85..0.95)."),
-]
-NetworkEfficiency = Annotated[
-    str | None,
-    typer.Option(
-        "--network-efficiency",
-        help="Training: scale-out bandwidth fraction, or a range (default 0.80..0.90).",
-    ),
-]
-Sweep = Annotated[
-    str | None,
-    typer.Option(
-        "--sweep",
-        help="AXIS=LOW..HIGH (doubling; :N for N points) or AXIS=A,B,C; AXIS: context, users, gpus, params.",
-    ),
-]
-Plot = Annotated[
-    str | None,
-    typer.Option("--plot", help="Save the sweep chart to FILE.png or FILE.svg (needs matplotlib)."),
-]
+def plot_path(text: str | None, *, force: bool = False) -> str | None:
+    """--plot FILE, checked before any work is done: the name must end in .png or .svg, and an existing file
+    is replaced only with --force, never through a symbolic link (llmwalls.files.check_target)."""
+    if text is None:
+        return None
+    from llmwalls.errors import InputError
+    from llmwalls.files import check_target
+
+    if not text.lower().endswith((".png", ".svg")):
+        raise InputError(f"--plot {text!r}: the file name must end in .png or .svg")
+    check_target(text, force=force, what="--plot file")
+    return text
+
+
+def save_plot(save: Callable[..., object], report: Any, path: str, *, force: bool = False) -> None:
+    """Write a command's chart with its render function (atomically, llmwalls.files); a missing matplotlib is
+    one line of bad input, not a traceback."""
+    from llmwalls.errors import InputError
+    from llmwalls.render import chart
+
+    try:
+        save(report, path, force=force)
+    except chart.PlotUnavailableError as exc:
+        raise InputError(str(exc)) from None

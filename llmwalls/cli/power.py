@@ -11,12 +11,13 @@ import typer
 from llmwalls.api.types import WeightFormat
 from llmwalls.cli.options import (
     Check,
+    Cluster,
+    Gpu,
     GpuHours,
     Gpus,
+    Grid,
     Json,
     OneBatch,
-    OptCluster,
-    OptGpu,
     OptModel,
     PlannedTokens,
     Prompt,
@@ -24,14 +25,15 @@ from llmwalls.cli.options import (
     SiteMw,
     TokensPerSPerGpu,
     Utilization,
+    Weights,
 )
 
 _OptStr = str | None
 
 
 def power(
-    cluster: OptCluster = None,
-    gpu: OptGpu = None,
+    cluster: Cluster = None,
+    gpu: Gpu = None,
     gpus: Gpus = None,
     utilization: Utilization = None,
     power_cap_w: Annotated[
@@ -51,7 +53,7 @@ def power(
     ] = None,
     gpu_hours: GpuHours = None,
     tokens: PlannedTokens = None,
-    grid: Annotated[_OptStr, typer.Option("--grid", help="Grid profile (gCO2e/kWh) for carbon.")] = None,
+    grid: Grid = None,
     grid_g_per_kwh: Annotated[
         _OptStr,
         typer.Option("--grid-g-per-kwh", help="Grid carbon intensity in gCO2e/kWh (instead of --grid)."),
@@ -59,9 +61,7 @@ def power(
     tokens_per_s: TokensPerSPerGpu = None,
     batch: OneBatch = None,
     model: OptModel = None,
-    weights: Annotated[
-        WeightFormat, typer.Option("--weights", help="Weight precision of --model.")
-    ] = WeightFormat.bf16,
+    weights: Weights = WeightFormat.bf16,
     prompt: Prompt = None,
     idle_fraction: Annotated[
         _OptStr,

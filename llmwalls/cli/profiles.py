@@ -1,11 +1,11 @@
-"""`llmwalls profiles`: list, show, validate and import profiles."""
+"""`llmwalls profiles`: list, show, validate and import profiles. Parses, calls llmwalls.api (list, show,
+validate, import), renders."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from enum import StrEnum
 from pathlib import Path
-from types import ModuleType
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -17,8 +17,17 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
+
+class ProfileKind(StrEnum):
+    model = "model"
+    gpu = "gpu"
+    cluster = "cluster"
+    grid = "grid"
+    price = "price"
+
+
 Kind = Annotated[
-    str | None, typer.Option("--kind", "-k", help="Only this kind: model, gpu, cluster, grid, price.")
+    ProfileKind | None, typer.Option("--kind", "-k", case_sensitive=False, help="Only this kind of profile.")
 ]
 
 
@@ -26,88 +35,15 @@ Kind = Annotated[
 def list_(kind: Kind = None, json_: Json = False) -> None:
     """List the catalogue (built-in and user profiles) with each profile's source."""
     from llmwalls import render
-    from llmwalls.catalogue import KIND_DIRS, entries
-    from llmwalls.errors import InputError
+    from llmwalls.api._catalogue import profiles_list
+    from llmwalls.render import profiles as view
 
-    if kind is not None and kind not in KIND_DIRS:
-        raise InputError(f"--kind must be one of {', '.join(KIND_DIRS)}, got {kind!r}")
-    rows: list[dict[str, Any]] = [
-        {
-            "kind": e.kind,
-            "name": e.name,
-            "aliases": list(e.aliases),
-            "origin": e.origin,
-            "path": str(e.path),
-            "description": e.description,
-            "source": e.source,
-        }
-        for e in entries(kind)
-    ]
-    if kind == "gpu":
-        for row in rows:
-            row.update(_gpu_figures(str(row["name"])))
+    report = profiles_list(kind.value if kind else None)
+    render.show_notices(report)
     if json_:
-        render.emit_json("profiles.list", {"kind": kind}, rows)
-        return
-    if kind == "gpu":
-        caption = "dense peaks (no sparsity), decimal GB; 'none public': no published purchase price"
-        cols = _gpu_columns(render)
-        if any(r["origin"] != "built-in" for r in rows):
-            cols.insert(1, render.Column("from", "origin", justify="left"))
-        render.print_tables([render.Table(f"{len(rows)} accelerators", cols, rows, caption)])
-        return
-    cols = [
-        render.Column("kind", "kind", justify="left"),
-        render.Column("name", "name", justify="left"),
-        render.Column("aliases", "aliases", lambda a: ", ".join(a), justify="left"),
-        render.Column("source", "source", lambda s: s if len(s) <= 70 else s[:67] + "...", justify="left"),
-    ]
-    if any(r["origin"] != "built-in" for r in rows):
-        cols.insert(2, render.Column("from", "origin", justify="left"))
-    render.print_tables([render.Table(f"{len(rows)} profiles", cols, rows)])
-
-
-def _gpu_figures(name: str) -> dict[str, object]:
-    """Key figures of one accelerator for `profiles list --kind gpu`, SI units; {} if it fails to load."""
-    from llmwalls import catalogue
-    from llmwalls.errors import LlmwallsError
-
-    try:
-        g = catalogue.load_gpu(name)
-    except LlmwallsError:
-        return {}
-    peak = g.peak_flops_per_s
-    return {
-        "memory_bytes": g.hbm_bytes,
-        "hbm_bandwidth_bytes_per_s": g.hbm_bandwidth_bytes_per_s,
-        "dense_bf16_flops_per_s": peak.bf16,
-        "dense_fp8_flops_per_s": peak.fp8,
-        "tdp_w": g.tdp_w,
-        "status": g.status,
-        "unit_price_usd": g.unit_price_usd,
-        "no_public_price": g.no_public_price,
-    }
-
-
-def _gpu_columns(render: ModuleType) -> list[Any]:
-    def si(scale: float, digits: int = 0) -> Callable[[float], str]:
-        return lambda x: f"{x / scale:,.{digits}f}"
-
-    def price(row: dict) -> str | None:
-        if row.get("unit_price_usd"):
-            return f"${row['unit_price_usd']:,.0f}"
-        return "none public" if row.get("no_public_price") else None
-
-    return [
-        render.Column("name", "name", justify="left"),
-        render.Column("GB", "memory_bytes", si(1e9)),
-        render.Column("TB/s", "hbm_bandwidth_bytes_per_s", si(1e12, 2)),
-        render.Column("bf16 TF", "dense_bf16_flops_per_s", si(1e12)),
-        render.Column("fp8 TF", "dense_fp8_flops_per_s", si(1e12)),
-        render.Column("TDP W", "tdp_w", si(1.0)),
-        render.Column("status", "status", justify="left"),
-        render.Column("price", price),
-    ]
+        render.print_json_report("profiles.list", report)
+    else:
+        view.show_list(report)
 
 
 def _complete_any(incomplete: str) -> list[str]:
@@ -126,55 +62,29 @@ def show(
     json_: Json = False,
 ) -> None:
     """Show one profile as TOML (or --json), with derived figures for models."""
-    import tomli_w
+    from llmwalls import render
+    from llmwalls.api._catalogue import profile_show
+    from llmwalls.render import profiles as view
 
-    from llmwalls import catalogue, render
-
-    profile = catalogue.load_any(name, kind)
-    derived = {}
-    if profile.kind == "model":
-        from llmwalls.engine.model import kv_bytes_per_token, param_counts
-
-        counts = param_counts(profile)  # type: ignore[arg-type]
-        derived = {
-            "params_total": counts.total,
-            "params_active": counts.active,
-            "params_non_embedding": counts.non_embedding,
-            "kv_cache_bytes_per_token_bf16": kv_bytes_per_token(profile),  # type: ignore[arg-type]
-        }
+    report = profile_show(name, kind.value if kind else None)
+    render.show_notices(report)
     if json_:
-        render.emit_json(
-            "profiles.show", {"name": name}, {"profile": profile.model_dump(mode="json"), "derived": derived}
-        )
-        return
-    text = tomli_w.dumps(catalogue.profile_to_toml_dict(profile))
-    if derived:
-        text += "\n# derived by llmwalls (not part of the profile)\n"
-        text += "".join(f"# {k} = {v:,.0f}\n" for k, v in derived.items())
-    render.print_text(text)
+        render.print_json_report("profiles.show", report)
+    else:
+        view.show_profile(report)
 
 
 @app.command()
 def validate(paths: Annotated[list[Path], typer.Argument(help="Profile TOML files to check.")]) -> None:
     """Validate profile files; list every problem and exit 2 if any file is invalid."""
-    import sys
+    from llmwalls import render
+    from llmwalls.api._catalogue import profiles_validate
+    from llmwalls.render import profiles as view
 
-    from llmwalls import catalogue
-    from llmwalls.errors import LlmwallsError
-
-    bad = 0
-    for path in paths:
-        try:
-            profile = catalogue.load_path(path)
-            if profile.kind == "cluster":
-                catalogue.load("gpu", profile.gpu, announce=False)  # type: ignore[attr-defined]
-            print(f"ok  {path}: {profile.kind} {profile.name}")
-        except LlmwallsError as exc:
-            bad += 1
-            problems = getattr(exc, "problems", [str(exc)])
-            for problem in problems:
-                print(f"bad {path}: {problem}", file=sys.stderr)
-    if bad:
+    report = profiles_validate(paths)
+    render.show_notices(report)
+    view.show_validation(report)
+    if not all(v.ok for v in report.results):
         raise typer.Exit(2)
 
 
@@ -186,34 +96,16 @@ def import_(
         str | None, typer.Option("--source", help="Where the config came from (default: the file path).")
     ] = None,
     force: Force = False,
+    json_: Json = False,
 ) -> None:
     """Turn a Hugging Face config.json into a model profile in the user directory."""
-    import json
+    from llmwalls import render
+    from llmwalls.api._catalogue import profiles_import
+    from llmwalls.render import profiles as view
 
-    import tomli_w
-
-    from llmwalls import catalogue
-    from llmwalls.errors import InputError, WriteRefusedError
-    from llmwalls.hf_import import profile_from_hf_config
-
-    try:
-        raw = config.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read {config}: {getattr(exc, 'strerror', None) or exc}") from None
-    try:
-        cfg = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{config} is not JSON: {exc.msg} at line {exc.lineno}") from None
-    if not isinstance(cfg, dict):
-        raise InputError(f"{config} is JSON but not an object of config fields")
-    cfg = cfg.get("text_config", cfg) if "num_hidden_layers" not in cfg else cfg
-    data = profile_from_hf_config(cfg, name.lower(), source or f"Hugging Face config.json: {config}")
-    profile = catalogue.validate_data("model", data, str(config))
-    target = catalogue.user_dir() / catalogue.KIND_DIRS["model"] / f"{profile.name}.toml"
-    if not force and profile.name in catalogue.index()["model"]:
-        existing = catalogue.index()["model"][profile.name]
-        raise WriteRefusedError(
-            f"a model profile {profile.name!r} exists ({existing.path}); pass --force to replace it"
-        )
-    catalogue.write_atomic(target, tomli_w.dumps(catalogue.profile_to_toml_dict(profile)), force=force)
-    print(f"wrote {target}")
+    report = profiles_import(config, name, source=source, force=force)
+    render.show_notices(report)
+    if json_:
+        render.print_json_report("profiles.import", report)
+    else:
+        view.show_import(report)

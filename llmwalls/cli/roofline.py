@@ -11,21 +11,26 @@ import typer
 
 from llmwalls.api.types import KvFormat, WeightFormat
 from llmwalls.cli.options import (
+    BandwidthEfficiency,
     Batches,
     Check,
+    Cluster,
     Contexts,
     Ep,
+    FlopsEfficiency,
+    Force,
+    Gpu,
     Gpus,
-    HardwareGpu,
     Json,
-    KvDtypeChoice,
+    KvDtype,
     Model,
-    OptCluster,
+    NoChart,
     OutputTokens,
+    Plot,
     Pp,
     Prompt,
     Tp,
-    WeightsChoice,
+    Weights,
 )
 
 _OptStr = str | None
@@ -33,8 +38,8 @@ _OptStr = str | None
 
 def roofline(
     model: Model,
-    gpu: HardwareGpu = None,
-    cluster: OptCluster = None,
+    gpu: Gpu = None,
+    cluster: Cluster = None,
     gpus: Gpus = None,
     tp: Tp = 1,
     pp: Pp = 1,
@@ -43,24 +48,10 @@ def roofline(
     prompt: Prompt = None,
     context: Contexts = None,
     output_tokens: OutputTokens = None,
-    weights: WeightsChoice = WeightFormat.bf16,
-    kv_dtype: KvDtypeChoice = KvFormat.bf16,
-    bandwidth_efficiency: Annotated[
-        _OptStr,
-        typer.Option(
-            "--bandwidth-efficiency",
-            help="Fraction of datasheet HBM bandwidth reached (default 0.65, calibrated; "
-            "see docs/calibration-roofline.md).",
-        ),
-    ] = None,
-    flops_efficiency: Annotated[
-        _OptStr,
-        typer.Option(
-            "--flops-efficiency",
-            help="Fraction of peak FLOP/s a large GEMM reaches (default: the GPU's measured matmul / peak, "
-            "else 0.75).",
-        ),
-    ] = None,
+    weights: Weights = WeightFormat.bf16,
+    kv_dtype: KvDtype = KvFormat.bf16,
+    bandwidth_efficiency: BandwidthEfficiency = None,
+    flops_efficiency: FlopsEfficiency = None,
     allreduce_latency: Annotated[
         _OptStr,
         typer.Option(
@@ -83,15 +74,9 @@ def roofline(
             "--min-tokens-per-s", help="Decode tokens/s per replica wanted; with --check exit 1 below it."
         ),
     ] = None,
-    plot: Annotated[
-        _OptStr,
-        typer.Option(
-            "--plot",
-            help="Save the roofline chart to FILE.png or FILE.svg (needs matplotlib: pip install "
-            "'llmwalls[plot]').",
-        ),
-    ] = None,
-    no_chart: Annotated[bool, typer.Option("--no-chart", help="Do not draw the terminal chart.")] = False,
+    plot: Plot = None,
+    force: Force = False,
+    no_chart: NoChart = False,
     json_: Json = False,
     check: Check = False,
 ) -> None:
@@ -101,11 +86,14 @@ def roofline(
     generation); the memory check holds prompt + output-tokens per sequence. --pp splits the layers into
     pipeline stages, --ep spreads MoE experts over GPUs (all-to-all per MoE layer); --cluster takes the
     scale-up domain and link bandwidths from a cluster profile (and its GPU unless --gpu is given);
-    --gpus sizes the deployment in whole replicas. Walls: memory_capacity, compute (prefill FLOP/s vs the
-    attainable roof), memory_bandwidth (with --min-tokens-per-s: the bandwidth decode needs to reach the
-    target vs the attainable bandwidth; without: the bandwidth decode draws) and decode_tokens_per_s."""
+    --gpus sizes the deployment in whole replicas; without --gpu or --cluster the GPU is h100. Walls:
+    memory_capacity, compute (prefill FLOP/s vs the attainable roof), memory_bandwidth (with
+    --min-tokens-per-s: the bandwidth decode needs to reach the target vs the attainable bandwidth;
+    without: the bandwidth decode draws) and decode_tokens_per_s."""
     from llmwalls import api, render
+    from llmwalls.cli.options import parse_gpus, plot_path, save_plot
     from llmwalls.errors import InputError
+    from llmwalls.render import roofline as view
     from llmwalls.units import (
         parse_count,
         parse_fraction,
@@ -114,8 +102,7 @@ def roofline(
         parse_tokens,
     )
 
-    if plot is not None and not plot.lower().endswith((".png", ".svg")):
-        raise InputError(f"--plot {plot!r}: the file name must end in .png or .svg")
+    plot = plot_path(plot, force=force)
     latency_s = None
     if allreduce_latency is not None:
         us = parse_positive_float(allreduce_latency, "--allreduce-latency-us", allow_zero=True)
@@ -130,7 +117,7 @@ def roofline(
         model,
         gpu,
         cluster=cluster,
-        gpus=parse_int_count(gpus, "--gpus") if gpus is not None else None,
+        gpus=parse_gpus(gpus),
         layout=api.Layout(tp=tp, pp=pp, ep=ep),
         batch=[parse_int_count(b, "--batch") for b in batch] if batch else 1,
         prompt_tokens=parse_tokens(prompt, "--prompt") if prompt is not None else None,
@@ -145,21 +132,11 @@ def roofline(
         allreduce_link_efficiency=fraction(allreduce_link_efficiency, "--allreduce-link-efficiency"),
     )
     if plot is not None:
-        from llmwalls.render import chart
-        from llmwalls.render import roofline as view
-
-        try:
-            view.save_plot(report, plot)
-        except chart.PlotUnavailableError as exc:
-            raise InputError(str(exc)) from None
-        except OSError as exc:
-            raise InputError(f"cannot write --plot {plot!r}: {exc.strerror or exc}") from None
+        save_plot(view.save_plot, report, plot, force=force)
     if json_:
         render.print_json_report("roofline", report)
         render.show_notices(report)
     else:
-        from llmwalls.render import roofline as view
-
         view.show(report, chart=not no_chart, image=plot)
     if check and any(w.hit for w in report.walls):
         raise typer.Exit(1)

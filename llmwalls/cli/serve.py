@@ -5,31 +5,32 @@ parses and renders."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 import typer
 
-from llmwalls.cli.options import Check, Json, Model
+from llmwalls.api.types import ServingMode
+from llmwalls.cli.options import (
+    Check,
+    Force,
+    GpuChoices,
+    Json,
+    KvDtypeSearch,
+    Mode,
+    Model,
+    NoChart,
+    Plot,
+    PricePerGpuHour,
+    WeightsSearch,
+)
 
 _OptStr = str | None
 
 
-def _tokens(text: str | None, what: str, *, allow_zero: bool = False) -> float | None:
-    from llmwalls.units import parse_tokens
-
-    if text is None:
-        return None
-    if allow_zero and text.strip() in ("0", "0.0"):
-        return 0.0
-    return float(parse_tokens(text, what))
-
-
 def serve(
     model: Model,
-    gpu: Annotated[
-        list[str],
-        typer.Option("--gpu", "-g", help="GPU profile to consider; repeat to search several types."),
-    ],
+    gpu: GpuChoices,
     rate: Annotated[
         _OptStr, typer.Option("--rate", "--requests-per-s", help="Peak request rate, requests/s (1k = 1000).")
     ] = None,
@@ -97,27 +98,13 @@ def serve(
             "--offload-link", help="Link KV is read back over: pcie5 (63 GB/s), c2c (450 GB/s) or GB/s."
         ),
     ] = "pcie5",
-    price: Annotated[
-        _OptStr,
-        typer.Option(
-            "--price-per-gpu-hour",
-            help="$/GPU-hour for every GPU (default: each GPU's rental-price profile, else $2.50).",
-        ),
-    ] = None,
-    mode: Annotated[
-        str, typer.Option("--mode", help="aggregated, disaggregated or both (compare).")
-    ] = "both",
+    price: PricePerGpuHour = None,
+    mode: Mode = ServingMode.both,
     max_replica_gpus: Annotated[
         int, typer.Option("--max-replica-gpus", min=1, max=72, help="Largest replica searched (GPUs).")
     ] = 8,
-    weights: Annotated[
-        list[str] | None,
-        typer.Option("--weights", help="Weight precision to search (repeat; default bf16 and fp8)."),
-    ] = None,
-    kv_dtype: Annotated[
-        list[str] | None,
-        typer.Option("--kv-dtype", help="KV-cache precision to search (repeat; default bf16 and fp8)."),
-    ] = None,
+    weights: WeightsSearch = None,
+    kv_dtype: KvDtypeSearch = None,
     chunk: Annotated[
         list[str] | None,
         typer.Option(
@@ -162,10 +149,9 @@ def serve(
             help="GPU power while decoding, fraction of idle..TDP (default 0.6, an assumption).",
         ),
     ] = None,
-    plot: Annotated[
-        _OptStr, typer.Option("--plot", help="Save the Pareto front to FILE.png or FILE.svg.")
-    ] = None,
-    no_chart: Annotated[bool, typer.Option("--no-chart", help="Do not draw the terminal chart.")] = False,
+    plot: Plot = None,
+    force: Force = False,
+    no_chart: NoChart = False,
     json_out: Json = False,
     check: Check = False,
 ) -> None:
@@ -173,76 +159,50 @@ def serve(
 
     Exit 1 with --check when no deployment searched meets the SLO."""
     from llmwalls import api, render
-    from llmwalls.engine import serving as sv
-    from llmwalls.errors import InputError
+    from llmwalls.api._serve import parse_offload, parse_speculative, serving_assumptions
+    from llmwalls.cli.options import parse_token_count as tokens
+    from llmwalls.cli.options import parse_usd, plot_path
     from llmwalls.units import parse_count, parse_fraction, parse_positive_float
 
-    def seconds(text: str | None, what: str) -> float | None:
-        return None if text is None else parse_positive_float(text, what)
+    def opt(parse: Callable[..., float], text: str | None, what: str, **kw: bool) -> float | None:
+        return None if text is None else parse(text, what, **kw)
 
-    spec_dec = None
-    if speculative is not None:
-        parts = speculative.split(":")
-        if len(parts) not in (2, 3):
-            raise InputError("--speculative takes K:A or K:A:C, e.g. 3:0.7")
-        try:
-            k = int(parts[0])
-            acc = float(parts[1])
-            cost = float(parts[2]) if len(parts) == 3 else 0.05
-        except ValueError:
-            raise InputError(
-                f"--speculative {speculative!r}: K must be a whole number, A and C numbers"
-            ) from None
-        spec_dec = sv.Speculative(k, acc, cost)
-    offload = None
-    if offload_host_gib is not None:
-        links = {"pcie5": sv.PCIE5_X16_BYTES_PER_S, "c2c": sv.NVLINK_C2C_BYTES_PER_S}
-        link = links.get(offload_link.lower())
-        if link is None:
-            link = parse_positive_float(offload_link, "--offload-link (GB/s)") * 1e9
-        offload = sv.Offload(parse_positive_float(offload_host_gib, "--offload-host-gib") * 2**30, link)
-    modes = ("aggregated", "disaggregated") if mode == "both" else (mode,)
-    d = sv.DEFAULT_ASSUMPTIONS
-    assumptions = sv.ServingAssumptions(
-        kv_transfer_bytes_per_s=d.kv_transfer_bytes_per_s if kv_link_gb_s is None else kv_link_gb_s * 1e9,
-        block_tokens=d.block_tokens if block_tokens is None else block_tokens,
-        prefill_power_utilization=d.prefill_power_utilization if power_prefill is None else power_prefill,
-        decode_power_utilization=d.decode_power_utilization if power_decode is None else power_decode,
-    )
+    plot = plot_path(plot, force=force)
     report = api.serve(
         model=model,
         gpus=gpu,
-        requests_per_s=None if rate is None else parse_count(rate, "--rate"),
-        requests_per_day=None
-        if requests_per_day is None
-        else parse_count(requests_per_day, "--requests-per-day"),
+        requests_per_s=opt(parse_count, rate, "--rate"),
+        requests_per_day=opt(parse_count, requests_per_day, "--requests-per-day"),
         peak_to_mean=peak_to_mean,
-        prompt_tokens=float(_tokens(prompt, "--prompt") or 0),
-        prompt_tokens_p50=_tokens(prompt_p50, "--prompt-p50"),
-        prompt_tokens_p99=_tokens(prompt_p99, "--prompt-p99"),
-        output_tokens=float(_tokens(output_tokens, "--output-tokens") or 0),
-        reasoning_tokens=float(_tokens(reasoning_tokens, "--reasoning-tokens", allow_zero=True) or 0),
+        prompt_tokens=float(tokens(prompt, "--prompt") or 0),
+        prompt_tokens_p50=tokens(prompt_p50, "--prompt-p50"),
+        prompt_tokens_p99=tokens(prompt_p99, "--prompt-p99"),
+        output_tokens=float(tokens(output_tokens, "--output-tokens") or 0),
+        reasoning_tokens=float(tokens(reasoning_tokens, "--reasoning-tokens", allow_zero=True) or 0),
         turns=turns,
         history_reuse=not no_history_reuse,
-        shared_prefix_tokens=float(_tokens(shared_prefix, "--shared-prefix", allow_zero=True) or 0),
-        prefix_hit_rate=None
-        if prefix_hit is None
-        else parse_fraction(prefix_hit, "--prefix-hit", allow_zero=True),
+        shared_prefix_tokens=float(tokens(shared_prefix, "--shared-prefix", allow_zero=True) or 0),
+        prefix_hit_rate=opt(parse_fraction, prefix_hit, "--prefix-hit", allow_zero=True),
         arrival_cv2=arrival_cv2,
-        ttft_p50_s=seconds(ttft_p50_s, "--ttft-p50-s"),
-        ttft_p99_s=seconds(ttft_p99_s, "--ttft-p99-s"),
-        tpot_p50_s=seconds(tpot_p50_s, "--tpot-p50-s"),
-        tpot_p99_s=seconds(tpot_p99_s, "--tpot-p99-s"),
-        speculative=spec_dec,
-        offload=offload,
-        usd_per_gpu_hour=None if price is None else parse_positive_float(price, "--price-per-gpu-hour"),
-        modes=modes,
+        ttft_p50_s=opt(parse_positive_float, ttft_p50_s, "--ttft-p50-s"),
+        ttft_p99_s=opt(parse_positive_float, ttft_p99_s, "--ttft-p99-s"),
+        tpot_p50_s=opt(parse_positive_float, tpot_p50_s, "--tpot-p50-s"),
+        tpot_p99_s=opt(parse_positive_float, tpot_p99_s, "--tpot-p99-s"),
+        speculative=None if speculative is None else parse_speculative(speculative),
+        offload=None if offload_host_gib is None else parse_offload(offload_host_gib, offload_link),
+        usd_per_gpu_hour=parse_usd(price, "--price-per-gpu-hour"),
+        modes=("aggregated", "disaggregated") if mode is ServingMode.both else (mode.value,),
         max_replica_gpus=max_replica_gpus,
-        weight_dtypes=weights,
-        kv_dtypes=kv_dtype,
-        chunk_tokens=None if not chunk else [int(_tokens(c, "--chunk") or 0) for c in chunk],
+        weight_dtypes=[w.value for w in weights] if weights else None,
+        kv_dtypes=[k.value for k in kv_dtype] if kv_dtype else None,
+        chunk_tokens=None if not chunk else [int(tokens(c, "--chunk") or 0) for c in chunk],
         max_batch=max_batch,
-        assumptions=assumptions,
+        assumptions=serving_assumptions(
+            kv_transfer_bytes_per_s=None if kv_link_gb_s is None else kv_link_gb_s * 1e9,
+            block_tokens=block_tokens,
+            prefill_power_utilization=power_prefill,
+            decode_power_utilization=power_decode,
+        ),
     )
     render.show_notices(report)
     if json_out:
@@ -250,6 +210,6 @@ def serve(
     else:
         from llmwalls.render import serve as view
 
-        view.show(report, plot=plot, chart=not no_chart)
+        view.show(report, plot=plot, force=force, chart=not no_chart)
     if check and not report.results.meets_slo:
         raise typer.Exit(1)

@@ -14,51 +14,52 @@ import typer
 from llmwalls.api.types import KvFormat, WeightFormat
 from llmwalls.cli.options import (
     Assumptions,
-    BandwidthEfficiency,
+    BandwidthEfficiencyRange,
     Budget,
     Check,
+    Cluster,
     DeadlineDays,
-    FlopsEfficiency,
+    FlopsEfficiencyRange,
+    Force,
     GlobalBatch,
+    Gpu,
     Gpus,
     Json,
-    KvDtypeChoice,
-    MatmulEfficiency,
+    KvDtype,
+    MatmulEfficiencyRange,
     Model,
     Near,
-    NetworkEfficiency,
+    NetworkEfficiencyRange,
     OneContext,
-    OptCluster,
-    OptGpu,
-    OptTp,
     Plot,
     PricePerGpuHour,
     Prompt,
+    SearchTp,
     SiteMw,
     Sweep,
     TokensPerSPerUser,
     Train,
     TrainTokens,
     TtftS,
-    UsableFraction,
+    UsableFractionRange,
     Users,
-    WeightsChoice,
+    Weights,
 )
 
 
 def walls(
     model: Model,
-    gpu: OptGpu = None,
-    cluster: OptCluster = None,
+    gpu: Gpu = None,
+    cluster: Cluster = None,
     gpus: Gpus = None,
-    tp: OptTp = None,
+    tp: SearchTp = None,
     users: Users = None,
     context: OneContext = None,
     prompt: Prompt = None,
     tokens_per_s_per_user: TokensPerSPerUser = None,
     ttft_s: TtftS = None,
-    weights: WeightsChoice = WeightFormat.bf16,
-    kv_dtype: KvDtypeChoice = KvFormat.bf16,
+    weights: Weights = WeightFormat.bf16,
+    kv_dtype: KvDtype = KvFormat.bf16,
     train: Train = False,
     tokens: TrainTokens = None,
     deadline_days: DeadlineDays = None,
@@ -67,21 +68,26 @@ def walls(
     budget: Budget = None,
     price_per_gpu_hour: PricePerGpuHour = None,
     sweep: Sweep = None,
-    bandwidth_efficiency: BandwidthEfficiency = None,
-    flops_efficiency: FlopsEfficiency = None,
-    matmul_efficiency: MatmulEfficiency = None,
-    usable_fraction: UsableFraction = None,
-    network_efficiency: NetworkEfficiency = None,
+    bandwidth_efficiency: BandwidthEfficiencyRange = None,
+    flops_efficiency: FlopsEfficiencyRange = None,
+    matmul_efficiency: MatmulEfficiencyRange = None,
+    usable_fraction: UsableFractionRange = None,
+    network_efficiency: NetworkEfficiencyRange = None,
     near: Near = None,
     assumptions: Assumptions = None,
     plot: Plot = None,
+    force: Force = False,
     json_: Json = False,
     check: Check = False,
 ) -> None:
-    """Every wall of one workload side by side, the binding one named; --sweep for where each is hit."""
+    """Every wall of one workload side by side, the binding one named; --sweep for where each is hit.
+
+    --plot saves the sweep chart (it needs --sweep); with --train, --tp is refused (the layout is
+    searched)."""
     from llmwalls import render
     from llmwalls.api._walls import Uncertainty, parse_efficiency, parse_sweep
     from llmwalls.api._walls import walls as walls_api
+    from llmwalls.cli.options import parse_gpus, plot_path, save_plot
     from llmwalls.errors import InputError
     from llmwalls.render import walls as view
     from llmwalls.units import (
@@ -94,8 +100,7 @@ def walls(
         parse_tokens,
     )
 
-    if plot is not None and not plot.lower().endswith((".png", ".svg")):
-        raise InputError(f"--plot {plot!r}: the file name must end in .png or .svg")
+    plot = plot_path(plot, force=force)
     if plot is not None and sweep is None:
         raise InputError("--plot draws the sweep chart: add --sweep AXIS=LOW..HIGH")
     if not train:
@@ -126,7 +131,7 @@ def walls(
         model,
         gpu,
         cluster=cluster,
-        gpus=parse_int_count(gpus, "--gpus") if gpus is not None else None,
+        gpus=parse_gpus(gpus),
         train=train,
         tp=tp,
         users=parse_int_count(users, "--users") if users is not None else None,
@@ -158,14 +163,7 @@ def walls(
         render.print_json_report("walls", report)
     else:
         if plot is not None:
-            from llmwalls.render import chart
-
-            try:
-                view.save_plot(report, plot)
-            except chart.PlotUnavailableError as exc:
-                raise InputError(str(exc)) from None
-            except OSError as exc:
-                raise InputError(f"cannot write --plot {plot!r}: {exc.strerror or exc}") from None
+            save_plot(view.save_plot, report, plot, force=force)
         view.show(report, plot_saved=plot)
     if check and any(w.hit for w in report.walls):
         raise typer.Exit(1)

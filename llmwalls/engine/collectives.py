@@ -37,9 +37,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
+import numpy.typing as npt
 from numpy.typing import ArrayLike
+
+if TYPE_CHECKING:
+    from llmwalls.specs import ClusterSpec
 
 # ------------------------------------------------------------------------------------------ assumptions
 
@@ -96,7 +101,7 @@ DEFAULT_LINK_EFFICIENCY = LinkEfficiency()
 # ----------------------------------------------------------------------------------- bus-bandwidth factors
 
 
-def busbw_factor(op: str, n):  # noqa: ANN001, ANN201 - int or array
+def busbw_factor(op: str, n: npt.ArrayLike) -> np.ndarray:
     """nccl-tests busbw / algbw for an operation on n ranks (PERFORMANCE.md)."""
     n = np.asarray(n, dtype=float)
     if op == "allreduce":
@@ -108,12 +113,14 @@ def busbw_factor(op: str, n):  # noqa: ANN001, ANN201 - int or array
     raise ValueError(f"unknown collective {op!r}")
 
 
-def algbw_bytes_per_s(size_bytes, time_s):  # noqa: ANN001, ANN201
+def algbw_bytes_per_s(size_bytes: npt.ArrayLike, time_s: npt.ArrayLike) -> np.ndarray:
     """nccl-tests algorithm bandwidth: S / t."""
     return np.asarray(size_bytes, dtype=float) / np.asarray(time_s, dtype=float)
 
 
-def busbw_bytes_per_s(op: str, size_bytes, time_s, n):  # noqa: ANN001, ANN201
+def busbw_bytes_per_s(
+    op: str, size_bytes: npt.ArrayLike, time_s: npt.ArrayLike, n: npt.ArrayLike
+) -> np.ndarray:
     """nccl-tests bus bandwidth: algbw x the operation's factor."""
     return algbw_bytes_per_s(size_bytes, time_s) * busbw_factor(op, n)
 
@@ -121,7 +128,7 @@ def busbw_bytes_per_s(op: str, size_bytes, time_s, n):  # noqa: ANN001, ANN201
 # ------------------------------------------------------------------------------------------- flat times
 
 
-def _steps(op: str, n, algorithm: str):  # noqa: ANN001, ANN202
+def _steps(op: str, n: npt.ArrayLike, algorithm: str) -> np.ndarray:
     n = np.asarray(n, dtype=float)
     if algorithm == "tree":
         # double binary tree: up and down the tree, log2(n) hops each (all-reduce); one way for the others.
@@ -133,8 +140,15 @@ def _steps(op: str, n, algorithm: str):  # noqa: ANN001, ANN202
 
 
 def collective_time_s(
-    op: str, size_bytes, n, bandwidth_bytes_per_s, latency_s=0.0, *, efficiency=1.0, algorithm: str = "ring"
-):  # noqa: ANN001, ANN201
+    op: str,
+    size_bytes: npt.ArrayLike,
+    n: npt.ArrayLike,
+    bandwidth_bytes_per_s: npt.ArrayLike,
+    latency_s: npt.ArrayLike = 0.0,
+    *,
+    efficiency: npt.ArrayLike = 1.0,
+    algorithm: str = "ring",
+) -> np.ndarray:
     """Time of one collective on n ranks that each have `bandwidth_bytes_per_s` (one direction) of link.
 
     t = steps(n) x latency + S x busbw_factor(n) / (bandwidth x efficiency)         (ring, tree)
@@ -155,8 +169,14 @@ def collective_time_s(
 
 
 def allreduce_time_s(
-    size_bytes, n, bandwidth_bytes_per_s, latency_s=0.0, *, efficiency=1.0, algorithm: str = "ring"
-):  # noqa: ANN001, ANN201
+    size_bytes: npt.ArrayLike,
+    n: npt.ArrayLike,
+    bandwidth_bytes_per_s: npt.ArrayLike,
+    latency_s: npt.ArrayLike = 0.0,
+    *,
+    efficiency: npt.ArrayLike = 1.0,
+    algorithm: str = "ring",
+) -> np.ndarray:
     """All-reduce of S bytes over n ranks: ring t = 2(n-1) alpha + 2(n-1)/n S / (B eff)."""
     return collective_time_s(
         "allreduce",
@@ -170,8 +190,14 @@ def allreduce_time_s(
 
 
 def allgather_time_s(
-    size_bytes, n, bandwidth_bytes_per_s, latency_s=0.0, *, efficiency=1.0, algorithm: str = "ring"
-):  # noqa: ANN001, ANN201
+    size_bytes: npt.ArrayLike,
+    n: npt.ArrayLike,
+    bandwidth_bytes_per_s: npt.ArrayLike,
+    latency_s: npt.ArrayLike = 0.0,
+    *,
+    efficiency: npt.ArrayLike = 1.0,
+    algorithm: str = "ring",
+) -> np.ndarray:
     """All-gather producing S bytes on every rank: t = (n-1) alpha + (n-1)/n S / (B eff)."""
     return collective_time_s(
         "allgather",
@@ -185,8 +211,14 @@ def allgather_time_s(
 
 
 def reducescatter_time_s(
-    size_bytes, n, bandwidth_bytes_per_s, latency_s=0.0, *, efficiency=1.0, algorithm: str = "ring"
-):  # noqa: ANN001, ANN201
+    size_bytes: npt.ArrayLike,
+    n: npt.ArrayLike,
+    bandwidth_bytes_per_s: npt.ArrayLike,
+    latency_s: npt.ArrayLike = 0.0,
+    *,
+    efficiency: npt.ArrayLike = 1.0,
+    algorithm: str = "ring",
+) -> np.ndarray:
     """Reduce-scatter of an S-byte input per rank: t = (n-1) alpha + (n-1)/n S / (B eff)."""
     return collective_time_s(
         "reducescatter",
@@ -199,7 +231,14 @@ def reducescatter_time_s(
     )
 
 
-def alltoall_time_s(size_bytes, n, bandwidth_bytes_per_s, latency_s=0.0, *, efficiency=1.0):  # noqa: ANN001, ANN201
+def alltoall_time_s(
+    size_bytes: npt.ArrayLike,
+    n: npt.ArrayLike,
+    bandwidth_bytes_per_s: npt.ArrayLike,
+    latency_s: npt.ArrayLike = 0.0,
+    *,
+    efficiency: npt.ArrayLike = 1.0,
+) -> np.ndarray:
     """All-to-all of an S-byte send buffer per rank ((n-1)/n of it leaves the rank): t = (n-1) alpha +
     (n-1)/n S / (B eff) (pairwise exchange; nccl-tests alltoall factor)."""
     return collective_time_s(
@@ -207,7 +246,13 @@ def alltoall_time_s(size_bytes, n, bandwidth_bytes_per_s, latency_s=0.0, *, effi
     )
 
 
-def p2p_time_s(size_bytes, bandwidth_bytes_per_s, latency_s=0.0, *, efficiency=1.0):  # noqa: ANN001, ANN201
+def p2p_time_s(
+    size_bytes: npt.ArrayLike,
+    bandwidth_bytes_per_s: npt.ArrayLike,
+    latency_s: npt.ArrayLike = 0.0,
+    *,
+    efficiency: npt.ArrayLike = 1.0,
+) -> np.ndarray:
     """One point-to-point send of S bytes: t = alpha + S / (B eff)."""
     return collective_time_s("p2p", size_bytes, 2, bandwidth_bytes_per_s, latency_s, efficiency=efficiency)
 
@@ -324,8 +369,8 @@ class Tiers:
 
     @classmethod
     def from_cluster(
-        cls, cluster, eff: LinkEfficiency = DEFAULT_LINK_EFFICIENCY, *, nvls: bool = False
-    ) -> Tiers:  # noqa: ANN001
+        cls, cluster: ClusterSpec, eff: LinkEfficiency = DEFAULT_LINK_EFFICIENCY, *, nvls: bool = False
+    ) -> Tiers:
         return cls(
             domain_gpus=int(cluster.scale_up_domain_gpus),
             up_bandwidth_bytes_per_s=float(cluster.intra_node_bandwidth_bytes_per_s),
@@ -347,7 +392,13 @@ class Tiers:
 NCCL_PIPELINE_CHUNK_BYTES = 4.0 * 2**20
 
 
-def pipelined_time_s(size_bytes, t_first_s, t_second_s, latency_s=0.0, chunk_bytes=NCCL_PIPELINE_CHUNK_BYTES):  # noqa: ANN001, ANN201
+def pipelined_time_s(
+    size_bytes: npt.ArrayLike,
+    t_first_s: npt.ArrayLike,
+    t_second_s: npt.ArrayLike,
+    latency_s: npt.ArrayLike = 0.0,
+    chunk_bytes: float = NCCL_PIPELINE_CHUNK_BYTES,
+) -> np.ndarray:
     """Two tiers working on the same buffer in chunks, concurrently (NCCL: module docstring).
 
     N = S / chunk chunks; each tier takes its bandwidth time / N per chunk; a two-stage pipeline finishes
@@ -362,7 +413,7 @@ def pipelined_time_s(size_bytes, t_first_s, t_second_s, latency_s=0.0, chunk_byt
     return np.asarray(latency_s, dtype=float) + np.maximum(a, b) + np.minimum(a, b) * fill
 
 
-def members_in_domain(n, stride, domain_gpus):  # noqa: ANN001, ANN201
+def members_in_domain(n: npt.ArrayLike, stride: npt.ArrayLike, domain_gpus: float) -> np.ndarray:
     """How many of a group's n ranks share one scale-up domain when consecutive members are `stride`
     ranks apart (Megatron rank order: TP innermost, then CP, EP/DP, PP outermost). 1 = every member in a
     different domain."""
@@ -372,7 +423,9 @@ def members_in_domain(n, stride, domain_gpus):  # noqa: ANN001, ANN201
     return np.minimum(n, k)
 
 
-def hierarchical_time_s(op: str, size_bytes, n, stride, tiers: Tiers):  # noqa: ANN001, ANN201
+def hierarchical_time_s(
+    op: str, size_bytes: npt.ArrayLike, n: npt.ArrayLike, stride: npt.ArrayLike, tiers: Tiers
+) -> np.ndarray:
     """A collective over a group laid out across the two tiers.
 
     k = members per domain, g = n / k domains.  k == n: all on the scale-up fabric.  k == 1: flat on the
@@ -390,7 +443,7 @@ def hierarchical_time_s(op: str, size_bytes, n, stride, tiers: Tiers):  # noqa: 
 
     torus = tiers.torus_dims
 
-    def up(o: str, s, m, algorithm: str = "ring"):  # noqa: ANN001, ANN202
+    def up(o: str, s: npt.ArrayLike, m: npt.ArrayLike, algorithm: str = "ring") -> np.ndarray:
         if torus:  # direct-connect torus: per-link bandwidth, per-hop latency (torus section above)
             return torus_collective_time_s(
                 o,
@@ -412,12 +465,12 @@ def hierarchical_time_s(op: str, size_bytes, n, stride, tiers: Tiers):  # noqa: 
             algorithm=algorithm,
         )
 
-    def out(o: str, s, m):  # noqa: ANN001, ANN202
+    def out(o: str, s: npt.ArrayLike, m: npt.ArrayLike) -> np.ndarray:
         return collective_time_s(
             o, s, m, tiers.out_bandwidth_bytes_per_s, tiers.out_latency_s, efficiency=tiers.out_efficiency
         )
 
-    def two_level(inside_ops: tuple[str, ...], across_op: str):  # noqa: ANN202
+    def two_level(inside_ops: tuple[str, ...], across_op: str) -> np.ndarray:
         # each tier split into its latency steps and its bandwidth time, then pipelined
         up_bw = tiers.up_bandwidth_bytes_per_s * tiers.up_efficiency
         out_bw = tiers.out_bandwidth_bytes_per_s * tiers.out_efficiency
@@ -451,3 +504,24 @@ def hierarchical_time_s(op: str, size_bytes, n, stride, tiers: Tiers):  # noqa: 
         return np.where(k >= 2, up("p2p", size, 2), out("p2p", size, 2))
     inside = up(op, size, k)
     return np.where(g > 1, two_level((op,), op), inside)
+
+
+def bucketed_time_s(
+    op: str,
+    total_bytes: npt.ArrayLike,
+    bucket_bytes: npt.ArrayLike,
+    n: npt.ArrayLike,
+    stride: npt.ArrayLike,
+    tiers: Tiers,
+) -> tuple[np.ndarray, np.ndarray]:
+    """A reduction issued as buckets (PyTorch DDP, Megatron-LM's gradient buffers): ceil(S / B) collectives of
+    at most B bytes, each paying its own latency steps (hierarchical_time_s). Returns (total, last) seconds:
+    the time of all buckets back to back and of the last one, which nothing can hide (the optimizer waits
+    for it). A bucket at least as large as S is one collective."""
+    total = np.asarray(total_bytes, dtype=float)
+    bucket = np.minimum(np.asarray(bucket_bytes, dtype=float), np.maximum(total, 1.0))
+    count = np.ceil(total / bucket)
+    full = hierarchical_time_s(op, bucket, n, stride, tiers)
+    rest = total - (count - 1.0) * bucket
+    last = hierarchical_time_s(op, rest, n, stride, tiers)
+    return (count - 1.0) * full + last, last

@@ -81,6 +81,16 @@ class MemoryAssumptions:
     # no dropout for gated-MLP models (Llama, Mistral, Mixtral, Qwen2.5, DeepSeek-V3 all publish
     # attention_dropout 0.0 in their Hugging Face configs; the Llama 3 paper trains without it).
     dropout: bool | None = None
+    # Training only: memory held outside the model's tensors BEYOND runtime_reserve_bytes (which
+    # training_memory_per_gpu already counts): NCCL communicator buffers of the several process groups a 3D/4D
+    # layout opens (TP, PP, DP, CP, embedding groups; each communicator allocates NCCL_BUFFSIZE = 4 MiB per
+    # channel per peer, up to 32 channels on NVLink: NCCL environment-variable docs,
+    # https://docs.nvidia.com/deeplearning/nccl/user-guide/docs/env.html#nccl-buffsize) ~ 1 GiB. The
+    # training budget is then the device's memory less this (training_usable_bytes), not a serving engine's
+    # utilisation fraction: PyTorch's caching allocator takes memory as needed and, with expandable
+    # segments, fragmentation is small (PyTorch CUDA semantics, "Optimizing memory usage with
+    # PYTORCH_CUDA_ALLOC_CONF": expandable_segments).
+    training_reserve_bytes: float = 1.0 * GiB
     sources: dict[str, str] = field(
         default_factory=lambda: {
             "usable_fraction": f"vLLM --gpu-memory-utilization default 0.9 "
@@ -332,7 +342,11 @@ def _dropout(model: ModelSpec, assumptions: MemoryAssumptions) -> bool:
 
 
 def activation_coefficients(
-    model: ModelSpec, *, moe_layer: bool = False, dropout: bool | None = None
+    model: ModelSpec,
+    *,
+    moe_layer: bool = False,
+    dropout: bool | None = None,
+    linear_input_bytes: float = 2.0,
 ) -> tuple[float, float]:
     """(unsplit, split) bytes per token per layer, in units of h bytes (h = hidden size), stored for the
     backward pass with 16-bit activations, 1-byte dropout masks and the attention scores left out (they are
@@ -366,23 +380,29 @@ def activation_coefficients(
       - Dropout: 2 masks of 1 byte (attention output, MLP output) when the model trains with dropout.
     Llama 3 405B (GQA 128/8 heads of 128, f = 3.25h, no dropout): unsplit 4 + 2 + 2 = 8, split
     2 x (1 + 0.125 + 1) + 6 x 3.25 = 4.25 + 19.5 = 23.75: 31.75 sbh instead of 34.
+    linear_input_bytes: bytes per element of the tensors saved as the INPUT of a linear layer (QKV input,
+    output-projection input, MLP input, down-projection input; MoE: the dispatched copy and the expert's
+    down-projection input). 2 in bf16; FP8 recipes save Transformer Engine's FP8 copy instead (1 byte;
+    engine.precision). Llama 3 405B in FP8: unsplit 8 - 2 = 6, split 23.75 - 1 - 3.25 = 19.5.
     """
     h = float(model.hidden_size)
     drop = (not model.mlp_gated) if dropout is None else bool(dropout)
     heads = model.attention_heads
-    unsplit = 4.0 + 2.0 + 2.0 + (2.0 if drop else 0.0)
+    li = float(linear_input_bytes)
+    unsplit = 4.0 + li + li + (2.0 if drop else 0.0)
     if model.mla is not None:
         m = model.mla
         qk = heads * (m.qk_nope_head_dim + m.qk_rope_head_dim)
-        attn_split = 2.0 * (qk + qk + heads * m.v_head_dim + heads * m.v_head_dim) / h
+        attn_split = (2.0 * (qk + qk + heads * m.v_head_dim) + li * heads * m.v_head_dim) / h
         unsplit += 2.0 * 2.0 * (m.q_lora_rank + m.kv_lora_rank) / h
     else:
         d = model.head_dim_resolved
-        attn_split = 2.0 * (heads * d + 2 * model.kv_heads * d + heads * d) / h
-    per_f = 6.0 if model.mlp_gated else 4.0
+        attn_split = (2.0 * (heads * d + 2 * model.kv_heads * d) + li * heads * d) / h
+    # per unit of ffn: gated 2 (gate) + 2 (up) + the down-projection input; plain 2 (GELU input) + down input
+    per_f = (4.0 if model.mlp_gated else 2.0) + li
     if moe_layer and model.moe is not None:
         e = model.moe
-        mlp_split = e.experts_per_token * (4.0 + per_f * e.expert_ffn_size / h)
+        mlp_split = e.experts_per_token * (li + 2.0 + per_f * e.expert_ffn_size / h)
         mlp_split += e.shared_experts * per_f * (e.shared_expert_ffn_size or e.expert_ffn_size) / h
     else:
         mlp_split = per_f * model.ffn_size / h
@@ -401,6 +421,7 @@ def activation_bytes_per_layer(
     flash_attention: bool = True,
     moe_layer: bool = False,
     dropout: bool | None = None,
+    linear_input_bytes: float = 2.0,
 ) -> FloatArray:
     """Korthikanti et al. 2022, Table 2 (bytes per transformer layer, 16-bit activations, s = seq/cp), with
     the 34 = 10 + 24 of a 4h GELU MLP replaced by activation_coefficients (u + q) for the real architecture:
@@ -417,7 +438,9 @@ def activation_bytes_per_layer(
     b = np.asarray(micro_batch, dtype=float)
     t = np.asarray(tp, dtype=float)
     h, a = float(model.hidden_size), float(model.attention_heads)
-    u, q = activation_coefficients(model, moe_layer=moe_layer, dropout=dropout)
+    u, q = activation_coefficients(
+        model, moe_layer=moe_layer, dropout=dropout, linear_input_bytes=linear_input_bytes
+    )
     rc = _recompute_index(recompute)
     sp = np.asarray(sequence_parallel, dtype=bool)
     score = 5.0 * a * s / h
@@ -480,8 +503,16 @@ def training_memory_per_gpu(
     first_chunk_layers: npt.ArrayLike | None = None,
     microbatches: npt.ArrayLike | None = None,
     assumptions: MemoryAssumptions = DEFAULT_ASSUMPTIONS,
+    precision: str = "bf16",
 ) -> dict[str, np.ndarray]:
     """Bytes per GPU (the worst pipeline stage: the first) when training with mixed precision.
+
+    precision (engine.precision): low-precision GEMM recipes keep everything bf16 training keeps (bf16
+    weights, gradients, fp32 master weights and Adam moments: Transformer Engine and Megatron-LM leave the
+    optimizer alone) PLUS the quantised weight copies TE caches for the step (weight_copy_bytes_per_param per
+    linear-layer parameter held, not sharded by ZeRO-1/2; under ZeRO-3 only the gathered layer's), and save
+    the linear layers' inputs quantised (activation_coefficients' linear_input_bytes). Reported in
+    "weights".
 
     Model states: weights, gradients and optimizer state per parameter from OPTIMIZERS; ZeRO stage 1 shards
     the optimizer state over the data-parallel replicas, stage 2 also the gradients, stage 3 also the
@@ -533,7 +564,11 @@ def training_memory_per_gpu(
     tp_a, pp_a, dp_a, ep_a, cp_a, micro_batch_a, seq_len_a, zero_stage_a, in_flight, v = arrays
     even = np.ceil(model.layers / pp_a)
     drop = _dropout(model, assumptions)
+    from llmwalls.engine.precision import training_precision
+
+    prec = training_precision(precision)
     kw: dict[str, Any] = dict(
+        linear_input_bytes=prec.saved_input_bytes_per_element,
         seq_len=seq_len_a,
         micro_batch=micro_batch_a,
         tp=tp_a,
@@ -574,6 +609,12 @@ def training_memory_per_gpu(
             zero_stage=zero_stage_a,
             dp=expert_data_parallel_size(dp_a, cp_a, ep_a),
         )
+        if prec.weight_copy_bytes_per_param > 0.0:
+            # quantised copies of the linear weights (norms are not quantised: the small error is kept);
+            # ZeRO-3 materialises one layer at a time
+            linear = non_expert + expert
+            per_layer = linear / np.maximum(layers, 1.0)
+            w_n = w_n + np.where(zero_stage_a >= 3, per_layer, linear) * prec.weight_copy_bytes_per_param
         mean = act_stage / np.maximum(layers, 1.0)
         units = layers * units_per_layer + extra_units
         if microbatches is not None:
@@ -627,6 +668,16 @@ def training_memory_per_gpu(
 
 def usable_bytes(hbm_bytes: float, assumptions: MemoryAssumptions = DEFAULT_ASSUMPTIONS) -> float:
     return hbm_bytes * assumptions.usable_fraction
+
+
+def training_usable_bytes(
+    device_memory_bytes: float, assumptions: MemoryAssumptions = DEFAULT_ASSUMPTIONS
+) -> float:
+    """Per-GPU memory a training job may fill: the device's memory (GpuSpec.memory_capacity_bytes, what the
+    driver reports) less MemoryAssumptions.training_reserve_bytes (NCCL communicators; the CUDA context and
+    workspaces are the runtime reserve inside training_memory_per_gpu). H100 80GB: 85.5e9 B - 1 GiB =
+    78.6 GiB."""
+    return float(device_memory_bytes) - assumptions.training_reserve_bytes
 
 
 def max_batch(
@@ -758,7 +809,7 @@ def fewest_gpus(
         if float(np.max(m["total"])) <= usable:
             return {"tp": t, "pp": 1, "ep": ep, "gpus": max(t, ep), "fits": True}
     t = tps[-1]
-    pps = np.arange(1, model.layers + 1, dtype=float)
+    pps = first_pp_of_each_stage_size(model.layers)
     m = serving_memory_per_gpu(
         model,
         batch=batch,
@@ -775,6 +826,60 @@ def fewest_gpus(
         return {"tp": t, "pp": model.layers, "ep": ep, "gpus": max(t, ep) * model.layers, "fits": False}
     p = int(pps[ok[0]])
     return {"tp": t, "pp": p, "ep": ep, "gpus": max(t, ep) * p, "fits": True}
+
+
+def fewest_training_layout(
+    model: ModelSpec,
+    *,
+    usable: float,
+    dp: int = 1,
+    cp: int = 1,
+    max_tp: int = 8,
+    **memory_kwargs: Any,
+) -> dict[str, Any]:
+    """Fewest TP x PP GPUs (TP a power of two up to max_tp dividing the heads, PP up to the layers) whose
+    training memory fits `usable`, everything else as the caller's layout has it (memory_kwargs: micro_batch,
+    seq_len, zero_stage, recompute, interleave, microbatches, precision, ... of training_memory_per_gpu).
+
+    Fix advice must hold: the suggested layout is evaluated again on its own, with the same arguments, and
+    returned with its memory ("memory_bytes"); fits is True only if that re-evaluation fits. A pipeline
+    depth whose stages hold more layers than an even split (e.g. an uneven first stage passed as
+    first_stage_layers) is dropped from memory_kwargs for other PP degrees: it belongs to the caller's PP.
+    Returns {"tp", "pp", "gpus", "fits", "memory_bytes"}."""
+    kw = dict(memory_kwargs)
+    kw.pop("first_stage_layers", None)
+    kw.pop("first_chunk_layers", None)
+    tps = np.array(tp_candidates(model, max_tp), dtype=float)
+    pps = np.arange(1, model.layers + 1, dtype=float)
+    t_grid, p_grid = (g.ravel() for g in np.meshgrid(tps, pps))
+    total = training_memory_per_gpu(model, tp=t_grid, pp=p_grid, dp=dp, cp=cp, **kw)["total"]
+    ok = total <= usable
+    n = np.where(ok, t_grid * p_grid, np.inf)
+    if not ok.any():
+        t, p = int(tps[-1]), model.layers
+    else:
+        i = int(np.argmin(n))  # ties: the smallest PP (grid order)
+        t, p = int(t_grid[i]), int(p_grid[i])
+    again = float(np.max(training_memory_per_gpu(model, tp=t, pp=p, dp=dp, cp=cp, **kw)["total"]))
+    return {"tp": t, "pp": p, "gpus": t * p * dp * cp, "fits": again <= usable, "memory_bytes": again}
+
+
+def first_pp_of_each_stage_size(layers: int) -> np.ndarray:
+    """The pipeline degrees worth trying, as floats in increasing order: serving memory depends on pp only
+    through the worst stage's ceil(layers / pp) layers (and whether pp > 1), so of each run of pp values
+    sharing one ceil(layers / pp) only the first can be the smallest that fits. ceil(layers / pp) takes at
+    most 2 sqrt(layers) distinct values (pp <= sqrt(layers), or ceil(layers / pp) <= sqrt(layers) + 1), so
+    this is O(sqrt(layers)) candidates instead of all of 1..layers."""
+    root = math.isqrt(layers) + 1
+    small = np.arange(1, min(root, layers) + 1, dtype=np.int64)
+    # ceil(layers / k): the first pp whose worst stage holds k layers (when any pp does)
+    from_sizes = -(-layers // np.arange(1, root + 1, dtype=np.int64))
+    pps = np.unique(np.concatenate([small, from_sizes]))
+    pps = pps[(pps >= 1) & (pps <= layers)]
+    sizes = -(-layers // pps)
+    before = -(-layers // np.maximum(pps - 1, 1))
+    keep = (pps == 1) | (sizes < before)
+    return pps[keep].astype(float)
 
 
 def largest_params_one_gpu(
@@ -811,7 +916,10 @@ def check_tp_divides(model: ModelSpec, tp: int) -> None:
 
 
 def _divisors(n: int) -> list[int]:
-    return [d for d in range(1, n + 1) if n % d == 0]
+    """Divisors of n in increasing order, from the pairs (d, n // d) with d <= sqrt(n): O(sqrt n), so a
+    count at its schema bound costs microseconds, not a scan of 1..n."""
+    small = [d for d in range(1, math.isqrt(n) + 1) if n % d == 0]
+    return small + [n // d for d in reversed(small) if d * d != n]
 
 
 def check_positive(value: float, what: str) -> None:
@@ -839,5 +947,7 @@ __all__ = [
     "serving_memory_per_gpu",
     "training_memory_per_gpu",
     "usable_bytes",
+    "training_usable_bytes",
+    "fewest_training_layout",
     "weight_params_per_gpu",
 ]

@@ -2,12 +2,16 @@
 time and GPU-hours to train). One place for the choice `llmwalls cluster`, `llmwalls walls`, `llmwalls power`
 and `llmwalls cost` all make, so a run's GPU-hours are the same number in every command.
 
-The choice (moved here from cli/cluster.py and engine/walls.py, unchanged):
-    - every degree given (--tp, --pp and --dp): that layout, the rest at DEFAULT_LAYOUT, evaluated once;
-    - otherwise every valid layout (training.enumerate_layouts, with the given degrees pinned) through the
-      step and memory models at once (training.evaluate_layouts, vectorised), ranked by tokens/s among
-      those that fit (training.rank_layouts); the fastest wins;
+The choice:
+    - every valid layout (training.enumerate_layouts, with the given degrees pinned) through the step and
+      memory models at once (training.evaluate_layouts, vectorised), ranked by tokens/s among those that
+      fit (training.rank_layouts); the fastest wins. Given degrees constrain the search, they do not end
+      it: with tp, pp and dp all given, micro-batch, ZeRO stage, recomputation (and interleaving, chosen by
+      the step model) are still searched unless pinned too; CP and EP default to 1 there (the degrees
+      already multiply to the GPU count);
     - when none fits, the layout needing the least memory, flagged fits = False (the capacity wall).
+Memory budget for training: the device's memory less TRAINING reserves (memory.training_usable_bytes),
+not a serving engine's utilisation fraction, when the caller passes device_memory_bytes.
 Time to train = tokens / tokens per s; GPU-hours = that x GPUs / 3,600 (training.time_to_train).
 
 Pure: specs and numbers in, a dict out; no printing, no files. "No valid layout at all" (e.g. a global
@@ -16,10 +20,19 @@ batch no data-parallel degree divides) is the flag found = False, for the caller
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
+import numpy.typing as npt
 
 from llmwalls.engine import training as tr
+from llmwalls.engine.goodput import GoodputAssumptions
 from llmwalls.errors import InputError
+
+if TYPE_CHECKING:
+    from llmwalls.engine.collectives import Tiers
+    from llmwalls.specs import GpuSpec, ModelSpec
 
 # Defaults of a training run when the user leaves them out (the same in every command):
 # Llama 3 pre-training sequence length (Llama 3 sec 3.4.1: 8,192 tokens), capped at the model's maximum.
@@ -48,7 +61,7 @@ SUMMARY_KEYS = (
 )
 
 
-def default_seq_len(spec) -> int:  # noqa: ANN001
+def default_seq_len(spec: ModelSpec) -> int:
     """Training sequence length when none is given: TRAIN_CONTEXT_TOKENS, capped at the model's maximum."""
     return int(min(TRAIN_CONTEXT_TOKENS, spec.max_context_tokens))
 
@@ -58,7 +71,7 @@ def default_global_batch(seq_len: int) -> int:
     return max(1, TRAIN_BATCH_TOKENS // int(seq_len))
 
 
-def default_train_tokens(spec) -> float:  # noqa: ANN001
+def default_train_tokens(spec: ModelSpec) -> float:
     """Training tokens when none are given: TOKENS_PER_PARAM x total parameters (Chinchilla)."""
     from llmwalls.engine.model import param_counts
 
@@ -66,9 +79,9 @@ def default_train_tokens(spec) -> float:  # noqa: ANN001
 
 
 def plan_training(
-    spec,
-    gpu,
-    tiers,
+    spec: ModelSpec,
+    gpu: GpuSpec,
+    tiers: Tiers,
     *,
     gpus: int,
     train_tokens: float,
@@ -76,11 +89,22 @@ def plan_training(
     global_batch: int,
     fixed: dict | None = None,
     assumptions: tr.TrainingAssumptions = tr.DEFAULT_ASSUMPTIONS,
-    usable_bytes=None,
+    usable_bytes: float | None = None,
     top: int = 1,
-    progress=None,
-) -> dict:  # noqa: ANN001
+    progress: Callable[[int, int], object] | None = None,
+    precision: str = "bf16",
+    first_stage_layers: int | None = None,
+    device_memory_bytes: float | None = None,
+    goodput: GoodputAssumptions | None = None,
+) -> dict[str, Any]:
     """The layout a training run of `train_tokens` tokens on `gpus` GPUs uses, and its step results.
+
+    precision: training recipe of the linear GEMMs (engine.precision). first_stage_layers: layers on the
+    first pipeline stage of an uneven layout (memory). device_memory_bytes: with usable_bytes None, the
+    budget is memory.training_usable_bytes(device_memory_bytes). goodput: the whole-run assumptions
+    (engine.goodput; default GoodputAssumptions()): time_to_train_s and gpu_hours are steady-state time /
+    goodput, with the breakdown under "goodput"; "steady_time_to_train_s" / "steady_gpu_hours" keep the
+    ideal figures.
 
     spec, gpu: ModelSpec, GpuSpec; tiers: collectives.Tiers (from the cluster, with any efficiency
     overrides); fixed: pinned layout fields (tp, pp, dp, cp, ep, micro_batch, zero_stage, recompute
@@ -109,19 +133,22 @@ def plan_training(
         fixed["ep"] = 1
     gpus, seq_len, global_batch = int(gpus), int(seq_len), int(global_batch)
     explicit = all(fixed.get(k) is not None for k in ("tp", "pp", "dp"))
+    if usable_bytes is None and device_memory_bytes is not None:
+        from llmwalls.engine.memory import training_usable_bytes
+
+        usable_bytes = training_usable_bytes(device_memory_bytes)
     if explicit:
-        # the user's layout, with defaults for what they left out (no search needed)
-        lay = {k: (fixed[k] if fixed.get(k) is not None else DEFAULT_LAYOUT[k]) for k in tr.LAYOUT_FIELDS}
-        if lay["tp"] * lay["pp"] * lay["dp"] * lay["cp"] != gpus:
+        cp = fixed.get("cp") if fixed.get("cp") is not None else DEFAULT_LAYOUT["cp"]
+        if fixed.get("cp") is None:
+            fixed["cp"] = cp
+        if fixed.get("ep") is None:
+            fixed["ep"] = DEFAULT_LAYOUT["ep"]
+        product = fixed["tp"] * fixed["pp"] * fixed["dp"] * cp
+        if product != gpus:
             raise InputError(
-                f"--tp x --pp x --dp x --cp = {lay['tp'] * lay['pp'] * lay['dp'] * lay['cp']:,}, "
-                f"not the {gpus:,} GPUs of --gpus"
+                f"tensor x pipeline x data x context parallel = {product:,}, not the {gpus:,} GPUs of the run"
             )
-        if lay["tp"] == 1:
-            lay["sequence_parallel"] = 0
-        layouts = {k: np.array([v]) for k, v in lay.items()}
-    else:
-        layouts = tr.enumerate_layouts(spec, gpus, global_batch=global_batch, seq_len=seq_len, fixed=fixed)
+    layouts = tr.enumerate_layouts(spec, gpus, global_batch=global_batch, seq_len=seq_len, fixed=fixed)
     n = len(layouts["tp"])
     if n == 0:
         return {"found": False, "explicit": explicit, "fixed": fixed, "candidates": 0}
@@ -135,14 +162,21 @@ def plan_training(
         assumptions=assumptions,
         usable_bytes=usable_bytes,
         progress=progress,
+        precision=precision,
+        first_stage_layers=first_stage_layers,
     )
-    ranked = np.array([0]) if explicit else tr.rank_layouts(results, top)
+    ranked = tr.rank_layouts(results, top)
     if len(ranked) == 0:
         # nothing fits: report the layout that needs the least memory, flagged
         ranked = np.array([int(np.argmin(results["memory_bytes"]))])
     best = int(ranked[0])
     step = {k: (v[best].item() if hasattr(v[best], "item") else v[best]) for k, v in results.items()}
-    seconds, gpu_hours = (float(x) for x in tr.time_to_train(step, train_tokens))
+    steady_s, steady_gpu_h = (float(x) for x in tr.time_to_train(step, train_tokens))
+    from llmwalls.engine.goodput import DEFAULT_GOODPUT, run_goodput
+    from llmwalls.engine.model import param_counts
+
+    good = run_goodput(steady_s, gpus, goodput or DEFAULT_GOODPUT, params=float(param_counts(spec).total))
+    seconds, gpu_hours = good["wall_clock_s"], good["gpu_hours"]
     why, share = _dominant(results, best)
     return {
         "found": True,
@@ -154,6 +188,11 @@ def plan_training(
         **{k: float(step[k]) for k in SUMMARY_KEYS},
         "time_to_train_s": seconds,
         "gpu_hours": gpu_hours,
+        "steady_time_to_train_s": steady_s,
+        "steady_gpu_hours": steady_gpu_h,
+        "goodput": good,
+        "precision": precision,
+        "usable_bytes": usable_bytes,
         "largest_overhead": why,
         "largest_overhead_share": share,
         "gpus": gpus,
@@ -180,7 +219,9 @@ _TERMS = (
 )
 
 
-def slowed_step_time_s(step: dict, compute_throughput, memory_throughput):  # noqa: ANN001, ANN201
+def slowed_step_time_s(
+    step: dict, compute_throughput: npt.ArrayLike, memory_throughput: npt.ArrayLike
+) -> np.ndarray:
     """Step time of a plan's layout when compute-bound kernels run at `compute_throughput` and HBM-bound ones
     at `memory_throughput` of full speed (a power cap: engine.power.capped_throughput_fraction). The matmuls
     and the pipeline bubble (idle time proportional to a stage's work) stretch by 1 / compute_throughput, the

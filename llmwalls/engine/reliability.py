@@ -258,7 +258,8 @@ def reliability(
     out["first_order_valid"] = (tau + a.restart_s + ckpt_s) < 0.5 * mtbf
     if train_time_s is not None:
         work = _positive(train_time_s, "training time")
-        wall = work / out["goodput_exact"]
+        with np.errstate(divide="ignore"):  # goodput 0 (checkpoints longer than the MTBF allows): never ends
+            wall = work / out["goodput_exact"]
         out["wall_time_s"] = wall
         out["expected_failures"] = wall / mtbf
     return out

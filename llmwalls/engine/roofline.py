@@ -43,6 +43,27 @@ PHASES = ("prefill", "decode")
 # Largest batch searched for the critical decode batch (above it we report "never compute-bound").
 CRITICAL_BATCH_SEARCH_MAX = 2**20
 
+# Weight-only quantised decode: dequantisation is not free. The pace at which a weight-only kernel (int8/int4
+# weights dequantised to bf16 inside the matmul) streams its weights, as a fraction of the bf16 kernel's pace
+# (RooflineAssumptions.bandwidth_efficiency). gpt-fast's own achieved-bandwidth column (pytorch-labs/gpt-fast
+# README @0f925b5d, 1x A100-80GB at 330 W, batch 1) gives bf16 1,397 GB/s (Llama-2-7B), int8 1,069 and 1,323
+# GB/s (7B, 70B), int4 group 32 863 and 1,098 GB/s (7B, 70B).
+# CHOSEN on those four single-GPU rows: the factor with which each row's predicted tokens/s equals the
+# published one (7B int8 0.781, 70B int8 0.993; 7B int4 0.514, 70B int4 0.681), geometric mean per format:
+# int8 sqrt(0.781 x 0.993) = 0.88, int4 sqrt(0.514 x 0.681) = 0.59. JUDGED on the gpt-fast tensor-parallel
+# rows (70B TP8 int8 and int4) and on torchao's rows (pytorch/ao torchao/quantization/README.md: Llama-2-7B
+# and Llama-3-8B, int8wo and int4wo-64, other code and group size): docs/validation.md, item 5.
+# Both describe tinygemm-class kernels. Marlin (Frantar et al. 2024, "MARLIN: Mixed-Precision Auto-Regressive
+# Parallel Inference on Large Language Models", arXiv:2408.11743; IST-DASLab/marlin README) reaches close to
+# the ideal 3.87x over fp16 at batch 1 on large matrices, i.e. a factor near 1.0: set 1.0 for such kernels.
+# TensorRT-LLM's INT4-AWQ Llama-3-70B at batch 1 on H100 (47.5 tokens/s, NVIDIA/TensorRT-Model-Optimizer
+# benchmark.md @45cb1ab2) implies about 0.79.
+# What one factor per format cannot capture: the 7B rows need a lower factor than the 70B rows, which points
+# to a fixed cost per layer (kernel launches, small-GEMV tails) that bf16's bandwidth efficiency absorbs and
+# that does not shrink with the weights.
+INT8_WEIGHT_ONLY_BANDWIDTH_FACTOR = 0.88
+INT4_WEIGHT_ONLY_BANDWIDTH_FACTOR = 0.59
+
 FloatArray = npt.NDArray[np.float64]
 Ops = dict[str, dict[str, Any]]
 
@@ -98,6 +119,12 @@ class RooflineAssumptions:
         replicates hot experts to even it out (DeepSeek-V3 report sec 3.4, redundant experts). Multiplies the
         routed-expert FLOPs and their token traffic on the busiest GPU (the step waits for it); the distinct
         experts read (expected_experts_touched) stay as with uniform routing.
+    int8_weight_only_bandwidth_factor / int4_weight_only_bandwidth_factor: INT8_WEIGHT_ONLY_BANDWIDTH_FACTOR /
+        INT4_WEIGHT_ONLY_BANDWIDTH_FACTOR (see there) -- the pace at which a weight-only kernel (int8 or int4
+        weights dequantised to bf16 inside the matmul: gpt-fast, torchao's tinygemm, AWQ/GPTQ) streams its
+        weights, as a fraction of the pace of the bf16 kernel the bandwidth efficiency describes: the weight
+        bytes of such a step take bytes / (bandwidth x bandwidth_efficiency x factor). 1.0 for a kernel
+        whose dequantisation hides completely behind the load (Marlin on large matrices).
     """
 
     bandwidth_efficiency: float | None = None
@@ -109,6 +136,27 @@ class RooflineAssumptions:
     allreduce_link_efficiency: float | None = None
     pcie_link_bytes_per_s: float = 32e9
     expert_load_imbalance: float = 1.0
+    int8_weight_only_bandwidth_factor: float = INT8_WEIGHT_ONLY_BANDWIDTH_FACTOR
+    int4_weight_only_bandwidth_factor: float = INT4_WEIGHT_ONLY_BANDWIDTH_FACTOR
+
+    def __post_init__(self) -> None:
+        for name in ("int8_weight_only_bandwidth_factor", "int4_weight_only_bandwidth_factor"):
+            value = getattr(self, name)
+            if not (math.isfinite(value) and 0.0 < value <= 1.0):
+                raise InputError(f"{name} must be in (0, 1], got {value!r}")
+
+
+def weight_stream_factor(weights: str, assumptions: RooflineAssumptions) -> float:
+    """Pace of the weight stream of ``weights`` relative to a bf16 kernel's: the weight-only factor of
+    RooflineAssumptions for int8/int4 weights (dequantised to bf16 inside the matmul, model
+    .compute_dtype_for_weights), else 1.0: formats that compute in their own precision, and MXFP4/NVFP4
+    dequantised on a GPU without fp4 tensor cores (no published batch-1 measurement to set a factor on)."""
+    key = weights.lower()
+    if key == "int8":
+        return assumptions.int8_weight_only_bandwidth_factor
+    if key == "int4":
+        return assumptions.int4_weight_only_bandwidth_factor
+    return 1.0
 
 
 def compute_dtype(gpu: GpuSpec, weights: str) -> str:
@@ -277,6 +325,8 @@ def _operators(
     wb_expert: float | None = None,
     state_passes: float = 0.0,
     expert_load_imbalance: float = 1.0,
+    weight_factor: float = 1.0,
+    expert_weight_factor: float | None = None,
 ) -> Ops:
     """FLOPs and bytes per operator for one forward step over ``tokens`` new tokens (``seqs`` sequences),
     per GPU of a TP group of ``tp``. Column/row-parallel weights split over tp (Megatron-LM sec 3); the
@@ -288,7 +338,10 @@ def _operators(
     of the routes to its E/ep experts: expert_tokens x k / ep token copies in and out; the busiest GPU gets
     expert_load_imbalance times that (RooflineAssumptions). Routed-expert weights are wb_expert bytes each
     (default wb). Linear-attention layers read and write their constant state: state_passes x the state of
-    each sequence (decode 2: read and write; prefill 1: written once)."""
+    each sequence (decode 2: read and write; prefill 1: written once).
+    Each operator also carries ``weight_bytes`` (the weights it streams, part of ``bytes``) and the pace
+    ``weight_factor`` of their stream relative to a bf16 kernel (weight_stream_factor; routed experts:
+    ``expert_weight_factor``, default ``weight_factor``)."""
     tokens = np.asarray(tokens, dtype=float)
     seqs = np.asarray(seqs, dtype=float)
     tp = np.asarray(tp, dtype=float)
@@ -302,10 +355,11 @@ def _operators(
     kv_write = tokens * lay.kv_bytes_per_token / kv_shard
     state = seqs * state_passes * lay.state_bytes_per_seq / np.minimum(tp, lay.state_shard_max)
     ops: Ops = {}
+    qkv_w = L * (lay.qkv_params * wb / tp + lay.norm_params_per_layer * wb)
     ops["qkv"] = {
         "flops": 2.0 * tokens * lay.qkv_params * L / tp,
-        "bytes": L * (lay.qkv_params * wb / tp + lay.norm_params_per_layer * wb)
-        + L * tokens * ab * (h + lay.qkv_out_dim / tp),
+        "bytes": qkv_w + L * tokens * ab * (h + lay.qkv_out_dim / tp),
+        "weight_bytes": qkv_w,
     }
     ops["attention"] = {
         "flops": np.asarray(attn_flops, dtype=float) / tp,
@@ -314,33 +368,43 @@ def _operators(
         + state
         + L * tokens * ab * (lay.qkv_out_dim + lay.attn_ctx_dim) / tp,
     }
+    out_w = L * lay.out_params * wb / tp
     ops["attn_out"] = {
         "flops": 2.0 * tokens * lay.out_params * L / tp,
-        "bytes": L * lay.out_params * wb / tp + L * tokens * ab * (lay.attn_ctx_dim / tp + h),
+        "bytes": out_w + L * tokens * ab * (lay.attn_ctx_dim / tp + h),
+        "weight_bytes": out_w,
     }
+    mlp_w = (lay.mlp_params / tp + L * lay.norm_params_per_layer) * wb
     ops["mlp"] = {
         "flops": 2.0 * tokens * lay.mlp_params / tp,
-        "bytes": (lay.mlp_params / tp + L * lay.norm_params_per_layer) * wb + L * tokens * ab * 2 * h,
+        "bytes": mlp_w + L * tokens * ab * 2 * h,
+        "weight_bytes": mlp_w,
     }
     if spec.moe is not None:
         k = spec.moe.experts_per_token
         routes = expert_tokens * k * expert_load_imbalance
+        exp_w = lay.moe_layers * experts_touched * lay.one_expert_params * wbe / expert_shard
         ops["experts"] = {
             "flops": 2.0 * routes * lay.one_expert_params * lay.moe_layers / expert_shard,
-            "bytes": lay.moe_layers
-            * (
-                experts_touched * lay.one_expert_params * wbe / expert_shard + routes * ab * 2 * h / expert_ep
-            ),
+            "bytes": exp_w + lay.moe_layers * routes * ab * 2 * h / expert_ep,
+            "weight_bytes": exp_w,
         }
     else:
         zero = np.zeros_like(np.asarray(tokens, dtype=float))
-        ops["experts"] = {"flops": zero, "bytes": zero}
+        ops["experts"] = {"flops": zero, "bytes": zero, "weight_bytes": zero}
     # Logits only for the last position of each sequence (vLLM/TensorRT-LLM compute no prompt logits);
     # vocabulary-parallel over tp.
+    head_w = (lay.lm_head_params / tp + lay.final_norm_params) * wb
     ops["lm_head"] = {
         "flops": 2.0 * seqs * lay.lm_head_params / tp,
-        "bytes": (lay.lm_head_params / tp + lay.final_norm_params) * wb + seqs * ab * (h + V / tp),
+        "bytes": head_w + seqs * ab * (h + V / tp),
+        "weight_bytes": head_w,
     }
+    ops["attention"]["weight_bytes"] = 0.0 * ops["attention"]["bytes"]
+    for name, op in ops.items():
+        op["weight_factor"] = (
+            weight_factor if name != "experts" or expert_weight_factor is None else expert_weight_factor
+        )
     return ops
 
 
@@ -472,7 +536,9 @@ def _p2p_s(
 def _phase(
     ops: Ops, *, peak: float, bw: float, fl_eff: float, bw_eff: float, comm_s: npt.ArrayLike
 ) -> dict[str, Any]:
-    """Roof per operator: attainable = min(peak x fl_eff, intensity x bw x bw_eff); time = max of the two."""
+    """Roof per operator: attainable = min(peak x fl_eff, intensity x bw x bw_eff); time = max of the two.
+    The memory time of an operator's ``weight_bytes`` is stretched by 1 / its ``weight_factor`` (a weight-only
+    kernel streams its weights slower than bf16: RooflineAssumptions.int8/int4_weight_only_...factor)."""
     comp = peak * fl_eff
     mem = bw * bw_eff
     out_ops: Ops = {}
@@ -482,11 +548,15 @@ def _phase(
     for name, op in ops.items():
         f = np.asarray(op["flops"], dtype=float)
         b = np.asarray(op["bytes"], dtype=float)
-        t_c, t_m = f / comp, b / mem
+        w = np.asarray(op.get("weight_bytes", 0.0), dtype=float)
+        t_c = f / comp
+        t_m = (b - w) / mem + w / (mem * float(op.get("weight_factor", 1.0)))
         t = np.maximum(t_c, t_m)
         with np.errstate(divide="ignore", invalid="ignore"):
             intensity = np.where(b > 0, f / np.where(b > 0, b, 1.0), 0.0)
         attainable = np.minimum(comp, intensity * mem)
+        if "weight_factor" in op:
+            attainable = np.minimum(attainable, np.where(t > 0, f / np.where(t > 0, t, 1.0), 0.0))
         out_ops[name] = {
             "flops": f,
             "bytes": b,
@@ -556,6 +626,9 @@ def _stage_scale(ops: Ops, frac: npt.ArrayLike) -> Ops:
     for name, op in ops.items():
         f = 1.0 if name == "lm_head" else np.asarray(frac, dtype=float)
         out[name] = {"flops": op["flops"] * f, "bytes": op["bytes"] * f}
+        if "weight_bytes" in op:
+            out[name]["weight_bytes"] = op["weight_bytes"] * f
+            out[name]["weight_factor"] = op.get("weight_factor", 1.0)
     return out
 
 
@@ -670,6 +743,13 @@ def roofline(
     bw_eff, fl_eff, eff_source = efficiencies(gpu, weights, assumptions)
     wb = mdl.weight_bytes_per_param(weights)
     wbe = mdl.weight_bytes_per_param(mdl.expert_weight_dtype(spec, weights, expert_weights))
+    w_factor = weight_stream_factor(weights, assumptions)
+    we_factor = weight_stream_factor(mdl.expert_weight_dtype(spec, weights, expert_weights), assumptions)
+    if w_factor < 1.0:
+        eff_source += (
+            f"; {weights} weight-only weights stream at {w_factor:.2f} of the bf16 pace "
+            "(dequantisation, RooflineAssumptions)"
+        )
     ab = assumptions.activation_bytes
     lay = _layout(spec, kv_dtype, state_dtype)
     moe = spec.moe
@@ -745,6 +825,8 @@ def roofline(
             wb_expert=wbe,
             state_passes=state_passes,
             expert_load_imbalance=assumptions.expert_load_imbalance,
+            weight_factor=w_factor,
+            expert_weight_factor=we_factor,
         )
         tp_c, ep_c = comm(tokens_gpu)
         ph = _phase(_stage_scale(ops, frac), comm_s=tp_c + ep_c, **kw)
@@ -804,6 +886,8 @@ def roofline(
         "bandwidth_efficiency": bw_eff,
         "flops_efficiency": fl_eff,
         "efficiency_source": eff_source,
+        "weight_stream_factor": w_factor,
+        "expert_weight_stream_factor": we_factor,
         "attainable_peak_flops_per_s": peak * fl_eff,
         "attainable_bandwidth_bytes_per_s": bw * bw_eff,
         "machine_balance_flops_per_byte": ridge,

@@ -29,8 +29,10 @@ Time:
     backward,
           2 more with full recomputation (Megatron-LM sec 2.3, Korthikanti sec 4.2.2)
     PP  = bubble (p-1)/(m v) x the ideal step (Narayanan et al. 2021 sec 2.2.1-2.2.2) + p2p activation sends
-    DP  = gradient all-reduce (ZeRO 1/2: reduce-scatter + all-gather, the same bytes; ZeRO 3 / FSDP: 1.5x,
-          Rajbhandari et al. 2020 sec 7), overlapped with the backward of the last micro-batch
+    DP  = gradient all-reduce in buckets (ZeRO 1/2: reduce-scatter + all-gather, the same bytes), each bucket
+          its own collective, overlapped with the backward of the last micro-batch, the last bucket exposed;
+          ZeRO 3 / FSDP: per layer and micro-batch all-gathers (forward, backward) and reduce-scatters,
+          overlapped within each layer's compute (zero3_step_comm)
     CP  = ring attention: KV chunks passed cp-1 times forward, twice that backward, hidden behind attention
           compute when it is long enough (Liu et al. 2023, Ring Attention; Llama 3 sec 3.3.2)
     EP  = all-to-all dispatch + combine per MoE layer, forward and backward (GShard; DeepSeek-V3 sec 3.2)
@@ -38,12 +40,20 @@ Time:
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import numpy.typing as npt
 
-from llmwalls.engine.collectives import Tiers, hierarchical_time_s, members_in_domain
+from llmwalls.engine.collectives import Tiers, bucketed_time_s, hierarchical_time_s, members_in_domain
 from llmwalls.engine.model import attention_flops_per_token, dense_flops_per_token, param_counts
+from llmwalls.engine.precision import training_precision
+
+if TYPE_CHECKING:
+    from llmwalls.specs import GpuSpec, ModelSpec
 
 RECOMPUTE = ("none", "selective", "full")
 
@@ -82,6 +92,15 @@ class TrainingAssumptions:
     dp_min_exposed_fraction: float = 0.10
     dp_overlap: bool = True
     ep_exposed_fraction: float = 1.0  # MoE all-to-all on the critical path unless DualPipe-style overlap
+    # Fixed time per MoE layer per micro-batch, forward + backward, beyond FLOPs and bytes: dropless token
+    # routing synchronises the host for the per-expert token counts before the grouped GEMMs, and the
+    # router, top-k, permute/unpermute and grouped-GEMM set-up launch dozens of small kernels per layer
+    # (Megatron-Core MoE guide, "Performance best practice": host synchronisation of the alltoall dispatcher
+    # and CPU launch overhead, addressed by CUDA graphs and DeepEP; https://github.com/NVIDIA/Megatron-LM/
+    # blob/main/megatron/core/transformer/moe/README.md). Chosen on the split=choose MoE cases of
+    # llmwalls/validation_cases.toml (Qwen3 30B-A3B at micro-batch 1 and 4 on Blackwell: the intercept of
+    # time per layer-micro-batch against tokens per micro-batch), judged on the others.
+    moe_layer_overhead_s: float = 0.0075
     # Interleaved 1F1B: model chunks per GPU (v). 1 = plain 1F1B, 0 = auto (one layer per chunk where the
     # micro-batch count allows it: auto_virtual_stages). Narayanan et al. 2021 sec 2.2.2.  --interleave
     virtual_stages: int = 0
@@ -101,16 +120,39 @@ class TrainingAssumptions:
     # s x s square (the benchmark's causal // 2). MFU/HFU still count the full square (PaLM appendix B).
     causal_attention: bool = True
     nvls: bool = False  # NVLink SHARP all-reduce inside the scale-up domain
+    # ZeRO-3 / FSDP: bytes per parameter of the per-layer all-gathers (bf16 parameters; Megatron's
+    # --fp8-param-gather would halve them) and of the per-layer gradient reduce-scatters (bf16 gradients).
+    # Each micro-batch gathers every layer in the forward and again in the backward and reduce-scatters its
+    # gradients (Rajbhandari et al. 2020 sec 7.2.2: 3x the parameter bytes per step; PyTorch FSDP,
+    # Zhao et al. 2023, arXiv:2304.11277, sec 3.2-3.3: FULL_SHARD re-gathers in the backward, one unit =
+    # one transformer layer, gradients reduce-scattered per unit per iteration).
+    zero3_param_bytes: float = 2.0
+    # Gradient bucket of the DP reduction (ZeRO 0-2), in parameters: Megatron-Core's default is
+    # max(40000000, 1000000 x dp_size) parameters, "larger DP sizes need larger buckets to ensure
+    # collectives do not become latency-bound" (NVIDIA/Megatron-LM, megatron/core/distributed/
+    # distributed_data_parallel_config.py, bucket_size); each bucket is one collective with its own latency,
+    # the last one exposed.
+    dp_bucket_min_params: float = 40e6
+    dp_bucket_params_per_rank: float = 1e6
 
 
 DEFAULT_ASSUMPTIONS = TrainingAssumptions()
 
+# attention_efficiency by attention kernel generation (fraction of the dense 16-bit peak, forward + backward
+# on the FLOPs the kernel executes; see TrainingAssumptions.attention_efficiency):
+#   fa2: FlashAttention-2 on H100, 35% (Shah et al. 2024, arXiv:2407.08608, abstract), taken as 0.30 end to
+#        end: the default, the kernel of most 2023-24 runs;
+#   fa3: FlashAttention-3 / cuDNN fused attention on Hopper and Blackwell (Transformer Engine's default fused
+#        backend): forward up to 75% of peak and backward 1.5-1.75x FlashAttention-2's (same abstract), i.e.
+#        ~0.5 backward; weighted by the 1 : 2.5 forward : backward FLOPs, 3.5 / (1 / 0.75 + 2.5 / 0.5) = 0.55.
+ATTENTION_EFFICIENCY = {"fa2": 0.30, "fa3": 0.55}
 
-def _arr(x, dtype=float):  # noqa: ANN001, ANN202
+
+def _arr(x: npt.ArrayLike, dtype: npt.DTypeLike = float) -> np.ndarray:
     return np.asarray(x, dtype=dtype)
 
 
-def flops_per_token(spec, seq_len):  # noqa: ANN001, ANN201
+def flops_per_token(spec: ModelSpec, seq_len: npt.ArrayLike) -> tuple[float, np.ndarray, float]:
     """Forward FLOPs per token: (dense, attention, lm_head) for a training sequence length (arrays ok)."""
     dense = float(dense_flops_per_token(spec))
     attention = attention_flops_per_token(spec, _arr(seq_len))
@@ -118,14 +160,14 @@ def flops_per_token(spec, seq_len):  # noqa: ANN001, ANN201
     return dense, attention, lm_head
 
 
-def model_flops_per_token(spec, seq_len):  # noqa: ANN001, ANN201
+def model_flops_per_token(spec: ModelSpec, seq_len: npt.ArrayLike) -> np.ndarray:
     """Model FLOPs per trained token (PaLM appendix B): 3 x (dense + attention) forward FLOPs, which is
     6N + 12 L H Q T."""
     dense, attention, _ = flops_per_token(spec, seq_len)
     return 3.0 * (dense + attention)
 
 
-def hardware_flops_per_token(spec, seq_len, recompute):  # noqa: ANN001, ANN201
+def hardware_flops_per_token(spec: ModelSpec, seq_len: npt.ArrayLike, recompute: npt.ArrayLike) -> np.ndarray:
     """FLOPs actually executed per token including recomputation (recompute: 0 none, 1 selective, 2 full)."""
     dense, attention, lm_head = flops_per_token(spec, seq_len)
     rc = _arr(recompute, int)
@@ -133,7 +175,11 @@ def hardware_flops_per_token(spec, seq_len, recompute):  # noqa: ANN001, ANN201
     return 3.0 * (dense + attention) + extra
 
 
-def flash_attention_flops(attn_fwd_flops, recompute, assumptions: TrainingAssumptions = DEFAULT_ASSUMPTIONS):  # noqa: ANN001, ANN201
+def flash_attention_flops(
+    attn_fwd_flops: npt.ArrayLike,
+    recompute: npt.ArrayLike,
+    assumptions: TrainingAssumptions = DEFAULT_ASSUMPTIONS,
+) -> np.ndarray:
     """FLOPs a FlashAttention kernel EXECUTES for `attn_fwd_flops` (one forward over the full s x s square,
     as attention_flops_per_token counts it): forward 1 + backward 2.5 (5 matmuls against the forward's 2: the
     backward recomputes QK^T; Dao 2023 sec 4.1, benchmark_flash_attention.py) + 1 more forward under full
@@ -145,33 +191,44 @@ def flash_attention_flops(attn_fwd_flops, recompute, assumptions: TrainingAssump
     return _arr(attn_fwd_flops) * passes * causal
 
 
-def bubble_fraction(pp, microbatches, virtual_stages=1):  # noqa: ANN001, ANN201
+def bubble_fraction(
+    pp: npt.ArrayLike, microbatches: npt.ArrayLike, virtual_stages: npt.ArrayLike = 1
+) -> np.ndarray:
     """Pipeline bubble relative to the ideal step: (p-1)/m for 1F1B, (p-1)/(m v) interleaved (Narayanan et al.
     2021 sec 2.2.1 and 2.2.2)."""
     return (_arr(pp) - 1.0) / (_arr(microbatches) * _arr(virtual_stages))
 
 
 def step_model(
-    spec,
-    gpu,
+    spec: ModelSpec,
+    gpu: GpuSpec,
     tiers: Tiers,
     *,
-    tp,
-    pp,
-    dp,
-    cp=1,
-    ep=1,
-    micro_batch=1,
-    global_batch,
-    seq_len,
-    recompute=1,
-    sequence_parallel=True,
-    zero_stage=1,
-    virtual_stages=None,
+    tp: npt.ArrayLike,
+    pp: npt.ArrayLike,
+    dp: npt.ArrayLike,
+    cp: npt.ArrayLike = 1,
+    ep: npt.ArrayLike = 1,
+    micro_batch: npt.ArrayLike = 1,
+    global_batch: npt.ArrayLike,
+    seq_len: npt.ArrayLike,
+    recompute: npt.ArrayLike = 1,
+    sequence_parallel: npt.ArrayLike = True,
+    zero_stage: npt.ArrayLike = 1,
+    virtual_stages: npt.ArrayLike | None = None,
     assumptions: TrainingAssumptions = DEFAULT_ASSUMPTIONS,
     dtype: str = "bf16",
-):  # noqa: ANN001, ANN201
+    precision: str | None = None,
+) -> dict[str, Any]:
     """Step time and its parts for arrays of layouts. Returns a dict of arrays (seconds, FLOPs, fractions).
+
+    precision: the training recipe of the linear layers' GEMMs (engine.precision: bf16, fp8, fp8-delayed,
+    fp8-current, fp8-blockwise, mxfp8, nvfp4); None = `dtype` (the older keyword, same names). The linear
+    GEMMs run at the GPU's measured rate for that precision (MAMF; else peak x mamf_fraction_of_peak) x
+    matmul_fraction_of_mamf x the recipe's relative efficiency; the LM head, attention core, elementwise
+    work and the optimizer are unchanged; quantising the GEMM inputs adds HBM traffic. MFU stays a fraction
+    of the dense 16-bit peak, as published FP8 runs report it (Megatron Bridge performance summary; Llama 3
+    sec 3.3.4 reports BF16 MFU).
 
     global_batch: sequences per optimizer step; micro_batch: sequences per micro-batch per DP replica;
     recompute: 0 none, 1 selective, 2 full.  Layout validity (divisibility) is the caller's business:
@@ -196,10 +253,10 @@ def step_model(
     model_flops = model_fpt * tokens
     hw_flops = hw_fpt * tokens
 
-    peak = float(gpu.peak_flops_per_s.for_dtype(dtype) or gpu.peak_flops_per_s.half_precision)
-    mamf = gpu.measured_matmul_flops_per_s.get(dtype) if gpu.measured_matmul_flops_per_s else None
-    mamf = float(mamf) if mamf else peak * a.mamf_fraction_of_peak
-    matmul_rate = mamf * a.matmul_fraction_of_mamf
+    prec = training_precision(precision or dtype, gpu)
+    peak = float(gpu.peak_flops_per_s.half_precision)  # MFU denominator: dense 16-bit peak
+    matmul_rate = _gemm_rate(gpu, "bf16", a)  # bf16 GEMMs (LM head; all GEMMs in a bf16 run)
+    linear_rate = _gemm_rate(gpu, prec.gemm_dtype, a) * prec.gemm_relative_efficiency
     hbm = float(gpu.measured_hbm_bandwidth_bytes_per_s or gpu.hbm_bandwidth_bytes_per_s * a.hbm_fraction)
 
     # uneven pipelines: the slowest stage holds ceil(L/pp) layers and sets the pace (Llama 3 sec 3.3.2 runs
@@ -208,16 +265,21 @@ def step_model(
     # attention core (QK^T, AV): with FlashAttention a separate kernel at its own rate (flash_attention_flops)
     attn_fwd_tokens = attention_flops_per_token(spec, seq) * tokens  # full square, one forward
     attn_counted = attn_fwd_tokens * (3.0 + np.where(rc >= 1, 1.0, 0.0))  # in hw_flops (selective/full +1)
+    # LM head GEMMs (3 passes, never recomputed) stay bf16 in every recipe; the rest runs at linear_rate
+    head_flops = 3.0 * 2.0 * spec.vocab_size * h * tokens
+    linear_flops = hw_flops - attn_counted - head_flops
+    f16 = prec.bf16_linear_fraction  # linear GEMMs a recipe keeps in BF16 (engine.precision)
+    linear_time_flops = linear_flops * ((1.0 - f16) / linear_rate + f16 / matmul_rate)
+    t_gemm = (linear_time_flops + head_flops / matmul_rate) / n_gpus * imbalance
     if a.flash_attention:
         attn_rate = (
             float(gpu.peak_flops_per_s.half_precision) * a.attention_efficiency
         )  # 16-bit kernel (see assumption)
         t_attn = flash_attention_flops(attn_fwd_tokens, rc, a) / n_gpus / attn_rate * imbalance
-        t_matmul = (hw_flops - attn_counted) / n_gpus / matmul_rate * imbalance + t_attn
     else:
         attn_rate = matmul_rate
         t_attn = attn_counted / n_gpus / matmul_rate * imbalance
-        t_matmul = hw_flops / n_gpus / matmul_rate * imbalance
+    t_matmul = t_gemm + t_attn
 
     # ---- elementwise HBM traffic (Korthikanti Table 2: 34 h/t with SP; 10 h + 24 h/t without)
     per_hidden = np.where(
@@ -231,6 +293,14 @@ def step_model(
     passes = np.where(rc == 2, 4.0, 3.0)
     tokens_per_gpu = tokens / (dp * cp)
     t_elem = tokens_per_gpu * np.ceil(L / pp) * bytes_tok_layer * passes / hbm
+    # quantising the GEMM inputs (low-precision recipes): per token per layer the inputs of the QKV, output,
+    # up/gate and down projections forward, and the gradients flowing into them backward (engine.precision)
+    if prec.quantize_bytes_per_element > 0.0:
+        q_elems = 2.0 * _linear_input_elements(spec) / tp  # forward inputs + backward output-gradients
+        q_passes = np.where(rc == 2, 1.5, 1.0)  # full recomputation quantises the forward inputs again
+        t_elem = t_elem + (
+            tokens_per_gpu * np.ceil(L / pp) * q_elems * q_passes * prec.quantize_bytes_per_element / hbm
+        )
 
     # ---- parameters held per GPU (embedding/LM head counted with the layers: a small error for PP)
     expert = float(counts.expert)
@@ -283,8 +353,10 @@ def step_model(
         n_a2a = np.where(rc == 2, 6.0, 4.0)
         a2a = n_a2a * hierarchical_time_s("alltoall", a2a_bytes, ep, tp * cp, tiers)
         t_ep = np.where(ep > 1, m * (moe_layers / pp) * a2a * a.ep_exposed_fraction, 0.0)
+        t_moe_fixed = m * np.ceil(moe_layers / pp) * a.moe_layer_overhead_s
     else:
         t_ep = np.zeros(np.broadcast(tp, pp, dp, cp).shape)
+        t_moe_fixed = 0.0 * t_ep
 
     # ---- PP: point-to-point activation sends between stages; each TP rank sends 1/t of the tensor (the
     # scatter/gather optimisation, Narayanan et al. 2021 sec 4.1; with SP the tensor is already split)
@@ -293,6 +365,7 @@ def step_model(
     p2p_one = hierarchical_time_s("p2p", p2p_bytes, 2.0, stage_stride, tiers)
     t_p2p = np.where(pp > 1, 2.0 * m * v * p2p_one, 0.0)
 
+    compute = compute + t_moe_fixed
     ideal = compute + t_tp + t_cp + t_ep
     bubble_frac = np.where(pp > 1, bubble_fraction(pp, m, v), 0.0)
     t_bubble = bubble_frac * (ideal - t_opt)
@@ -300,13 +373,32 @@ def step_model(
     # ---- DP: gradient reduction over the dp x cp ranks that hold the same weights (Megatron-LM reduces
     # gradients over the combined data+context group), stride tp in Megatron's rank order
     grad_bytes = params_gpu * a.gradient_bytes
-    dp_full = hierarchical_time_s("allreduce", grad_bytes, dp * cp, tp, tiers) * np.where(zero >= 3, 1.5, 1.0)
+    bucket_bytes = (
+        np.maximum(a.dp_bucket_min_params, a.dp_bucket_params_per_rank * dp * cp) * a.gradient_bytes
+    )
+    dp_full, dp_last = bucketed_time_s("allreduce", grad_bytes, bucket_bytes, dp * cp, tp, tiers)
     bwd_share = np.where(rc == 2, 2.0 / 4.0, 2.0 / 3.0)
     window = (t_matmul + t_elem) * bwd_share / np.maximum(m, 1.0)
     if a.dp_overlap:
-        exposed_dp = np.maximum(dp_full * a.dp_min_exposed_fraction, dp_full - window)
+        exposed_dp = np.maximum(np.maximum(dp_full * a.dp_min_exposed_fraction, dp_last), dp_full - window)
     else:
         exposed_dp = dp_full
+    # ZeRO-3 / FSDP: per layer and micro-batch, collectives of one layer's parameters (zero3_step_comm)
+    z3_total, z3_exposed = zero3_step_comm(
+        params_gpu / np.ceil(L / pp),
+        layers=np.ceil(L / pp),
+        microbatches=m,
+        fwd_time_s=(t_matmul + t_elem) * (1.0 - bwd_share),
+        bwd_time_s=(t_matmul + t_elem) * bwd_share,
+        dp=dp * cp,
+        stride=tp,
+        tiers=tiers,
+        param_bytes=a.zero3_param_bytes,
+        grad_bytes=a.gradient_bytes,
+        overlap=a.dp_overlap,
+    )
+    exposed_dp = np.where(zero >= 3, z3_exposed, exposed_dp)
+    dp_full = np.where(zero >= 3, z3_total, dp_full)
     t_dp = np.where(dp * cp > 1, exposed_dp, 0.0)
 
     step = compute + t_tp + t_cp + t_ep + t_p2p + t_bubble + t_dp
@@ -345,10 +437,75 @@ def step_model(
         "matmul_flops_per_s": matmul_rate,
         "attention_time_s": t_attn,
         "attention_flops_per_s": attn_rate,
+        "linear_flops_per_s": linear_rate,
     }
 
 
-def auto_virtual_stages(layers, pp, microbatches):  # noqa: ANN001, ANN201
+def _gemm_rate(gpu: GpuSpec, dtype: str, a: TrainingAssumptions) -> float:
+    """Achievable GEMM FLOP/s in a training step for one precision: the GPU's measured rate (MAMF, the
+    profile's measured_matmul_flops_per_s) where published, else its dense peak x mamf_fraction_of_peak; then
+    x matmul_fraction_of_mamf (see TrainingAssumptions)."""
+    peak = gpu.peak_flops_per_s.for_dtype(dtype) or gpu.peak_flops_per_s.half_precision
+    measured = gpu.measured_matmul_flops_per_s.get(dtype) if gpu.measured_matmul_flops_per_s else None
+    mamf = float(measured) if measured else float(peak) * a.mamf_fraction_of_peak
+    return mamf * a.matmul_fraction_of_mamf
+
+
+def _linear_input_elements(spec: ModelSpec) -> float:
+    """Elements per token per layer entering the transformer block's linear GEMMs (before TP): QKV and MLP
+    inputs h each, the output projection's heads x head_dim, the down projection's ffn (MoE: per routed
+    expert and shared expert)."""
+    h = float(spec.hidden_size)
+    o_in = float(spec.attention_heads * spec.head_dim_resolved)
+    if spec.moe is not None:
+        e = spec.moe
+        f = float(e.expert_ffn_size)
+        mlp = e.experts_per_token * (h + f) + e.shared_experts * (h + float(e.shared_expert_ffn_size or f))
+    else:
+        mlp = h + float(spec.ffn_size)
+    return h + o_in + mlp
+
+
+def zero3_step_comm(
+    layer_params: npt.ArrayLike,
+    *,
+    layers: npt.ArrayLike,
+    microbatches: npt.ArrayLike,
+    fwd_time_s: npt.ArrayLike,
+    bwd_time_s: npt.ArrayLike,
+    dp: npt.ArrayLike,
+    stride: npt.ArrayLike,
+    tiers: Tiers,
+    param_bytes: float = 2.0,
+    grad_bytes: float = 2.0,
+    overlap: bool = True,
+) -> tuple[np.ndarray, np.ndarray]:
+    """ZeRO-3 / FSDP communication of one step on one GPU: (total, exposed) seconds.
+
+    Per micro-batch and layer (one FSDP unit = one transformer layer): an all-gather of the layer's
+    parameters before its forward, another before its backward, and a reduce-scatter of its gradients after
+    it (Rajbhandari et al. 2020 sec 7.2.2; Zhao et al. 2023 sec 3.3), each a collective of ONE layer's bytes
+    over the dp ranks, paying its own latency steps (collectives.hierarchical_time_s). Overlap is per layer
+    and bounded by that layer's compute (prefetch of the next layer while this one computes): exposed =
+    max(0, all-gather - forward of one layer) + max(0, all-gather + reduce-scatter - backward of one layer)
+    per layer-micro-batch, plus the first all-gather of each micro-batch's forward, which nothing hides.
+    fwd_time_s / bwd_time_s: forward / backward compute of the whole step on this GPU (all micro-batches,
+    all its layers). Without overlap everything is exposed.
+    """
+    layers_a, m = _arr(layers), np.maximum(_arr(microbatches), 1.0)
+    ag = hierarchical_time_s("allgather", _arr(layer_params) * param_bytes, dp, stride, tiers)
+    rs = hierarchical_time_s("reducescatter", _arr(layer_params) * grad_bytes, dp, stride, tiers)
+    units = m * layers_a
+    total = units * (2.0 * ag + rs)
+    if not overlap:
+        return total, total
+    f_layer = _arr(fwd_time_s) / units
+    b_layer = _arr(bwd_time_s) / units
+    exposed = units * (np.maximum(0.0, ag - f_layer) + np.maximum(0.0, ag + rs - b_layer)) + m * ag
+    return total, np.minimum(exposed, total)
+
+
+def auto_virtual_stages(layers: int, pp: npt.ArrayLike, microbatches: npt.ArrayLike) -> np.ndarray:
     """Default interleaving: one layer per model chunk (v = layers per stage), as far as Megatron-LM allows it
     (interleaving needs the micro-batch count divisible by p; Narayanan et al. 2021 sec 2.2.2). More chunks
     shrink the bubble and multiply the p2p sends, which the step model charges."""
@@ -357,13 +514,13 @@ def auto_virtual_stages(layers, pp, microbatches):  # noqa: ANN001, ANN201
     return np.where((pp > 1) & (np.mod(m, pp) == 0), v, 1.0)
 
 
-def time_to_train(result: dict, train_tokens):  # noqa: ANN001, ANN201
+def time_to_train(result: dict, train_tokens: npt.ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     """Wall-clock seconds and GPU-hours to train on `train_tokens` at the modelled step rate."""
     seconds = _arr(train_tokens) / result["tokens_per_s"]
     return seconds, seconds * result["gpus"] / 3600.0
 
 
-def dominant_term(result: dict):  # noqa: ANN201
+def dominant_term(result: dict) -> tuple[np.ndarray, np.ndarray]:
     """Name and share of the largest non-compute part of each step (why a layout is slow or fast)."""
     names = np.array(["compute", "pipeline bubble", "TP comm", "DP comm", "PP comm", "CP comm", "EP comm"])
     stack = np.stack(
@@ -381,7 +538,19 @@ def dominant_term(result: dict):  # noqa: ANN201
     return names[1:][np.argmax(overhead, axis=0)], overhead.max(axis=0) / stack.sum(axis=0)
 
 
-def layout_valid(spec, *, tp, pp, dp, cp=1, ep=1, micro_batch=1, global_batch, seq_len, gpus=None):  # noqa: ANN001, ANN201
+def layout_valid(
+    spec: ModelSpec,
+    *,
+    tp: npt.ArrayLike,
+    pp: npt.ArrayLike,
+    dp: npt.ArrayLike,
+    cp: npt.ArrayLike = 1,
+    ep: npt.ArrayLike = 1,
+    micro_batch: npt.ArrayLike = 1,
+    global_batch: npt.ArrayLike,
+    seq_len: npt.ArrayLike,
+    gpus: npt.ArrayLike | None = None,
+) -> np.ndarray:
     """Mask of layouts a real framework accepts: TP divides heads (and KV heads, or KV heads divide TP so they
     replicate), PP divides layers, DP x micro-batch divides the global batch, CP divides the sequence into 2cp
     load-balanced chunks, EP divides the experts and DP (Megatron-LM: EP inside DP), product == gpus."""
@@ -404,18 +573,21 @@ LAYOUT_FIELDS = ("tp", "pp", "dp", "cp", "ep", "micro_batch", "zero_stage", "rec
 
 
 def _divisors(n: int) -> list[int]:
-    return [d for d in range(1, n + 1) if n % d == 0]
+    """Divisors of n in increasing order, from the pairs (d, n // d) with d <= sqrt(n): O(sqrt n), so a
+    count at its schema bound costs microseconds, not a scan of 1..n."""
+    small = [d for d in range(1, math.isqrt(n) + 1) if n % d == 0]
+    return small + [n // d for d in reversed(small) if d * d != n]
 
 
 def candidate_values(
-    spec,
+    spec: ModelSpec,
     gpus: int,
     *,
     seq_len: int,
     fixed: dict | None = None,
-    micro_batches=(1, 2, 4, 8, 16),
+    micro_batches: Sequence[int] = (1, 2, 4, 8, 16),
     min_tokens_per_cp_rank: int = 4096,
-) -> dict[str, list[int]]:  # noqa: ANN001
+) -> dict[str, list[int]]:
     """The values each layout dimension may take for a model on `gpus` GPUs (before the joint checks).
 
     TP: divisors of the attention heads that also divide, or are multiples of, the KV heads (KV heads then
@@ -448,14 +620,14 @@ def candidate_values(
 
 
 def enumerate_layouts(
-    spec,
+    spec: ModelSpec,
     gpus: int,
     *,
     global_batch: int,
     seq_len: int,
     fixed: dict | None = None,
-    micro_batches=(1, 2, 4, 8, 16),
-) -> dict[str, np.ndarray]:  # noqa: ANN001
+    micro_batches: Sequence[int] = (1, 2, 4, 8, 16),
+) -> dict[str, np.ndarray]:
     """Every valid layout as parallel int arrays (one entry per candidate): the Cartesian product of
     candidate_values, dp = gpus / (tp pp cp), filtered by layout_valid. SP only where TP > 1."""
     values = candidate_values(spec, gpus, seq_len=seq_len, fixed=fixed, micro_batches=micro_batches)
@@ -487,21 +659,26 @@ def enumerate_layouts(
 
 
 def evaluate_layouts(
-    spec,
-    gpu,
+    spec: ModelSpec,
+    gpu: GpuSpec,
     tiers: Tiers,
     layouts: dict,
     *,
-    global_batch,
-    seq_len,
+    global_batch: int,
+    seq_len: int,
     assumptions: TrainingAssumptions = DEFAULT_ASSUMPTIONS,
-    usable_bytes=None,
+    usable_bytes: float | None = None,
     dtype: str = "bf16",
     chunk: int = 1 << 16,
-    progress=None,
-) -> dict:  # noqa: ANN001
+    progress: Callable[[int, int], object] | None = None,
+    precision: str | None = None,
+    first_stage_layers: int | None = None,
+) -> dict[str, np.ndarray]:
     """Step model + memory for every layout, in chunks (progress(done, total) after each, if given).
-    usable_bytes: per-GPU memory budget; adds 'memory_bytes' and the 'fits' mask."""
+    usable_bytes: per-GPU memory budget; adds 'memory_bytes' and the 'fits' mask. precision: the training
+    recipe (engine.precision; None = dtype). first_stage_layers: transformer layers on the first pipeline
+    stage of an uneven layout (memory.training_memory_per_gpu; Llama 3: one fewer on the first and last)."""
+    recipe = precision or dtype
     from llmwalls.engine.memory import training_memory_per_gpu
 
     n = len(layouts["tp"])
@@ -525,7 +702,7 @@ def evaluate_layouts(
             sequence_parallel=sp,
             zero_stage=sl["zero_stage"],
             assumptions=assumptions,
-            dtype=dtype,
+            precision=recipe,
         )
         mem = training_memory_per_gpu(
             spec,
@@ -540,6 +717,9 @@ def evaluate_layouts(
             recompute=sl["recompute"],
             sequence_parallel=sp,
             flash_attention=assumptions.flash_attention,
+            precision=recipe,
+            first_stage_layers=first_stage_layers,
+            microbatches=global_batch / (sl["dp"] * sl["micro_batch"]),
         )
         # Routed-expert ZeRO state is sharded over the expert-data-parallel group dp x cp / ep inside
         # engine.memory (expert_data_parallel_size; Megatron-core parallel_state).

@@ -46,11 +46,16 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import numpy.typing as npt
 
 from llmwalls.engine.power import Site, site_for  # one home for site figures: engine.power
 from llmwalls.errors import InputError
+
+if TYPE_CHECKING:
+    from llmwalls.specs import ClusterSpec, GpuSpec, ModelSpec
 
 WALLS = ("memory capacity", "memory bandwidth", "compute", "interconnect", "power", "cost")
 HOURS_PER_MONTH = 8766.0 / 12.0  # as llmwalls.engine.cost: a twelfth of a 365.25-day year
@@ -144,7 +149,9 @@ DEFAULT_RANGES: dict[str, Range] = {
 }
 
 
-def resolve_ranges(ranges: dict, gpu, weights: str = "bf16") -> dict:  # noqa: ANN001
+def resolve_ranges(
+    ranges: dict[str, Range | float | None], gpu: GpuSpec, weights: str = "bf16"
+) -> dict[str, Range | float | None]:
     """Relative ranges -> absolute ones for this GPU: the FLOP/s efficiency bounds multiply the roofline's
     default for the GPU and weight format (its MAMF / peak)."""
     from llmwalls.engine import roofline as rl
@@ -261,7 +268,7 @@ def parse_sweep(text: str) -> tuple[str, np.ndarray]:
     return axis, np.unique(values) if axis != "params" else values
 
 
-def scaled_model(spec, params: float):  # noqa: ANN001, ANN201
+def scaled_model(spec: ModelSpec, params: float) -> ModelSpec:
     """A model of the same architecture with ``params`` total parameters, by changing the layer count only
     (hidden size, heads, vocabulary and MoE shape kept): layers = round((params - embedding/head/final norm) /
     parameters per layer), at least 1. Kaplan et al. 2020 (sec 3.1) find loss depends weakly on the shape at
@@ -273,7 +280,7 @@ def scaled_model(spec, params: float):  # noqa: ANN001, ANN201
     fixed = float(c.embedding + (0 if spec.tied_embeddings else c.lm_head))
     per_layer = (float(c.total) - fixed) / spec.layers
     layers = max(1, int(round((params - fixed) / per_layer)))
-    update: dict = {"layers": layers, "name": f"{spec.name}-as-{layers}-layers"}
+    update: dict[str, Any] = {"layers": layers, "name": f"{spec.name}-as-{layers}-layers"}
     if spec.moe is not None and spec.moe.dense_layers >= layers:
         update["moe"] = spec.moe.model_copy(update={"dense_layers": max(0, layers - 1)})
     return spec.model_copy(update=update)
@@ -282,14 +289,14 @@ def scaled_model(spec, params: float):  # noqa: ANN001, ANN201
 # ----------------------------------------------------------------------------------------------- helpers
 
 
-def status(utilization, near: float = DEFAULT_ASSUMPTIONS.near_threshold):  # noqa: ANN001, ANN201
+def status(utilization: npt.ArrayLike, near: float = DEFAULT_ASSUMPTIONS.near_threshold) -> np.ndarray:
     """'hit' above 1, 'near' from the threshold, 'ok' below, 'n/a' without a limit (NaN); array of str."""
     u = np.asarray(utilization, dtype=float)
     out = np.where(u > 1.0, "hit", np.where(u >= near, "near", "ok"))
     return np.where(np.isnan(u), "n/a", out)
 
 
-def binding(walls: dict[str, dict]):  # noqa: ANN201
+def binding(walls: dict[str, dict[str, Any]]) -> tuple[np.ndarray, np.ndarray]:
     """Name of the wall with the highest utilisation at every point (NaN walls ignored), and that
     utilisation."""
     names = [w for w in WALLS if w in walls]
@@ -299,7 +306,7 @@ def binding(walls: dict[str, dict]):  # noqa: ANN201
     return np.asarray(names, dtype=object)[idx], np.max(filled, axis=0)
 
 
-def _wall(demand, limit, unit: str, **extra) -> dict:  # noqa: ANN001, ANN003
+def _wall(demand: npt.ArrayLike, limit: npt.ArrayLike, unit: str, **extra: Any) -> dict[str, Any]:
     demand, limit = (
         np.array(x, dtype=float)
         for x in np.broadcast_arrays(np.asarray(demand, dtype=float), np.asarray(limit, dtype=float))
@@ -312,7 +319,9 @@ def _wall(demand, limit, unit: str, **extra) -> dict:  # noqa: ANN001, ANN003
     return {"demand": demand, "limit": limit, "unit": unit, "utilization": util, **extra}
 
 
-def _power_and_cost(gpus, site: Site, a: WallsAssumptions, *, gpu_hours=None) -> dict:  # noqa: ANN001
+def _power_and_cost(
+    gpus: npt.ArrayLike, site: Site, a: WallsAssumptions, *, gpu_hours: npt.ArrayLike | None = None
+) -> dict[str, dict[str, Any]]:
     """Facility power of `gpus` GPUs vs the site cap, and $ vs the budget (monthly, or for gpu_hours)."""
     from llmwalls.engine import cost as cost_eng
     from llmwalls.engine import power as pw
@@ -353,15 +362,15 @@ def _power_and_cost(gpus, site: Site, a: WallsAssumptions, *, gpu_hours=None) ->
 
 
 def choose_tp(
-    model,
-    gpu,
+    model: ModelSpec,
+    gpu: GpuSpec,
     *,
-    users,
-    context_tokens,
-    gpus,
+    users: npt.ArrayLike,
+    context_tokens: npt.ArrayLike,
+    gpus: float | None,
     domain_gpus: int,
-    weights="bf16",
-    kv_dtype="bf16",  # noqa: ANN001
+    weights: str = "bf16",
+    kv_dtype: str = "bf16",
     usable_fraction: float | None = None,
 ) -> int:
     """Smallest tensor-parallel degree (powers of two dividing the heads, within the scale-up domain and the
@@ -392,17 +401,17 @@ def choose_tp(
 
 
 def serving_walls(
-    model,
-    gpu,
+    model: ModelSpec,
+    gpu: GpuSpec,
     site: Site,
     *,
-    gpus,
-    tp,
-    users,
-    context_tokens,
-    prompt_tokens=None,  # noqa: ANN001, C901
-    tokens_per_s_per_user=None,
-    ttft_s=None,
+    gpus: npt.ArrayLike,
+    tp: npt.ArrayLike,
+    users: npt.ArrayLike,
+    context_tokens: npt.ArrayLike,
+    prompt_tokens: npt.ArrayLike | None = None,
+    tokens_per_s_per_user: float | None = None,
+    ttft_s: float | None = None,
     weights: str = "bf16",
     kv_dtype: str = "bf16",
     eff: Efficiencies = Efficiencies(),
@@ -519,14 +528,14 @@ def serving_walls(
 
 
 def training_walls(
-    model,
-    gpu,
-    cluster,
+    model: ModelSpec,
+    gpu: GpuSpec,
+    cluster: ClusterSpec,
     site: Site,
     *,
     gpus: int,
     seq_len: int,
-    global_batch: int,  # noqa: ANN001
+    global_batch: int,
     tokens: float,
     deadline_s: float | None,
     eff: Efficiencies = Efficiencies(),
@@ -538,7 +547,7 @@ def training_walls(
     from llmwalls.engine import training as tr
     from llmwalls.engine.collectives import Tiers
     from llmwalls.engine.memory import DEFAULT_ASSUMPTIONS as MEM
-    from llmwalls.engine.memory import usable_bytes
+    from llmwalls.engine.memory import training_usable_bytes, usable_bytes
     from llmwalls.engine.plan import plan_training
 
     ta = tr.DEFAULT_ASSUMPTIONS
@@ -547,8 +556,14 @@ def training_walls(
     tiers = Tiers.from_cluster(cluster)
     if eff.network_efficiency is not None:
         tiers = dataclasses.replace(tiers, out_efficiency=eff.network_efficiency)
-    ma = MEM if eff.usable_fraction is None else dataclasses.replace(MEM, usable_fraction=eff.usable_fraction)
-    usable = usable_bytes(gpu.memory_capacity_bytes, ma)
+    # training budget: the device less the training reserve (memory.training_usable_bytes), unless a usable
+    # fraction is given
+    if eff.usable_fraction is None:
+        usable = training_usable_bytes(gpu.memory_capacity_bytes, MEM)
+    else:
+        usable = usable_bytes(
+            gpu.memory_capacity_bytes, dataclasses.replace(MEM, usable_fraction=eff.usable_fraction)
+        )
     p = plan_training(
         model,
         gpu,
@@ -629,14 +644,14 @@ def stack_points(points: list[dict]) -> dict:
 # ------------------------------------------------------------------------------------------ sweep answers
 
 
-def first_hit(values, utilization):  # noqa: ANN001, ANN201
+def first_hit(values: npt.ArrayLike, utilization: npt.ArrayLike) -> float | None:
     """The first swept value (ascending axis) at which a utilisation exceeds 1, or None."""
     u = np.asarray(utilization, dtype=float)
     hit = np.nonzero(u > 1.0)[0]
     return float(np.asarray(values)[hit[0]]) if hit.size else None
 
 
-def clear_from(values, utilization):  # noqa: ANN001, ANN201
+def clear_from(values: npt.ArrayLike, utilization: npt.ArrayLike) -> float | None:
     """The swept value from which a wall that is hit at the start of the sweep stays at or under 1 (walls that
     more GPUs relieve), or None when it is not hit at the start or never clears."""
     u = np.asarray(utilization, dtype=float)
@@ -647,23 +662,24 @@ def clear_from(values, utilization):  # noqa: ANN001, ANN201
     return float(np.asarray(values)[last + 1]) if last + 1 < u.size else None
 
 
-def sweep_answers(values, result: dict) -> dict:  # noqa: ANN001
+def sweep_answers(values: npt.ArrayLike, result: dict[str, Any]) -> dict[str, Any]:
     """For each wall, the swept value where it is first hit (and, for a wall hit from the start, where it
     clears); which wall is hit first (earliest value; ties go to the higher utilisation there); and the swept
     values at which no wall is hit (first and last)."""
-    firsts = {w: first_hit(values, result["walls"][w]["utilization"]) for w in result["walls"]}
-    clears = {w: clear_from(values, result["walls"][w]["utilization"]) for w in result["walls"]}
+    xs = np.asarray(values, dtype=float)
+    firsts = {w: first_hit(xs, result["walls"][w]["utilization"]) for w in result["walls"]}
+    clears = {w: clear_from(xs, result["walls"][w]["utilization"]) for w in result["walls"]}
     hit = [
-        (v, -float(np.asarray(result["walls"][w]["utilization"])[list(values).index(v)]), w)
+        (v, -float(np.asarray(result["walls"][w]["utilization"])[list(xs).index(v)]), w)
         for w, v in firsts.items()
         if v is not None
     ]
     first = min(hit)[2] if hit else None
-    any_hit = np.zeros(len(values), dtype=bool)
+    any_hit: np.ndarray = np.zeros(xs.size, dtype=np.bool_)
     for w in result["walls"]:
-        any_hit |= np.asarray(result["walls"][w]["utilization"], dtype=float) > 1.0
-    ok = np.nonzero(~any_hit)[0]
-    feasible = [float(np.asarray(values)[ok[0]]), float(np.asarray(values)[ok[-1]])] if ok.size else None
+        any_hit = any_hit | (np.asarray(result["walls"][w]["utilization"], dtype=float) > 1.0)
+    ok = np.nonzero(np.logical_not(any_hit))[0]
+    feasible = [float(xs[ok[0]]), float(xs[ok[-1]])] if ok.size else None
     return {
         "first_hit": firsts,
         "clear_from": clears,
@@ -701,13 +717,13 @@ __all__ = [
 # -------------------------------------------------------------------------------------------- what fixes it
 
 
-def cluster_for_gpu(cluster, gpu):  # noqa: ANN001, ANN201
+def cluster_for_gpu(cluster: ClusterSpec, gpu: GpuSpec) -> ClusterSpec:
     """A cluster profile's node, fabric and facility figures for another GPU (e.g. an H100 DGX layout for B200
     nodes): the scale-up bandwidth becomes that GPU's own (its profile's scale_up_bandwidth_bytes_per_s); node
     overhead, NICs, PUE and racks are kept. An approximation, stated wherever it is used."""
     if cluster.gpu == gpu.name:
         return cluster
-    update = {"gpu": gpu.name, "name": f"{cluster.name}-with-{gpu.name}"}
+    update: dict[str, Any] = {"gpu": gpu.name, "name": f"{cluster.name}-with-{gpu.name}"}
     if gpu.scale_up_bandwidth_bytes_per_s:
         update["intra_node_bandwidth_bytes_per_s"] = gpu.scale_up_bandwidth_bytes_per_s
     return cluster.model_copy(update=update)
@@ -716,16 +732,36 @@ def cluster_for_gpu(cluster, gpu):  # noqa: ANN001, ANN201
 GPU_FIXABLE = ("memory capacity", "memory bandwidth", "compute", "interconnect")
 
 
+def _gpu_bound_utilizations(
+    model: ModelSpec,
+    gpu: GpuSpec,
+    site: Site,
+    gpus: npt.ArrayLike,
+    tp: npt.ArrayLike,
+    users: float,
+    context_tokens: float,
+    **load: Any,
+) -> np.ndarray:
+    """The utilisations of the walls more or other GPUs relieve (GPU_FIXABLE), stacked on a leading axis,
+    of a serving plan at every broadcast point of (gpus, tp): what the GPU-count and TP searches compare."""
+    res = serving_walls(
+        model, gpu, site, gpus=gpus, tp=tp, users=users, context_tokens=context_tokens, **load
+    )
+    return np.stack(
+        np.broadcast_arrays(*(np.asarray(res["walls"][w]["utilization"], dtype=float) for w in GPU_FIXABLE))
+    )
+
+
 def serving_gpus_needed(
-    model,
-    gpu,
+    model: ModelSpec,
+    gpu: GpuSpec,
     site: Site,
     *,
     users: float,
     context_tokens: float,
-    prompt_tokens=None,  # noqa: ANN001
-    tokens_per_s_per_user=None,
-    ttft_s=None,
+    prompt_tokens: float | None = None,
+    tokens_per_s_per_user: float | None = None,
+    ttft_s: float | None = None,
     weights: str = "bf16",
     kv_dtype: str = "bf16",
     eff: Efficiencies = Efficiencies(),
@@ -746,28 +782,19 @@ def serving_gpus_needed(
         tps = tps[:1]
     r_max = max(1.0, min(float(users), max_gpus))
     grid = np.unique(np.round(np.geomspace(1.0, r_max, 200)))
+    load: dict[str, Any] = {
+        "prompt_tokens": prompt_tokens,
+        "tokens_per_s_per_user": tokens_per_s_per_user,
+        "ttft_s": ttft_s,
+        "weights": weights,
+        "kv_dtype": kv_dtype,
+        "eff": eff,
+        "assumptions": assumptions,
+    }
 
-    def ok_at(tp_col, reps):  # noqa: ANN001, ANN202
-        res = serving_walls(
-            model,
-            gpu,
-            site,
-            gpus=tp_col * reps,
-            tp=tp_col,
-            users=users,
-            context_tokens=context_tokens,
-            prompt_tokens=prompt_tokens,
-            tokens_per_s_per_user=tokens_per_s_per_user,
-            ttft_s=ttft_s,
-            weights=weights,
-            kv_dtype=kv_dtype,
-            eff=eff,
-            assumptions=assumptions,
-        )
-        ok = np.ones(np.shape(res["gpus"]), dtype=bool)
-        for w in GPU_FIXABLE:
-            ok &= ~(np.asarray(res["walls"][w]["utilization"]) > 1.0)
-        return ok
+    def ok_at(tp_col: np.ndarray, reps: np.ndarray) -> np.ndarray:
+        u = _gpu_bound_utilizations(model, gpu, site, tp_col * reps, tp_col, users, context_tokens, **load)
+        return np.logical_not(np.any(u > 1.0, axis=0))
 
     ok = ok_at(tps[:, None], grid[None, :])
     best = None
@@ -788,22 +815,24 @@ def serving_gpus_needed(
     return {"gpus": best[0], "tp": best[1], "replicas": best[2], "found": True}
 
 
-def facility_w(gpus, site: Site, assumptions: WallsAssumptions = DEFAULT_ASSUMPTIONS):  # noqa: ANN001, ANN201
+def facility_w(
+    gpus: npt.ArrayLike, site: Site, assumptions: WallsAssumptions = DEFAULT_ASSUMPTIONS
+) -> np.ndarray:
     """Facility watts of `gpus` GPUs at the provisioning utilisation (the power wall's demand)."""
     return _power_and_cost(gpus, site, assumptions)["power"]["demand"]
 
 
 def best_tp(
-    model,
-    gpu,
+    model: ModelSpec,
+    gpu: GpuSpec,
     site: Site,
     *,
-    gpus,
-    users,
-    context_tokens,
-    prompt_tokens=None,
-    tokens_per_s_per_user=None,  # noqa: ANN001
-    ttft_s=None,
+    gpus: float,
+    users: float,
+    context_tokens: float,
+    prompt_tokens: float | None = None,
+    tokens_per_s_per_user: float | None = None,
+    ttft_s: float | None = None,
     weights: str = "bf16",
     kv_dtype: str = "bf16",
     eff: Efficiencies = Efficiencies(),
@@ -818,14 +847,14 @@ def best_tp(
     tps = np.asarray(mem.tp_candidates(model, limit), dtype=float)
     if gpu.scale_up_bandwidth_bytes_per_s is None:
         tps = tps[:1]
-    res = serving_walls(
+    u = _gpu_bound_utilizations(
         model,
         gpu,
         site,
-        gpus=float(gpus),
-        tp=tps,
-        users=users,
-        context_tokens=context_tokens,
+        float(gpus),
+        tps,
+        users,
+        context_tokens,
         prompt_tokens=prompt_tokens,
         tokens_per_s_per_user=tokens_per_s_per_user,
         ttft_s=ttft_s,
@@ -834,7 +863,5 @@ def best_tp(
         eff=eff,
         assumptions=assumptions,
     )
-    worst = np.max(
-        np.stack([np.asarray(res["walls"][w]["utilization"], dtype=float) for w in GPU_FIXABLE]), axis=0
-    )
+    worst = np.max(u, axis=0)
     return int(tps[int(np.argmin(np.round(worst, 6)))])

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -114,6 +115,19 @@ class PlotUnavailableError(RuntimeError):
     """matplotlib is not installed."""
 
 
+def save_figure(fig: Any, path: str, force: bool) -> None:
+    """Render the figure in memory, then write the bytes atomically (llmwalls.files.atomic_write_bytes:
+    a temporary file renamed over the target, so a crash never leaves a partial image in place of the
+    user's file; never through a symbolic link; an existing file only with ``force``)."""
+    import io
+
+    from llmwalls.files import atomic_write_bytes
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format=path.rsplit(".", 1)[-1].lower())
+    atomic_write_bytes(path, buffer.getvalue(), force=force, what="--plot file")
+
+
 def save_roofline_plot(
     path: str,
     peak_flops_per_s: float,
@@ -123,8 +137,10 @@ def save_roofline_plot(
     datasheet_peak_flops_per_s: float | None = None,
     datasheet_bandwidth_bytes_per_s: float | None = None,
     title: str = "",
+    force: bool = False,
 ) -> None:
-    """The same chart as an image; the format follows the file suffix (.png, .svg)."""
+    """The same chart as an image; the format follows the file suffix (.png, .svg). An existing file is
+    replaced only with ``force`` (see save_figure)."""
     try:
         import matplotlib
     except ImportError:
@@ -185,7 +201,7 @@ def save_roofline_plot(
         ax.grid(True, which="major", alpha=0.3)
         ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=7, borderaxespad=0.0)
         fig.tight_layout()
-        fig.savefig(path)
+        save_figure(fig, path, force)
     finally:
         plt.close(fig)
 
@@ -296,6 +312,7 @@ def save_lines_plot(
     y_label: str = "utilisation (demand / limit)",
     threshold: float = 1.0,
     bands: dict[str, tuple[Sequence[float], Sequence[float]]] | None = None,
+    force: bool = False,
 ) -> None:
     """The same chart as an image (.png or .svg by suffix); ``bands`` maps a series label to (low, high)
     values drawn as a shaded range (the uncertainty of that wall)."""
@@ -326,6 +343,6 @@ def save_lines_plot(
         ax.grid(True, which="major", alpha=0.3)
         ax.legend(fontsize=8)
         fig.tight_layout()
-        fig.savefig(path)
+        save_figure(fig, path, force)
     finally:
         plt.close(fig)

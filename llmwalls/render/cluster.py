@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from llmwalls.render import numbers
+from llmwalls.render import fit, numbers
 
 if TYPE_CHECKING:
     from llmwalls.api._cluster import ClusterReport
@@ -49,35 +49,20 @@ class _Table:
         self.styles.append(style)
 
 
-def _fit(table: _Table, width: int) -> list[str]:
-    """Leave out droppable columns, highest `drop` first, until the table fits `width`; their headers."""
-    dropped: list[str] = []
-
-    def needed() -> int:
-        return sum(c.width() for c in table.columns) + _GAP * (len(table.columns) - 1)
-
-    while needed() > width:
-        candidates = [c for c in table.columns if c.drop]
-        if not candidates:
-            break
-        worst = max(candidates, key=lambda c: c.drop)
-        table.columns.remove(worst)
-        dropped.append(worst.header)
-    return dropped
+def _needed(columns: Sequence[_Col]) -> int:
+    return sum(c.width() for c in columns) + _GAP * (len(columns) - 1)
 
 
 def _print(console: Any, table: _Table, width: int) -> None:
     from rich import box
     from rich.table import Table
 
-    dropped = _fit(table, width)
+    dropped = fit.drop_to_fit(table.columns, width, _needed)
     parts = [table.caption] if table.caption else []
     parts += [c.legend for c in table.columns if c.legend]
-    if dropped:
-        parts.append(
-            f"{', '.join(dropped)} left out at this width: see --json or a terminal wider than "
-            f"{width} columns"
-        )
+    note = fit.dropped_note(dropped, width)
+    if note:
+        parts.append(note)
     caption = "; ".join(parts) or None
     rt = Table(
         title=table.title,
@@ -200,10 +185,18 @@ def _throughput_table(report: ClusterReport) -> _Table:
         ("goodput", _maybe(numbers.percent, rel.goodput_exact)),
         ("wall time incl. failures", _maybe(numbers.duration, rel.wall_time_s)),
         (
-            "compute-optimal at this budget (Chinchilla)",
+            f"compute-optimal at this budget ({opt.method})",
             f"{numbers.sig(opt.params / 1e9)}B params on {numbers.si(opt.tokens)} tokens",
         ),
     ]
+    rule = next((m for m in opt.by_method if m.method == "tokens-per-param"), None)
+    if rule is not None and opt.method != rule.method:
+        rows.append(
+            (
+                "same budget at 20 tokens per parameter",
+                f"{numbers.sig(rule.params / 1e9)}B params on {numbers.si(rule.tokens)} tokens",
+            )
+        )
     for k, v in rows:
         t.row(k, v)
     return t

@@ -6,9 +6,10 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
-from llmwalls.render._tables import Col, count, table
-from llmwalls.render._tables import show as _show
-from llmwalls.render.numbers import iec_bytes, percent, si, sig, usd
+from llmwalls.render.fit import Col
+from llmwalls.render.fit import rows_table as table
+from llmwalls.render.fit import show as _show
+from llmwalls.render.numbers import count, iec_bytes, percent, si, sig, usd
 
 if TYPE_CHECKING:
     from llmwalls.api._cost import CostReport

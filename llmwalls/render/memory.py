@@ -185,9 +185,9 @@ def show(report: MemoryReport) -> None:
         else:
             t, dropped = _sweep_table(console, report)
         console.print(t)
-        note = fit.dropped_note(dropped)
+        note = fit.dropped_note(dropped, console.width)
         if note:
-            console.print(note, markup=False)
+            console.print(f"({note})", markup=False)
         used = percent(wall.utilization) if wall.utilization is not None else "n/a"
         capacity = (
             f"capacity: {iec_bytes(res.worst_total_bytes)} of {iec_bytes(res.usable_bytes)} per GPU ({used}) "

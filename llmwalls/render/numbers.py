@@ -101,3 +101,8 @@ def duration(seconds: float) -> str:
         return f"{_fixed(seconds / 3600, 3)} h"
     days = seconds / SECONDS_PER_DAY
     return f"{_fixed(days, 3)} days" if days < 1000 else f"{days:,.0f} days"
+
+
+def count(x: float) -> str:
+    """A count or a whole quantity as it is (8, 1,024, 36); anything else to 3 significant figures."""
+    return f"{x:,.0f}" if float(x).is_integer() else sig(x)

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from llmwalls.render._tables import Col, count, table
-from llmwalls.render._tables import show as _show
-from llmwalls.render.numbers import duration, iec_bytes, percent, si, sig
+from llmwalls.render.fit import Col
+from llmwalls.render.fit import rows_table as table
+from llmwalls.render.fit import show as _show
+from llmwalls.render.numbers import count, duration, iec_bytes, percent, si, sig
 
 if TYPE_CHECKING:
     from llmwalls.api._power import Energy, PowerReport

@@ -146,7 +146,7 @@ def points(report: RooflineReport) -> list[Point]:
     return pts
 
 
-def save_plot(report: RooflineReport, path: str) -> None:
+def save_plot(report: RooflineReport, path: str, *, force: bool = False) -> None:
     """The roofline chart as PNG or SVG (matplotlib), with the datasheet roofs beside the attainable ones."""
     from llmwalls.render import chart
 
@@ -159,6 +159,7 @@ def save_plot(report: RooflineReport, path: str) -> None:
         datasheet_peak_flops_per_s=roofs.peak_flops_per_s,
         datasheet_bandwidth_bytes_per_s=roofs.hbm_bandwidth_bytes_per_s,
         title=title(report),
+        force=force,
     )
 
 
@@ -240,8 +241,8 @@ def show(report: RooflineReport, *, chart: bool = True, image: str | None = None
             t, gone = make()
             console.print(t)
             dropped += [h for h in gone if h not in dropped]
-        note = fit.dropped_note(dropped)
-        for line in _roof_lines(report) + ([note] if note else []):
+        note = fit.dropped_note(dropped, console.width)
+        for line in _roof_lines(report) + ([f"({note})"] if note else []):
             console.print(line, markup=False)
         if chart:
             roofs = report.results.roofs

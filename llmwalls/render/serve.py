@@ -17,7 +17,7 @@ def _cfg(c: Any) -> str:
     return f"{c.gpu} TP{c.tp}{ep} {c.weights}/{c.kv_dtype}"
 
 
-def show(report: ServeReport, *, plot: str | None = None, chart: bool = True) -> None:
+def show(report: ServeReport, *, plot: str | None = None, force: bool = False, chart: bool = True) -> None:
     res = report.results
     inp = report.inputs
     deps = [d for d in (res.aggregated, res.disaggregated) if d is not None]
@@ -141,7 +141,7 @@ def show(report: ServeReport, *, plot: str | None = None, chart: bool = True) ->
     if chart and res.pareto:
         render.print_text(text_pareto(res.pareto))
     if plot:
-        save_pareto_plot(plot, res.pareto, title=f"{inp.model}: Pareto front")
+        save_pareto_plot(plot, res.pareto, title=f"{inp.model}: Pareto front", force=force)
         render.print_text(f"chart saved to {plot}")
 
 
@@ -169,9 +169,9 @@ def text_pareto(points: Any, *, width: int = 64, height: int = 14) -> str:
     return "\n".join(lines)
 
 
-def save_pareto_plot(path: str, points: Any, *, title: str = "") -> None:
+def save_pareto_plot(path: str, points: Any, *, title: str = "", force: bool = False) -> None:
     """Output tokens/s per GPU against tokens/s per user, one series per mode (.png or .svg by suffix)."""
-    from llmwalls.render.chart import PlotUnavailableError
+    from llmwalls.render.chart import PlotUnavailableError, save_figure
 
     try:
         import matplotlib
@@ -201,6 +201,6 @@ def save_pareto_plot(path: str, points: Any, *, title: str = "") -> None:
         ax.grid(True, alpha=0.3)
         ax.legend(fontsize=8)
         fig.tight_layout()
-        fig.savefig(path)
+        save_figure(fig, path, force)
     finally:
         plt.close(fig)

@@ -197,7 +197,7 @@ def _nan(v: float | None) -> float:
     return float("nan") if v is None else v
 
 
-def save_plot(report: WallsReport, path: str) -> None:
+def save_plot(report: WallsReport, path: str, *, force: bool = False) -> None:
     """The sweep chart as an image (.png or .svg), with each wall's efficiency range shaded. Raises
     chart.PlotUnavailableError without matplotlib, OSError when the file cannot be written."""
     from llmwalls.api._walls import label
@@ -211,7 +211,13 @@ def save_plot(report: WallsReport, path: str) -> None:
         hi = [_nan(p.walls[k].utilization_pessimistic) for p in sweep.points]
         bands[label(ident)] = (lo, hi)
     chart.save_lines_plot(
-        path, list(sweep.values), _series(sweep), title=title(report), x_label=sweep.axis, bands=bands
+        path,
+        list(sweep.values),
+        _series(sweep),
+        title=title(report),
+        x_label=sweep.axis,
+        bands=bands,
+        force=force,
     )
 
 
