@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from llmwalls.errors import InputError
+from llmwalls.errors import InputError, LlmwallsError
 from llmwalls.render import audit_view, heatmap, report
 
 QUARTERS = ["2026Q1", "2026Q2", "2026Q3"]
@@ -188,7 +188,7 @@ def test_writes_refuse_an_existing_file_without_force(view: audit_view.AuditView
     target = tmp_path / "audit.html"
     size = report.write_html(view, str(target))
     assert target.stat().st_size == size > 0
-    with pytest.raises(InputError, match="exists; pass --force"):
+    with pytest.raises(LlmwallsError, match="exists; pass --force"):
         report.write_markdown(view, str(target))
     assert target.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
     report.write_markdown(view, str(target), force=True)

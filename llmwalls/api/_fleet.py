@@ -67,7 +67,8 @@ def _live_pools(spec: RoadmapSpec, qi: int, cache: dict[int, _Live]) -> list[_Li
         if i not in cache:
             gpu = cast("GpuSpec", catalogue.load("gpu", p.gpu, announce=False))
             cl = eng.cluster_for_gpu(
-                catalogue.load("cluster", p.cluster or DEFAULT_CLUSTER, announce=False), gpu
+                cast("ClusterSpec", catalogue.load("cluster", p.cluster or DEFAULT_CLUSTER, announce=False)),
+                gpu,
             )
             if p.cluster is None:
                 notices.note(

@@ -24,7 +24,11 @@ def shipped_names() -> tuple[str, ...]:
 def shipped_roadmap(text: str) -> str:
     """A path as given, or the shipped roadmap of that name (``example`` -> .../roadmaps/example.toml) when
     ``text`` is a bare name and no such file exists here."""
-    if Path(text).exists() or not re.fullmatch(r"[A-Za-z0-9_-]+", text):
+    try:
+        exists = Path(text).exists()
+    except (OSError, ValueError):  # a name too long for the file system, a NUL: the roadmap reader says so
+        return text
+    if exists or not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", text):
         return text
     shipped = roadmaps_dir() / f"{text}.toml"
     if shipped.is_file():
