@@ -42,7 +42,7 @@ def test_memory_has_no_all_gpus_column_for_one_gpu(cli):
 
 
 def test_audit_load_says_user_for_one():
-    row = SimpleNamespace(kind="serving", users=1, context_tokens=8192, tp=8)
+    row = SimpleNamespace(kind="serving", users=1, requests_per_s=None, context_tokens=8192, tp=8)
     assert load_text(row).startswith("1 user\n")  # type: ignore[arg-type]
     row.users = 3000
     assert load_text(row).startswith("3,000 users\n")  # type: ignore[arg-type]
