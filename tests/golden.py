@@ -1,4 +1,5 @@
-"""The one helper of the golden-file tests: the human output of the README examples, rendered at 80 and 120
+"""The one helper of the golden-file tests: the human output of the examples of the README and the command
+pages (docs/commands/), rendered at 80 and 120
 columns on a colourless console, compared with tests/golden/<command>/<example>.<columns>.txt. A figure or a
 name is never cut ("…") and no line is wider than the terminal. LLMWALLS_UPDATE_GOLDENS=1 rewrites the files
 after a deliberate change (then read the diff)."""
@@ -7,26 +8,31 @@ from __future__ import annotations
 
 import os
 import re
-import shlex
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = Path(__file__).resolve().parent / "golden"
-README = (ROOT / "README.md").read_text()
+# The README and the command pages, where the examples of each command live
+README = "\n".join(
+    p.read_text() for p in [ROOT / "README.md", *sorted((ROOT / "docs" / "commands").glob("*.md"))]
+)
 WIDTHS = (80, 120)
 
 
 def readme_examples(commands: tuple[str, ...]) -> list[tuple[str, list[str]]]:
-    """(command, arguments after `llmwalls`) of every README example of these commands, in README order:
-    continued lines joined, trailing comments dropped, --json examples and shell pipelines left out."""
-    found = []
-    for block in re.findall(r"```(?:sh)?\n(.*?)```", README, flags=re.S):
-        for line in re.sub(r"\\\n\s*", " ", block).splitlines():
-            line = line.split("  #")[0].split(" # ")[0].strip()
-            if not line.startswith("llmwalls ") or any(ch in line for ch in "$|<>`"):
+    """(command, arguments after `llmwalls`) of every example of these commands in the README and the command
+    pages, in page order, each once: --json examples, shell pipelines and examples that write a report file
+    left out (tests/doc_examples.py reads the blocks)."""
+    from doc_examples import extract
+
+    found: list[tuple[str, list[str]]] = []
+    writes = {"--html", "--markdown", "--heatmap", "--template"}
+    for page in [ROOT / "README.md", *sorted((ROOT / "docs" / "commands").glob("*.md"))]:
+        for example in extract(page):
+            args = example.args
+            if example.pipe or example.redirect or "--json" in args or writes & set(args):
                 continue
-            args = shlex.split(line)[1:]
-            if args and args[0] in commands and "--json" not in args:
+            if args and args[0] in commands and (args[0], args) not in found:
                 found.append((args[0], args))
     return found
 

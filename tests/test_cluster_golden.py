@@ -10,7 +10,7 @@ import shlex
 import pytest
 from golden import README, WIDTHS, check, path_of
 
-# the examples under "### llmwalls cluster" in the README, by golden-file name
+# the examples of docs/commands/cluster.md, by golden-file name
 EXAMPLES = {
     "405b-16384-gpus": "llmwalls cluster --model 405b --cluster dgx-h100 --gpus 16384 --tokens 15e12",
     "70b-search": "llmwalls cluster --model 70b --cluster dgx-h100 --gpus 256 --search --top 10",
@@ -24,8 +24,10 @@ EXAMPLES = {
 
 
 def test_examples_are_the_readme_ones():
-    section = README.split("### llmwalls cluster", 1)[1].split("###", 1)[0]
-    in_readme = {re.sub(r"\s+", " ", line.split("  #")[0]).strip() for line in section.splitlines()}
+    section = README.split("# llmwalls cluster\n", 1)[1].split("<!-- BEGIN GENERATED", 1)[0]  # its page
+    in_readme = {
+        re.sub(r"\s+", " ", line.removeprefix("$ ").split("  #")[0]).strip() for line in section.splitlines()
+    }
     for command in EXAMPLES.values():
         assert command in in_readme, command
 
