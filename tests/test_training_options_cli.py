@@ -216,3 +216,35 @@ def test_first_stage_layers_sets_the_first_stage_memory(cli):
     # ceil(126 / 16) = 8 layers held by default; 7 hold less
     assert first7["results"]["memory"]["per_gpu_bytes"] < even["results"]["memory"]["per_gpu_bytes"]
     _one_line_error(cli(*SMALL, "--first-stage-layers", "3"), "pipeline")
+
+
+# ------------------------------------------------------------------------------------- MoE knobs
+
+# Mixtral 8x7B (32 MoE layers, 8 experts) on two 8-GPU nodes: TP 2, DP 8, EP 8, 16 sequences per step of
+# one per micro-batch: 16 / (8 x 1) = 2 micro-batches per step.
+MOE = (
+    "cluster", "-m", "mixtral-8x7b", "--cluster", "dgx-h100", "--gpus", "16", "--tp", "2", "--pp", "1",
+    "--dp", "8", "--ep", "8", "--micro-batch", "1", "--global-batch", "16", "--context", "4096",
+    "--scaling", "off", "--json",
+)  # fmt: skip
+
+
+def test_moe_layer_overhead_adds_per_layer_per_micro_batch(cli):
+    base = _json(cli, *MOE, "--moe-layer-overhead-s", "0.0075")
+    more = _json(cli, *MOE, "--moe-layer-overhead-s", "0.0175")
+    assert more["inputs"]["assumptions"]["moe_layer_overhead_s"] == 0.0175
+    # 2 micro-batches x 32 MoE layers x (0.0175 - 0.0075) s = 0.64 s more compute per step
+    got = more["results"]["step"]["compute_time_s"] - base["results"]["step"]["compute_time_s"]
+    assert got == pytest.approx(2 * 32 * 0.01, rel=1e-9)
+    _one_line_error(cli(*MOE, "--moe-layer-overhead-s", "-1"), "--moe-layer-overhead-s")
+
+
+def test_ep_exposed_scales_the_exposed_all_to_all(cli):
+    full = _json(cli, *MOE)
+    half = _json(cli, *MOE, "--ep-exposed", "0.5")
+    assert full["results"]["step"]["ep_comm_time_s"] > 0
+    # t_ep = micro-batches x MoE layers x all-to-all time x exposed share: half the share, half the time
+    assert half["results"]["step"]["ep_comm_time_s"] == pytest.approx(
+        0.5 * full["results"]["step"]["ep_comm_time_s"], rel=1e-12
+    )
+    _one_line_error(cli(*MOE, "--ep-exposed", "1.5"), "--ep-exposed")

@@ -254,6 +254,8 @@ def cluster(
     scaling_law: str | None = None,
     precision: TrainingPrecision | str | None = None,
     flash_attention: bool = True,
+    ep_exposed: float | None = None,
+    moe_layer_overhead_s: float | None = None,
     first_stage_layers: int | None = None,
     failures_per_gpu_hour: float | None = None,
     restart_s: float | None = None,
@@ -273,11 +275,13 @@ def cluster(
     search; ``scaling``: the scaling table's mode; ``scaling_law``: the compute-optimal method of
     engine.scaling_laws.METHODS (default "chinchilla-refit"). ``precision``: the linear GEMMs' recipe
     (TrainingPrecision, default bf16; refused on a GPU without the format); ``flash_attention`` False for runs
-    without it; ``first_stage_layers``: the first stage of an uneven pipeline (e.g. Llama 3 405B's 126 layers
-    on 16 stages). The whole-run goodput parts (engine.goodput.GoodputAssumptions; None: its default):
-    ``failures_per_gpu_hour``, ``restart_s``, ``storage_bandwidth_bytes_per_s``, ``checkpoint_interval_s`` (0:
-    Young's optimum), ``warmup_share`` and ``evaluation_share`` of wall time. ``progress(done, total)`` is
-    called while a large search runs. Raises InputError for an impossible layout or run."""
+    without it; ``ep_exposed`` (share of the MoE all-to-all exposed) and
+    ``moe_layer_overhead_s`` (fixed seconds per MoE layer per micro-batch) override
+    engine.training.TrainingAssumptions; ``first_stage_layers``: the first stage of an uneven pipeline (e.g.
+    Llama 3 405B's 126 layers on 16 stages). The whole-run goodput parts (engine.goodput.GoodputAssumptions;
+    None: its default): ``failures_per_gpu_hour``, ``restart_s``, ``storage_bandwidth_bytes_per_s``,
+    ``checkpoint_interval_s`` (0: Young's optimum), ``warmup_share`` and ``evaluation_share`` of wall time.
+    ``progress(done, total)`` is called while a large search runs. Raises InputError for an impossible layout or run."""
     from llmwalls.engine.memory import training_usable_bytes
 
     with notices.collecting() as bag:
@@ -302,6 +306,8 @@ def cluster(
             dp_overlap=dp_overlap,
             nvls=nvls,
             flash_attention=flash_attention,
+            ep_exposed=ep_exposed,
+            moe_layer_overhead_s=moe_layer_overhead_s,
         )
         prec = training_precision(precision, g)
         good = goodput_assumptions(

@@ -19,6 +19,7 @@ from llmwalls.cli.options import (
     CheckpointIntervalS,
     Cluster,
     DpExposed,
+    EpExposed,
     EvalShare,
     FailuresPerGpuHour,
     FirstStageLayers,
@@ -29,6 +30,7 @@ from llmwalls.cli.options import (
     Json,
     MatmulEfficiency,
     Model,
+    MoeLayerOverheadS,
     NetworkEfficiency,
     NvlinkEfficiency,
     Precision,
@@ -115,6 +117,8 @@ def cluster(
     tp_exposed: TpExposed = None,
     dp_exposed: DpExposed = None,
     dp_overlap: DpOverlap = True,
+    ep_exposed: EpExposed = None,
+    moe_layer_overhead_s: MoeLayerOverheadS = None,
     interleave: SearchInterleave = None,
     nvls: Nvls = False,
     failures_per_gpu_hour: FailuresPerGpuHour = None,
@@ -130,21 +134,12 @@ def cluster(
 
     Without --cluster the cluster is dgx-h100 (its GPU unless --gpu is given)."""
     from llmwalls import api, render
-    from llmwalls.cli.options import goodput_overrides, parse_gpus
+    from llmwalls.cli.options import goodput_overrides, parse_gpus, parse_seconds
+    from llmwalls.cli.options import parse_share as fraction
     from llmwalls.render import cluster as view
-    from llmwalls.units import parse_count, parse_fraction, parse_int_count, parse_tokens
+    from llmwalls.units import parse_count, parse_int_count, parse_tokens
 
-    def fraction(text: str | None, flag: str, allow_zero: bool = False) -> float | None:
-        return None if text is None else parse_fraction(text, flag, allow_zero=allow_zero)
-
-    good = (
-        failures_per_gpu_hour,
-        restart_s,
-        storage_bandwidth,
-        checkpoint_interval_s,
-        warmup_share,
-        eval_share,
-    )
+    good = (failures_per_gpu_hour, restart_s, storage_bandwidth, checkpoint_interval_s, warmup_share)
     bar = render.ProgressBar(enabled=not json_)
     try:
         report = api.cluster(
@@ -175,13 +170,15 @@ def cluster(
             tp_exposed=fraction(tp_exposed, "--tp-exposed", allow_zero=True),
             dp_exposed=fraction(dp_exposed, "--dp-exposed", allow_zero=True),
             dp_overlap=dp_overlap,
+            ep_exposed=fraction(ep_exposed, "--ep-exposed", allow_zero=True),
+            moe_layer_overhead_s=parse_seconds(moe_layer_overhead_s, "--moe-layer-overhead-s"),
             interleave=interleave,
             nvls=nvls,
             top=top,
             scaling=scaling,
             scaling_law=scaling_law,
             progress=bar,
-            **goodput_overrides(*good),
+            **goodput_overrides(*good, eval_share),
         )
     finally:
         bar.stop()

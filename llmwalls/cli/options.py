@@ -427,6 +427,22 @@ NetworkEfficiencyRange = Annotated[
     ),
 ]
 # training step assumptions (cluster)
+EpExposed = Annotated[
+    _OptStr,
+    typer.Option(
+        "--ep-exposed",
+        help="Share of MoE expert-parallel all-to-all left on the critical path (default 1.0; lower for "
+        "DualPipe-style overlap).",
+    ),
+]
+MoeLayerOverheadS = Annotated[
+    _OptStr,
+    typer.Option(
+        "--moe-layer-overhead-s",
+        help="Fixed seconds per MoE layer per micro-batch for routing, host sync and launches (default "
+        "0.0075, chosen on published MoE training cases; docs/validation.md).",
+    ),
+]
 AttentionEfficiency = Annotated[
     _OptStr,
     typer.Option(
@@ -540,6 +556,24 @@ def parse_token_count(text: str | None, what: str, *, allow_zero: bool = False) 
     return float(parse_tokens(text, what))
 
 
+def parse_seconds(text: str | None, what: str) -> float | None:
+    """A non-negative number (seconds, a rate); None stays None."""
+    if text is None:
+        return None
+    from llmwalls.units import parse_positive_float
+
+    return parse_positive_float(text, what, allow_zero=True)
+
+
+def parse_share(text: str | None, what: str, allow_zero: bool = False) -> float | None:
+    """A fraction in (0, 1] ([0, 1] with allow_zero; '85%' accepted); None stays None."""
+    if text is None:
+        return None
+    from llmwalls.units import parse_fraction
+
+    return parse_fraction(text, what, allow_zero=allow_zero)
+
+
 def goodput_overrides(
     failures_per_gpu_hour: str | None,
     restart_s: str | None,
@@ -549,14 +583,12 @@ def goodput_overrides(
     eval_share: str | None,
 ) -> dict[str, float | None]:
     """The goodput options parsed into the keyword arguments of api.cluster (None: the default)."""
-    from llmwalls.units import parse_bytes, parse_fraction, parse_positive_float
-
-    def seconds(text: str | None, flag: str) -> float | None:
-        return None if text is None else parse_positive_float(text, flag, allow_zero=True)
+    from llmwalls.units import parse_bytes
 
     def share(text: str | None, flag: str) -> float | None:
-        return None if text is None else parse_fraction(text, flag, allow_zero=True)
+        return parse_share(text, flag, allow_zero=True)
 
+    seconds = parse_seconds
     return {
         "failures_per_gpu_hour": seconds(failures_per_gpu_hour, "--failures-per-gpu-hour"),
         "restart_s": seconds(restart_s, "--restart-s"),
