@@ -281,7 +281,8 @@ def cluster(
     Llama 3 405B's 126 layers on 16 stages). The whole-run goodput parts (engine.goodput.GoodputAssumptions;
     None: its default): ``failures_per_gpu_hour``, ``restart_s``, ``storage_bandwidth_bytes_per_s``,
     ``checkpoint_interval_s`` (0: Young's optimum), ``warmup_share`` and ``evaluation_share`` of wall time.
-    ``progress(done, total)`` is called while a large search runs. Raises InputError for an impossible layout or run."""
+    ``progress(done, total)`` is called while a large search runs. Raises InputError for an impossible
+    layout or run."""
     from llmwalls.engine.memory import training_usable_bytes
 
     with notices.collecting() as bag:
