@@ -67,13 +67,63 @@ class Upgrade(_Strict):
     model: str
 
 
+class SiteChange(_Strict):
+    """A site's power cap or budget from a quarter on."""
+
+    quarter: Quarter
+    site_mw: Positive | None = None
+    budget_usd_per_month: Positive | None = None
+
+
+class Site(_Strict):
+    """[[sites]]: a data centre with a power cap (MW, facility power) and a monthly budget, both optional,
+    changing from a quarter on with [[sites.changes]]."""
+
+    name: Annotated[str, Field(min_length=1, max_length=80)]
+    site_mw: Positive | None = None
+    budget_usd_per_month: Positive | None = None
+    changes: list[SiteChange] = []
+
+
+class Pool(_Strict):
+    """[[pools]]: GPUs of one kind at a site from a quarter until another (exclusive; none: to the end),
+    owned or rented. Several pools live at once; entries of the same name follow each other in time (a pool
+    that grows is a new entry from the quarter it grows)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    name: Annotated[str, Field(min_length=1, max_length=80)]
+    gpu: str
+    gpus: Count
+    cluster: str | None = None
+    site: str | None = None
+    start: Quarter = Field(alias="from")
+    until: Quarter | None = None
+    owned: bool = False
+    # rented: the rent; owned: the cost of ownership per GPU-hour if known. Default: the GPU's price profile.
+    usd_per_gpu_hour: Positive | None = None
+
+
+class Move(_Strict):
+    """A workload moved to another pool from a quarter on."""
+
+    quarter: Quarter
+    pool: str
+
+
 class Workload(_Strict):
     name: Annotated[str, Field(min_length=1, max_length=80)]
     kind: Literal["serving", "training"] = "serving"
     model: str
     share: Share | None = None  # fraction of the fleet's GPUs, site power and monthly budget
     gpus: Count | None = None  # or a fixed GPU count
-    # serving
+    # serving: concurrent users each at a decode rate, or a request rate with latency SLOs (fleets; planned
+    # by the request-level serving model, llmwalls.engine.serving)
+    requests_per_s: Positive | None = None
+    requests_growth_per_quarter: Growth = 0.0
+    output_tokens: Tokens | None = None
+    ttft_p99_s: Positive | None = None
+    tpot_p99_s: Positive | None = None
     users: NonNegative | None = None
     users_growth_per_quarter: Growth = 0.0
     context: Tokens | None = None
@@ -89,13 +139,37 @@ class Workload(_Strict):
     tokens: Amount | None = None
     deadline_days: Positive | None = None
     budget_usd: Positive | None = None
+    every_months: Annotated[int, Field(ge=1, le=120)] | None = None  # a recurring run (1 = monthly)
+    # fleets ([[pools]]): the pool it runs on (none: placed by the audit), later moves, placement priority
+    pool: str | None = None
+    moves: list[Move] = []
+    priority: Annotated[int, Field(ge=-1000, le=1000)] = 0
 
     @model_validator(mode="after")
     def _check(self) -> Workload:
         if self.share is not None and self.gpus is not None:
             raise ValueError("give share or gpus, not both")
-        if self.kind == "serving" and self.users is None:
-            raise ValueError("a serving workload needs users (concurrent users in the first quarter)")
+        if self.every_months is not None and self.kind != "training":
+            raise ValueError("every_months: only a training workload recurs")
+        if self.moves and self.pool is None:
+            raise ValueError("moves: a workload placed by the audit has no pool to move from; give pool")
+        if self.kind == "serving" and (self.users is None) == (self.requests_per_s is None):
+            raise ValueError(
+                "a serving workload needs users (concurrent users in the first quarter) or requests_per_s "
+                "(a request rate with its SLOs), not both"
+            )
+        if self.requests_per_s is not None:
+            missing = [k for k in ("prompt", "output_tokens") if getattr(self, k) is None]
+            if missing:
+                raise ValueError(
+                    f"a request-rate workload needs {' and '.join(missing)} (tokens per request)"
+                )
+            if self.users_growth_per_quarter or self.context is not None or self.tokens_per_s_per_user:
+                raise ValueError(
+                    "users_growth_per_quarter, context, tokens_per_s_per_user: a request-rate workload gives "
+                    "requests_growth_per_quarter, prompt and output_tokens, and its SLOs (ttft_p99_s, "
+                    "tpot_p99_s)"
+                )
         if self.kind == "training":
             missing = [k for k in ("quarter", "tokens") if getattr(self, k) is None]
             if missing:
@@ -130,10 +204,21 @@ class RoadmapSpec(_Strict):
     name: str = "roadmap"
     description: str = ""
     start: Quarter
-    hardware: Annotated[list[Hardware], Field(min_length=1)]
+    hardware: list[Hardware] = []  # one GPU type per period ...
+    pools: list[Pool] = []  # ... or a fleet of pools live at once
+    sites: list[Site] = []
     workloads: Annotated[list[Workload], Field(min_length=1)]
     uncertainty: Uncertainty | None = None
     walls: WallsTable | None = None
+
+    @model_validator(mode="after")
+    def _fleet(self) -> RoadmapSpec:
+        if bool(self.hardware) == bool(self.pools):
+            raise ValueError(
+                "give [[hardware]] (one GPU type per period) or [[pools]] (several live at once), not both "
+                "or neither"
+            )
+        return self
 
 
 class AssumptionsFile(_Strict):
@@ -261,7 +346,7 @@ def _semantic_problems(data: dict[str, Any]) -> list[str]:
         p = _name_problem("model", w.get("model"), f"workloads[{i}].model")
         if p:
             problems.append(p)
-        for key in ("context", "prompt"):
+        for key in ("context", "prompt", "output_tokens"):
             if isinstance(w.get(key), str):
                 try:
                     parse_tokens(w[key], key)
@@ -291,6 +376,141 @@ def _semantic_problems(data: dict[str, Any]) -> list[str]:
     return problems
 
 
+def _span(entry: dict[str, Any]) -> tuple[int, int | None] | None:
+    """[from, until) of a pool entry in quarter indices; None when 'from' is not a quarter."""
+    start, until = entry.get("from"), entry.get("until")
+    if not (isinstance(start, str) and re.match(QUARTER_RE, start)):
+        return None
+    end = quarter_index(until.upper()) if isinstance(until, str) and re.match(QUARTER_RE, until) else None
+    return quarter_index(start.upper()), end
+
+
+def _fleet_problems(data: dict[str, Any]) -> list[str]:  # noqa: C901, PLR0912
+    """A fleet's checks: profile and site names, pool periods (entries of one pool must not overlap), and
+    every pinned workload on a pool live whenever it runs (not before the pool arrives, not after it
+    retires)."""
+    problems: list[str] = []
+    pools = (
+        [p for p in data.get("pools") or [] if isinstance(p, dict)]
+        if isinstance(data.get("pools"), list)
+        else []
+    )
+
+    def listed(key: str) -> list[Any]:
+        value = data.get(key)
+        return value if isinstance(value, list) else []
+
+    site_names = {s.get("name") for s in listed("sites") if isinstance(s, dict)}
+    workloads = listed("workloads")
+    hardware = data.get("hardware")
+    if isinstance(hardware, list) and hardware and pools:
+        problems.append("pools: give [[hardware]] (one GPU type per period) or [[pools]], not both")
+    if not pools and not hardware and "pools" not in data:
+        problems.append("hardware: List should have at least 1 item, or give [[pools]] (a fleet)")
+    if not pools:
+        for i, w in enumerate(workloads):
+            if isinstance(w, dict):
+                for key in ("pool", "moves", "requests_per_s"):
+                    if key in w:
+                        problems.append(
+                            f"workloads[{i}].{key}: needs a fleet roadmap ([[pools]]); this one has "
+                            "[[hardware]]"
+                        )
+        return problems
+    spans: dict[str, list[tuple[int, tuple[int, int | None]]]] = {}
+    for i, p in enumerate(data["pools"]):
+        if not isinstance(p, dict):
+            continue
+        for key, kind in (("gpu", "gpu"), ("cluster", "cluster")):
+            if key in p:
+                problem = _name_problem(kind, p[key], f"pools[{i}].{key}")
+                if problem:
+                    problems.append(problem)
+        if "site" in p and p["site"] not in site_names:
+            known = ", ".join(sorted(str(n) for n in site_names)) or "none"
+            problems.append(f"pools[{i}].site: no [[sites]] entry named {p['site']!r} (sites: {known})")
+        span = _span(p)
+        if span is None:
+            continue
+        if span[1] is not None and span[1] <= span[0]:
+            problems.append(f"pools[{i}].until: {p.get('until')} is not after from = {p.get('from')}")
+            continue
+        for j, other in spans.get(str(p.get("name")), []):
+            if (other[1] is None or span[0] < other[1]) and (span[1] is None or other[0] < span[1]):
+                problems.append(
+                    f"pools[{i}]: pool {p.get('name')!r} overlaps pools[{j}] in time; entries of one pool "
+                    "follow each other (end one with until where the next starts)"
+                )
+        spans.setdefault(str(p.get("name")), []).append((i, span))
+    start = data.get("start")
+    first = quarter_index(start.upper()) if isinstance(start, str) and re.match(QUARTER_RE, start) else None
+
+    def live(name: str, qi: int) -> bool:
+        return any(a <= qi and (b is None or qi < b) for _, (a, b) in spans.get(name, []))
+
+    def life(name: str) -> str:
+        return ", ".join(
+            f"{quarter_name(a)}..{quarter_name(b - 1) if b is not None else ''}" for _, (a, b) in spans[name]
+        )
+
+    for i, w in enumerate(workloads):
+        if isinstance(w, dict) and w.get("pool") is None and w.get("gpus") is None and w.get("share") is None:
+            problems.append(
+                f"workloads[{i}]: a workload placed by the audit needs gpus or share (or pin it with pool)"
+            )
+        if not isinstance(w, dict) or w.get("pool") is None:
+            continue
+        legs: list[tuple[str, str, int | None]] = [(f"workloads[{i}].pool", str(w["pool"]), None)]
+        moves: list[Any] = w["moves"] if isinstance(w.get("moves"), list) else []
+        for j, m in enumerate(moves):
+            if (
+                isinstance(m, dict)
+                and isinstance(m.get("quarter"), str)
+                and re.match(QUARTER_RE, m["quarter"])
+            ):
+                legs.append(
+                    (
+                        f"workloads[{i}].moves[{j}].pool",
+                        str(m.get("pool")),
+                        quarter_index(m["quarter"].upper()),
+                    )
+                )
+        for place, name, _ in legs:
+            if name not in spans:
+                problems.append(f"{place}: no pool named {name!r} (pools: {', '.join(sorted(spans))})")
+        if any(name not in spans for _, name, _ in legs) or first is None:
+            continue
+        # the quarters the workload runs: serving from the start on; training from its quarter (every quarter
+        # after it when it recurs); each leg holds from its quarter until the next leg's
+        run_q = w.get("quarter")
+        if w.get("kind") == "training":
+            if not (isinstance(run_q, str) and re.match(QUARTER_RE, run_q)):
+                continue
+            begin = quarter_index(run_q.upper())
+            end = None if w.get("every_months") else begin + 1
+        else:
+            begin, end = first, None
+        for k, (place, name, at) in enumerate(legs):
+            leg_start = max(begin, at if at is not None else begin)
+            leg_end = legs[k + 1][2] if k + 1 < len(legs) else end
+            if leg_end is not None and leg_end <= leg_start:
+                continue
+            if not live(name, leg_start):
+                problems.append(
+                    f"{place}: pool {name!r} is not live in {quarter_name(leg_start)}, when "
+                    f"{w.get('name')} runs on it (live {life(name)})"
+                )
+                continue
+            # the first quarter within the leg where the pool is gone (retired and not renewed)
+            last = max((b for _, (a, b) in spans[name]), key=lambda b: b if b is not None else 10**9)
+            if last is not None and (leg_end is None or leg_end > last):
+                problems.append(
+                    f"{place}: pool {name!r} retires in {quarter_name(last)} but {w.get('name')} still runs "
+                    "on it then; move it with [[workloads.moves]] or pin it to a pool live that long"
+                )
+    return problems
+
+
 def load_roadmap(path: str) -> RoadmapSpec:
     """Read and validate a roadmap; RoadmapError (exit 2) listing every problem with its place."""
     data = _read(path)
@@ -301,6 +521,10 @@ def load_roadmap(path: str) -> RoadmapSpec:
     except ValidationError as exc:
         problems.extend(_pydantic_problems(exc))
     problems.extend(_semantic_problems(data))
+    fleet = _fleet_problems(data)
+    if any(p.startswith(("hardware: List", "pools: give")) for p in fleet):  # said at its place already
+        problems = [p for p in problems if not p.startswith("file: give [[hardware]]")]
+    problems.extend(fleet)
     if problems or spec is None:
         raise RoadmapError(path, problems or ["not a roadmap"])
     return spec

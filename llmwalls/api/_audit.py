@@ -92,6 +92,8 @@ class QuarterRow:
     binding: str | None
     hit: tuple[str, ...]
     first_wall: str | None  # the hit wall with the highest utilisation
+    pool: str | None = None  # the [[pools]] entry it runs on (None: the [[hardware]] of the quarter)
+    requests_per_s: float | None = None  # a request-rate workload's rate this quarter (users is None then)
 
 
 @dataclass(frozen=True)
@@ -114,6 +116,20 @@ class Fix:
 
 
 @dataclass(frozen=True)
+class Remedy:
+    """One way to keep a starving workload within its walls, evaluated by the engines from the quarter it
+    starves to the end of the horizon (fleet roadmaps: llmwalls.api._fleet)."""
+
+    remedy: Literal["more_gpus", "move_pool", "fp8_weights", "fp8_kv", "context_cap"]
+    description: str
+    clears: bool  # every wall under 1 in the quarter the workload starves
+    holds_until: str | None  # the last quarter through which every wall stays under 1 (None: does not clear)
+    extra_gpus: int
+    extra_usd_per_month: float | None  # at the GPUs' $/GPU-hour; None when unknown
+    extra_w: float | None  # facility power; None when unknown (no TDP)
+
+
+@dataclass(frozen=True)
 class WorkloadSummary:
     workload: str
     kind: Literal["serving", "training"]
@@ -123,6 +139,7 @@ class WorkloadSummary:
     quarter_pessimistic: str | None
     wall_pessimistic: str | None
     fix: Fix | None
+    remedies: tuple[Remedy, ...] = ()  # fleets: every remedy tried, the cheapest that holds longest first
 
 
 @dataclass(frozen=True)
@@ -273,6 +290,10 @@ def _audit(
     from llmwalls import catalogue
     from llmwalls.units import MEGA
 
+    if spec.pools:  # a fleet: several pools at once, workloads pinned or placed (llmwalls.api._fleet)
+        from llmwalls.api._fleet import fleet_audit
+
+        return fleet_audit(spec, quarters, ranges, wa)
     shares = _shares(spec)
     problems: list[str] = []
     rows: list[QuarterRow] = []

@@ -59,6 +59,20 @@ class Wall:
         return cls(wall, WALL_LABELS[wall], demand, limit, unit, utilization, utilization > 1.0)
 
 
+class WallId(StrEnum):
+    """The wall identifiers (WALL_LABELS), as a choice: `llmwalls audit --wall memory_bandwidth`."""
+
+    memory_capacity = "memory_capacity"
+    memory_bandwidth = "memory_bandwidth"
+    compute = "compute"
+    interconnect = "interconnect"
+    site_power = "site_power"
+    rack_power = "rack_power"
+    cost = "cost"
+    decode_tokens_per_s = "decode_tokens_per_s"
+    latency = "latency"
+
+
 class Recompute(StrEnum):
     """Activation recomputation in training (Korthikanti et al. 2022, sec 5)."""
 

@@ -15,7 +15,7 @@ from llmwalls.render.walls import count, percent
 if TYPE_CHECKING:
     from rich.table import Table
 
-    from llmwalls.api._audit import AuditReport, Fix, QuarterRow, WorkloadSummary
+    from llmwalls.api._audit import AuditReport, Fix, QuarterRow, Remedy, WorkloadSummary
 
 FULL = 120  # terminal columns from which every wall gets its own column
 WALL_ORDER = ("memory_capacity", "memory_bandwidth", "compute", "interconnect", "site_power", "cost")
@@ -40,6 +40,10 @@ def _table(heading: str, caption: str | None = None, *, gap: int = 1) -> Table:
 def load_text(row: QuarterRow) -> str:
     from llmwalls.api._walls import tokens_text
 
+    if row.kind == "serving" and row.requests_per_s is not None:
+        return (
+            f"{numbers.sig(row.requests_per_s)} req/s\n{tokens_text(row.context_tokens)} tok/req, TP {row.tp}"
+        )
     if row.kind == "serving":
         return f"{count(row.users or 0)} users\n{tokens_text(row.context_tokens)} ctx, TP {row.tp}"
     return f"{numbers.si(row.tokens or 0.0)} tokens\n{tokens_text(row.context_tokens)} seq"
@@ -141,9 +145,52 @@ def summary_table(report: AuditReport) -> Table:
     return t
 
 
-def show(report: AuditReport) -> None:
-    """Print the workload tables, the summary and the verdict on stdout (notices: render.show_notices)."""
-    from llmwalls.render import _console, emit
+def remedy_cost(r: Remedy) -> str:
+    if r.extra_usd_per_month is None:
+        return "unknown"
+    if r.extra_usd_per_month == 0:
+        return "none"
+    sign = "+" if r.extra_usd_per_month > 0 else "-"
+    return f"{sign}{numbers.usd(abs(r.extra_usd_per_month))}/month"
+
+
+def remedy_power(r: Remedy) -> str:
+    if r.extra_w is None:
+        return "unknown"
+    if r.extra_w == 0:
+        return "none"
+    return ("+" if r.extra_w > 0 else "-") + numbers.si(abs(r.extra_w), "W")
+
+
+def remedy_reach(r: Remedy, last: str) -> str:
+    if not r.clears:
+        return "does not clear"
+    return "the horizon" if r.holds_until == last else str(r.holds_until)
+
+
+def remedies_table(s: WorkloadSummary, last: str) -> Table:
+    """The remedies tried for one starving workload, the cheapest that holds longest first."""
+    from llmwalls.api._walls import label
+
+    t = _table(
+        f"Fixes for {s.workload} ({label(s.wall or '')}, {s.quarter}), cheapest first",
+        "cheapest among those holding longest; holds through: the last quarter every wall stays under 100% "
+        "with it; cost at the pool's $/GPU-hour; power: the facility power of the GPUs added or moved",
+    )
+    t.add_column("fix")
+    t.add_column("holds through")
+    t.add_column("cost", justify="right")
+    t.add_column("power", justify="right")
+    for r in s.remedies:
+        t.add_row(r.description, remedy_reach(r, last), remedy_cost(r), remedy_power(r))
+    return t
+
+
+def show(report: AuditReport, *, wall: str | None = None) -> None:
+    """Print the workload tables, the heat map (of the binding wall, or of ``wall``), the summary and the
+    verdict on stdout (notices: render.show_notices). The heat map, summary and verdict end the output, so
+    the answer is the last screen."""
+    from llmwalls.render import _console, audit_view, emit, heatmap
 
     console = _console()
     with console.capture() as captured:
@@ -153,9 +200,23 @@ def show(report: AuditReport) -> None:
             if mine:
                 console.print(workload_table(s, mine, console.width))
                 console.print()
+        heatmap.print_to(console, audit_view.from_audit(report), wall=wall, width=min(100, console.width))
+        console.print()
         console.print(summary_table(report))
+        first = next((s for s in report.results.summary if s.starves and s.remedies), None)
+        if first is not None:
+            console.print()
+            console.print(remedies_table(first, report.inputs.quarters[-1]))
         console.print()
         console.print(
             report.results.verdict, style="bold red" if report.results.starves else "bold", markup=False
         )
+        if first is not None:
+            best = first.remedies[0]
+            console.print(
+                f"Cheapest fix for {first.workload}: {best.description}, cost {remedy_cost(best)}, holds "
+                f"through {remedy_reach(best, report.inputs.quarters[-1])}.",
+                style="bold",
+                markup=False,
+            )
     emit(captured.get())
