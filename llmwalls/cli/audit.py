@@ -13,6 +13,7 @@ llmwalls.render.heatmap and llmwalls.render.report (pictures and reports).
 
 from __future__ import annotations
 
+import os
 from typing import Annotated
 
 import typer
@@ -103,8 +104,8 @@ def _check_targets(html: str | None, markdown: str | None, heatmap: str | None, 
         for p, what in ((html, "HTML report"), (markdown, "Markdown summary"), (heatmap, "heat map"))
         if p
     ]
-    if len({str(Path(p).resolve()) for p, _ in given}) < len(given):
-        raise InputError("--html, --markdown and --heatmap name the same file")
-    for p, what in given:
+    for p, what in given:  # first: a path that cannot be (a NUL byte, too long) is one line of bad input
         check_target(p, force=force, what=what)
+    if len({os.path.abspath(p) for p, _ in given}) < len(given):
+        raise InputError("--html, --markdown and --heatmap name the same file")
     return bool(given)
