@@ -290,3 +290,10 @@ def test_cli_unknown_roadmap_name(cli: Any) -> None:
     assert "no shipped roadmap of that name (shipped: example" in r.stderr
     r = cli("audit")
     assert r.exit_code == 2 and "--template" in r.stderr
+
+
+def test_cli_template_with_other_options_is_refused(cli: Any, tmp_path: Path) -> None:
+    # --template writes a file and stops: a --json asked for alongside it would get no JSON, so say so
+    r = cli("audit", "example", "--template", str(tmp_path / "t.toml"), "--json")
+    assert r.exit_code == 2 and "drop ROADMAP, --json" in r.stderr and r.stdout == ""
+    assert not (tmp_path / "t.toml").exists()

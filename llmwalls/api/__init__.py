@@ -28,6 +28,7 @@ _EXPORTS: dict[str, str] = {
     "Optimizer": "llmwalls.api.types:Optimizer",
     "WeightFormat": "llmwalls.api.types:WeightFormat",
     "KvFormat": "llmwalls.api.types:KvFormat",
+    "TrainingPrecision": "llmwalls.api.types:TrainingPrecision",
     "memory": "llmwalls.api._memory:memory",
     "MemoryReport": "llmwalls.api._memory:MemoryReport",
     "roofline": "llmwalls.api._roofline:roofline",

@@ -30,14 +30,17 @@ from llmwalls.api._planning import (
     TrainingRun,
     check_layout,
     fabric_tiers,
+    goodput_assumptions,
     plan_layouts,
     resolve_model,
     training_assumptions,
     training_hardware,
+    training_precision,
     training_run,
 )
 from llmwalls.api._scaling import ScalingLawRow, pick, scaling_rows
-from llmwalls.api.types import Layout, Recompute, ScalingMode, Wall
+from llmwalls.api.types import Layout, Recompute, ScalingMode, TrainingPrecision, Wall
+from llmwalls.engine.goodput import GoodputAssumptions
 from llmwalls.engine.training import TrainingAssumptions
 from llmwalls.errors import InputError
 
@@ -90,6 +93,9 @@ class ClusterInputs:
     fabric: Fabric
     scaling: ScalingMode
     top: int
+    precision: TrainingPrecision = TrainingPrecision.bf16  # the linear GEMMs' recipe (engine.precision)
+    first_stage_layers: int | None = None  # layers of an uneven pipeline's first stage (None: even)
+    goodput_assumptions: GoodputAssumptions | None = None  # the whole run's parts (engine.goodput)
 
 
 @dataclass(frozen=True)
@@ -247,6 +253,17 @@ def cluster(
     scaling: ScalingMode | str = ScalingMode.fixed_global,
     progress: Callable[[int, int], None] | None = None,
     scaling_law: str | None = None,
+    precision: TrainingPrecision | str | None = None,
+    flash_attention: bool = True,
+    ep_exposed: float | None = None,
+    moe_layer_overhead_s: float | None = None,
+    first_stage_layers: int | None = None,
+    failures_per_gpu_hour: float | None = None,
+    restart_s: float | None = None,
+    storage_bandwidth_bytes_per_s: float | None = None,
+    checkpoint_interval_s: float | None = None,
+    warmup_share: float | None = None,
+    evaluation_share: float | None = None,
 ) -> ClusterReport:
     """Train `model` on `gpus` GPUs of `cluster` (default DEFAULT_TRAINING_CLUSTER, dgx-h100; `gpu`: that
     GPU in the cluster's nodes, warned when it is not the cluster's own).
@@ -257,8 +274,16 @@ def cluster(
     llmwalls.engine.plan says (8,192; 16Mi tokens; 20 per parameter). Efficiencies are fractions overriding
     engine.training.TrainingAssumptions and engine.collectives.LinkEfficiency. ``top``: layouts kept from the
     search; ``scaling``: the scaling table's mode; ``scaling_law``: the compute-optimal method of
-    engine.scaling_laws.METHODS (default "chinchilla-refit"). ``progress(done, total)`` is called while a
-    large search runs. Raises InputError for an impossible layout or run."""
+    engine.scaling_laws.METHODS (default "chinchilla-refit"). ``precision``: the linear GEMMs' recipe
+    (TrainingPrecision, default bf16; refused on a GPU without the format); ``flash_attention`` False for runs
+    without it; ``ep_exposed`` (share of the MoE all-to-all exposed) and
+    ``moe_layer_overhead_s`` (fixed seconds per MoE layer per micro-batch) override
+    engine.training.TrainingAssumptions; ``first_stage_layers``: the first stage of an uneven pipeline (e.g.
+    Llama 3 405B's 126 layers on 16 stages). The whole-run goodput parts (engine.goodput.GoodputAssumptions;
+    None: its default): ``failures_per_gpu_hour``, ``restart_s``, ``storage_bandwidth_bytes_per_s``,
+    ``checkpoint_interval_s`` (0: Young's optimum), ``warmup_share`` and ``evaluation_share`` of wall time.
+    ``progress(done, total)`` is called while a large search runs. Raises InputError for an impossible
+    layout or run."""
     from llmwalls.engine.memory import training_usable_bytes
 
     with notices.collecting() as bag:
@@ -287,18 +312,43 @@ def cluster(
             interleave=interleave,
             dp_overlap=dp_overlap,
             nvls=nvls,
+            flash_attention=flash_attention,
+            ep_exposed=ep_exposed,
+            moe_layer_overhead_s=moe_layer_overhead_s,
+        )
+        prec = training_precision(precision, g)
+        good = goodput_assumptions(
+            failures_per_gpu_hour=failures_per_gpu_hour,
+            restart_s=restart_s,
+            storage_bandwidth_bytes_per_s=storage_bandwidth_bytes_per_s,
+            checkpoint_interval_s=checkpoint_interval_s,
+            warmup_share=warmup_share,
+            evaluation_share=evaluation_share,
         )
         tiers = fabric_tiers(
             cl, nvlink_efficiency=nvlink_efficiency, network_efficiency=network_efficiency, nvls=nvls
         )
-        check_layout(spec, run, pins, tiers, uneven_pp=uneven_pp)
+        check_layout(spec, run, pins, tiers, uneven_pp=uneven_pp or first_stage_layers is not None)
+        _check_first_stage(spec, pins, first_stage_layers)
         # training budget: the device's memory less the training reserve (engine.memory), not a serving
         # engine's utilisation fraction
         usable = float(training_usable_bytes(g.memory_capacity_bytes))
 
         t0 = time.perf_counter()
         plan = plan_layouts(
-            spec, g, cl, tiers, run, pins=pins, assumptions=a, usable_bytes=usable, top=top, progress=progress
+            spec,
+            g,
+            cl,
+            tiers,
+            run,
+            pins=pins,
+            assumptions=a,
+            usable_bytes=usable,
+            top=top,
+            progress=progress,
+            precision=prec.value,
+            first_stage_layers=first_stage_layers,
+            goodput=good,
         )
         elapsed = time.perf_counter() - t0
         if plan is None:
@@ -317,7 +367,7 @@ def cluster(
                 f"{spec.layers} layers on {lay.pp} stages is uneven: the stage with "
                 f"{-(-spec.layers // lay.pp)} layers sets the pace"
             )
-        rows = _scaling_rows(spec, g, cl, tiers, run, pins, a, usable, mode)
+        rows = _scaling_rows(spec, g, cl, tiers, run, pins, a, usable, mode, prec.value)
         wall_size = next((r.gpus for r in rows if r.comm_over_compute), None)
         results = ClusterResults(
             layout=lay,
@@ -360,6 +410,9 @@ def cluster(
             fabric=Fabric.of(tiers),
             scaling=mode,
             top=top,
+            precision=prec,
+            first_stage_layers=first_stage_layers,
+            goodput_assumptions=good,
         )
     return ClusterReport(inputs, results, walls, tuple(bag.warnings), tuple(bag.notes))
 
@@ -409,6 +462,19 @@ def _pins(
     return pins, layout.interleave if interleave is None else interleave
 
 
+def _check_first_stage(spec: ModelSpec, pins: LayoutPins, first_stage_layers: int | None) -> None:
+    """An uneven first pipeline stage needs a given pipeline degree of at least 2 and at most the model's
+    layers on that stage."""
+    if first_stage_layers is None:
+        return
+    if pins.pp is None or pins.pp < 2:
+        raise InputError("first-stage layers need a given pipeline-parallel degree of at least 2")
+    if not 0 <= first_stage_layers <= spec.layers:
+        raise InputError(
+            f"first-stage layers must be 0 to {spec.name}'s {spec.layers} layers, got {first_stage_layers}"
+        )
+
+
 def _step(plan: TrainingPlan) -> StepTime:
     st = plan.step
     names = {f.name for f in fields(StepTime)} - {"largest_overhead", "largest_overhead_share"}
@@ -437,6 +503,7 @@ def _scaling_rows(
     a: TrainingAssumptions,
     usable: float,
     mode: ScalingMode,
+    precision: str = "bf16",
 ) -> tuple[ScalingRow, ...]:
     """The best layout at each size (the run's recomputation, sequence parallelism and EP kept): fixed-global
     keeps the global batch (strong scaling), fixed-per-gpu its sequences per GPU (weak scaling)."""
@@ -448,7 +515,9 @@ def _scaling_rows(
     for size in _scaling_sizes(run.gpus):
         batch = run.global_batch if mode is ScalingMode.fixed_global else max(1, round(per_gpu * size))
         sized = TrainingRun(gpus=size, seq_len=run.seq_len, global_batch=batch, train_tokens=run.train_tokens)
-        q = plan_layouts(spec, gpu, cl, tiers, sized, pins=keep, assumptions=a, usable_bytes=usable)
+        q = plan_layouts(
+            spec, gpu, cl, tiers, sized, pins=keep, assumptions=a, usable_bytes=usable, precision=precision
+        )
         if q is None or not q.fits:
             rows.append(ScalingRow(gpus=size, global_batch=batch, fits=False))
             continue

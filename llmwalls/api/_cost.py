@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from llmwalls import notices
 from llmwalls.api._planning import MAX_GPUS, TrainingPlan
 from llmwalls.api._profiles import rental_price
-from llmwalls.api.types import KvFormat, Plan, Wall, WeightFormat
+from llmwalls.api.types import KvFormat, Plan, TrainingPrecision, Wall, WeightFormat
 from llmwalls.engine.cost import CostAssumptions
 from llmwalls.errors import InputError
 
@@ -58,6 +58,7 @@ class CostInputs:
     plan: Plan
     utilization: float
     liquid_cooling: bool
+    precision: TrainingPrecision | None = None  # the planned run's GEMM recipe (None: no run)
 
 
 @dataclass(frozen=True)
@@ -260,6 +261,7 @@ def cost(
     gpus: int | None = None,
     gpu_hours: float | None = None,
     train_tokens: float | None = None,
+    precision: TrainingPrecision | str | None = None,
     rent_usd_per_gpu_hour: float | None = None,
     gpu_price_usd: float | None = None,
     users: int | None = None,
@@ -276,7 +278,8 @@ def cost(
     assumptions: CostAssumptions | None = None,
 ) -> CostReport:
     """What `gpus` GPUs of `gpu` (default: the cluster's) cost to buy and run over `months`, against renting
-    them; a run of gpu_hours GPU-hours, or of train_tokens tokens of `model` planned as `cluster` plans it;
+    them; a run of gpu_hours GPU-hours, or of train_tokens tokens of `model` planned as `cluster` plans it
+    (its GEMMs in ``precision``, default bf16);
     $ per million tokens at tokens_per_s per GPU (else the roofline's, with `model`); the GPUs `users`
     concurrent users at tokens_per_s_per_user each need; and the budget (total, or per month) against the
     plan bought or rented. Every price and judgement call is a field of ``assumptions``
@@ -289,6 +292,7 @@ def cost(
             gpus=gpus,
             gpu_hours=gpu_hours,
             train_tokens=train_tokens,
+            precision=precision,
             rent_given=rent_usd_per_gpu_hour,
             gpu_price_given=gpu_price_usd,
             users=users,
@@ -333,6 +337,7 @@ def _cost(
     gpus: int | None,
     gpu_hours: float | None,
     train_tokens: float | None,
+    precision: TrainingPrecision | str | None,
     rent_given: float | None,
     gpu_price_given: float | None,
     users: int | None,
@@ -374,6 +379,8 @@ def _cost(
         raise InputError(f"context must be at least 1 token, got {context_tokens}")
     if budget_per_month and budget_usd is None:
         raise InputError("a monthly budget check needs the budget")
+    if precision is not None and train_tokens is None:
+        raise InputError("a training precision needs a planned run: give the training tokens")
     if train_tokens is not None and model is None:
         raise InputError("a training run's tokens need the model trained on them")
     if users is not None and tps_given is None and model is None:
@@ -423,7 +430,7 @@ def _cost(
         assert spec is not None
         from llmwalls.api._planning import plan_run
 
-        planned = plan_run(spec, cl, g, gpus=gpus, train_tokens=train_tokens)
+        planned = plan_run(spec, cl, g, gpus=gpus, train_tokens=train_tokens, precision=precision)
 
     # ------------------------------------------------------------------ serving capacity
     serving: ServingCapacity | None = None
@@ -591,6 +598,7 @@ def _cost(
         plan=chosen,
         utilization=a.utilization,
         liquid_cooling=liquid_cooling,
+        precision=None if planned is None else TrainingPrecision(planned.precision),
     )
     fleet_values: dict[str, Any] = {k: _f(v) for k, v in fl.items()}
     fleet_values["break_even_month"] = _finite(fl["break_even_month"])  # inf: never pays back

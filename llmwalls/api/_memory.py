@@ -20,8 +20,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from llmwalls import bounds, notices
+from llmwalls.api._planning import training_precision
 from llmwalls.api._profiles import choice, gpu_count, hardware, model_spec
-from llmwalls.api.types import KvFormat, Layout, Optimizer, Recompute, Wall, WeightFormat
+from llmwalls.api.types import KvFormat, Layout, Optimizer, Recompute, TrainingPrecision, Wall, WeightFormat
 from llmwalls.engine import memory as mem
 from llmwalls.engine.model import cached_tokens, param_counts
 from llmwalls.errors import InputError
@@ -65,6 +66,7 @@ class MemoryInputs:
     interleave: int | None
     first_stage_layers: int | None
     microbatches: int | None
+    precision: TrainingPrecision | None = None  # training: the linear GEMMs' recipe (None: serving)
 
 
 @dataclass(frozen=True)
@@ -184,6 +186,7 @@ def memory(
     runtime_reserve_bytes: float | None = None,
     usable_fraction: float | None = None,
     assumptions: mem.MemoryAssumptions | None = None,
+    precision: TrainingPrecision | str | None = None,
 ) -> MemoryReport:
     """Memory per GPU of serving (default) or training (``train=True``) a model, and the capacity wall.
 
@@ -192,7 +195,9 @@ def memory(
     leaves it at 1). ``layout``: tp, pp, ep (serving and training), dp, cp, zero, micro_batch, recompute,
     interleave (training). ``batch`` and ``context_tokens`` may be sequences: one row per combination
     (context default: 4,096 tokens or the model's maximum if smaller). ``runtime_reserve_bytes`` and
-    ``usable_fraction`` override the MemoryAssumptions defaults (1 GiB; 0.9, vLLM's)."""
+    ``usable_fraction`` override the MemoryAssumptions defaults (1 GiB; 0.9, vLLM's). ``precision``
+    (training): the linear GEMMs' recipe (TrainingPrecision, default bf16: fp8 copies of the weights, saved
+    inputs in fp8; engine.precision), refused on a GPU without the format."""
     with notices.collecting() as bag:
         spec = model_spec(model)
         g, cl = hardware(gpu, cluster)
@@ -216,6 +221,7 @@ def memory(
             runtime_reserve_bytes,
             usable_fraction,
             assumptions,
+            precision,
         )
         results, wall = _results(spec, g, inputs, a)
     return MemoryReport(inputs, results, (wall,), tuple(bag.warnings), tuple(bag.notes))
@@ -307,12 +313,16 @@ def _inputs(
     runtime_reserve_bytes: float | None,
     usable_fraction: float | None,
     assumptions: mem.MemoryAssumptions | None,
+    precision: TrainingPrecision | str | None = None,
 ) -> tuple[MemoryInputs, mem.MemoryAssumptions]:
     w = choice(WeightFormat, weights, "weight format")
     kv = choice(KvFormat, kv_dtype, "KV-cache format")
     opt = choice(Optimizer, optimizer, "optimizer")  # checked when serving too: a typo is never ignored
     rc = choice(Recompute, lay.recompute, "recomputation") if lay.recompute is not None else None
     _check_layout(spec, lay, train)
+    if not train and precision is not None:
+        raise InputError("a training precision is a training setting; this is a serving question")
+    prec = training_precision(precision, g) if train else None
     if not train and (first_stage_layers is not None or microbatches is not None):
         raise InputError("first-stage layers and micro-batches per step are training settings")
     if first_stage_layers is not None and (lay.pp < 2 or not 0 <= first_stage_layers <= spec.layers):
@@ -391,6 +401,7 @@ def _inputs(
         recompute=(rc or DEFAULT_RECOMPUTE) if train else None,
         sequence_parallel=sequence_parallel if train else None,
         flash_attention=flash_attention if train else None,
+        precision=prec,
         interleave=lay.interleave if train else None,
         first_stage_layers=first_stage_layers,
         microbatches=microbatches,
@@ -490,6 +501,7 @@ def _training_kwargs(x: MemoryInputs, a: mem.MemoryAssumptions) -> dict[str, Any
         "first_chunk_layers": 0 if uneven else None,
         "microbatches": x.microbatches,
         "assumptions": a,
+        "precision": (x.precision or TrainingPrecision.bf16).value,
     }
 
 

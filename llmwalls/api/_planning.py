@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from llmwalls import bounds, notices
-from llmwalls.api.types import Recompute
+from llmwalls.api.types import Recompute, TrainingPrecision
 from llmwalls.errors import InputError
 
 if TYPE_CHECKING:
@@ -202,6 +202,74 @@ def training_assumptions(
         "moe_layer_overhead_s": moe_layer_overhead_s,
     }
     return dataclasses.replace(a, **{k: v for k, v in overrides.items() if v is not None})
+
+
+def training_precision(precision: TrainingPrecision | str | None, gpu: GpuSpec) -> TrainingPrecision:
+    """The training recipe of the linear GEMMs (None: bf16), checked against the GPU: InputError naming the
+    GPU and the recipe when its tensor cores lack the format (engine.precision.training_precision)."""
+    from llmwalls.engine.precision import training_precision as engine_precision
+
+    if precision is None:
+        return TrainingPrecision.bf16
+    try:
+        p = TrainingPrecision(precision.lower() if isinstance(precision, str) else precision)
+    except ValueError:
+        names = ", ".join(m.value for m in TrainingPrecision)
+        raise InputError(f"unknown training precision {precision!r}; use {names}") from None
+    try:
+        engine_precision(p.value, gpu)
+    except InputError:
+        recipe = engine_precision(p.value)
+        lacks = (
+            f"it has no {recipe.gemm_dtype} tensor-core rate"
+            if gpu.peak_flops_per_s.for_dtype(recipe.gemm_dtype) is None
+            else "it has no block-scaled (MX/NVFP4) tensor cores, which came with Blackwell"
+        )
+        raise InputError(f"{gpu.name} cannot train in {p.value}: {lacks}") from None
+    return p
+
+
+def goodput_assumptions(
+    *,
+    failures_per_gpu_hour: float | None = None,
+    restart_s: float | None = None,
+    storage_bandwidth_bytes_per_s: float | None = None,
+    checkpoint_interval_s: float | None = None,
+    warmup_share: float | None = None,
+    evaluation_share: float | None = None,
+) -> GoodputAssumptions:
+    """engine.goodput.GoodputAssumptions with the given overrides (None: the documented default). Rates,
+    seconds and bandwidth >= 0 (a checkpoint interval of 0 = Young's optimum; bandwidth > 0); the warm-up and
+    evaluation shares are fractions of wall time in [0, 1) whose sum stays below 1."""
+    from llmwalls.engine.goodput import DEFAULT_GOODPUT
+
+    for what, v, positive in (
+        ("GPU failures per GPU-hour", failures_per_gpu_hour, False),
+        ("restart time", restart_s, False),
+        ("checkpoint storage bandwidth", storage_bandwidth_bytes_per_s, True),
+        ("checkpoint interval", checkpoint_interval_s, False),
+    ):
+        if v is not None and not (math.isfinite(v) and (v > 0 if positive else v >= 0)):
+            bound = "positive" if positive else "zero or more"
+            raise InputError(f"{what} must be {bound}, got {v!r}")
+    for what, v in (("warm-up share", warmup_share), ("evaluation share", evaluation_share)):
+        if v is not None and not (math.isfinite(v) and 0 <= v < 1):
+            raise InputError(f"{what} must be a fraction of wall time in [0, 1), got {v!r}")
+    overrides: dict[str, Any] = {
+        "gpu_failures_per_hour": failures_per_gpu_hour,
+        "restart_s": restart_s,
+        "storage_bandwidth_bytes_per_s": storage_bandwidth_bytes_per_s,
+        "checkpoint_interval_s": checkpoint_interval_s,
+        "warmup_fraction": warmup_share,
+        "evaluation_fraction": evaluation_share,
+    }
+    g = dataclasses.replace(DEFAULT_GOODPUT, **{k: v for k, v in overrides.items() if v is not None})
+    if g.warmup_fraction + g.evaluation_fraction >= 1:
+        raise InputError(
+            f"warm-up share {g.warmup_fraction} + evaluation share {g.evaluation_fraction} leave no time to "
+            "train"
+        )
+    return g
 
 
 def fabric_tiers(
@@ -496,6 +564,7 @@ class TrainingPlan:
     fitting: int  # of those, how many fit
     ranked: tuple[RankedLayout, ...]  # the best layouts, fastest first (the chosen one alone when given)
     goodput: RunGoodput  # what turns the steady-state time into time_to_train_s
+    precision: str = "bf16"  # the GEMM recipe (engine.precision)
     notes: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
 
@@ -637,6 +706,7 @@ def plan_layouts(
         fitting=int(p["fitting"]),
         ranked=tuple(ranked),
         goodput=RunGoodput.from_engine(p["goodput"]),
+        precision=precision,
     )
 
 
@@ -647,9 +717,11 @@ def plan_run(
     *,
     gpus: int | None = None,
     train_tokens: float | None = None,
+    precision: TrainingPrecision | str | None = None,
 ) -> TrainingPlan:
     """The training plan `llmwalls cluster` picks for a run with its defaults (default efficiencies, no
-    degree pinned), for `power`, `cost` and `walls`. No cluster: DEFAULT_TRAINING_CLUSTER's nodes and fabric;
+    degree pinned), for `power`, `cost` and `walls`; ``precision``: the GEMM recipe (default bf16). No
+    cluster: DEFAULT_TRAINING_CLUSTER's nodes and fabric;
     a GPU other than the cluster's: that GPU in the cluster's nodes (both warned, see training_hardware).
     InputError when no layout is valid; a plan that fits nowhere is the least-memory layout, warned."""
     from llmwalls.engine.memory import training_usable_bytes
@@ -657,9 +729,10 @@ def plan_run(
     with notices.collecting() as bag:
         spec = resolve_model(model)
         cl, g = training_hardware(cluster, gpu)
+        prec = training_precision(precision, g)
         run = training_run(spec, cl, gpus=gpus, train_tokens=train_tokens)
         usable = training_usable_bytes(g.memory_capacity_bytes)  # device less the training reserve
-        plan = plan_layouts(spec, g, cl, fabric_tiers(cl), run, usable_bytes=usable)
+        plan = plan_layouts(spec, g, cl, fabric_tiers(cl), run, usable_bytes=usable, precision=prec.value)
         if plan is None:
             raise InputError(
                 f"no valid layout of {spec.name} on {run.gpus:,} GPUs (global batch {run.global_batch}, "
@@ -683,6 +756,7 @@ __all__ = [
     "TrainingStep",
     "check_layout",
     "fabric_tiers",
+    "goodput_assumptions",
     "plan_layouts",
     "plan_run",
     "resolve_cluster",
@@ -690,5 +764,6 @@ __all__ = [
     "resolve_model",
     "training_assumptions",
     "training_hardware",
+    "training_precision",
     "training_run",
 ]

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from llmwalls import notices
 from llmwalls.api._planning import MAX_GPUS, TrainingPlan
-from llmwalls.api.types import Wall, WeightFormat
+from llmwalls.api.types import TrainingPrecision, Wall, WeightFormat
 from llmwalls.engine.power import DEFAULT, PowerAssumptions
 from llmwalls.errors import InputError
 
@@ -57,6 +57,7 @@ class PowerInputs:
     batch: int | None
     prompt_tokens: int
     weights: WeightFormat
+    precision: TrainingPrecision | None = None  # the planned run's GEMM recipe (None: no run)
 
 
 @dataclass(frozen=True)
@@ -246,6 +247,7 @@ def power(
     gpu_hours: float | None = None,
     model: str | ModelSpec | None = None,
     train_tokens: float | None = None,
+    precision: TrainingPrecision | str | None = None,
     grid: str | None = None,
     grid_g_per_kwh: float | None = None,
     tokens_per_s_per_gpu: float | None = None,
@@ -257,7 +259,8 @@ def power(
     """Power of `gpus` GPUs (default: the cluster's, else one node) of `gpu` (default: the cluster's) at a
     utilisation in [0, 1] (board power linear between idle and TDP), capped at power_cap_w per GPU; the
     site cap site_w (W) and rack limit checked as walls; energy of gpu_hours GPU-hours and of a training run
-    of train_tokens tokens of `model` planned as `cluster` plans it; serving joules per token at
+    of train_tokens tokens of `model` planned as `cluster` plans it (its GEMMs in ``precision``, default
+    bf16); serving joules per token at
     tokens_per_s_per_gpu (else the roofline's decode rate for `model` at `batch` sequences); and the HBM
     bytes against FLOPs energy of a decode and a prefill step of `model`."""
     with notices.collecting() as bag:
@@ -274,6 +277,7 @@ def power(
             gpu_hours=gpu_hours,
             model=model,
             train_tokens=train_tokens,
+            precision=precision,
             grid=grid,
             grid_g_per_kwh=grid_g_per_kwh,
             tokens_per_s_per_gpu=tokens_per_s_per_gpu,
@@ -299,6 +303,7 @@ def _power(
     gpu_hours: float | None,
     model: str | ModelSpec | None,
     train_tokens: float | None,
+    precision: TrainingPrecision | str | None,
     grid: str | None,
     grid_g_per_kwh: float | None,
     tokens_per_s_per_gpu: float | None,
@@ -345,6 +350,8 @@ def _power(
         gpu = cl.gpu
     g = catalogue.load_gpu(gpu) if isinstance(gpu, str) else gpu
     spec_m = catalogue.load_model(model) if isinstance(model, str) else model
+    if precision is not None and train_tokens is None:
+        raise InputError("a training precision needs a planned run: give the training tokens")
     if train_tokens is not None and spec_m is None:
         raise InputError("a training run's tokens need the model trained on them")
     g.require_tdp_w()  # no public TDP: refused, never another chip's
@@ -381,7 +388,7 @@ def _power(
         assert spec_m is not None
         from llmwalls.api._planning import plan_run
 
-        planned = plan_run(spec_m, cl, g, gpus=gpus, train_tokens=train_tokens)
+        planned = plan_run(spec_m, cl, g, gpus=gpus, train_tokens=train_tokens, precision=precision)
 
     if gpus is not None:
         n_gpus = gpus
@@ -586,6 +593,7 @@ def _power(
         batch=batch,
         prompt_tokens=prompt,
         weights=weights,
+        precision=None if planned is None else TrainingPrecision(planned.precision),
     )
     gpu_block = GpuPower(tdp_w, idle_w, site.idle_source, gpu_w, clock, thr_compute, thr_memory)
     results = PowerResults(gpu_block, c, cap, energy, training, serving, movement, a)

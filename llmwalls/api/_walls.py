@@ -25,7 +25,7 @@ import numpy as np
 from llmwalls import bounds, notices
 from llmwalls.api._profiles import profile as _profile
 from llmwalls.api._profiles import rental_price
-from llmwalls.api.types import WALL_LABELS, KvFormat, Recompute, Wall, WeightFormat
+from llmwalls.api.types import WALL_LABELS, KvFormat, Recompute, TrainingPrecision, Wall, WeightFormat
 from llmwalls.engine import walls as eng
 from llmwalls.errors import InputError
 from llmwalls.render import numbers
@@ -128,6 +128,8 @@ class WallsInputs:
     near_threshold: float
     ranges: Uncertainty
     assumptions: eng.WallsAssumptions
+    precision: TrainingPrecision | None = None  # training: the linear GEMMs' recipe (None: serving)
+    flash_attention: bool | None = None  # training: FlashAttention (None: serving)
 
 
 @dataclass(frozen=True)
@@ -638,6 +640,8 @@ def walls(
     assumptions: eng.WallsAssumptions | None = None,
     assumptions_file: str | None = None,
     near_threshold: float | None = None,
+    precision: TrainingPrecision | str | None = None,
+    flash_attention: bool = True,
 ) -> WallsReport:
     """Every wall of one serving or training workload (``train=True``) side by side, the binding one named,
     with the utilisation range the efficiency assumptions allow; with ``sweep``, each wall along one axis.
@@ -648,7 +652,8 @@ def walls(
     (default the cluster's), ``tokens`` (default 20 per parameter) against ``deadline_s``. Site power cap
     ``site_w`` in W and ``budget_usd`` (per month when serving, per run when training) give the power and cost
     walls their limits. Efficiencies: ``uncertainty`` (ranges or pinned values) over an ``assumptions_file``
-    over the defaults."""
+    over the defaults. Training only: ``precision``, the linear GEMMs' recipe (TrainingPrecision, default
+    bf16; refused on a GPU without the format), and ``flash_attention`` (False for runs without it)."""
     with notices.collecting() as bag:
         weights, kv_dtype = (
             _choice(WeightFormat, weights, "weight format"),
@@ -679,6 +684,8 @@ def walls(
             assumptions=assumptions,
             assumptions_file=assumptions_file,
             near_threshold=near_threshold,
+            precision=precision,
+            flash_attention=flash_attention,
         )
         inputs = scenario.inputs
         corners = eng.corners({n: _engine_range(getattr(inputs.ranges, n)) for n in eng.UNCERTAIN})
@@ -867,6 +874,8 @@ def _scenario(
     assumptions: eng.WallsAssumptions | None,
     assumptions_file: str | None,
     near_threshold: float | None,
+    precision: TrainingPrecision | str | None = None,
+    flash_attention: bool = True,
 ) -> _Scenario:
     """Validate and resolve everything one evaluation needs, and the function that runs it at a corner."""
     axis = sweep.axis if sweep is not None else None
@@ -885,6 +894,8 @@ def _scenario(
         ]
         if given:
             raise InputError(f"training {', '.join(given)} given for a serving workload; ask for training")
+        if precision is not None or not flash_attention:
+            raise InputError("training precision and FlashAttention are training settings; ask for training")
     for what, v in (
         ("site power cap", site_w),
         ("budget", budget_usd),
@@ -917,9 +928,10 @@ def _scenario(
     cl: ClusterSpec | None = _profile("cluster", cluster) if cluster is not None else None
     g: GpuSpec | None = _profile("gpu", gpu) if gpu is not None else None
     if train:
-        from llmwalls.api._planning import training_hardware
+        from llmwalls.api._planning import training_hardware, training_precision
 
         cl, g = training_hardware(cl, g)  # no cluster: the default training cluster's nodes, warned
+        prec = training_precision(precision, g)
     elif g is None:
         if cl is None:
             raise InputError("give a GPU (e.g. h100) or a cluster (e.g. dgx-h100)")
@@ -1094,6 +1106,8 @@ def _scenario(
                 deadline_s=deadline_s,
                 eff=eff,
                 assumptions=wa,
+                precision=prec.value,
+                flash_attention=flash_attention,
             )
 
         n_gpus, seq = base.gpus, base.seq_len
@@ -1120,6 +1134,8 @@ def _scenario(
             global_batch=global_batch if axis == "context" else base.global_batch,
             tokens=tokens if axis == "params" else base.train_tokens,
             deadline_s=deadline_s,
+            precision=prec,
+            flash_attention=flash_attention,
             **common,  # type: ignore[arg-type]
         )
     return _Scenario(run, inputs)

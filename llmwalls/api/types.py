@@ -90,6 +90,19 @@ class Optimizer(StrEnum):
     adam8bit = "adam8bit"
 
 
+class TrainingPrecision(StrEnum):
+    """Training recipe of the transformer blocks' linear GEMMs (engine.precision): bf16; fp8 (Transformer
+    Engine delayed scaling), fp8-current (current scaling), fp8-blockwise (DeepSeek-V3's 1x128 / 128x128
+    tiles); mxfp8 and nvfp4 (block-scaled, Blackwell only). Refused on a GPU without that tensor-core rate."""
+
+    bf16 = "bf16"
+    fp8 = "fp8"
+    fp8_current = "fp8-current"
+    fp8_blockwise = "fp8-blockwise"
+    mxfp8 = "mxfp8"
+    nvfp4 = "nvfp4"
+
+
 class ScalingMode(StrEnum):
     """How a training scaling table grows the run: the same global batch at every size (strong scaling), the
     same sequences per GPU (weak scaling), or no table."""

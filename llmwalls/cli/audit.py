@@ -65,8 +65,22 @@ def audit(
     from llmwalls.render import audit as view
 
     if template is not None:
+        others = [
+            flag
+            for flag, given in (
+                ("ROADMAP", roadmap),
+                ("--html", html),
+                ("--markdown", markdown),
+                ("--heatmap", heatmap),
+                ("--json", json_),
+                ("--check", check),
+            )
+            if given
+        ]
+        if others:
+            raise InputError(f"--template writes a starter roadmap and stops; drop {', '.join(others)}")
         write_template(template, force=force)
-        print(f"wrote {template}: edit it, then run `llmwalls audit {template}`")
+        render.print_text(f"wrote {template}: edit it, then run `llmwalls audit {template}`")
         return
     if roadmap is None:
         raise InputError("give a roadmap file (or `example`), or --template FILE to write a starter one")

@@ -1,11 +1,7 @@
-"""`llmwalls cluster`: distributed training on a cluster. Step time broken into compute, pipeline bubble
-and the exposed communication of each parallel dimension; MFU, TFLOP/s per GPU, tokens/s, time and GPU-hours
-to train; the best layouts (--search); a scaling table over cluster sizes showing where communication
-overtakes compute (the interconnect wall); failures and checkpoints; the compute-optimal token count.
-
-This module parses options and hands them to llmwalls.api.cluster; llmwalls.render.cluster shows the
-report. Heavy imports happen inside the command.
-
+"""`llmwalls cluster`: distributed training on a cluster: step time, MFU, tokens/s, time and GPU-hours to
+train with the whole-run goodput, the best layouts (--search), a scaling table showing where communication
+overtakes compute (the interconnect wall) and the compute-optimal model. This module parses options for
+llmwalls.api.cluster; llmwalls.render.cluster shows the report; heavy imports happen inside the command.
 --check exits 1 when the chosen layout does not fit in GPU memory, or when its exposed communication is larger
 than its compute time (the interconnect wall).
 """
@@ -18,16 +14,28 @@ import typer
 
 from llmwalls.api.types import ScalingMode
 from llmwalls.cli.options import (
+    AttentionEfficiency,
     Check,
+    CheckpointIntervalS,
     Cluster,
+    DpExposed,
+    EpExposed,
+    EvalShare,
+    FailuresPerGpuHour,
+    FirstStageLayers,
+    FlashAttention,
     GlobalBatch,
     Gpu,
     Gpus,
     Json,
     MatmulEfficiency,
     Model,
+    MoeLayerOverheadS,
     NetworkEfficiency,
+    NvlinkEfficiency,
+    Precision,
     Quiet,
+    RestartS,
     SearchCp,
     SearchDp,
     SearchEp,
@@ -38,34 +46,16 @@ from llmwalls.cli.options import (
     SearchTp,
     SearchZero,
     SequenceParallel,
+    StorageBandwidth,
+    TpExposed,
     TrainContext,
     TrainTokens,
+    WarmupShare,
 )
 
 _OptStr = str | None
 
 
-AttentionEfficiency = Annotated[
-    _OptStr,
-    typer.Option(
-        "--attention-efficiency",
-        help="Fraction of the 16-bit peak FlashAttention reaches on attention FLOPs (default 0.30).",
-    ),
-]
-NvlinkEfficiency = Annotated[
-    _OptStr,
-    typer.Option(
-        "--nvlink-efficiency",
-        help="Achievable fraction of scale-up link bandwidth (default per fabric, NVLink 0.80).",
-    ),
-]
-TpExposed = Annotated[
-    _OptStr, typer.Option("--tp-exposed", help="Share of TP communication not overlapped (default 1.0).")
-]
-DpExposed = Annotated[
-    _OptStr,
-    typer.Option("--dp-exposed", help="Minimum share of DP gradient traffic left exposed (default 0.10)."),
-]
 DpOverlap = Annotated[
     bool, typer.Option("--dp-overlap/--no-dp-overlap", help="Overlap gradient reduction with backward.")
 ]
@@ -91,8 +81,7 @@ ScalingLaw = Annotated[
     typer.Option(
         "--scaling-law",
         help="Compute-optimal method: chinchilla-refit (default; Besiroglu et al. 2024), "
-        "chinchilla-published, "
-        "tokens-per-param (20), kaplan, llama3.",
+        "chinchilla-published, tokens-per-param (20), kaplan, llama3.",
     ),
 ]
 
@@ -115,6 +104,9 @@ def cluster(
     zero: SearchZero = None,
     tokens: TrainTokens = None,
     uneven_pp: UnevenPp = False,
+    first_stage_layers: FirstStageLayers = None,
+    precision: Precision = None,
+    flash_attention: FlashAttention = True,
     search: Search = False,
     top: Top = 5,
     scaling: Scaling = ScalingMode.fixed_global,
@@ -126,8 +118,16 @@ def cluster(
     tp_exposed: TpExposed = None,
     dp_exposed: DpExposed = None,
     dp_overlap: DpOverlap = True,
+    ep_exposed: EpExposed = None,
+    moe_layer_overhead_s: MoeLayerOverheadS = None,
     interleave: SearchInterleave = None,
     nvls: Nvls = False,
+    failures_per_gpu_hour: FailuresPerGpuHour = None,
+    restart_s: RestartS = None,
+    storage_bandwidth: StorageBandwidth = None,
+    checkpoint_interval_s: CheckpointIntervalS = None,
+    warmup_share: WarmupShare = None,
+    eval_share: EvalShare = None,
     json_: Json = False,
     check: Check = False,
     quiet: Quiet = False,
@@ -136,13 +136,12 @@ def cluster(
 
     Without --cluster the cluster is dgx-h100 (its GPU unless --gpu is given)."""
     from llmwalls import api, render
-    from llmwalls.cli.options import parse_gpus
+    from llmwalls.cli.options import goodput_overrides, parse_gpus, parse_seconds
+    from llmwalls.cli.options import parse_share as fraction
     from llmwalls.render import cluster as view
-    from llmwalls.units import parse_count, parse_fraction, parse_int_count, parse_tokens
+    from llmwalls.units import parse_count, parse_int_count, parse_tokens
 
-    def fraction(text: str | None, flag: str, allow_zero: bool = False) -> float | None:
-        return None if text is None else parse_fraction(text, flag, allow_zero=allow_zero)
-
+    good = (failures_per_gpu_hour, restart_s, storage_bandwidth, checkpoint_interval_s, warmup_share)
     bar = render.ProgressBar(enabled=not json_)
     try:
         report = api.cluster(
@@ -160,6 +159,9 @@ def cluster(
             recompute=recompute,
             sequence_parallel=sequence_parallel,
             uneven_pp=uneven_pp,
+            first_stage_layers=first_stage_layers,
+            precision=precision,
+            flash_attention=flash_attention,
             seq_len=None if context is None else parse_tokens(context, "--context"),
             global_batch=None if global_batch is None else parse_int_count(global_batch, "--global-batch"),
             train_tokens=None if tokens is None else parse_count(tokens, "--tokens"),
@@ -170,12 +172,15 @@ def cluster(
             tp_exposed=fraction(tp_exposed, "--tp-exposed", allow_zero=True),
             dp_exposed=fraction(dp_exposed, "--dp-exposed", allow_zero=True),
             dp_overlap=dp_overlap,
+            ep_exposed=fraction(ep_exposed, "--ep-exposed", allow_zero=True),
+            moe_layer_overhead_s=parse_seconds(moe_layer_overhead_s, "--moe-layer-overhead-s"),
             interleave=interleave,
             nvls=nvls,
             top=top,
             scaling=scaling,
             scaling_law=scaling_law,
             progress=bar,
+            **goodput_overrides(*good, eval_share),
         )
     finally:
         bar.stop()

@@ -21,6 +21,7 @@ from llmwalls.cli.options import (
     OneContext,
     OptModel,
     PlannedTokens,
+    Precision,
     PricePerGpuHour,
     Pue,
     Quiet,
@@ -41,6 +42,7 @@ def cost(
     gpus: Gpus = None,
     gpu_hours: GpuHours = None,
     tokens: PlannedTokens = None,
+    precision: Precision = None,
     price_per_gpu_hour: PricePerGpuHour = None,
     gpu_price: Annotated[
         _OptStr,
@@ -127,13 +129,7 @@ def cost(
     from llmwalls.cli.options import parse_usd as _usd
     from llmwalls.errors import InputError
     from llmwalls.render import cost as view
-    from llmwalls.units import (
-        parse_count,
-        parse_fraction,
-        parse_int_count,
-        parse_positive_float,
-        parse_tokens,
-    )
+    from llmwalls.units import parse_count, parse_fraction, parse_int_count, parse_tokens
 
     def count(text: str | None, what: str) -> float | None:
         if text is not None and str(text).strip().startswith("-"):
@@ -176,13 +172,12 @@ def cost(
         gpus=parse_gpus(gpus),
         gpu_hours=count(gpu_hours, "--gpu-hours"),
         train_tokens=count(tokens, "--tokens"),
+        precision=precision,
         rent_usd_per_gpu_hour=_usd(price_per_gpu_hour, "--price-per-gpu-hour"),
         gpu_price_usd=_usd(gpu_price, "--gpu-price"),
         users=parse_int_count(users, "--users") if users is not None else None,
         tokens_per_s_per_user=per_user if per_user is not None else 20.0,
-        tokens_per_s=parse_positive_float(tokens_per_s, "--tokens-per-s")
-        if tokens_per_s is not None
-        else None,
+        tokens_per_s=count(tokens_per_s, "--tokens-per-s"),
         context_tokens=parse_tokens(context, "--context") if context is not None else 4096,
         weights=weights,
         kv_dtype=kv_dtype,

@@ -18,6 +18,8 @@ from llmwalls.cli.options import (
     Cp,
     Dp,
     Ep,
+    FirstStageLayers,
+    FlashAttention,
     Gpu,
     Gpus,
     Interleave,
@@ -27,6 +29,7 @@ from llmwalls.cli.options import (
     Model,
     OptimizerChoice,
     Pp,
+    Precision,
     Quiet,
     RecomputeChoice,
     SequenceParallel,
@@ -60,23 +63,10 @@ def memory(
     recompute: RecomputeChoice = None,
     micro_batch: MicroBatch = None,
     sequence_parallel: SequenceParallel = None,
-    flash_attention: Annotated[
-        bool,
-        typer.Option(
-            "--flash-attention/--no-flash-attention",
-            help="FlashAttention: no s x s scores stored (training).",
-        ),
-    ] = True,
+    flash_attention: FlashAttention = True,
+    precision: Precision = None,
     interleave: Interleave = 1,
-    first_stage_layers: Annotated[
-        int | None,
-        typer.Option(
-            "--first-stage-layers",
-            min=0,
-            help="Transformer layers on the first pipeline stage when the layout is uneven (training; "
-            "Llama 3 405B: 7, first chunk embedding-only); default ceil(layers / pp).",
-        ),
-    ] = None,
+    first_stage_layers: FirstStageLayers = None,
     microbatches: Annotated[
         int | None,
         typer.Option(
@@ -112,6 +102,8 @@ def memory(
         "--micro-batch": micro_batch is not None,
         "--recompute": recompute is not None,
         "--first-stage-layers": first_stage_layers is not None,
+        "--precision": precision is not None,
+        "--no-flash-attention": not flash_attention,
         "--microbatches": microbatches is not None,
         "--dp": dp > 1,
         "--cp": cp > 1,
@@ -145,6 +137,7 @@ def memory(
         optimizer=optimizer,
         sequence_parallel=sequence_parallel is not False,
         flash_attention=flash_attention,
+        precision=precision,
         first_stage_layers=first_stage_layers,
         microbatches=microbatches,
         runtime_reserve_bytes=_reserve(reserve) if reserve is not None else None,

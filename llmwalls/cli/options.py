@@ -15,7 +15,14 @@ from typing import Annotated, Any
 
 import typer
 
-from llmwalls.api.types import KvFormat, Optimizer, Recompute, ServingMode, WeightFormat
+from llmwalls.api.types import (
+    KvFormat,
+    Optimizer,
+    Recompute,
+    ServingMode,
+    TrainingPrecision,
+    WeightFormat,
+)
 
 _OptStr = str | None
 _OptInt = int | None
@@ -180,6 +187,35 @@ OptimizerChoice = Annotated[
     ),
 ]
 Train = Annotated[bool, typer.Option("--train", help="Training (mixed precision) instead of serving.")]
+Precision = Annotated[
+    TrainingPrecision | None,
+    typer.Option(
+        "--precision",
+        case_sensitive=False,
+        help="Training GEMM recipe of the linear layers (attention core, norms, optimizer stay 16/32-bit): "
+        "bf16 (default); fp8 = Transformer Engine delayed scaling, fp8-current = current scaling (one more "
+        "read per GEMM input), fp8-blockwise = DeepSeek-V3 tiles; mxfp8 and nvfp4 = block-scaled, "
+        "Blackwell. GEMMs at the GPU's measured rate for it; refused on a GPU without that format.",
+    ),
+]
+FlashAttention = Annotated[
+    bool,
+    typer.Option(
+        "--flash-attention/--no-flash-attention",
+        help="FlashAttention in training: no s x s scores stored, attention at its own efficiency; off for "
+        "runs before 2023 (scores in HBM, attention GEMMs at the matmul rate).",
+    ),
+]
+FirstStageLayers = Annotated[
+    _OptInt,
+    typer.Option(
+        "--first-stage-layers",
+        min=0,
+        max=1_000_000,
+        help="Transformer layers on the first pipeline stage when the layout is uneven (training memory; "
+        "Llama 3 405B: 7, first chunk embedding-only); default ceil(layers / pp).",
+    ),
+]
 
 # ------------------------------------------------------------------------------------------ the workload
 Batches = Annotated[
@@ -262,6 +298,55 @@ PlannedTokens = Annotated[  # as TrainTokens, but a run is planned only when the
 ]
 GpuHours = Annotated[_OptStr, typer.Option("--gpu-hours", help="GPU-hours of a run (1.46M = 1,460,000).")]
 DeadlineDays = Annotated[_OptStr, typer.Option("--deadline-days", help="Training deadline in days.")]
+
+# ---------------------------------------------- whole-run goodput (cluster; defaults: engine/goodput.py)
+FailuresPerGpuHour = Annotated[
+    _OptStr,
+    typer.Option(
+        "--failures-per-gpu-hour",
+        help="Job-stopping failures per GPU-hour (default 1.97e-5: Llama 3 sec 3.3.4, 419 interruptions in "
+        "54 days on 16,384 H100s).",
+    ),
+]
+RestartS = Annotated[
+    _OptStr,
+    typer.Option(
+        "--restart-s",
+        help="Seconds from a failure until training computes again (default 600, Daly 2006's examples).",
+    ),
+]
+StorageBandwidth = Annotated[
+    _OptStr,
+    typer.Option(
+        "--storage-bandwidth",
+        help="Aggregate checkpoint write bandwidth in bytes/s, e.g. 2TB (default 2 TB/s: Llama 3 sec "
+        "3.3.1, Tectonic).",
+    ),
+]
+CheckpointIntervalS = Annotated[
+    _OptStr,
+    typer.Option(
+        "--checkpoint-interval-s",
+        help="Seconds of compute between checkpoints (default 0 = Young 1974's optimum sqrt(2 C MTBF)).",
+    ),
+]
+WarmupShare = Annotated[
+    _OptStr,
+    typer.Option(
+        "--warmup-share",
+        help="Share of wall time warming up: start-up, compilation, batch-size ramp (default 0.03, a "
+        "judgement chosen on published whole-run GPU-hours; docs/validation.md).",
+    ),
+]
+EvalShare = Annotated[
+    _OptStr,
+    typer.Option(
+        "--eval-share",
+        help="Share of wall time on evaluation passes during training (default 0.02, chosen with "
+        "--warmup-share).",
+    ),
+]
+
 
 # ------------------------------------------------------------------------------------- site, power, money
 Utilization = Annotated[
@@ -359,6 +444,44 @@ NetworkEfficiencyRange = Annotated[
         "(default 0.80..0.90).",
     ),
 ]
+# training step assumptions (cluster)
+EpExposed = Annotated[
+    _OptStr,
+    typer.Option(
+        "--ep-exposed",
+        help="Share of MoE expert-parallel all-to-all left on the critical path (default 1.0; lower for "
+        "DualPipe-style overlap).",
+    ),
+]
+MoeLayerOverheadS = Annotated[
+    _OptStr,
+    typer.Option(
+        "--moe-layer-overhead-s",
+        help="Fixed seconds per MoE layer per micro-batch for routing, host sync and launches (default "
+        "0.0075, chosen on published MoE training cases; docs/validation.md).",
+    ),
+]
+AttentionEfficiency = Annotated[
+    _OptStr,
+    typer.Option(
+        "--attention-efficiency",
+        help="Fraction of the 16-bit peak FlashAttention reaches on attention FLOPs (default 0.30).",
+    ),
+]
+NvlinkEfficiency = Annotated[
+    _OptStr,
+    typer.Option(
+        "--nvlink-efficiency",
+        help="Achievable fraction of scale-up link bandwidth (default per fabric, NVLink 0.80).",
+    ),
+]
+TpExposed = Annotated[
+    _OptStr, typer.Option("--tp-exposed", help="Share of TP communication not overlapped (default 1.0).")
+]
+DpExposed = Annotated[
+    _OptStr,
+    typer.Option("--dp-exposed", help="Minimum share of DP gradient traffic left exposed (default 0.10)."),
+]
 UsableFraction = Annotated[
     _OptStr,
     typer.Option(
@@ -449,6 +572,51 @@ def parse_token_count(text: str | None, what: str, *, allow_zero: bool = False) 
     from llmwalls.units import parse_tokens
 
     return float(parse_tokens(text, what))
+
+
+def parse_seconds(text: str | None, what: str) -> float | None:
+    """A non-negative number (seconds, a rate); None stays None."""
+    if text is None:
+        return None
+    from llmwalls.units import parse_positive_float
+
+    return parse_positive_float(text, what, allow_zero=True)
+
+
+def parse_share(text: str | None, what: str, allow_zero: bool = False) -> float | None:
+    """A fraction in (0, 1] ([0, 1] with allow_zero; '85%' accepted); None stays None."""
+    if text is None:
+        return None
+    from llmwalls.units import parse_fraction
+
+    return parse_fraction(text, what, allow_zero=allow_zero)
+
+
+def goodput_overrides(
+    failures_per_gpu_hour: str | None,
+    restart_s: str | None,
+    storage_bandwidth: str | None,
+    checkpoint_interval_s: str | None,
+    warmup_share: str | None,
+    eval_share: str | None,
+) -> dict[str, float | None]:
+    """The goodput options parsed into the keyword arguments of api.cluster (None: the default)."""
+    from llmwalls.units import parse_bytes
+
+    def share(text: str | None, flag: str) -> float | None:
+        return parse_share(text, flag, allow_zero=True)
+
+    seconds = parse_seconds
+    return {
+        "failures_per_gpu_hour": seconds(failures_per_gpu_hour, "--failures-per-gpu-hour"),
+        "restart_s": seconds(restart_s, "--restart-s"),
+        "storage_bandwidth_bytes_per_s": None
+        if storage_bandwidth is None
+        else float(parse_bytes(storage_bandwidth, "--storage-bandwidth")),
+        "checkpoint_interval_s": seconds(checkpoint_interval_s, "--checkpoint-interval-s"),
+        "warmup_share": share(warmup_share, "--warmup-share"),
+        "evaluation_share": share(eval_share, "--eval-share"),
+    }
 
 
 def plot_path(text: str | None, *, force: bool = False) -> str | None:

@@ -20,6 +20,7 @@ from llmwalls.cli.options import (
     OneBatch,
     OptModel,
     PlannedTokens,
+    Precision,
     Prompt,
     Pue,
     Quiet,
@@ -54,6 +55,7 @@ def power(
     ] = None,
     gpu_hours: GpuHours = None,
     tokens: PlannedTokens = None,
+    precision: Precision = None,
     grid: Grid = None,
     grid_g_per_kwh: Annotated[
         _OptStr,
@@ -134,6 +136,8 @@ def power(
         overrides["switch_ports"] = parse_int_count(switch_ports, "--switch-ports")
     if cluster is None and gpu is None:
         raise InputError("give --cluster (e.g. dgx-h100) or --gpu (e.g. h100) to size the power of")
+    if precision is not None and tokens is None:
+        raise InputError("--precision is the planned run's: add --tokens and --model")
     if tokens is not None and model is None:
         raise InputError("--tokens needs --model (the model trained on those tokens)")
     pue_value = num(pue, "--pue")
@@ -156,6 +160,7 @@ def power(
         gpu_hours=parse_count(gpu_hours, "--gpu-hours") if gpu_hours is not None else None,
         model=model,
         train_tokens=parse_count(tokens, "--tokens") if tokens is not None else None,
+        precision=precision,
         grid=grid,
         grid_g_per_kwh=num(grid_g_per_kwh, "--grid-g-per-kwh"),
         tokens_per_s_per_gpu=num(tokens_per_s, "--tokens-per-s"),

@@ -19,6 +19,7 @@ from llmwalls.cli.options import (
     Check,
     Cluster,
     DeadlineDays,
+    FlashAttention,
     FlopsEfficiencyRange,
     Force,
     GlobalBatch,
@@ -32,6 +33,7 @@ from llmwalls.cli.options import (
     NetworkEfficiencyRange,
     OneContext,
     Plot,
+    Precision,
     PricePerGpuHour,
     Prompt,
     Quiet,
@@ -62,6 +64,8 @@ def walls(
     weights: Weights = WeightFormat.bf16,
     kv_dtype: KvDtype = KvFormat.bf16,
     train: Train = False,
+    precision: Precision = None,
+    flash_attention: FlashAttention = True,
     tokens: TrainTokens = None,
     deadline_days: DeadlineDays = None,
     global_batch: GlobalBatch = None,
@@ -112,6 +116,8 @@ def walls(
                 ("--tokens", tokens),
                 ("--deadline-days", deadline_days),
                 ("--global-batch", global_batch),
+                ("--precision", precision),
+                ("--no-flash-attention", None if flash_attention else False),
             )
             if v is not None
         ]
@@ -159,6 +165,8 @@ def walls(
         uncertainty=uncertainty,
         assumptions_file=assumptions,
         near_threshold=parse_fraction(near, "--near") if near is not None else None,
+        precision=precision,
+        flash_attention=flash_attention,
     )
     render.show_notices(report)
     if json_:

@@ -542,16 +542,19 @@ def training_walls(
     eff: Efficiencies = Efficiencies(),
     assumptions: WallsAssumptions = DEFAULT_ASSUMPTIONS,
     fixed: dict | None = None,
+    precision: str = "bf16",
+    flash_attention: bool = True,
 ) -> dict:
     """Every wall of a training run on ``gpus`` GPUs of ``cluster``: the layout llmwalls.engine.plan picks
-    (the fastest that fits, or the one needing the least memory when none fits). Scalars out."""
+    (the fastest that fits, or the one needing the least memory when none fits). Scalars out. precision: the
+    linear GEMMs' recipe (engine.precision); flash_attention False for runs without it (engine.training)."""
     from llmwalls.engine import training as tr
     from llmwalls.engine.collectives import Tiers
     from llmwalls.engine.memory import DEFAULT_ASSUMPTIONS as MEM
     from llmwalls.engine.memory import training_usable_bytes, usable_bytes
     from llmwalls.engine.plan import plan_training
 
-    ta = tr.DEFAULT_ASSUMPTIONS
+    ta = dataclasses.replace(tr.DEFAULT_ASSUMPTIONS, flash_attention=bool(flash_attention))
     if eff.matmul_efficiency is not None:
         ta = dataclasses.replace(ta, matmul_fraction_of_mamf=eff.matmul_efficiency)
     tiers = Tiers.from_cluster(cluster)
@@ -576,6 +579,7 @@ def training_walls(
         fixed=fixed,
         assumptions=ta,
         usable_bytes=usable,
+        precision=precision,
     )
     if not p["found"]:
         raise InputError(

@@ -137,6 +137,13 @@ def _layout_table(report: ClusterReport, moe: bool) -> _Table:
     t.row("recomputation", lay.recompute.value)
     t.row("sequence parallelism", "on" if lay.sequence_parallel else "off")
     t.row("global batch", f"{i.global_batch:,} sequences of {i.seq_len:,} tokens")
+    # shown only when not the default, so the usual table stays as it was
+    if i.precision.value != "bf16":
+        t.row("linear GEMMs in", i.precision.value)
+    if not i.assumptions.flash_attention:
+        t.row("FlashAttention", "off")
+    if i.first_stage_layers is not None:
+        t.row("layers on the first stage", str(i.first_stage_layers))
     return t
 
 

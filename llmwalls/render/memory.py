@@ -33,6 +33,13 @@ def _layout_text(x: MemoryInputs) -> str:
     return " x ".join(parts)
 
 
+def _weights_how(x: MemoryInputs, z: int) -> str:
+    """How training weights are counted: bf16, plus the low-precision copies a recipe caches."""
+    recipe = x.precision.value if x.precision is not None else "bf16"
+    kept = "bf16" if recipe == "bf16" else f"bf16 + {recipe} copies"
+    return kept + ", / TP x PP" + (" / DP (ZeRO-3)" if z >= 3 else "")
+
+
 def _components(x: MemoryInputs, res: MemoryResults, row: MemoryRow) -> list[tuple[str, float, str]]:
     """(label, bytes per GPU, how it is counted) for the breakdown of one point."""
     if x.mode == "training":
@@ -42,7 +49,7 @@ def _components(x: MemoryInputs, res: MemoryResults, row: MemoryRow) -> list[tup
         if (x.interleave or 1) > 1:
             schedule += f", interleaved v={x.interleave}"
         return [
-            ("weights", row.weights_bytes, "bf16, / TP x PP" + (" / DP (ZeRO-3)" if z >= 3 else "")),
+            ("weights", row.weights_bytes, _weights_how(x, z)),
             ("gradients", row.gradients_bytes or 0.0, "bf16" + (" / DP (ZeRO-2)" if z >= 2 else "")),
             (
                 "optimizer state",
