@@ -78,6 +78,11 @@ def test_licence_and_docs_ship_in_the_sdist():
     assert {"docs", "LICENSE", "README.md", "CHANGELOG.md"} <= set(include)
 
 
+def _untracked_part(part: str) -> bool:
+    """What a copy without git holds beside the project: a virtual environment, caches, build output."""
+    return part.startswith(".") or part.endswith(".egg-info") or part in {"build", "dist", "__pycache__"}
+
+
 def _tracked_text_files() -> list[Path]:
     import subprocess
 
@@ -85,8 +90,12 @@ def _tracked_text_files() -> list[Path]:
         names = subprocess.run(
             ["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True
         ).stdout.split()
-    except (OSError, subprocess.CalledProcessError):  # an sdist: no git
-        names = [str(p.relative_to(ROOT)) for p in ROOT.rglob("*") if p.is_file() and ".git" not in p.parts]
+    except (OSError, subprocess.CalledProcessError):  # an sdist or a copy of the tree: no git
+        names = [
+            str(p.relative_to(ROOT))
+            for p in ROOT.rglob("*")
+            if p.is_file() and not any(_untracked_part(part) for part in p.relative_to(ROOT).parts)
+        ]
     return [ROOT / n for n in names if (ROOT / n).suffix in {".py", ".md", ".toml", ".sh", ".txt", ""}]
 
 
