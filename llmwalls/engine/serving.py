@@ -383,6 +383,25 @@ class Tokens:
     shared: float  # shared-prefix tokens whose blocks are stored once per replica
     mean_context: float  # mean context of a decoding sequence: prompt + decoded / 2
 
+    @classmethod
+    def fixed(cls, prompt_tokens: float, mean_context_tokens: float) -> Tokens:
+        """One uncached prompt of a fixed length and one decode step per call, at a given mean context: the
+        accounting of a single step (no percentiles, no prefix cache)."""
+        return cls(
+            prompt=prompt_tokens,
+            prompt_p50=prompt_tokens,
+            prompt_p99=prompt_tokens,
+            cached=0.0,
+            uncached=prompt_tokens,
+            uncached_p50=prompt_tokens,
+            uncached_p99=prompt_tokens,
+            uncached_cv2=0.0,
+            decoded=1.0,
+            output=1.0,
+            shared=0.0,
+            mean_context=mean_context_tokens,
+        )
+
 
 def token_accounting(w: Workload) -> Tokens:
     """Turn i of T re-sends the shared prefix S, the i-1 earlier turns (u + o each: reasoning tokens are not
@@ -1396,20 +1415,7 @@ def concurrent_users_per_gpu(
     if not (context_tokens >= 1 and tokens_per_s_per_user > 0):
         raise InputError("context must be >= 1 token and the per-user speed > 0 tokens/s")
     a = replace(assumptions, weight_dtypes=(weights,), kv_dtypes=(kv_dtype,))
-    tok = Tokens(
-        prompt=context_tokens,
-        prompt_p50=context_tokens,
-        prompt_p99=context_tokens,
-        cached=0.0,
-        uncached=context_tokens,
-        uncached_p50=context_tokens,
-        uncached_p99=context_tokens,
-        uncached_cv2=0.0,
-        decoded=1.0,
-        output=1.0,
-        shared=0.0,
-        mean_context=context_tokens,
-    )
+    tok = Tokens.fixed(context_tokens, context_tokens)
     t = build_tables(spec, [gpu], tok, a, layouts=[(tp, 1)])
     B = np.arange(1.0, 2.0**15 + 1)[None, :]
     speed = 1.0 / step_time(t, B, 0.0).time_s[0]
@@ -1452,20 +1458,7 @@ def _fixed_tables(
     assumptions: ServingAssumptions,
 ) -> StepTables:
     a = replace(assumptions, weight_dtypes=(weights,), kv_dtypes=(kv_dtype,))
-    tok = Tokens(
-        prompt=prompt_tokens,
-        prompt_p50=prompt_tokens,
-        prompt_p99=prompt_tokens,
-        cached=0.0,
-        uncached=prompt_tokens,
-        uncached_p50=prompt_tokens,
-        uncached_p99=prompt_tokens,
-        uncached_cv2=0.0,
-        decoded=1.0,
-        output=1.0,
-        shared=0.0,
-        mean_context=context_tokens,
-    )
+    tok = Tokens.fixed(prompt_tokens, context_tokens)
     t = build_tables(spec, [gpu], tok, a, layouts=[(tp, ep)])
     if not t.configs:
         raise InputError(f"{gpu.name} cannot run {weights} weights")
